@@ -1,0 +1,135 @@
+import { join } from "node:path";
+import type { ExtractTablesWithRelations } from "drizzle-orm";
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
+import * as schema from "./schema";
+import { lockDataDir } from "./data-dir-lock";
+import { DatabaseOpenError } from "./errors";
+
+export type Schema = typeof schema;
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+export type DbDriver = "pglite" | "postgres";
+
+export type Database = {
+  db: Db;
+  driver: DbDriver;
+  /** Where the data lives, without credentials: safe to print. */
+  location: string;
+  migrate(migrationsFolder: string): Promise<void>;
+  close(): Promise<void>;
+};
+
+export type OpenDatabaseInput =
+  | { driver: "postgres"; url: string; poolSize?: number }
+  | { driver: "pglite"; dataDir: string }
+  | { driver: "pglite"; memory: true };
+
+export async function openDatabase(input: OpenDatabaseInput): Promise<Database> {
+  return input.driver === "postgres" ? openPostgres(input.url, input.poolSize ?? 10) : openPglite(input);
+}
+
+async function openPglite(input: { dataDir: string } | { memory: true }): Promise<Database> {
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { drizzle } = await import("drizzle-orm/pglite");
+  const { migrate } = await import("drizzle-orm/pglite/migrator");
+  const lock = "dataDir" in input ? lockDataDir(input.dataDir) : null;
+  let client: InstanceType<typeof PGlite>;
+  try {
+    client = "dataDir" in input ? new PGlite(join(input.dataDir, "pgdata")) : new PGlite();
+    await client.waitReady;
+  } catch (error) {
+    lock?.release();
+    throw new DatabaseOpenError(`The embedded database in ${"dataDir" in input ? input.dataDir : "memory"} could not be opened: ${messageOf(error)}`);
+  }
+  const db = drizzle({ client, schema }) as unknown as Db;
+  return {
+    db,
+    driver: "pglite",
+    location: "dataDir" in input ? input.dataDir : "memory",
+    migrate: async (migrationsFolder) => {
+      await migrate(db as never, { migrationsFolder });
+    },
+    close: async () => {
+      try {
+        if (!client.closed) await client.close();
+      } finally {
+        lock?.release();
+      }
+    },
+  };
+}
+
+async function openPostgres(url: string, poolSize: number): Promise<Database> {
+  const location = describePostgresUrl(url);
+  const { default: postgres } = await import("postgres");
+  const { drizzle } = await import("drizzle-orm/postgres-js");
+  const { migrate } = await import("drizzle-orm/postgres-js/migrator");
+  const options = { max: poolSize, connect_timeout: 10, onnotice: () => {} };
+  const client = postgres(url, options);
+  try {
+    await client`select 1`;
+  } catch (error) {
+    await client.end({ timeout: 1 }).catch(() => {});
+    throw new DatabaseOpenError(`Cannot use the database at ${location}: ${describePostgresError(error)}. Check DATABASE_URL.`);
+  }
+  const db = drizzle({ client, schema }) as unknown as Db;
+  return {
+    db,
+    driver: "postgres",
+    location,
+    migrate: async (migrationsFolder) => {
+      // Several instances may start at once: one applies the migrations, the others wait for it.
+      const single = postgres(url, { ...options, max: 1 });
+      try {
+        await single`select pg_advisory_lock(7412001)`;
+        await migrate(drizzle({ client: single }), { migrationsFolder });
+      } finally {
+        await single.end({ timeout: 5 });
+      }
+    },
+    close: async () => {
+      await client.end({ timeout: 5 });
+    },
+  };
+}
+
+/** Checks the shape of a DATABASE_URL and returns it without its password. */
+export function describePostgresUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new DatabaseOpenError("DATABASE_URL is not a URL; set it to postgres://user:password@host:5432/database, or unset it to use the embedded database.");
+  }
+  if (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:") {
+    throw new DatabaseOpenError(
+      `DATABASE_URL must start with postgres:// (it starts with ${parsed.protocol}//); unset it to use the embedded database.`,
+    );
+  }
+  if (!parsed.hostname) throw new DatabaseOpenError("DATABASE_URL names no host; set it to postgres://user:password@host:5432/database.");
+  const user = parsed.username ? `${decodeURIComponent(parsed.username)}@` : "";
+  return `postgres://${user}${parsed.host}${parsed.pathname}`;
+}
+
+function describePostgresError(error: unknown): string {
+  const e = error as { code?: string; message?: string };
+  switch (e.code) {
+    case "ECONNREFUSED":
+      return "connection refused (is Postgres running on that host and port?)";
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return "the host name does not resolve";
+    case "CONNECT_TIMEOUT":
+    case "ETIMEDOUT":
+      return "the connection timed out";
+    case "28P01":
+    case "28000":
+      return "the user name or password was refused";
+    default:
+      return messageOf(error);
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message.split("\n")[0]! : String(error);
+}

@@ -1,0 +1,54 @@
+import { and, asc, count, eq, isNotNull, isNull, ne, sql } from "drizzle-orm";
+import type { Db, Tx } from "../client";
+import { users, type NewUser, type OperatorRole, type User } from "../schema";
+
+type Conn = Db | Tx;
+
+export async function findUserByEmail(db: Conn, { email }: { email: string }): Promise<User | null> {
+  const [row] = await db.select().from(users).where(eq(sql`lower(${users.email})`, email.toLowerCase()));
+  return row ?? null;
+}
+
+export async function findUserById(db: Conn, { id }: { id: string }): Promise<User | null> {
+  const [row] = await db.select().from(users).where(eq(users.id, id));
+  return row ?? null;
+}
+
+export async function countUsers(db: Conn): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(users);
+  return row?.n ?? 0;
+}
+
+export async function countActiveAdminsExcept(db: Conn, { id }: { id: string }): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(users)
+    .where(and(eq(users.role, "admin"), isNull(users.disabledAt), isNotNull(users.passwordHash), ne(users.id, id)));
+  return row?.n ?? 0;
+}
+
+export async function listUsers(db: Conn): Promise<User[]> {
+  return db.select().from(users).orderBy(asc(users.createdAt), asc(users.email));
+}
+
+/** Inserts a user unless the email is taken (case-insensitively); returns null when it is. */
+export async function insertUser(db: Conn, user: NewUser): Promise<User | null> {
+  const [row] = await db.insert(users).values(user).onConflictDoNothing().returning();
+  return row ?? null;
+}
+
+export async function updateUserPasswordById(db: Conn, { id, passwordHash, at }: { id: string; passwordHash: string; at: Date }) {
+  await db.update(users).set({ passwordHash, passwordChangedAt: at }).where(eq(users.id, id));
+}
+
+export async function updateUserDisabledById(db: Conn, { id, disabledAt }: { id: string; disabledAt: Date | null }) {
+  await db.update(users).set({ disabledAt }).where(eq(users.id, id));
+}
+
+export async function updateUserRoleById(db: Conn, { id, role }: { id: string; role: OperatorRole }) {
+  await db.update(users).set({ role }).where(eq(users.id, id));
+}
+
+export async function updateUserLastLoginById(db: Conn, { id, at }: { id: string; at: Date }) {
+  await db.update(users).set({ lastLoginAt: at }).where(eq(users.id, id));
+}

@@ -1,0 +1,60 @@
+import { resolve } from "node:path";
+import { z } from "zod";
+
+/** A setting that cannot work, told in one line that says what to set instead. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export type SparkConfig = {
+  port: number;
+  publicUrl: string;
+  database: { driver: "postgres"; url: string; poolSize: number } | { driver: "pglite"; dataDir: string };
+  dataDir: string;
+  sessionDays: number;
+  admin: { email: string; password: string } | null;
+};
+
+type Env = Record<string, string | undefined>;
+
+export const PASSWORD_MIN_LENGTH = 12;
+
+const emailSchema = z.email();
+
+function readInt(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} '${raw}' is not a whole number; set ${name} to ${min}–${max}.`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} ${raw} is out of range; set ${name} to ${min}–${max}.`);
+  return value;
+}
+
+/** Reads Spark's settings from the environment; every problem becomes a ConfigError. */
+export function loadConfig(env: Env = process.env): SparkConfig {
+  const port = readInt(env, "PORT", 3000, 1, 65535);
+  const dataDir = resolve(env.SPARK_DATA_DIR?.trim() || ".spark");
+  const databaseUrl = env.DATABASE_URL?.trim();
+  const database: SparkConfig["database"] = databaseUrl
+    ? { driver: "postgres", url: databaseUrl, poolSize: readInt(env, "SPARK_DB_POOL", 10, 1, 500) }
+    : { driver: "pglite", dataDir };
+
+  const publicUrl = (env.SPARK_URL?.trim() || `http://localhost:${port}`).replace(/\/+$/, "");
+  if (!/^https?:\/\/[^/\s]+/.test(publicUrl)) {
+    throw new ConfigError(`SPARK_URL '${env.SPARK_URL}' is not an http(s) URL; set it to the address operators open, e.g. https://spark.example.com.`);
+  }
+
+  const adminEmail = env.SPARK_ADMIN_EMAIL?.trim();
+  const adminPassword = env.SPARK_ADMIN_PASSWORD;
+  let admin: SparkConfig["admin"] = null;
+  if (adminEmail || adminPassword) {
+    if (!adminEmail || !adminPassword) throw new ConfigError("Set both SPARK_ADMIN_EMAIL and SPARK_ADMIN_PASSWORD to create the first admin, or neither.");
+    if (!emailSchema.safeParse(adminEmail).success) throw new ConfigError(`SPARK_ADMIN_EMAIL '${adminEmail}' is not an email address.`);
+    if (adminPassword.length < PASSWORD_MIN_LENGTH) {
+      throw new ConfigError(`SPARK_ADMIN_PASSWORD is shorter than ${PASSWORD_MIN_LENGTH} characters; choose a longer one.`);
+    }
+    admin = { email: adminEmail, password: adminPassword };
+  }
+
+  return { port, publicUrl, database, dataDir, sessionDays: readInt(env, "SPARK_SESSION_DAYS", 14, 1, 365), admin };
+}
