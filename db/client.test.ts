@@ -21,8 +21,9 @@ describe(`database on ${testDriver}`, () => {
 
   it("applies the committed migrations once, and again is a no-op", async () => {
     await migrateDatabase(database);
-    const rows = await database.db.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
-    const n = Number((Array.isArray(rows) ? rows : rows.rows)[0]!.n);
+    const result = (await database.db.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`)) as unknown;
+    const rows = (Array.isArray(result) ? result : (result as { rows: { n: number }[] }).rows) as { n: number }[];
+    const n = Number(rows[0]!.n);
     expect(n).toBeGreaterThanOrEqual(1);
   });
 

@@ -33,7 +33,8 @@ function readInt(env: Env, name: string, fallback: number, min: number, max: num
 /** Reads Spark's settings from the environment; every problem becomes a ConfigError. */
 export function loadConfig(env: Env = process.env): SparkConfig {
   const port = readInt(env, "PORT", 3000, 1, 65535);
-  const dataDir = resolve(env.SPARK_DATA_DIR?.trim() || ".spark");
+  // The data dir is chosen at run time; the comment keeps the bundler from tracing the whole project.
+  const dataDir = resolve(/*turbopackIgnore: true*/ env.SPARK_DATA_DIR?.trim() || ".spark");
   const databaseUrl = env.DATABASE_URL?.trim();
   const database: SparkConfig["database"] = databaseUrl
     ? { driver: "postgres", url: databaseUrl, poolSize: readInt(env, "SPARK_DB_POOL", 10, 1, 500) }

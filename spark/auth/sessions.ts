@@ -3,7 +3,7 @@ import type { Session, User } from "@/db/schema";
 import type { Deps } from "../deps";
 import { hashToken, newToken } from "./tokens";
 
-export const SESSION_COOKIE = "spark_session";
+export { SESSION_COOKIE } from "./cookie";
 
 export type Operator = Pick<User, "id" | "email" | "role">;
 export type LiveSession = { operator: Operator; session: Session };

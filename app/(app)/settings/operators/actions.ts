@@ -1,0 +1,69 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { z } from "zod";
+import { getEngine } from "@/app/_server/engine";
+import { invalidField, parseForm } from "@/app/_server/forms";
+import { requireAdmin } from "@/app/_server/session";
+import type { FormState } from "@/components/forms/form-state";
+import { createOperator, inviteOperator, reissueInvite, setOperatorDisabled } from "@/spark/auth/accounts";
+import { createOperatorInput, inviteOperatorInput } from "@/spark/auth/schemas";
+
+const PATH = "/settings/operators";
+
+export async function createOperatorAction(_prev: FormState, formData: FormData): Promise<FormState> {
+  const { operator } = await requireAdmin();
+  const parsed = parseForm(createOperatorInput, formData);
+  if (!parsed.ok) return parsed.state;
+  const { deps } = await getEngine();
+  const user = await createOperator(deps, { ...parsed.data, createdBy: operator.id });
+  if (!user) return invalidField(formData, "email", "An operator with this email already exists.");
+  revalidatePath(PATH);
+  return { status: "ok", message: `${user.email} can sign in now with the password you chose.` };
+}
+
+export async function inviteOperatorAction(_prev: FormState, formData: FormData): Promise<FormState> {
+  const { operator } = await requireAdmin();
+  const parsed = parseForm(inviteOperatorInput, formData);
+  if (!parsed.ok) return parsed.state;
+  const { deps, config } = await getEngine();
+  const invite = await inviteOperator(deps, { ...parsed.data, createdBy: operator.id, publicUrl: config.publicUrl });
+  if (!invite) return invalidField(formData, "email", "An operator with this email already exists.");
+  revalidatePath(PATH);
+  return { status: "ok", message: inviteMessage(invite.user.email, invite.url, invite.expiresAt) };
+}
+
+function inviteMessage(email: string, url: string, expiresAt: Date) {
+  return `Send this link to ${email}; it works once, until ${expiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC:\n${url}`;
+}
+
+const operatorId = z.object({ userId: z.uuid("Unknown operator.") });
+
+export async function setDisabledAction(disabled: boolean, _prev: FormState, formData: FormData): Promise<FormState> {
+  const { operator } = await requireAdmin();
+  const parsed = parseForm(operatorId, formData);
+  if (!parsed.ok) return { status: "error", message: "Unknown operator; reload the page." };
+  const { deps } = await getEngine();
+  const result = await setOperatorDisabled(deps, { actorId: operator.id, userId: parsed.data.userId, disabled });
+  switch (result.status) {
+    case "self":
+      return { status: "error", message: "You cannot disable your own account." };
+    case "last-admin":
+      return { status: "error", message: "This is the last active admin; make another operator admin first." };
+    case "unknown":
+      return { status: "error", message: "Unknown operator; reload the page." };
+  }
+  revalidatePath(PATH);
+  return { status: "ok", message: disabled ? "Disabled; their sessions have ended." : "Enabled." };
+}
+
+export async function reissueInviteAction(_prev: FormState, formData: FormData): Promise<FormState> {
+  const { operator } = await requireAdmin();
+  const parsed = parseForm(operatorId, formData);
+  if (!parsed.ok) return { status: "error", message: "Unknown operator; reload the page." };
+  const { deps, config } = await getEngine();
+  const invite = await reissueInvite(deps, { userId: parsed.data.userId, createdBy: operator.id, publicUrl: config.publicUrl });
+  if (!invite) return { status: "error", message: "This operator has already chosen a password." };
+  revalidatePath(PATH);
+  return { status: "ok", message: inviteMessage(formData.get("email")?.toString() ?? "the operator", invite.url, invite.expiresAt) };
+}

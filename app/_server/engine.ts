@@ -1,0 +1,3 @@
+import "server-only";
+
+export { getEngine, type Engine } from "./boot";

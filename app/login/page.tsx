@@ -1,0 +1,35 @@
+import { redirect } from "next/navigation";
+import { getEngine } from "@/app/_server/engine";
+import { getSession } from "@/app/_server/session";
+import { countUsers } from "@/db/queries/users";
+import { AuthFrame } from "@/components/auth/auth-frame";
+import { LoginForm } from "@/components/auth/login-form";
+import { Notice } from "@/components/ui/notice";
+
+export const dynamic = "force-dynamic";
+export const metadata = { title: "Sign in" };
+
+/** Only same-site paths are followed after sign-in, so the page cannot be used to redirect elsewhere. */
+function safeNext(next: string | string[] | undefined): string {
+  return typeof next === "string" && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/";
+}
+
+export default async function LoginPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const next = safeNext((await searchParams).next);
+  if (await getSession()) redirect(next);
+  const { deps } = await getEngine();
+  const noOperators = (await countUsers(deps.db)) === 0;
+  return (
+    <AuthFrame title="Sign in to Spark">
+      {noOperators ? (
+        <div className="mb-4">
+          <Notice tone="info">
+            Spark has no operators yet. Open the one-time setup link the server printed when it started, or run{" "}
+            <code className="font-mono">npm run user -- create you@example.com</code> on the server.
+          </Notice>
+        </div>
+      ) : null}
+      <LoginForm next={next} />
+    </AuthFrame>
+  );
+}

@@ -1,0 +1,9 @@
+import { loadConfig } from "@/spark/config";
+import { openMigratedDatabase } from "@/spark/start";
+import { runCli } from "./run";
+
+runCli(async () => {
+  const database = await openMigratedDatabase(loadConfig());
+  await database.close();
+  process.stdout.write(`Migrations applied: ${database.driver} at ${database.location}\n`);
+});

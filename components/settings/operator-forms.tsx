@@ -1,0 +1,84 @@
+"use client";
+
+import { useActionState } from "react";
+import { fieldError, fieldValue, idleState, type FormState } from "@/components/forms/form-state";
+import { Button } from "@/components/ui/button";
+import { SelectField, TextField } from "@/components/ui/field";
+import { Notice } from "@/components/ui/notice";
+
+type Action = (prev: FormState, data: FormData) => Promise<FormState>;
+
+function Result({ state }: { state: FormState }) {
+  if (state.status === "ok" && state.message) {
+    return (
+      <Notice tone="success">
+        <span className="break-all whitespace-pre-wrap select-all">{state.message}</span>
+      </Notice>
+    );
+  }
+  if (state.status === "error") return <Notice tone="error">{state.message}</Notice>;
+  return null;
+}
+
+function RoleSelect({ state }: { state: FormState }) {
+  return (
+    <SelectField label="Role" name="role" defaultValue={fieldValue(state, "role") ?? "operator"} error={fieldError(state, "role")} hint="Admins can also manage operators.">
+      <option value="operator">Operator</option>
+      <option value="admin">Admin</option>
+    </SelectField>
+  );
+}
+
+export function InviteOperatorForm({ action }: { action: Action }) {
+  const [state, formAction, pending] = useActionState(action, idleState);
+  return (
+    <form action={formAction} className="space-y-4" noValidate>
+      <Result state={state} />
+      <TextField label="Email" name="email" type="email" required defaultValue={fieldValue(state, "email")} error={fieldError(state, "email")} />
+      <RoleSelect state={state} />
+      <Button type="submit" disabled={pending}>
+        {pending ? "Creating link…" : "Create invite link"}
+      </Button>
+    </form>
+  );
+}
+
+export function CreateOperatorForm({ action, minLength }: { action: Action; minLength: number }) {
+  const [state, formAction, pending] = useActionState(action, idleState);
+  return (
+    <form action={formAction} className="space-y-4" noValidate>
+      <Result state={state} />
+      <TextField label="Email" name="email" type="email" required autoComplete="off" defaultValue={fieldValue(state, "email")} error={fieldError(state, "email")} />
+      <RoleSelect state={state} />
+      <TextField
+        label="Password"
+        name="password"
+        type="password"
+        required
+        autoComplete="new-password"
+        hint={`At least ${minLength} characters; tell it to them in person.`}
+        error={fieldError(state, "password")}
+      />
+      <Button type="submit" disabled={pending}>
+        {pending ? "Creating…" : "Create operator"}
+      </Button>
+    </form>
+  );
+}
+
+/** One button that posts an operator's id to an action, with its outcome shown beside it. */
+export function OperatorButton({ action, userId, email, label, variant }: { action: Action; userId: string; email: string; label: string; variant: "secondary" | "danger" }) {
+  const [state, formAction, pending] = useActionState(action, idleState);
+  return (
+    <form action={formAction} className="flex flex-col items-end gap-2">
+      <input type="hidden" name="userId" value={userId} />
+      <input type="hidden" name="email" value={email} />
+      <Button type="submit" variant={variant} disabled={pending} aria-label={`${label} ${email}`}>
+        {label}
+      </Button>
+      <div className="max-w-md text-left">
+        <Result state={state} />
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,34 @@
+import type { ReactNode } from "react";
+import { NavLinks } from "./nav-links";
+
+export function AppShell({ email, logOut, children }: { email: string; logOut: () => Promise<void>; children: ReactNode }) {
+  return (
+    <div className="min-h-screen md:flex">
+      <aside className="flex flex-col gap-4 bg-zinc-900 px-3 py-4 md:fixed md:inset-y-0 md:w-56">
+        <div className="flex items-center gap-2 px-3 text-lg font-semibold text-white">
+          <svg aria-hidden viewBox="0 0 32 32" className="h-6 w-6">
+            <rect width="32" height="32" rx="7" fill="#ea580c" />
+            <path d="M18 4 8 18h7l-2 10 11-15h-7z" fill="#fff" />
+          </svg>
+          Spark
+        </div>
+        <nav aria-label="Main" className="md:flex-1">
+          <NavLinks />
+        </nav>
+        <div className="border-t border-zinc-800 px-3 pt-3 text-sm">
+          <p className="truncate text-zinc-400" title={email}>
+            {email}
+          </p>
+          <form action={logOut}>
+            <button type="submit" className="mt-2 text-zinc-300 hover:text-white">
+              Log out
+            </button>
+          </form>
+        </div>
+      </aside>
+      <main className="flex-1 px-4 py-6 md:ml-56 md:px-10 md:py-8">
+        <div className="mx-auto max-w-6xl">{children}</div>
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,39 @@
+import js from "@eslint/js";
+import nextPlugin from "@next/eslint-plugin-next";
+import reactHooks from "eslint-plugin-react-hooks";
+import tseslint from "typescript-eslint";
+
+// The engine, the database layer and mail rendering must run outside Next (CLI, tests, benchmarks),
+// so they may not reach for the framework, React, or the app's own UI.
+const frameworkFree = {
+  paths: [
+    { name: "react", message: "spark/, db/ and emails/ stay free of React; move UI code to components/." },
+    { name: "react-dom", message: "spark/, db/ and emails/ stay free of React." },
+    { name: "server-only", message: "spark/, db/ and emails/ must be importable from tests and the CLI; mark the app/ module instead." },
+  ],
+  patterns: [
+    { group: ["next", "next/*"], message: "spark/, db/ and emails/ never import next/*; pass what they need in as arguments." },
+    { group: ["@/app/*", "@/components/*", "**/app/*", "**/components/*"], message: "Dependencies point one way: app/ and components/ import spark/, not the reverse." },
+  ],
+};
+
+export default tseslint.config(
+  { ignores: [".next/**", "node_modules/**", "next-env.d.ts", "db/migrations/**", "test-results/**", "playwright-report/**", ".e2e/**"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ["**/*.{ts,tsx}"],
+    plugins: { "react-hooks": reactHooks, "@next/next": nextPlugin },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      ...nextPlugin.configs.recommended.rules,
+      ...nextPlugin.configs["core-web-vitals"].rules,
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
+    },
+  },
+  {
+    files: ["spark/**", "db/**", "emails/**"],
+    rules: { "no-restricted-imports": ["error", frameworkFree] },
+  },
+);
