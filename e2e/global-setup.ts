@@ -34,7 +34,7 @@ export default async function globalSetup() {
   const setupUrl = await new Promise<string>((resolve, reject) => {
     let out = "";
     const timer = setTimeout(() => reject(new Error(`Spark printed no setup link within 120 s; see ${join(e2eDir, "server.log")}:\n${out}`)), 120_000);
-    child.stdout.on("data", (chunk: Buffer) => {
+    child.stdout!.on("data", (chunk: Buffer) => {
       out += chunk.toString();
       writeFileSync(join(e2eDir, "server.out"), out);
       const match = out.match(/(http:\/\/\S+\/setup\/[A-Za-z0-9_-]+)/);
@@ -45,7 +45,7 @@ export default async function globalSetup() {
     });
     child.once("exit", (code) => reject(new Error(`Spark exited with code ${code} before printing a setup link:\n${out}`)));
   });
-  child.stdout.on("data", () => {});
+  child.stdout!.on("data", () => {});
   const server: E2eServer = { baseURL, setupUrl, dataDir, pid: child.pid! };
   writeFileSync(serverFile, JSON.stringify(server));
   process.env.SPARK_E2E_BASE_URL = baseURL;

@@ -1,6 +1,15 @@
 import type { ReactNode } from "react";
 import { NavLinks } from "./nav-links";
 
+const sections = [
+  { href: "/", label: "Dashboard" },
+  { href: "/generators", label: "Generators" },
+  { href: "/templates", label: "Templates" },
+  { href: "/events", label: "Events" },
+  { href: "/deliveries", label: "Deliveries" },
+  { href: "/settings", label: "Settings" },
+] as const;
+
 export function AppShell({ email, logOut, children }: { email: string; logOut: () => Promise<void>; children: ReactNode }) {
   return (
     <div className="min-h-screen md:flex">
@@ -13,7 +22,7 @@ export function AppShell({ email, logOut, children }: { email: string; logOut: (
           Spark
         </div>
         <nav aria-label="Main" className="md:flex-1">
-          <NavLinks />
+          <NavLinks links={sections} variant="sidebar" />
         </nav>
         <div className="border-t border-zinc-800 px-3 pt-3 text-sm">
           <p className="truncate text-zinc-400" title={email}>

@@ -3,30 +3,34 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 
-const links = [
-  { href: "/", label: "Dashboard" },
-  { href: "/generators", label: "Generators" },
-  { href: "/templates", label: "Templates" },
-  { href: "/events", label: "Events" },
-  { href: "/deliveries", label: "Deliveries" },
-  { href: "/settings", label: "Settings" },
-] as const;
+export type NavLink = { href: string; label: string };
 
-export function NavLinks() {
+const styles = {
+  sidebar: {
+    list: "flex gap-1 overflow-x-auto md:flex-col",
+    link: "block rounded-md px-3 py-2 text-sm font-medium whitespace-nowrap",
+    active: "bg-zinc-800 text-white",
+    idle: "text-zinc-300 hover:bg-zinc-800/60 hover:text-white",
+  },
+  tabs: {
+    list: "flex gap-2 border-b border-zinc-200",
+    link: "-mb-px block border-b-2 px-3 py-2 text-sm font-medium",
+    active: "border-spark-600 text-zinc-900",
+    idle: "border-transparent text-zinc-600 hover:border-zinc-300 hover:text-zinc-900",
+  },
+} as const;
+
+/** Links that mark the current section, as the sidebar or as tabs. */
+export function NavLinks({ links, variant }: { links: readonly NavLink[]; variant: keyof typeof styles }) {
   const pathname = usePathname();
+  const style = styles[variant];
   return (
-    <ul className="flex gap-1 overflow-x-auto md:flex-col">
+    <ul className={style.list}>
       {links.map(({ href, label }) => {
         const active = href === "/" ? pathname === "/" : pathname === href || pathname.startsWith(`${href}/`);
         return (
           <li key={href}>
-            <Link
-              href={href}
-              aria-current={active ? "page" : undefined}
-              className={`block rounded-md px-3 py-2 text-sm font-medium whitespace-nowrap ${
-                active ? "bg-zinc-800 text-white" : "text-zinc-300 hover:bg-zinc-800/60 hover:text-white"
-              }`}
-            >
+            <Link href={href} aria-current={active ? "page" : undefined} className={`${style.link} ${active ? style.active : style.idle}`}>
               {label}
             </Link>
           </li>

@@ -1,5 +1,5 @@
-import Link from "next/link";
 import { requireSession } from "@/app/_server/session";
+import { NavLinks } from "@/components/shell/nav-links";
 import { PageHeader } from "@/components/ui/page-header";
 
 export default async function SettingsLayout({ children }: { children: React.ReactNode }) {
@@ -11,12 +11,8 @@ export default async function SettingsLayout({ children }: { children: React.Rea
   return (
     <>
       <PageHeader title="Settings" />
-      <nav aria-label="Settings" className="mb-6 flex gap-2 border-b border-zinc-200">
-        {tabs.map((tab) => (
-          <Link key={tab.href} href={tab.href} className="-mb-px border-b-2 border-transparent px-3 py-2 text-sm font-medium text-zinc-600 hover:border-zinc-300 hover:text-zinc-900">
-            {tab.label}
-          </Link>
-        ))}
+      <nav aria-label="Settings" className="mb-6">
+        <NavLinks links={tabs} variant="tabs" />
       </nav>
       {children}
     </>
