@@ -112,3 +112,57 @@ test("a disabled operator's open session stops working at once", async ({ browse
   await adminContext.close();
   await operatorContext.close();
 });
+
+test("an invited operator chooses a password through the invite link and is signed in", async ({ browser }) => {
+  const adminContext = await browser.newContext({ storageState: adminState });
+  const adminPage = await adminContext.newPage();
+  const email = `invited-${Date.now()}@example.com`;
+
+  await adminPage.goto("/settings/operators");
+  const invite = adminPage.locator("form", { has: adminPage.getByRole("button", { name: "Create invite link" }) });
+  await invite.getByLabel("Email").fill(email);
+  await invite.getByRole("button", { name: "Create invite link" }).click();
+  const message = await invite.getByRole("status").textContent();
+  const link = message!.match(/http:\/\/\S+\/setup\/[A-Za-z0-9_-]+/)![0].replace("localhost", "127.0.0.1");
+  await adminContext.close();
+
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(link);
+  await expect(page.getByRole("heading", { name: "Choose your password" })).toBeVisible();
+  await expect(page.getByLabel("Email")).toHaveValue(email);
+  await page.getByLabel("Password", { exact: true }).fill("invited password 42");
+  await page.getByLabel("Repeat the password").fill("invited password 24");
+  await page.getByRole("button", { name: "Save password and sign in" }).click();
+  await expect(page.getByText("The two passwords differ; type the same one twice.")).toBeVisible();
+  await page.getByLabel("Password", { exact: true }).fill("invited password 42");
+  await page.getByLabel("Repeat the password").fill("invited password 42");
+  await page.getByRole("button", { name: "Save password and sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Dashboard" })).toBeVisible();
+  await expect(page.getByRole("navigation", { name: "Settings" })).toHaveCount(0);
+  await context.close();
+});
+
+test("sign-in answers 429 with Retry-After after 10 failures for one email", async ({ request }) => {
+  // A client address of its own, so the per-address limit does not lock out the other tests.
+  const headers = { "x-forwarded-for": "203.0.113.7" };
+  const data = { email: `target-${Date.now()}@example.com`, password: "guess" };
+  for (let i = 0; i < 10; i++) {
+    expect((await request.post("/api/auth/login", { headers, data })).status()).toBe(401);
+  }
+  const limited = await request.post("/api/auth/login", { headers, data });
+  expect(limited.status()).toBe(429);
+  expect(Number(limited.headers()["retry-after"])).toBeGreaterThan(800);
+  expect((await limited.json()).error).toBe("Too many failed sign-ins. Try again in 15 minutes.");
+});
+
+test("sign-in refuses bad input and foreign origins with a JSON message", async ({ request }) => {
+  const notJson = await request.post("/api/auth/login", { headers: { "content-type": "application/json" }, data: Buffer.from("{nope") });
+  expect(notJson.status()).toBe(400);
+  expect((await notJson.json()).error).toMatch(/not JSON/);
+  const badEmail = await request.post("/api/auth/login", { data: { email: "nobody", password: "x" } });
+  expect(badEmail.status()).toBe(400);
+  expect((await badEmail.json()).fieldErrors.email).toEqual(["Enter a valid email address, like ada@example.com."]);
+  const foreign = await request.post("/api/auth/login", { headers: { origin: "https://evil.example" }, data: { email: admin.email, password: admin.password } });
+  expect(foreign.status()).toBe(403);
+});

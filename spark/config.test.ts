@@ -1,0 +1,100 @@
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config";
+
+function configErrorOf(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe("loadConfig", () => {
+  it("runs with an empty environment: port 3000, embedded database in ./.spark, no first admin", () => {
+    expect(loadConfig({})).toEqual({
+      port: 3000,
+      publicUrl: "http://localhost:3000",
+      database: { driver: "pglite", dataDir: resolve(".spark") },
+      dataDir: resolve(".spark"),
+      sessionDays: 14,
+      admin: null,
+    });
+  });
+
+  it("reads PORT, trimmed, and uses it in the default public URL", () => {
+    const config = loadConfig({ PORT: " 8080 " });
+    expect(config.port).toBe(8080);
+    expect(config.publicUrl).toBe("http://localhost:8080");
+  });
+
+  it("rejects a PORT that is not a number, saying what to set", () => {
+    expect(configErrorOf({ PORT: "abc" }).message).toBe("PORT 'abc' is not a whole number; set PORT to 1–65535.");
+    expect(configErrorOf({ PORT: "-1" }).message).toBe("PORT '-1' is not a whole number; set PORT to 1–65535.");
+    expect(configErrorOf({ PORT: "80.5" }).message).toBe("PORT '80.5' is not a whole number; set PORT to 1–65535.");
+  });
+
+  it("rejects a PORT outside 1–65535", () => {
+    expect(configErrorOf({ PORT: "0" }).message).toBe("PORT 0 is out of range; set PORT to 1–65535.");
+    expect(configErrorOf({ PORT: "70000" }).message).toBe("PORT 70000 is out of range; set PORT to 1–65535.");
+    expect(loadConfig({ PORT: "65535" }).port).toBe(65535);
+  });
+
+  it("takes SPARK_URL as the public URL without trailing slashes", () => {
+    expect(loadConfig({ SPARK_URL: "https://spark.example.com/" }).publicUrl).toBe("https://spark.example.com");
+    expect(loadConfig({ SPARK_URL: " https://example.com/spark// " }).publicUrl).toBe("https://example.com/spark");
+  });
+
+  it("rejects a SPARK_URL that is not http(s)", () => {
+    expect(configErrorOf({ SPARK_URL: "spark.example.com" }).message).toMatch(/^SPARK_URL 'spark.example.com' is not an http\(s\) URL; set it to /);
+    expect(configErrorOf({ SPARK_URL: "ftp://spark.example.com" }).message).toMatch(/^SPARK_URL 'ftp:\/\/spark.example.com' is not an http\(s\) URL/);
+    expect(configErrorOf({ SPARK_URL: "https://" }).message).toMatch(/^SPARK_URL 'https:\/\/' is not an http\(s\) URL/);
+  });
+
+  it("creates the first admin only from both SPARK_ADMIN_EMAIL and SPARK_ADMIN_PASSWORD", () => {
+    const both = "Set both SPARK_ADMIN_EMAIL and SPARK_ADMIN_PASSWORD to create the first admin, or neither.";
+    expect(configErrorOf({ SPARK_ADMIN_EMAIL: "ada@example.com" }).message).toBe(both);
+    expect(configErrorOf({ SPARK_ADMIN_PASSWORD: "a long enough password" }).message).toBe(both);
+    expect(configErrorOf({ SPARK_ADMIN_EMAIL: "ada@example.com", SPARK_ADMIN_PASSWORD: "" }).message).toBe(both);
+    expect(loadConfig({ SPARK_ADMIN_EMAIL: " ada@example.com ", SPARK_ADMIN_PASSWORD: "twelve chars" }).admin).toEqual({
+      email: "ada@example.com",
+      password: "twelve chars",
+    });
+  });
+
+  it("rejects an admin email that is not an email address", () => {
+    expect(configErrorOf({ SPARK_ADMIN_EMAIL: "ada", SPARK_ADMIN_PASSWORD: "a long enough password" }).message).toBe(
+      "SPARK_ADMIN_EMAIL 'ada' is not an email address.",
+    );
+  });
+
+  it("rejects an admin password shorter than 12 characters", () => {
+    expect(configErrorOf({ SPARK_ADMIN_EMAIL: "ada@example.com", SPARK_ADMIN_PASSWORD: "eleven char" }).message).toBe(
+      "SPARK_ADMIN_PASSWORD is shorter than 12 characters; choose a longer one.",
+    );
+  });
+
+  it("uses Postgres when DATABASE_URL is set, with a pool of 10 unless SPARK_DB_POOL says otherwise", () => {
+    const url = "postgres://spark:secret@db.internal:5432/spark";
+    expect(loadConfig({ DATABASE_URL: url }).database).toEqual({ driver: "postgres", url, poolSize: 10 });
+    expect(loadConfig({ DATABASE_URL: ` ${url} `, SPARK_DB_POOL: "3" }).database).toEqual({ driver: "postgres", url, poolSize: 3 });
+    expect(configErrorOf({ DATABASE_URL: url, SPARK_DB_POOL: "0" }).message).toBe("SPARK_DB_POOL 0 is out of range; set SPARK_DB_POOL to 1–500.");
+  });
+
+  it("treats a blank DATABASE_URL as unset", () => {
+    expect(loadConfig({ DATABASE_URL: "  " }).database.driver).toBe("pglite");
+  });
+
+  it("resolves SPARK_DATA_DIR to an absolute path for the embedded database", () => {
+    const config = loadConfig({ SPARK_DATA_DIR: "var/spark" });
+    expect(config.dataDir).toBe(resolve("var/spark"));
+    expect(config.database).toEqual({ driver: "pglite", dataDir: resolve("var/spark") });
+  });
+
+  it("limits SPARK_SESSION_DAYS to 1–365", () => {
+    expect(loadConfig({ SPARK_SESSION_DAYS: "30" }).sessionDays).toBe(30);
+    expect(configErrorOf({ SPARK_SESSION_DAYS: "400" }).message).toBe("SPARK_SESSION_DAYS 400 is out of range; set SPARK_SESSION_DAYS to 1–365.");
+  });
+});
