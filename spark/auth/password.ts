@@ -20,12 +20,21 @@ export async function hashPassword(password: string): Promise<string> {
   return `scrypt$${N}$${r}$${p}$${salt.toString("base64url")}$${key.toString("base64url")}`;
 }
 
+/** False for a wrong password and for any stored value that is not a sound scrypt hash: never throws. */
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [scheme, n, r, p, salt, key] = stored.split("$");
-  if (scheme !== "scrypt" || !n || !r || !p || !salt || !key) return false;
+  const [scheme, n, r, p, salt, key, ...rest] = stored.split("$");
+  if (scheme !== "scrypt" || !salt || !key || rest.length > 0) return false;
+  const [N, R, P] = [Number(n), Number(r), Number(p)];
+  // Bounds keep a corrupted row from costing unbounded memory or accepting an empty key.
+  const sound = [N, R, P].every(Number.isSafeInteger) && N >= 2 ** 10 && N <= 2 ** 20 && (N & (N - 1)) === 0 && R >= 1 && R <= 32 && P >= 1 && P <= 16;
   const expected = Buffer.from(key, "base64url");
-  const actual = await derive(password, Buffer.from(salt, "base64url"), Number(n), Number(r), Number(p), expected.length);
-  return timingSafeEqual(actual, expected);
+  const saltBytes = Buffer.from(salt, "base64url");
+  if (!sound || expected.length < 32 || saltBytes.length < 16) return false;
+  try {
+    return timingSafeEqual(await derive(password, saltBytes, N, R, P, expected.length), expected);
+  } catch {
+    return false;
+  }
 }
 
 let decoy: Promise<string> | undefined;
