@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
+import { eq } from "drizzle-orm";
 import { findUserById } from "@/db/queries/users";
+import { sessions } from "@/db/schema";
 import { openTestDatabase, testDriver } from "@/db/test-database";
 import { createOperator, setOperatorDisabled } from "./accounts";
 import { LOGIN_LIMIT, logIn } from "./login";
 import { resolveSession } from "./sessions";
+import { hashToken } from "./tokens";
 
 const password = "correct horse battery staple";
 const minute = 60_000;
@@ -51,6 +54,16 @@ describe(`logIn on ${testDriver}`, () => {
     expect(result.expiresAt).toEqual(new Date(now.getTime() + 14 * 86_400_000));
     expect((await resolveSession(deps, { token: result.token }))?.operator).toEqual(result.operator);
     expect((await findUserById(database.db, { id: user.id }))?.lastLoginAt).toEqual(now);
+  });
+
+  it("sweeps expired sessions from the table at sign-in", async () => {
+    const user = await operator();
+    const first = await attempt(user.email, password);
+    if (first.status !== "ok") throw new Error(`expected ok, got ${first.status}`);
+    advance(15 * 86_400_000);
+    await attempt(user.email, password);
+    const rows = await database.db.select().from(sessions).where(eq(sessions.id, hashToken(first.token)));
+    expect(rows).toEqual([]);
   });
 
   it("matches the email whatever its case and surrounding spaces", async () => {

@@ -4,6 +4,7 @@ import {
   deleteLoginFailuresByEmail,
   insertLoginFailure,
 } from "@/db/queries/login-failures";
+import { deleteExpiredSessions } from "@/db/queries/sessions";
 import { findUserByEmail, updateUserLastLoginById } from "@/db/queries/users";
 import type { Deps } from "../deps";
 import { verifyDecoyPassword, verifyPassword } from "./password";
@@ -47,6 +48,8 @@ export async function logIn(
   if (user.disabledAt) return { status: "disabled" };
 
   await deleteLoginFailuresByEmail(db, { email });
+  // Sign-ins are rare enough to sweep expired sessions here instead of in a job of their own.
+  await deleteExpiredSessions(db, { now });
   await updateUserLastLoginById(db, { id: user.id, at: now });
   const { token, expiresAt } = await startSession(deps, { userId: user.id, days: input.sessionDays, ip: input.ip, userAgent: input.userAgent });
   return { status: "ok", operator: { id: user.id, email: user.email, role: user.role }, token, expiresAt };
