@@ -10,8 +10,18 @@ export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
 export type DbDriver = "pglite" | "postgres";
 
+/** A column as the driver reports it: the Postgres type OID decides the variable's type. */
+export type RawColumn = { name: string; oid: number };
+export type RawResult = { rows: Record<string, unknown>[]; columns: RawColumn[] };
+export type RawQuery = (text: string, params?: unknown[]) => Promise<RawResult>;
+
 export type Database = {
   db: Db;
+  /**
+   * Runs `fn` in a READ ONLY transaction, for SQL that operators write. Postgres also enforces the
+   * statement timeout; PGlite cannot (it has no timer), so its callers bound the work another way.
+   */
+  readOnly<T>(timeoutMs: number, fn: (query: RawQuery) => Promise<T>): Promise<T>;
   driver: DbDriver;
   /** Where the data lives, without credentials: safe to print. */
   location: string;
@@ -44,6 +54,14 @@ async function openPglite(input: { dataDir: string } | { memory: true }): Promis
   const db = drizzle({ client, schema }) as unknown as Db;
   return {
     db,
+    readOnly: (_timeoutMs, fn) =>
+      client.transaction(async (tx) => {
+        await tx.exec("set transaction read only");
+        return fn(async (text, params) => {
+          const result = await tx.query<Record<string, unknown>>(text, params);
+          return { rows: result.rows, columns: result.fields.map((f) => ({ name: f.name, oid: f.dataTypeID })) };
+        });
+      }),
     driver: "pglite",
     location: "dataDir" in input ? input.dataDir : "memory",
     migrate: async (migrationsFolder) => {
@@ -75,6 +93,14 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   const db = drizzle({ client, schema }) as unknown as Db;
   return {
     db,
+    readOnly: (timeoutMs, fn) =>
+      client.begin("read only", async (tx) => {
+        await tx.unsafe(`set local statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
+        return fn(async (text, params) => {
+          const result = await tx.unsafe(text, (params ?? []) as never[]);
+          return { rows: [...result] as Record<string, unknown>[], columns: (result.columns ?? []).map((c) => ({ name: c.name, oid: c.type })) };
+        });
+      }) as Promise<never>,
     driver: "postgres",
     location,
     migrate: async (migrationsFolder) => {

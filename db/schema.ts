@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, index, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 const timestamps = {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -69,7 +69,108 @@ export const loginFailures = pgTable(
   (t) => [index("login_failures_email_at_idx").on(t.email, t.at), index("login_failures_ip_at_idx").on(t.ip, t.at)],
 );
 
+/** A variable's type, shared by code sources, SQL sources and condition values. */
+export const variableTypes = ["number", "string", "boolean", "timestamp", "json"] as const;
+export type VariableType = (typeof variableTypes)[number];
+export type VariableSpec = { type: VariableType; description?: string };
+
+export const conditionOperators = [">", "<", ">=", "<=", "=", "!=", "contains", "is empty", "is not empty"] as const;
+export type ConditionOperator = (typeof conditionOperators)[number];
+export type Condition = { variable: string; operator: ConditionOperator; value?: string };
+
+export const sqlSources = pgTable("sql_sources", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  name: text("name").notNull().unique(),
+  description: text("description").notNull().default(""),
+  query: text("query").notNull(),
+  // The columns of the last successful test, so the generator form can offer them without running it.
+  variables: jsonb("variables").$type<Record<string, VariableSpec>>().notNull().default({}),
+  ...timestamps,
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const generators = pgTable(
+  "generators",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    group: text("event_group").notNull(),
+    // "code:<name>" for a source registered in spark/sources, "sql:<uuid>" for an operator's SQL source.
+    source: text("source").notNull(),
+    conditions: jsonb("conditions").$type<Condition[]>().notNull().default([]),
+    active: boolean("active").notNull().default(true),
+    ...timestamps,
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("generators_name_key").on(sql`lower(${t.name})`), index("generators_source_idx").on(t.source)],
+);
+
+export const jobTriggers = ["cron", "schedule", "manual", "cli"] as const;
+export type JobTrigger = (typeof jobTriggers)[number];
+export const jobStatuses = ["running", "ok", "error", "skipped"] as const;
+export type JobStatus = (typeof jobStatuses)[number];
+
+export type JobError = { where: string; message: string; key?: string; generatorId?: string };
+export type GeneratorCounts = { id: string; name: string; group: string; source: string; candidates: number; passed: number; recorded: number; seen: number; failed: number; error?: string };
+export type JobProgress = { phase: string; candidates: number; recorded: number; seen: number };
+export type JobSummary = {
+  runId: number | null;
+  status: Exclude<JobStatus, "running">;
+  trigger: JobTrigger;
+  message?: string;
+  events: { recorded: number; seen: number };
+  deliveries: { sent: number; failed: number; dead: number };
+  generators: GeneratorCounts[];
+  groups: Record<string, { recorded: number; seen: number }>;
+  errors: JobError[];
+  durationMs: number;
+};
+
+export const jobRuns = pgTable(
+  "job_runs",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    trigger: text("trigger", { enum: jobTriggers }).notNull(),
+    status: text("status", { enum: jobStatuses }).notNull(),
+    startedAt: timestamp("started_at", { withTimezone: true }).notNull(),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+    durationMs: integer("duration_ms"),
+    progress: jsonb("progress").$type<JobProgress>(),
+    summary: jsonb("summary").$type<JobSummary>(),
+    startedBy: uuid("started_by").references(() => users.id, { onDelete: "set null" }),
+  },
+  (t) => [index("job_runs_started_at_idx").on(t.startedAt)],
+);
+
+/** One row: the lease that keeps two passes from doing the same work at once. */
+export const jobLease = pgTable("job_lease", {
+  id: integer("id").primaryKey(),
+  runId: bigint("run_id", { mode: "number" }),
+  holder: text("holder"),
+  expiresAt: timestamp("expires_at", { withTimezone: true }),
+});
+
+export const events = pgTable(
+  "events",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    group: text("event_group").notNull(),
+    key: text("key").notNull().unique(),
+    context: jsonb("context").$type<Record<string, unknown>>().notNull(),
+    generatorId: uuid("generator_id").references(() => generators.id, { onDelete: "set null" }),
+    source: text("source"),
+    jobRunId: bigint("job_run_id", { mode: "number" }),
+    ...timestamps,
+  },
+  (t) => [index("events_created_at_idx").on(t.createdAt), index("events_group_created_at_idx").on(t.group, t.createdAt)],
+);
+
 export type User = typeof users.$inferSelect;
 export type NewUser = typeof users.$inferInsert;
 export type Session = typeof sessions.$inferSelect;
 export type AccountToken = typeof accountTokens.$inferSelect;
+export type SqlSource = typeof sqlSources.$inferSelect;
+export type Generator = typeof generators.$inferSelect;
+export type NewGenerator = typeof generators.$inferInsert;
+export type JobRun = typeof jobRuns.$inferSelect;
+export type EventRow = typeof events.$inferSelect;
