@@ -1,0 +1,36 @@
+import { inArray, sql } from "drizzle-orm";
+import type { Db, Tx } from "../client";
+import { rowsOf } from "../rows";
+import { events } from "../schema";
+
+type Conn = Db | Tx;
+
+export type NewEvent = { group: string; key: string; context: Record<string, unknown>; generatorId: string | null; source: string | null };
+
+/**
+ * Inserts a batch in one statement and returns only the rows actually inserted: a key seen before,
+ * or twice in the batch, is skipped by ON CONFLICT DO NOTHING.
+ */
+export async function insertNewEvents(db: Conn, { events: batch, jobRunId }: { events: NewEvent[]; jobRunId: number | null }) {
+  if (batch.length === 0) return [];
+  // One text parameter for the whole batch: drizzle would spread an array, and postgres.js would
+  // re-encode a string typed jsonb; a text cast to jsonb on the server is read the same by both drivers.
+  const payload = batch.map((e) => ({ g: e.group, k: e.key, c: e.context, gen: e.generatorId, src: e.source }));
+  const result = await db.execute(sql`
+    insert into events (event_group, key, context, generator_id, source, job_run_id)
+    select r.g, r.k, r.c, r.gen, r.src, ${jobRunId}::bigint
+    from jsonb_to_recordset(${JSON.stringify(payload)}::text::jsonb) as r(g text, k text, c jsonb, gen uuid, src text)
+    on conflict (key) do nothing
+    returning id, key`);
+  return rowsOf<{ id: number | string; key: string }>(result).map((row) => ({ id: Number(row.id), key: row.key }));
+}
+
+export async function deleteEventsByIds(db: Conn, { ids }: { ids: number[] }) {
+  if (ids.length > 0) await db.delete(events).where(inArray(events.id, ids));
+}
+
+export async function listRecordedKeys(db: Conn, { keys }: { keys: string[] }): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const rows = await db.select({ key: events.key }).from(events).where(inArray(events.key, keys));
+  return new Set(rows.map((r) => r.key));
+}
