@@ -2,7 +2,8 @@ import { NextResponse, type NextRequest } from "next/server";
 import { SESSION_COOKIE } from "@/spark/auth/cookie";
 
 const PUBLIC_PAGES = [/^\/login$/, /^\/setup\/[^/]+$/];
-const PUBLIC_API = new Set(["/api/health", "/api/auth/login"]);
+// /api/jobs/run checks its own bearer secret: cron has no session cookie.
+const PUBLIC_API = new Set(["/api/health", "/api/auth/login", "/api/jobs/run"]);
 
 /**
  * A fast first gate: without a session cookie, pages redirect to /login and API routes answer 401.

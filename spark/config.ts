@@ -13,6 +13,12 @@ export type SparkConfig = {
   dataDir: string;
   sessionDays: number;
   admin: { email: string; password: string } | null;
+  /** Bearer secret for POST /api/jobs/run; null leaves the route answering 503 to cron. */
+  cronSecret: string | null;
+  scheduleSeconds: number;
+  sqlTimeoutMs: number;
+  pgliteMaxCost: number;
+  demo: boolean;
 };
 
 type Env = Record<string, string | undefined>;
@@ -57,5 +63,20 @@ export function loadConfig(env: Env = process.env): SparkConfig {
     admin = { email: adminEmail, password: adminPassword };
   }
 
-  return { port, publicUrl, database, dataDir, sessionDays: readInt(env, "SPARK_SESSION_DAYS", 14, 1, 365), admin };
+  const cronSecret = env.SPARK_CRON_SECRET?.trim() || null;
+  if (cronSecret && cronSecret.length < 16) throw new ConfigError("SPARK_CRON_SECRET is shorter than 16 characters; use a long random value (openssl rand -hex 32).");
+
+  return {
+    port,
+    publicUrl,
+    database,
+    dataDir,
+    sessionDays: readInt(env, "SPARK_SESSION_DAYS", 14, 1, 365),
+    admin,
+    cronSecret,
+    scheduleSeconds: readInt(env, "SPARK_SCHEDULE_SECONDS", 60, 0, 86_400),
+    sqlTimeoutMs: readInt(env, "SPARK_SQL_TIMEOUT_SECONDS", 10, 1, 3_600) * 1000,
+    pgliteMaxCost: readInt(env, "SPARK_PGLITE_MAX_COST", 500_000, 1_000, 1_000_000_000),
+    demo: env.SPARK_DEMO?.trim() !== "0",
+  };
 }

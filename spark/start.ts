@@ -1,14 +1,32 @@
+import { sql } from "drizzle-orm";
 import { openDatabase, type Database } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
+import { rowsOf } from "@/db/rows";
 import { ensureFirstAdmin } from "./auth/accounts";
 import type { SparkConfig } from "./config";
+import { seedDemo } from "./demo";
+import { handlers } from "./handler-registry";
+import { runJob, type JobInput, type JobSummary } from "./job";
 import type { Logger } from "./logger";
 
-/** Opens and migrates the configured database: what every process does before it touches data. */
-export async function openMigratedDatabase(config: SparkConfig): Promise<Database> {
+async function isFresh(database: Database): Promise<boolean> {
+  const rows = rowsOf<{ found: boolean }>(await database.db.execute(sql`select to_regclass('public.users') is not null as found`));
+  return !rows[0]?.found;
+}
+
+/**
+ * Opens and migrates the configured database: what every process does before it touches data. A new
+ * embedded database also gets the demo (unless SPARK_DEMO=0), so a newcomer has something to run.
+ */
+export async function openMigratedDatabase(config: SparkConfig, log?: Logger): Promise<Database> {
   const database = await openDatabase(config.database);
   try {
+    const fresh = await isFresh(database);
     await migrateDatabase(database);
+    if (fresh && database.driver === "pglite" && config.demo) {
+      const seeded = await seedDemo({ db: database.db, clock: () => new Date() });
+      log?.info(`Seeded the demo: ${seeded.challenges} challenges and the generators ${seeded.generators.join(", ")} (SPARK_DEMO=0 skips this).`);
+    }
   } catch (error) {
     await database.close();
     throw error;
@@ -28,4 +46,21 @@ export async function announceFirstAdmin({ database, config, log }: { database: 
     );
   }
   return outcome;
+}
+
+export type PassOptions = Pick<JobInput, "startedBy" | "onProgress">;
+export type RunPass = (trigger: JobInput["trigger"], options?: PassOptions) => Promise<JobSummary>;
+
+/** One job pass with the configured limits and the registered handlers: the same for the route, the CLI and the scheduler. */
+export function createPassRunner({ config, database, log }: { config: SparkConfig; database: Database; log: Logger }): RunPass {
+  return (trigger, options = {}) =>
+    runJob({
+      database,
+      clock: () => new Date(),
+      log,
+      trigger,
+      handlers,
+      sqlLimits: { timeoutMs: config.sqlTimeoutMs, maxPgliteCost: config.pgliteMaxCost },
+      ...options,
+    });
 }

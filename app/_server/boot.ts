@@ -3,9 +3,19 @@ import { DatabaseOpenError } from "@/db/errors";
 import { ConfigError, loadConfig, type SparkConfig } from "@/spark/config";
 import type { Deps } from "@/spark/deps";
 import { createConsoleLogger } from "@/spark/logger";
-import { announceFirstAdmin, openMigratedDatabase } from "@/spark/start";
+import { startScheduler, type Scheduler } from "@/spark/scheduler";
+import { writeServerFile } from "@/spark/server-file";
+import { announceFirstAdmin, createPassRunner, openMigratedDatabase, type RunPass } from "@/spark/start";
 
-export type Engine = { config: SparkConfig; database: Database; deps: Deps };
+export type Engine = {
+  config: SparkConfig;
+  database: Database;
+  deps: Deps;
+  runPass: RunPass;
+  /** The secret `npm run job` uses to ask this server for a pass (embedded database only). */
+  internalSecret: string | null;
+  scheduler: Scheduler | null;
+};
 
 // Next may load this module once per route bundle; the engine, and with it the locked embedded
 // database, must exist once per process, so it lives on globalThis.
@@ -21,15 +31,30 @@ export function getEngine(): Promise<Engine> {
 async function bootEngine(): Promise<Engine> {
   const log = createConsoleLogger();
   const config = loadConfig();
-  const database = await openMigratedDatabase(config);
+  const database = await openMigratedDatabase(config, log);
   log.info(`Spark database: ${database.driver} at ${database.location}`);
   await announceFirstAdmin({ database, config, log });
+  const runPass = createPassRunner({ config, database, log });
+  const internalSecret = database.driver === "pglite" ? writeServerFile(config.dataDir, { port: config.port }).secret : null;
+  const scheduler =
+    config.scheduleSeconds > 0
+      ? startScheduler({
+          everySeconds: config.scheduleSeconds,
+          log,
+          pass: async () => {
+            const summary = await runPass("schedule");
+            if (summary.status !== "skipped") log.info("scheduled pass", { runId: summary.runId, status: summary.status, events: summary.events, errors: summary.errors.length });
+          },
+        })
+      : null;
+  if (!scheduler) log.info("Scheduler off (SPARK_SCHEDULE_SECONDS=0): call POST /api/jobs/run from cron.");
   const closeOnSignal = (signal: NodeJS.Signals) => {
+    scheduler?.stop();
     void database.close().finally(() => process.kill(process.pid, signal));
   };
   process.once("SIGTERM", closeOnSignal);
   process.once("SIGINT", closeOnSignal);
-  return { config, database, deps: { db: database.db, clock: () => new Date(), log } };
+  return { config, database, deps: { db: database.db, clock: () => new Date(), log }, runPass, internalSecret, scheduler };
 }
 
 /** For the server's start: a setting or database problem is one line and exit code 1, not a stack trace. */

@@ -1,0 +1,83 @@
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "@/db/client";
+import { rowsOf } from "@/db/rows";
+import { generators } from "@/db/schema";
+import { openTestDatabase } from "@/db/test-database";
+import { compileConditions } from "./conditions";
+import { demoGenerators, hasDemo, seedDemo } from "./demo";
+import { challengesSource, type ChallengeCandidate } from "./sources/challenges";
+
+const now = new Date("2026-03-15T12:00:00.000Z");
+const clock = () => now;
+
+let database: Database;
+
+beforeAll(async () => {
+  database = await openTestDatabase();
+});
+afterAll(async () => {
+  await database?.close();
+});
+
+async function rowCounts() {
+  const [row] = rowsOf<{ participants: number; challenges: number; donations: number }>(
+    await database.db.execute(sql`
+      select (select count(*) from demo.participants)::integer as participants,
+             (select count(*) from demo.challenges)::integer as challenges,
+             (select count(*) from demo.donations)::integer as donations`),
+  );
+  return row;
+}
+
+async function allChallenges(): Promise<ChallengeCandidate[]> {
+  const all: ChallengeCandidate[] = [];
+  for await (const batch of challengesSource.candidates({ db: database.db, clock, batchSize: 100 })) all.push(...batch);
+  return all;
+}
+
+describe("seedDemo", () => {
+  it("creates the demo schema, its rows and the four generators on a new database", async () => {
+    expect(await hasDemo(database.db)).toBe(false);
+    const seeded = await seedDemo({ db: database.db, clock });
+    expect(seeded).toEqual({ participants: 7, challenges: 12, donations: 11, generators: demoGenerators.map((g) => g.name) });
+    expect(await hasDemo(database.db)).toBe(true);
+    expect(await rowCounts()).toEqual({ participants: 7, challenges: 12, donations: 11 });
+    const stored = await database.db.select().from(generators);
+    expect(stored.map((g) => [g.name, g.source, g.active]).sort()).toEqual(demoGenerators.map((g) => [g.name, "code:challenges", true]).sort());
+  });
+
+  it("adds nothing when run again: same row counts, no second generator", async () => {
+    const again = await seedDemo({ db: database.db, clock: () => new Date(now.getTime() + 86_400_000) });
+    expect(again).toEqual({ participants: 0, challenges: 0, donations: 0, generators: [] });
+    expect(await rowCounts()).toEqual({ participants: 7, challenges: 12, donations: 11 });
+    expect(await database.db.select().from(generators)).toHaveLength(4);
+  });
+
+  it("leaves a generator alone when one with its name exists in another case", async () => {
+    await database.db.delete(generators).where(sql`${generators.name} = 'challenge_ended'`);
+    await database.db.insert(generators).values({ name: "Challenge_Ended", group: "mine", source: "code:challenges", conditions: [] });
+    expect((await seedDemo({ db: database.db, clock })).generators).toEqual([]);
+    const ended = (await database.db.select().from(generators)).filter((g) => g.name.toLowerCase() === "challenge_ended");
+    expect(ended.map((g) => g.group)).toEqual(["mine"]);
+  });
+
+  it("gives each demo generator several candidates as soon as it is seeded", async () => {
+    const candidates = await allChallenges();
+    const matching = (name: string) => {
+      const { test } = compileConditions(demoGenerators.find((g) => g.name === name)!.conditions!, challengesSource.variables);
+      return candidates.filter((c) => test(challengesSource.context(c, { db: database.db, clock, batchSize: 100 }))).map((c) => c.title);
+    };
+    expect(matching("challenge_created")).toHaveLength(12);
+    expect(matching("challenge_inactivity_2d")).toEqual(["Swim across the lake", "Cycle to work every day", "Learn to juggle three balls", "No sugar for two weeks", "A silent week"]);
+    expect(matching("challenge_ends_2d")).toEqual(["Bake for the food bank", "No sugar for two weeks", "Walk 10,000 steps a day"]);
+    expect(matching("challenge_ended")).toEqual(["Marathon training", "A silent week", "Cold showers for 30 days"]);
+  });
+
+  it("keeps the participant whose name needs escaping as written", async () => {
+    const [row] = rowsOf<{ name: string }>(await database.db.execute(sql`select name from demo.participants where email = 'obrien@example.com'`));
+    expect(row?.name).toBe("Máire O'Brien & <Co>");
+    const emails = rowsOf<{ email: string }>(await database.db.execute(sql`select email from demo.participants`)).map((r) => r.email);
+    expect(emails.every((email) => email.endsWith("@example.com"))).toBe(true);
+  });
+});

@@ -1,0 +1,4 @@
+import type { Handler } from "./handlers";
+
+/** Handlers registered in code, run in this order on every new event whose group they match. */
+export const handlers: Handler[] = [];
