@@ -13,7 +13,7 @@ function configErrorOf(env: Record<string, string>): ConfigError {
 }
 
 describe("loadConfig", () => {
-  it("runs with an empty environment: port 3000, embedded database in ./.spark, no first admin", () => {
+  it("runs with an empty environment: port 3000, embedded database in ./.spark, no first admin, a pass a minute", () => {
     expect(loadConfig({})).toEqual({
       port: 3000,
       publicUrl: "http://localhost:3000",
@@ -21,7 +21,19 @@ describe("loadConfig", () => {
       dataDir: resolve(".spark"),
       sessionDays: 14,
       admin: null,
+      cronSecret: null,
+      scheduleSeconds: 60,
+      sqlTimeoutMs: 10_000,
+      pgliteMaxCost: 500_000,
+      demo: true,
     });
+  });
+
+  it("reads the job settings", () => {
+    const config = loadConfig({ SPARK_CRON_SECRET: "0123456789abcdef", SPARK_SCHEDULE_SECONDS: "0", SPARK_SQL_TIMEOUT_SECONDS: "3", SPARK_DEMO: "0" });
+    expect(config).toMatchObject({ cronSecret: "0123456789abcdef", scheduleSeconds: 0, sqlTimeoutMs: 3000, demo: false });
+    expect(() => loadConfig({ SPARK_CRON_SECRET: "short" })).toThrow("SPARK_CRON_SECRET is shorter than 16 characters");
+    expect(() => loadConfig({ SPARK_SCHEDULE_SECONDS: "soon" })).toThrow("SPARK_SCHEDULE_SECONDS 'soon' is not a whole number; set SPARK_SCHEDULE_SECONDS to 0–86400.");
   });
 
   it("reads PORT, trimmed, and uses it in the default public URL", () => {

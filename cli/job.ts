@@ -1,0 +1,59 @@
+import { lockDataDir } from "@/db/data-dir-lock";
+import { DatabaseOpenError } from "@/db/errors";
+import { loadConfig } from "@/spark/config";
+import type { JobSummary } from "@/spark/job";
+import { createConsoleLogger } from "@/spark/logger";
+import { readServerFile } from "@/spark/server-file";
+import { createPassRunner, openMigratedDatabase } from "@/spark/start";
+import { CliError, runCli } from "./run";
+
+/**
+ * `npm run job`: one pass, progress on stderr, the JSON summary as one line on stdout, exit 1 when the
+ * pass recorded errors. When a running server holds the embedded database, that server runs the pass.
+ */
+runCli(async () => {
+  const config = loadConfig();
+  const log = createConsoleLogger({ info: process.stderr });
+  if (config.database.driver === "pglite") {
+    try {
+      lockDataDir(config.database.dataDir).release();
+    } catch (error) {
+      const server = readServerFile(config.database.dataDir);
+      if (!(error instanceof DatabaseOpenError) || !server) throw error;
+      return printSummary(await askServer(server));
+    }
+  }
+  const database = await openMigratedDatabase(config, log);
+  try {
+    let last = 0;
+    const summary = await createPassRunner({ config, database, log })("cli", {
+      onProgress: (p) => {
+        if (Date.now() - last < 1000) return;
+        last = Date.now();
+        process.stderr.write(`job #${p.runId}: ${p.phase}; ${p.candidates.toLocaleString("en")} candidates, ${p.recorded.toLocaleString("en")} events recorded, ${p.seen.toLocaleString("en")} already seen\n`);
+      },
+    });
+    return printSummary(summary);
+  } finally {
+    await database.close();
+  }
+});
+
+async function askServer(server: { url: string; secret: string; pid: number }): Promise<JobSummary> {
+  process.stderr.write(`The embedded database is held by the server (pid ${server.pid}); asking it to run the pass…\n`);
+  let response: Response;
+  try {
+    response = await fetch(`${server.url}/api/jobs/run`, { method: "POST", headers: { authorization: `Bearer ${server.secret}` } });
+  } catch (error) {
+    throw new CliError(`the server (pid ${server.pid}) holds the embedded database but does not answer at ${server.url} (${(error as Error).message}); stop it or wait for it to start.`);
+  }
+  const body = (await response.json().catch(() => null)) as (JobSummary & { error?: string }) | null;
+  if (!response.ok || !body || !body.status) throw new CliError(`the server answered HTTP ${response.status}: ${body?.error ?? "no summary"}`);
+  return body;
+}
+
+function printSummary(summary: JobSummary): number {
+  for (const error of summary.errors) process.stderr.write(`error in ${error.where}${error.key ? ` (${error.key})` : ""}: ${error.message}\n`);
+  process.stdout.write(`${JSON.stringify(summary)}\n`);
+  return summary.status === "error" ? 1 : 0;
+}
