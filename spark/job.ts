@@ -141,7 +141,7 @@ export async function runJob(input: JobInput): Promise<JobSummary> {
       if (live.length === 0) continue;
 
       try {
-        for await (const batch of source.batches(ctx)) {
+        for await (const batch of prefetched(source.batches(ctx))) {
           const pending: NewEvent[] = [];
           const owners: GeneratorCounts[] = [];
           for (const { generator, counts: c, test } of live) {
@@ -188,6 +188,27 @@ export async function runJob(input: JobInput): Promise<JobSummary> {
     return await finish("error").catch(() => ({ runId, status: "error", trigger, events: { recorded: 0, seen: 0 }, deliveries: { sent: 0, failed: 0, dead: 0 }, generators: counts, groups, errors, durationMs: Math.round(performance.now() - t0) }) as JobSummary);
   } finally {
     if (input.useLease !== false) await releaseJobLease(db, { holder }).catch(() => {});
+  }
+}
+
+/**
+ * Asks for the next batch before the current one is processed, so reading the source (another
+ * connection on Postgres) overlaps with recording events.
+ */
+async function* prefetched<T>(batches: AsyncIterable<T>): AsyncIterable<T> {
+  const iterator = batches[Symbol.asyncIterator]();
+  let next = iterator.next();
+  try {
+    for (;;) {
+      const result = await next;
+      if (result.done) return;
+      next = iterator.next();
+      // Until it is awaited, a failed read must not count as an unhandled rejection.
+      next.catch(() => {});
+      yield result.value;
+    }
+  } finally {
+    await iterator.return?.();
   }
 }
 

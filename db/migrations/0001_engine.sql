@@ -51,12 +51,11 @@ CREATE TABLE "sql_sources" (
 	CONSTRAINT "sql_sources_name_unique" UNIQUE("name")
 );
 --> statement-breakpoint
-ALTER TABLE "events" ADD CONSTRAINT "events_generator_id_generators_id_fk" FOREIGN KEY ("generator_id") REFERENCES "public"."generators"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "job_runs" ADD CONSTRAINT "job_runs_started_by_users_id_fk" FOREIGN KEY ("started_by") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "events_created_at_idx" ON "events" USING btree ("created_at");--> statement-breakpoint
 CREATE INDEX "events_group_created_at_idx" ON "events" USING btree ("event_group","created_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "generators_name_key" ON "generators" USING btree (lower("name"));--> statement-breakpoint
 CREATE INDEX "generators_source_idx" ON "generators" USING btree ("source");--> statement-breakpoint
 CREATE INDEX "job_runs_started_at_idx" ON "job_runs" USING btree ("started_at");--> statement-breakpoint
--- The single lease row the job takes (see spark/job-lease.ts).
+-- The single lease row the job takes (see db/queries/job-runs.ts).
 INSERT INTO "job_lease" ("id") VALUES (1);

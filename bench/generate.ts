@@ -1,0 +1,128 @@
+import { spawnSync } from "node:child_process";
+import { sql } from "drizzle-orm";
+import type { Database } from "@/db/client";
+import { insertGenerator } from "@/db/queries/generators";
+import { insertSqlSource } from "@/db/queries/sql-sources";
+import { rowsOf } from "@/db/rows";
+import { openScratchDatabase } from "@/db/scratch-database";
+import { runJob } from "@/spark/job";
+import { silentLogger } from "@/spark/logger";
+import type { BenchOptions, BenchResult } from "./run";
+
+const QUERY = "select id, title, score, created_at from bench_items";
+
+async function seed(database: Database, n: number) {
+  await database.db.execute(sql`create table bench_items (id int primary key, title text not null, score int not null, created_at timestamptz not null)`);
+  await database.db.execute(
+    sql`insert into bench_items select g, 'Challenge ' || g, g % 100, timestamptz '2026-01-01' + g * interval '1 minute' from generate_series(1, ${n}::int) g`,
+  );
+  await database.db.execute(sql`create table bench_events (like events including all)`);
+  await database.db.execute(sql`analyze bench_items`);
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ seconds: number; value: T }> {
+  const t0 = performance.now();
+  const value = await fn();
+  return { seconds: (performance.now() - t0) / 1000, value };
+}
+
+/** The raw floor: one INSERT … SELECT … ON CONFLICT DO NOTHING over the same rows, all inside Postgres. */
+async function rawInsert(database: Database) {
+  await database.db.execute(sql`truncate bench_events`);
+  return timed(async () => {
+    const result = await database.db.execute(sql`
+      insert into bench_events (event_group, key, context, source)
+      select 'bench', 'bench:' || t.id, to_jsonb(t), 'sql'
+      from (${sql.raw(QUERY)}) t
+      on conflict (key) do nothing`);
+    return result;
+  });
+}
+
+async function measure(driver: "pglite" | "postgres", n: number, databaseUrl: string | null): Promise<BenchResult> {
+  const database = await openScratchDatabase(driver === "pglite" ? { driver } : { driver, adminUrl: databaseUrl! });
+  try {
+    await seed(database, n);
+    const source = await insertSqlSource(database.db, {
+      name: "bench",
+      description: "",
+      query: QUERY,
+      variables: { id: { type: "number" }, title: { type: "string" }, score: { type: "number" }, created_at: { type: "timestamp" } },
+    });
+    await insertGenerator(database.db, { name: "bench", group: "bench", source: `sql:${source!.id}`, conditions: [{ variable: "score", operator: ">=", value: "0" }] });
+    const pass = () =>
+      runJob({ database, clock: () => new Date(), log: silentLogger, trigger: "cli", batchSize: 5000, sqlLimits: { timeoutMs: 600_000, maxPgliteCost: Number.MAX_SAFE_INTEGER } });
+    // Best of two for each side, alternating, so a cold cache or a noisy neighbour favours neither.
+    let baseline = { seconds: Infinity };
+    let first = { seconds: Infinity, value: null as Awaited<ReturnType<typeof pass>> | null };
+    for (let round = 0; round < 2; round++) {
+      const raw = await rawInsert(database);
+      if (raw.seconds < baseline.seconds) baseline = raw;
+      await database.db.execute(sql`truncate events`);
+      const run = await timed(pass);
+      if (run.seconds < first.seconds) first = run;
+      if (run.value.status !== "ok") throw new Error(`the pass failed: ${JSON.stringify(run.value.errors)}`);
+    }
+    const second = await timed(pass);
+    const [{ n: recorded }] = rowsOf<{ n: number }>(await database.db.execute(sql`select count(*)::int as n from events`)) as [{ n: number }];
+    if (recorded !== n) throw new Error(`the pass recorded ${recorded} of ${n} events`);
+    const rate = n / first.seconds;
+    const baselineRate = n / baseline.seconds;
+    return {
+      name: `generate.${driver}`,
+      value: Math.round(rate),
+      unit: "events/s",
+      baseline: Math.round(baselineRate),
+      ratio: Number((rate / baselineRate).toFixed(3)),
+      n,
+      secondRunPerSecond: Math.round(n / second.seconds),
+      secondRunRecorded: second.value.events.recorded,
+      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    };
+  } finally {
+    await database.close();
+  }
+}
+
+/** Each driver in a process of its own, so peak RSS belongs to one driver's run. */
+function measureInChild(driver: "pglite" | "postgres", n: number): BenchResult {
+  const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, "generate", "--json", "--driver", driver, "--n", String(n)], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const last = child.stdout.trim().split("\n").at(-1) ?? "";
+  if (child.status !== 0 || !last.startsWith("{")) throw new Error(`the ${driver} run failed (exit ${child.status})`);
+  return JSON.parse(last) as BenchResult;
+}
+
+export async function generateBenchmark(options: BenchOptions): Promise<BenchResult[]> {
+  const n = options.n ?? 100_000;
+  const drivers = options.driver === "both" ? (["pglite", "postgres"] as const) : [options.driver];
+  const results: BenchResult[] = [];
+  for (const driver of drivers) {
+    if (driver === "postgres" && !options.databaseUrl) {
+      process.stderr.write("generate: skipping postgres; set BENCH_DATABASE_URL (or TEST_DATABASE_URL) to a server where a scratch database may be created.\n");
+      continue;
+    }
+    process.stderr.write(`generate: ${driver}, ${n.toLocaleString("en")} candidates…\n`);
+    results.push(options.driver === "both" ? measureInChild(driver, n) : await measure(driver, n, options.databaseUrl));
+  }
+  if (options.json && options.driver !== "both") return results;
+  const rows = results.map((r) => [
+    r.name,
+    `${r.value.toLocaleString("en")} ${r.unit}`,
+    `${r.baseline.toLocaleString("en")} rows/s`,
+    r.ratio.toFixed(2),
+    `${(r.secondRunPerSecond as number).toLocaleString("en")} /s`,
+    `${r.peakRssMb} MB`,
+  ]);
+  printTable(["benchmark", "Spark (first run)", "raw INSERT…SELECT", "ratio", "second run (all seen)", "peak RSS"], rows);
+  return results;
+}
+
+export function printTable(head: string[], rows: string[][]) {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ");
+  process.stdout.write(`${line(head)}\n${line(widths.map((w) => "-".repeat(w)))}\n${rows.map(line).join("\n")}\n`);
+}
