@@ -7,6 +7,8 @@ export type E2eServer = { baseURL: string; setupUrl: string; dataDir: string; pi
 export const e2eDir = join(process.cwd(), ".e2e");
 export const serverFile = join(e2eDir, "server.json");
 export const adminState = join(e2eDir, "admin.json");
+/** Known to the tests so they can call the cron route as cron would. */
+export const cronSecret = "e2e-cron-secret-0123456789";
 export const admin = { email: "admin@example.com", password: "correct horse battery staple" };
 
 export function readServer(): E2eServer {
