@@ -89,8 +89,8 @@ export async function testSqlSource(database: Database, query: string, limits: S
     return await database.readOnly(limits.timeoutMs, async (run) => {
       const probe = `select * from (${text}\n) as spark_source`;
       await checkCost(run, probe, database.driver, limits);
+      checkIdColumn((await run(`${probe} limit 0`)).columns);
       const result = await run(`${probe} order by spark_source.id limit 20`);
-      checkIdColumn(result.columns);
       const variables = variablesOfColumns(result.columns);
       return { ok: true as const, variables, rows: result.rows.map((row) => candidateOf(row, result.columns, variables).context) };
     });
@@ -115,15 +115,16 @@ export async function* pageSqlSource(
     let lastRaw: unknown;
     try {
       const result = await database.readOnly(limits.timeoutMs, async (run) => {
-        if (variables === null) await checkCost(run, text, database.driver, limits);
+        if (variables === null) {
+          await checkCost(run, text, database.driver, limits);
+          // Columns first: ordering by a missing id would fail with Postgres' words, not ours.
+          checkIdColumn((await run(`${text} limit 0`)).columns);
+        }
         return last === undefined
           ? run(`${text} order by spark_source.id limit ${pageSize}`)
           : run(`${text} where spark_source.id > $1 order by spark_source.id limit ${pageSize}`, [last]);
       });
-      if (variables === null) {
-        checkIdColumn(result.columns);
-        variables = variablesOfColumns(result.columns);
-      }
+      variables ??= variablesOfColumns(result.columns);
       const vars = variables;
       page = result.rows.map((row) => candidateOf(row, result.columns, vars));
       lastRaw = result.rows.at(-1)?.id;
