@@ -1,4 +1,5 @@
 import type { ReactNode } from "react";
+import { Logo } from "@/components/ui/logo";
 
 /** The centred card used by the pages a visitor sees before signing in. */
 export function AuthFrame({ title, subtitle, children }: { title: string; subtitle?: ReactNode; children: ReactNode }) {
@@ -6,11 +7,7 @@ export function AuthFrame({ title, subtitle, children }: { title: string; subtit
     <main className="flex min-h-screen items-center justify-center px-4 py-12">
       <div className="w-full max-w-sm">
         <div className="mb-6 flex items-center justify-center gap-2 text-xl font-semibold">
-          <svg aria-hidden viewBox="0 0 32 32" className="h-7 w-7">
-            <rect width="32" height="32" rx="7" fill="#ea580c" />
-            <path d="M18 4 8 18h7l-2 10 11-15h-7z" fill="#fff" />
-          </svg>
-          Spark
+          <Logo size="h-7 w-7" />
         </div>
         <div className="rounded-lg bg-white px-6 py-6 shadow-sm ring-1 ring-zinc-200">
           <h1 className="text-lg font-semibold">{title}</h1>

@@ -1,4 +1,5 @@
 import type { ReactNode } from "react";
+import { Logo } from "@/components/ui/logo";
 import { NavLinks } from "./nav-links";
 
 const sections = [
@@ -15,11 +16,7 @@ export function AppShell({ email, logOut, children }: { email: string; logOut: (
     <div className="min-h-screen md:flex">
       <aside className="flex flex-col gap-4 bg-zinc-900 px-3 py-4 md:fixed md:inset-y-0 md:w-56">
         <div className="flex items-center gap-2 px-3 text-lg font-semibold text-white">
-          <svg aria-hidden viewBox="0 0 32 32" className="h-6 w-6">
-            <rect width="32" height="32" rx="7" fill="#ea580c" />
-            <path d="M18 4 8 18h7l-2 10 11-15h-7z" fill="#fff" />
-          </svg>
-          Spark
+          <Logo size="h-6 w-6" />
         </div>
         <nav aria-label="Main" className="md:flex-1">
           <NavLinks links={sections} variant="sidebar" />
