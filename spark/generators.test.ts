@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
 import { events, jobRuns } from "@/db/schema";
 import { openTestDatabase, testDriver } from "@/db/test-database";
-import { generatorInput, previewGenerator, saveGenerator } from "./generators";
+import { generatorInput, listGeneratorOverview, previewGenerator, saveGenerator } from "./generators";
 import { runJob } from "./job";
 import { silentLogger } from "./logger";
 import { deleteSqlSource, saveSqlSource } from "./sql-sources";
@@ -109,5 +109,24 @@ describe(`generators on ${testDriver}`, () => {
     const user = await saveGenerator({ database, clock, registry }, { input: input({ name: "uses sql", source: `sql:${good.source.id}`, conditions: [{ variable: "twice", operator: ">", value: "2" }] }) });
     expect(user.status).toBe("ok");
     expect(await deleteSqlSource({ database }, { id: good.source.id })).toEqual({ status: "in-use", generators: ["uses sql"] });
+  });
+
+  it("lists each generator with its source's label, its conditions as text and its last run's counts", async () => {
+    const saved = await saveGenerator({ database, clock, registry }, { input: input({ name: "overview", group: "ov", conditions: [{ variable: "score", operator: ">=", value: "7" }] }) });
+    if (saved.status !== "ok") throw new Error("save failed");
+    const never = await listGeneratorOverview(database, { registry });
+    expect(never.find((g) => g.id === saved.generator.id)).toMatchObject({ sourceLabel: "People", conditionsText: "score >= 7", lastRun: null });
+
+    const summary = await runJob({ database, clock, log: silentLogger, trigger: "manual", sources: registry });
+    const listed = await listGeneratorOverview(database, { registry });
+    expect(listed.find((g) => g.id === saved.generator.id)?.lastRun).toMatchObject({ runId: summary.runId, counts: { candidates: 3, passed: 2, recorded: 2, seen: 0 } });
+    expect(listed.find((g) => g.source === "code:ghost")).toBeUndefined();
+  });
+
+  it("shows a generator whose source is gone without a label", async () => {
+    const saved = await saveGenerator({ database, clock, registry }, { input: input({ name: "orphan", group: "or" }) });
+    if (saved.status !== "ok") throw new Error("save failed");
+    const listed = await listGeneratorOverview(database, { registry: [] });
+    expect(listed.find((g) => g.id === saved.generator.id)).toMatchObject({ sourceLabel: null, conditionsText: "every candidate" });
   });
 });

@@ -1,9 +1,10 @@
 import { z } from "zod";
 import type { Database } from "@/db/client";
 import { listRecordedKeys } from "@/db/queries/events";
-import { findGeneratorById, insertGenerator, updateGeneratorById } from "@/db/queries/generators";
+import { findGeneratorById, insertGenerator, listGenerators, updateGeneratorById } from "@/db/queries/generators";
+import { listRecentJobRuns } from "@/db/queries/job-runs";
 import { listSqlSources } from "@/db/queries/sql-sources";
-import { conditionOperators, type Condition, type Generator, type VariableSpec } from "@/db/schema";
+import { conditionOperators, type Condition, type Generator, type GeneratorCounts, type VariableSpec } from "@/db/schema";
 import { checkConditions, compileConditions, formatConditions } from "./conditions";
 import { codeSources } from "./sources/registry";
 import { codeSourceRef, resolveSource, sqlSourceRef } from "./sources/resolve";
@@ -121,4 +122,26 @@ export async function previewGenerator(
 
 export async function loadGenerator(database: Database, id: string) {
   return z.uuid().safeParse(id).success ? findGeneratorById(database.db, { id }) : null;
+}
+
+export type GeneratorOverview = Generator & {
+  sourceLabel: string | null;
+  conditionsText: string;
+  lastRun: { runId: number; finishedAt: Date | null; counts: GeneratorCounts } | null;
+};
+
+/**
+ * The generators list: each with its source's label (null when the source is gone) and the counts from
+ * the most recent of the last `recentRuns` job runs that ran it.
+ */
+export async function listGeneratorOverview(database: Database, { registry = codeSources, recentRuns = 50 }: { registry?: readonly CodeSource[]; recentRuns?: number } = {}): Promise<GeneratorOverview[]> {
+  const [generators, options, runs] = await Promise.all([listGenerators(database.db), listSourceOptions(database, registry), listRecentJobRuns(database.db, { limit: recentRuns })]);
+  const labels = new Map(options.map((o) => [o.ref, o.label]));
+  const lastRuns = new Map<string, GeneratorOverview["lastRun"]>();
+  for (const run of runs) {
+    for (const counts of run.summary?.generators ?? []) {
+      if (!lastRuns.has(counts.id)) lastRuns.set(counts.id, { runId: run.id, finishedAt: run.finishedAt, counts });
+    }
+  }
+  return generators.map((g) => ({ ...g, sourceLabel: labels.get(g.source) ?? null, conditionsText: formatConditions(g.conditions), lastRun: lastRuns.get(g.id) ?? null }));
 }

@@ -3,7 +3,7 @@
 import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import { getEngine } from "@/app/_server/engine";
-import { clearSessionCookie } from "@/app/_server/session";
+import { clearSessionCookie, requireSession } from "@/app/_server/session";
 import { endSession, SESSION_COOKIE } from "@/spark/auth/sessions";
 
 export async function logOut(): Promise<void> {
@@ -14,4 +14,24 @@ export async function logOut(): Promise<void> {
   }
   await clearSessionCookie();
   redirect("/login");
+}
+
+export type RunNowResult = { ok: true; runId: number } | { ok: false; message: string };
+
+/**
+ * Starts a pass and answers as soon as it has a job run id, so the dashboard can follow its progress;
+ * the pass itself goes on in the server process.
+ */
+export async function runNowAction(): Promise<RunNowResult> {
+  const { operator } = await requireSession();
+  const { runPass, deps } = await getEngine();
+  return new Promise<RunNowResult>((resolve) => {
+    runPass("manual", { startedBy: operator.id, onProgress: ({ runId }) => resolve({ ok: true, runId }) }).then(
+      (summary) => resolve(summary.runId === null ? { ok: false, message: summary.message ?? "The pass did not start." } : { ok: true, runId: summary.runId }),
+      (error: unknown) => {
+        deps.log.error("manual pass failed", { error: error instanceof Error ? error.message : String(error) });
+        resolve({ ok: false, message: "The pass could not start; the server log has the reason." });
+      },
+    );
+  });
 }

@@ -1,53 +1,86 @@
 import Link from "next/link";
 import { getEngine } from "@/app/_server/engine";
 import { requireSession } from "@/app/_server/session";
-import { countUsers } from "@/db/queries/users";
+import { RecentRuns } from "@/components/jobs/recent-runs";
+import { RunNow } from "@/components/jobs/run-now";
 import { Card } from "@/components/ui/card";
-import { EmptyState } from "@/components/ui/empty-state";
-import { PageHeader } from "@/components/ui/page-header";
+import { TimeAgo } from "@/components/ui/time-ago";
+import { countEventsByGroupSince } from "@/db/queries/events";
+import { listGenerators } from "@/db/queries/generators";
+import { listRecentJobRuns } from "@/db/queries/job-runs";
+import { runNowAction } from "./actions";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Dashboard" };
 
+const number = new Intl.NumberFormat("en");
+const DAY_MS = 86_400_000;
+
 export default async function DashboardPage() {
   await requireSession();
-  const { database, deps } = await getEngine();
-  const operators = await countUsers(deps.db);
+  const { database, deps, scheduler } = await getEngine();
+  const now = deps.clock();
+  const [runs, generators, groups] = await Promise.all([
+    listRecentJobRuns(deps.db, { limit: 10 }),
+    listGenerators(deps.db),
+    countEventsByGroupSince(deps.db, { since: new Date(now.getTime() - DAY_MS) }),
+  ]);
+  const running = runs.find((r) => r.status === "running") ?? null;
+  const lastDone = runs.find((r) => r.status !== "running" && r.status !== "skipped") ?? null;
+  const nextAt = scheduler?.nextAt() ?? null;
+  const active = generators.filter((g) => g.active).length;
+  const dayTotal = groups.reduce((n, g) => n + g.events, 0);
   return (
     <>
-      <PageHeader title="Dashboard" description="What Spark has done lately and what is waiting." />
-      <div className="grid gap-4 md:grid-cols-3">
-        <Card title="Database">
-          <dl className="space-y-1 text-sm">
-            <div className="flex justify-between gap-2">
-              <dt className="text-zinc-500">Driver</dt>
-              <dd className="font-medium">{database.driver === "pglite" ? "Embedded (PGlite)" : "PostgreSQL"}</dd>
-            </div>
-            <div className="flex justify-between gap-2">
-              <dt className="text-zinc-500">Location</dt>
-              <dd className="truncate font-mono text-xs" title={database.location}>
-                {database.location}
-              </dd>
-            </div>
-          </dl>
+      <div className="mb-6">
+        <h1 className="text-2xl font-semibold tracking-tight text-zinc-900">Dashboard</h1>
+        <p className="mt-1 text-sm text-zinc-600">What Spark has done lately and what is waiting.</p>
+      </div>
+      <div className="grid gap-4 lg:grid-cols-3">
+        <Card title="Job" description={database.driver === "pglite" ? "Embedded database (PGlite)" : "PostgreSQL"}>
+          <div className="space-y-3 text-sm">
+            <dl className="space-y-1">
+              <div className="flex justify-between gap-2">
+                <dt className="text-zinc-500">Last pass</dt>
+                <dd>{lastDone ? <TimeAgo date={lastDone.startedAt} now={now} /> : "never"}</dd>
+              </div>
+              <div className="flex justify-between gap-2">
+                <dt className="text-zinc-500">Next scheduled</dt>
+                <dd>{scheduler ? nextAt ? <TimeAgo date={nextAt} now={now} /> : "running now" : <span title="SPARK_SCHEDULE_SECONDS=0: cron calls POST /api/jobs/run">off (cron)</span>}</dd>
+              </div>
+            </dl>
+            <RunNow action={runNowAction} runningId={running?.id ?? null} />
+          </div>
         </Card>
-        <Card title="Operators">
-          <p className="text-2xl font-semibold">{operators}</p>
-          <Link href="/settings/operators" className="text-sm text-spark-700 hover:underline">
-            Manage operators
+        <Card title="Generators">
+          <p className="text-2xl font-semibold">
+            {active}
+            <span className="text-sm font-normal text-zinc-500"> active of {generators.length}</span>
+          </p>
+          <Link href={generators.length === 0 ? "/generators/new" : "/generators"} className="text-sm text-spark-700 hover:underline">
+            {generators.length === 0 ? "Create the first generator" : "Manage generators"}
           </Link>
         </Card>
-        <Card title="Job">
-          <p className="text-sm text-zinc-600">No job has run yet.</p>
+        <Card title="Events, last 24 hours">
+          <p className="text-2xl font-semibold">{number.format(dayTotal)}</p>
+          {groups.length === 0 ? (
+            <p className="text-sm text-zinc-500">{generators.length === 0 ? "Create a generator, then Run now." : "None yet: Run now to record the first."}</p>
+          ) : (
+            <ul className="mt-2 space-y-1 text-sm">
+              {groups.slice(0, 6).map((g) => (
+                <li key={g.group} className="flex justify-between gap-2">
+                  <span className="truncate font-mono text-xs">{g.group}</span>
+                  <span className="text-zinc-700">{number.format(g.events)}</span>
+                </li>
+              ))}
+            </ul>
+          )}
         </Card>
       </div>
       <div className="mt-6">
-        <EmptyState title="No activity yet">
-          <p>
-            Events per group, deliveries per status and the health of the mail queue appear here once generators have
-            produced events.
-          </p>
-        </EmptyState>
+        <Card title="Recent job runs" description="Each pass: generators, then new events and their effects, recorded together.">
+          <RecentRuns runs={runs} now={now} />
+        </Card>
       </div>
     </>
   );

@@ -27,7 +27,7 @@ export function NavLinks({ links, variant }: { links: readonly NavLink[]; varian
   return (
     <ul className={style.list}>
       {links.map(({ href, label }) => {
-        const active = href === "/" ? pathname === "/" : pathname === href || pathname.startsWith(`${href}/`);
+        const active = href === activeHref(pathname, links);
         return (
           <li key={href}>
             <Link href={href} aria-current={active ? "page" : undefined} className={`${style.link} ${active ? style.active : style.idle}`}>
@@ -38,4 +38,10 @@ export function NavLinks({ links, variant }: { links: readonly NavLink[]; varian
       })}
     </ul>
   );
+}
+
+/** The most specific link at or above the path, so /generators/sources marks "Sources", not "Generators". */
+function activeHref(pathname: string, links: readonly NavLink[]): string | undefined {
+  const matching = links.filter(({ href }) => pathname === href || (href !== "/" && pathname.startsWith(`${href}/`)));
+  return matching.sort((a, b) => b.href.length - a.href.length)[0]?.href;
 }

@@ -1,4 +1,4 @@
-import { inArray, sql } from "drizzle-orm";
+import { count, desc, gte, inArray, sql } from "drizzle-orm";
 import type { Db, Tx } from "../client";
 import { rowsOf } from "../rows";
 import { events } from "../schema";
@@ -33,4 +33,14 @@ export async function listRecordedKeys(db: Conn, { keys }: { keys: string[] }): 
   if (keys.length === 0) return new Set();
   const rows = await db.select({ key: events.key }).from(events).where(inArray(events.key, keys));
   return new Set(rows.map((r) => r.key));
+}
+
+/** Events recorded since a time, per group, busiest first. */
+export async function countEventsByGroupSince(db: Conn, { since }: { since: Date }): Promise<{ group: string; events: number }[]> {
+  return db
+    .select({ group: events.group, events: count() })
+    .from(events)
+    .where(gte(events.createdAt, since))
+    .groupBy(events.group)
+    .orderBy(desc(count()), events.group);
 }

@@ -1,0 +1,96 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { redirect } from "next/navigation";
+import { z } from "zod";
+import { getEngine } from "@/app/_server/engine";
+import { echoValues } from "@/app/_server/forms";
+import { requireSession } from "@/app/_server/session";
+import type { FormState } from "@/components/forms/form-state";
+import { deleteGeneratorById, updateGeneratorActiveById } from "@/db/queries/generators";
+import { conditionOperators } from "@/db/schema";
+import { generatorInput, previewGenerator, saveGenerator, type Preview } from "@/spark/generators";
+
+const PATH = "/generators";
+
+/** Condition rows arrive as `conditions.<i>.<field>`; rows keep the order the operator gave them. */
+function readGeneratorForm(formData: FormData) {
+  const rows = new Map<number, Record<string, string>>();
+  for (const [name, value] of formData) {
+    const match = /^conditions\.(\d{1,3})\.(variable|operator|value)$/.exec(name);
+    if (!match || typeof value !== "string") continue;
+    const index = Number(match[1]);
+    rows.set(index, { ...rows.get(index), [match[2]!]: value });
+  }
+  const text = (name: string) => formData.get(name)?.toString() ?? "";
+  return {
+    name: text("name"),
+    group: text("group"),
+    source: text("source"),
+    conditions: [...rows.entries()].sort(([a], [b]) => a - b).map(([, row]) => row),
+    active: formData.get("active") === "on",
+  };
+}
+
+function invalid(formData: FormData, fieldErrors: Record<string, string[]>): FormState {
+  return { status: "invalid", fieldErrors, values: echoValues(formData) };
+}
+
+export async function saveGeneratorAction(id: string | null, _prev: FormState, formData: FormData): Promise<FormState> {
+  await requireSession();
+  const parsed = generatorInput.safeParse(readGeneratorForm(formData));
+  if (!parsed.success) {
+    const fieldErrors: Record<string, string[]> = {};
+    for (const issue of parsed.error.issues) (fieldErrors[issue.path.join(".") || "form"] ??= []).push(issue.message);
+    return invalid(formData, fieldErrors);
+  }
+  const { database, deps } = await getEngine();
+  const result = await saveGenerator({ database, clock: deps.clock }, { id: id ?? undefined, input: parsed.data });
+  if (result.status === "invalid") return invalid(formData, result.fieldErrors);
+  if (result.status === "gone") return { status: "error", message: "This generator was deleted meanwhile; go back to the list.", values: echoValues(formData) };
+  revalidatePath(PATH);
+  redirect(`${PATH}?saved=${encodeURIComponent(result.generator.name)}`);
+}
+
+const idInput = z.object({ id: z.uuid() });
+
+export async function setGeneratorActiveAction(active: boolean, _prev: FormState, formData: FormData): Promise<FormState> {
+  await requireSession();
+  const parsed = idInput.safeParse({ id: formData.get("id") });
+  if (!parsed.success) return { status: "error", message: "Unknown generator; reload the page." };
+  const { deps } = await getEngine();
+  await updateGeneratorActiveById(deps.db, { id: parsed.data.id, active, at: deps.clock() });
+  revalidatePath(PATH);
+  return { status: "ok", message: active ? "Active: the next pass runs it." : "Paused: passes skip it." };
+}
+
+export async function deleteGeneratorAction(_prev: FormState, formData: FormData): Promise<FormState> {
+  await requireSession();
+  const parsed = idInput.safeParse({ id: formData.get("id") });
+  if (!parsed.success) return { status: "error", message: "Unknown generator; reload the page." };
+  const { deps } = await getEngine();
+  const deleted = await deleteGeneratorById(deps.db, { id: parsed.data.id });
+  revalidatePath(PATH);
+  redirect(deleted ? `${PATH}?deleted=${encodeURIComponent(formData.get("name")?.toString() ?? "")}` : PATH);
+}
+
+const previewInput = z.object({
+  source: z.string().min(1).max(200),
+  group: z.string().max(100),
+  conditions: z.array(z.object({ variable: z.string().max(200), operator: z.enum(conditionOperators), value: z.string().max(1000).optional() })).max(50),
+});
+
+export type PreviewResult = { ok: true; preview: Preview } | { ok: false; message: string };
+
+/** A dry run from the form's current values, saved or not; it records nothing. */
+export async function previewGeneratorAction(input: unknown): Promise<PreviewResult> {
+  await requireSession();
+  const parsed = previewInput.safeParse(input);
+  if (!parsed.success) return { ok: false, message: "Choose a source and complete each condition (variable and operator) to preview." };
+  const { database, deps, config } = await getEngine();
+  const preview = await previewGenerator(
+    { database, clock: deps.clock, sqlLimits: { timeoutMs: config.sqlTimeoutMs, maxPgliteCost: config.pgliteMaxCost } },
+    { ...parsed.data, group: parsed.data.group || "group" },
+  );
+  return { ok: true, preview };
+}

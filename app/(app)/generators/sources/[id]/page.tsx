@@ -1,0 +1,47 @@
+import { notFound } from "next/navigation";
+import { z } from "zod";
+import { getEngine } from "@/app/_server/engine";
+import { requireSession } from "@/app/_server/session";
+import { SqlSourceForm } from "@/components/sources/sql-source-form";
+import { ConfirmButton } from "@/components/ui/confirm-button";
+import { PageHeader } from "@/components/ui/page-header";
+import { listGeneratorsBySource } from "@/db/queries/generators";
+import { findSqlSourceById } from "@/db/queries/sql-sources";
+import { sqlSourceRef } from "@/spark/sources/resolve";
+import { deleteSqlSourceAction, saveSqlSourceAction, testSqlQueryAction } from "../actions";
+
+export const dynamic = "force-dynamic";
+export const metadata = { title: "Edit SQL source" };
+
+export default async function EditSqlSourcePage({ params }: { params: Promise<{ id: string }> }) {
+  await requireSession();
+  const { id } = await params;
+  if (!z.uuid().safeParse(id).success) notFound();
+  const { deps } = await getEngine();
+  const source = await findSqlSourceById(deps.db, { id });
+  if (!source) notFound();
+  const users = await listGeneratorsBySource(deps.db, { source: sqlSourceRef(source.id) });
+  return (
+    <>
+      <PageHeader
+        title={source.name}
+        description={users.length === 0 ? "No generator uses this source yet." : `Used by ${users.map((g) => g.name).join(", ")}: a change applies from their next run.`}
+      />
+      <SqlSourceForm
+        action={saveSqlSourceAction.bind(null, source.id)}
+        test={testSqlQueryAction}
+        initial={{ name: source.name, description: source.description, query: source.query }}
+        submitLabel="Save changes"
+      />
+      <section className="mt-8 max-w-xl space-y-2">
+        <h2 className="text-sm font-semibold text-zinc-900">Delete this source</h2>
+        <p className="text-sm text-zinc-600">
+          {users.length === 0 ? "No generator uses it, so nothing else changes." : "Generators use it: point them at another source or delete them first."}
+        </p>
+        <ConfirmButton action={deleteSqlSourceAction} fields={{ id: source.id, name: source.name }} label="Delete source…" confirmLabel={`Delete “${source.name}”`}>
+          Delete the SQL source “{source.name}”? Events already recorded from it stay in the log.
+        </ConfirmButton>
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,51 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { redirect } from "next/navigation";
+import { z } from "zod";
+import { getEngine } from "@/app/_server/engine";
+import { echoValues, parseForm } from "@/app/_server/forms";
+import { requireSession } from "@/app/_server/session";
+import type { FormState } from "@/components/forms/form-state";
+import { testSqlSource, type SqlTestResult } from "@/spark/sources/sql";
+import { deleteSqlSource, saveSqlSource, sqlSourceInput } from "@/spark/sql-sources";
+
+const PATH = "/generators/sources";
+
+const limitsOf = (config: { sqlTimeoutMs: number; pgliteMaxCost: number }) => ({ timeoutMs: config.sqlTimeoutMs, maxPgliteCost: config.pgliteMaxCost });
+
+export async function saveSqlSourceAction(id: string | null, _prev: FormState, formData: FormData): Promise<FormState> {
+  await requireSession();
+  const parsed = parseForm(sqlSourceInput, formData);
+  if (!parsed.ok) return parsed.state;
+  const { database, deps, config } = await getEngine();
+  const result = await saveSqlSource({ database, clock: deps.clock, sqlLimits: limitsOf(config) }, { id: id ?? undefined, input: parsed.data });
+  if (result.status === "invalid") return { status: "invalid", fieldErrors: result.fieldErrors, values: echoValues(formData) };
+  if (result.status === "gone") return { status: "error", message: "This source was deleted meanwhile; go back to the list.", values: echoValues(formData) };
+  revalidatePath(PATH);
+  revalidatePath("/generators");
+  redirect(`${PATH}?saved=${encodeURIComponent(result.source.name)}`);
+}
+
+export async function deleteSqlSourceAction(_prev: FormState, formData: FormData): Promise<FormState> {
+  await requireSession();
+  const parsed = z.object({ id: z.uuid() }).safeParse({ id: formData.get("id") });
+  if (!parsed.success) return { status: "error", message: "Unknown source; reload the page." };
+  const { database } = await getEngine();
+  const result = await deleteSqlSource({ database }, { id: parsed.data.id });
+  if (result.status === "in-use") {
+    const names = result.generators.map((n) => `“${n}”`).join(", ");
+    return { status: "error", message: `Generators use this source: ${names}. Point them at another source or delete them first.` };
+  }
+  revalidatePath(PATH);
+  redirect(`${PATH}?deleted=${encodeURIComponent(formData.get("name")?.toString() ?? "")}`);
+}
+
+/** "Test query": runs it exactly as a source would (read-only, bounded) and shows columns and 20 rows. */
+export async function testSqlQueryAction(query: unknown): Promise<SqlTestResult> {
+  await requireSession();
+  const parsed = sqlSourceInput.shape.query.safeParse(query);
+  if (!parsed.success) return { ok: false, message: parsed.error.issues[0]?.message ?? "Write a SELECT whose first column is id." };
+  const { database, config } = await getEngine();
+  return testSqlSource(database, parsed.data, limitsOf(config));
+}

@@ -1,0 +1,17 @@
+import { requireSession } from "@/app/_server/session";
+import { SqlSourceForm } from "@/components/sources/sql-source-form";
+import { PageHeader } from "@/components/ui/page-header";
+import { saveSqlSourceAction, testSqlQueryAction } from "../actions";
+
+export const dynamic = "force-dynamic";
+export const metadata = { title: "New SQL source" };
+
+export default async function NewSqlSourcePage() {
+  await requireSession();
+  return (
+    <>
+      <PageHeader title="New SQL source" description="Test the query, check its columns and rows, then save. Generators can pick it as soon as it is saved." />
+      <SqlSourceForm action={saveSqlSourceAction.bind(null, null)} test={testSqlQueryAction} initial={{ name: "", description: "", query: "" }} submitLabel="Create source" />
+    </>
+  );
+}

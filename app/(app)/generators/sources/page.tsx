@@ -1,0 +1,109 @@
+import Link from "next/link";
+import { getEngine } from "@/app/_server/engine";
+import { requireSession } from "@/app/_server/session";
+import { VariableTable } from "@/components/sources/variable-table";
+import { Badge } from "@/components/ui/badge";
+import { buttonClass } from "@/components/ui/button";
+import { Card } from "@/components/ui/card";
+import { Notice } from "@/components/ui/notice";
+import { TimeAgo } from "@/components/ui/time-ago";
+import { listGenerators } from "@/db/queries/generators";
+import { listSqlSources } from "@/db/queries/sql-sources";
+import { codeSources } from "@/spark/sources/registry";
+import { codeSourceRef, sqlSourceRef } from "@/spark/sources/resolve";
+
+export const dynamic = "force-dynamic";
+export const metadata = { title: "Sources" };
+
+export default async function SourcesPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  await requireSession();
+  const { deps } = await getEngine();
+  const [sqlSources, generators, params] = await Promise.all([listSqlSources(deps.db), listGenerators(deps.db), searchParams]);
+  const usedBy = (ref: string) => generators.filter((g) => g.source === ref).map((g) => g.name);
+  const now = deps.clock();
+  const saved = typeof params.saved === "string" ? params.saved : null;
+  const deleted = typeof params.deleted === "string" ? params.deleted : null;
+  return (
+    <div className="space-y-8">
+      <div className="space-y-2 empty:hidden">
+        {saved ? <Notice tone="success">Saved the SQL source “{saved}”; generators can pick it now.</Notice> : null}
+        {deleted ? <Notice tone="success">Deleted the SQL source “{deleted}”.</Notice> : null}
+      </div>
+      <section className="space-y-3">
+        <div className="flex flex-wrap items-end justify-between gap-4">
+          <div>
+            <h2 className="text-lg font-semibold text-zinc-900">SQL sources</h2>
+            <p className="text-sm text-zinc-600">Written here: one read-only SELECT; each row is a candidate and its columns are the variables.</p>
+          </div>
+          <Link href="/generators/sources/new" className={buttonClass("primary")}>
+            New SQL source
+          </Link>
+        </div>
+        {sqlSources.length === 0 ? (
+          <p className="rounded-lg border border-dashed border-zinc-300 bg-white px-5 py-6 text-sm text-zinc-600">
+            No SQL sources yet. Write one when the candidates you need are rows of your own tables — for example overdue invoices or users who signed up yesterday.
+          </p>
+        ) : (
+          <div className="overflow-x-auto rounded-lg bg-white shadow-xs ring-1 ring-zinc-200">
+            <table className="min-w-full text-sm">
+              <thead className="border-b border-zinc-100 text-left text-xs font-medium tracking-wide text-zinc-500 uppercase">
+                <tr>
+                  <th className="px-4 py-2">Name</th>
+                  <th className="px-4 py-2">Variables</th>
+                  <th className="px-4 py-2">Used by</th>
+                  <th className="px-4 py-2">Changed</th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-zinc-100">
+                {sqlSources.map((s) => {
+                  const users = usedBy(sqlSourceRef(s.id));
+                  return (
+                    <tr key={s.id} className="align-top">
+                      <td className="px-4 py-3">
+                        <Link href={`/generators/sources/${s.id}`} className="font-mono font-medium text-spark-700 hover:underline">
+                          {s.name}
+                        </Link>
+                        {s.description ? <p className="mt-0.5 text-zinc-600">{s.description}</p> : null}
+                      </td>
+                      <td className="px-4 py-3 font-mono text-xs text-zinc-700">{Object.keys(s.variables).join(", ")}</td>
+                      <td className="px-4 py-3 text-zinc-700">{users.length === 0 ? <span className="text-zinc-400">no generator</span> : users.join(", ")}</td>
+                      <td className="px-4 py-3 text-zinc-600">
+                        <TimeAgo date={s.updatedAt} now={now} />
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+      <section className="space-y-3">
+        <div>
+          <h2 className="text-lg font-semibold text-zinc-900">Code sources</h2>
+          <p className="text-sm text-zinc-600">
+            Written in TypeScript and registered in <span className="font-mono">spark/sources/registry.ts</span>; read-only here.
+          </p>
+        </div>
+        {codeSources.length === 0 ? (
+          <p className="text-sm text-zinc-500">No code sources are registered.</p>
+        ) : (
+          codeSources.map((s) => {
+            const users = usedBy(codeSourceRef(s.name));
+            return (
+              <Card
+                key={s.name}
+                title={s.label}
+                description={s.description}
+                actions={<Badge>{users.length === 0 ? "no generator" : `used by ${users.length}`}</Badge>}
+              >
+                <VariableTable variables={s.variables} />
+                {users.length > 0 ? <p className="mt-3 text-xs text-zinc-500">Generators: {users.join(", ")}</p> : null}
+              </Card>
+            );
+          })
+        )}
+      </section>
+    </div>
+  );
+}

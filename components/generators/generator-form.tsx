@@ -1,0 +1,242 @@
+"use client";
+
+import { useActionState, useId, useRef, useState } from "react";
+import { fieldError, idleState, type FormState } from "@/components/forms/form-state";
+import { Button } from "@/components/ui/button";
+import { SelectField, TextField } from "@/components/ui/field";
+import { Notice } from "@/components/ui/notice";
+import { operatorsByType, takesNoValue, type ConditionOperator } from "@/spark/conditions";
+import type { SourceOption } from "@/spark/generators";
+import type { VariableSpec } from "@/spark/variables";
+import { GeneratorPreview, type PreviewAction } from "./generator-preview";
+
+export type GeneratorFormValues = {
+  name: string;
+  group: string;
+  source: string;
+  conditions: { variable: string; operator: ConditionOperator; value: string }[];
+  active: boolean;
+};
+
+type Row = GeneratorFormValues["conditions"][number] & { key: number };
+type Action = (prev: FormState, data: FormData) => Promise<FormState>;
+
+const valueHint: Record<VariableSpec["type"], string> = {
+  number: "a number, like 2 or 0.5",
+  string: "text",
+  boolean: "true or false",
+  timestamp: "a date, like 2026-01-31 or 2026-01-31T09:00:00Z",
+  json: "text to find in the JSON",
+};
+
+/**
+ * Create or edit a generator. Every field is controlled, so a refused save keeps what was typed and
+ * the errors sit next to the field or condition row they concern.
+ */
+export function GeneratorForm({ action, preview, sources, initial, submitLabel }: { action: Action; preview: PreviewAction; sources: SourceOption[]; initial: GeneratorFormValues; submitLabel: string }) {
+  const [state, formAction, pending] = useActionState(action, idleState);
+  const [name, setName] = useState(initial.name);
+  const [group, setGroup] = useState(initial.group);
+  const [sourceRef, setSourceRef] = useState(initial.source);
+  const [active, setActive] = useState(initial.active);
+  const nextKey = useRef(initial.conditions.length);
+  const [rows, setRows] = useState<Row[]>(() => initial.conditions.map((c, key) => ({ ...c, key })));
+  const source = sources.find((s) => s.ref === sourceRef);
+  const variables = source?.variables ?? {};
+
+  const updateRow = (key: number, change: Partial<Row>) => setRows((all) => all.map((r) => (r.key === key ? { ...r, ...change } : r)));
+  const addRow = (variable = Object.keys(variables)[0] ?? "") => {
+    const type = variables[variable]?.type ?? "string";
+    setRows((all) => [...all, { key: nextKey.current++, variable, operator: operatorsByType[type][0]!, value: "" }]);
+  };
+
+  return (
+    <div className="grid gap-6 xl:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
+      <form action={formAction} className="space-y-6 rounded-lg bg-white p-5 shadow-xs ring-1 ring-zinc-200" noValidate>
+        {state.status === "error" ? <Notice tone="error">{state.message}</Notice> : null}
+        {state.status === "invalid" ? <Notice tone="error">Fix the fields marked below; nothing was saved.</Notice> : null}
+        <div className="grid gap-4 md:grid-cols-2">
+          <TextField label="Name" name="name" value={name} onChange={(e) => setName(e.target.value)} error={fieldError(state, "name")} required maxLength={100} />
+          <TextField
+            label="Event group"
+            name="group"
+            value={group}
+            onChange={(e) => setGroup(e.target.value)}
+            error={fieldError(state, "group")}
+            hint="Letters, digits and _ . : - ; templates and handlers react to it. Keys are group:candidate id."
+            required
+            maxLength={100}
+            className="font-mono"
+          />
+        </div>
+        <SelectField label="Source" name="source" value={sourceRef} onChange={(e) => setSourceRef(e.target.value)} error={fieldError(state, "source")}>
+          {source ? null : <option value={sourceRef}>{sourceRef ? `${sourceRef} (missing)` : "Choose a source…"}</option>}
+          {(["code", "sql"] as const).map((kind) => {
+            const options = sources.filter((s) => s.kind === kind);
+            return options.length === 0 ? null : (
+              <optgroup key={kind} label={kind === "code" ? "Code sources" : "SQL sources"}>
+                {options.map((s) => (
+                  <option key={s.ref} value={s.ref}>
+                    {s.label}
+                  </option>
+                ))}
+              </optgroup>
+            );
+          })}
+        </SelectField>
+        {source ? <SourceVariables source={source} onUse={addRow} /> : null}
+
+        <fieldset className="space-y-3">
+          <legend className="text-sm font-medium text-zinc-800">Conditions</legend>
+          <p className="text-sm text-zinc-500">
+            {rows.length === 0 ? "No conditions: every candidate becomes an event." : "All must hold. A candidate that lacks a variable is skipped."}
+          </p>
+          {rows.map((row, index) => (
+            <ConditionRow
+              key={row.key}
+              index={index}
+              row={row}
+              variables={variables}
+              state={state}
+              onChange={(change) => updateRow(row.key, change)}
+              onRemove={() => setRows((all) => all.filter((r) => r.key !== row.key))}
+            />
+          ))}
+          {fieldError(state, "conditions") ? <p className="text-sm text-red-700">{fieldError(state, "conditions")}</p> : null}
+          <Button type="button" variant="secondary" onClick={() => addRow()} disabled={!source || Object.keys(variables).length === 0}>
+            Add condition
+          </Button>
+        </fieldset>
+
+        <label className="flex items-center gap-2 text-sm">
+          <input type="checkbox" name="active" checked={active} onChange={(e) => setActive(e.target.checked)} className="size-4 rounded border-zinc-300 accent-spark-600" />
+          Active: job passes run this generator
+        </label>
+
+        <div className="flex gap-2 border-t border-zinc-100 pt-4">
+          <Button type="submit" disabled={pending}>
+            {pending ? "Saving…" : submitLabel}
+          </Button>
+        </div>
+      </form>
+      <GeneratorPreview action={preview} input={{ source: sourceRef, group, conditions: rows.map(({ variable, operator, value }) => ({ variable, operator, value })) }} />
+    </div>
+  );
+}
+
+function SourceVariables({ source, onUse }: { source: SourceOption; onUse: (variable: string) => void }) {
+  const entries = Object.entries(source.variables);
+  return (
+    <div className="rounded-md bg-zinc-50 p-4 ring-1 ring-zinc-200 ring-inset">
+      {source.description ? <p className="mb-3 text-sm text-zinc-700">{source.description}</p> : null}
+      {entries.length === 0 ? (
+        <p className="text-sm text-zinc-500">This source declares no variables.</p>
+      ) : (
+        <table className="w-full text-sm">
+          <caption className="mb-1 text-left text-xs font-medium tracking-wide text-zinc-500 uppercase">Variables</caption>
+          <tbody className="divide-y divide-zinc-200">
+            {entries.map(([name, spec]) => (
+              <tr key={name}>
+                <td className="py-1.5 pr-3 font-mono text-xs">{name}</td>
+                <td className="py-1.5 pr-3 text-xs text-zinc-500">{spec.type}</td>
+                <td className="py-1.5 pr-3 text-zinc-700">{spec.description}</td>
+                <td className="py-1.5 text-right">
+                  <button type="button" onClick={() => onUse(name)} className="text-xs text-spark-700 hover:underline" aria-label={`Add a condition on ${name}`}>
+                    + condition
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
+
+function ConditionRow({
+  index,
+  row,
+  variables,
+  state,
+  onChange,
+  onRemove,
+}: {
+  index: number;
+  row: Row;
+  variables: Record<string, VariableSpec>;
+  state: FormState;
+  onChange: (change: Partial<Row>) => void;
+  onRemove: () => void;
+}) {
+  const id = useId();
+  const spec = variables[row.variable];
+  const operators = spec ? operatorsByType[spec.type] : (Object.values(operatorsByType).flat().filter((op, i, all) => all.indexOf(op) === i) as ConditionOperator[]);
+  const errors = (["variable", "operator", "value"] as const).map((field) => fieldError(state, `conditions.${index}.${field}`)).filter(Boolean);
+  const prefix = `conditions.${index}`;
+  const control = (invalid: boolean) => `rounded-md border-0 bg-white px-2.5 py-1.5 text-sm shadow-xs ring-1 ring-inset ${invalid ? "ring-red-400" : "ring-zinc-300"} focus:ring-2 focus:ring-spark-500`;
+  return (
+    <div role="group" aria-label={`Condition ${index + 1}`} aria-describedby={errors.length > 0 ? `${id}-error` : undefined} className="space-y-1">
+      <div className="flex flex-wrap items-center gap-2">
+        <select
+          name={`${prefix}.variable`}
+          aria-label={`Condition ${index + 1} variable`}
+          value={row.variable}
+          onChange={(e) => {
+            const type = variables[e.target.value]?.type;
+            const operator = type && !operatorsByType[type].includes(row.operator) ? operatorsByType[type][0]! : row.operator;
+            onChange({ variable: e.target.value, operator });
+          }}
+          className={`${control(!!fieldError(state, `${prefix}.variable`))} font-mono`}
+        >
+          {spec ? null : <option value={row.variable}>{row.variable ? `${row.variable} (not in this source)` : "Choose…"}</option>}
+          {Object.keys(variables).map((name) => (
+            <option key={name} value={name}>
+              {name}
+            </option>
+          ))}
+        </select>
+        <select
+          name={`${prefix}.operator`}
+          aria-label={`Condition ${index + 1} operator`}
+          value={row.operator}
+          onChange={(e) => onChange({ operator: e.target.value as ConditionOperator })}
+          className={control(!!fieldError(state, `${prefix}.operator`))}
+        >
+          {operators.includes(row.operator) ? null : <option value={row.operator}>{row.operator}</option>}
+          {operators.map((op) => (
+            <option key={op} value={op}>
+              {op}
+            </option>
+          ))}
+        </select>
+        {takesNoValue(row.operator) ? null : spec?.type === "boolean" ? (
+          <select name={`${prefix}.value`} aria-label={`Condition ${index + 1} value`} value={row.value} onChange={(e) => onChange({ value: e.target.value })} className={control(!!fieldError(state, `${prefix}.value`))}>
+            <option value="">Choose…</option>
+            <option value="true">true</option>
+            <option value="false">false</option>
+          </select>
+        ) : (
+          <input
+            name={`${prefix}.value`}
+            aria-label={`Condition ${index + 1} value`}
+            value={row.value}
+            onChange={(e) => onChange({ value: e.target.value })}
+            placeholder={spec ? valueHint[spec.type] : "value"}
+            inputMode={spec?.type === "number" ? "decimal" : undefined}
+            maxLength={1000}
+            className={`${control(!!fieldError(state, `${prefix}.value`))} min-w-40 flex-1`}
+          />
+        )}
+        <Button type="button" variant="ghost" onClick={onRemove} aria-label={`Remove condition ${index + 1}`}>
+          Remove
+        </Button>
+      </div>
+      {errors.length > 0 ? (
+        <p id={`${id}-error`} className="text-sm text-red-700">
+          {errors.join(" ")}
+        </p>
+      ) : null}
+    </div>
+  );
+}

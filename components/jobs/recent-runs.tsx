@@ -1,0 +1,59 @@
+import { TimeAgo } from "@/components/ui/time-ago";
+import type { JobRun } from "@/db/schema";
+import { StatusBadge } from "./status-badge";
+
+const number = new Intl.NumberFormat("en");
+
+/** The last job passes: what started them, how long they took, what they recorded and sent. */
+export function RecentRuns({ runs, now }: { runs: JobRun[]; now: Date }) {
+  if (runs.length === 0) return <p className="text-sm text-zinc-500">No job has run yet. Press Run now, or wait for the scheduler.</p>;
+  return (
+    <div className="-mx-5 overflow-x-auto">
+      <table className="min-w-full text-sm">
+        <thead className="text-left text-xs font-medium tracking-wide text-zinc-500 uppercase">
+          <tr>
+            <th className="px-5 py-2">Run</th>
+            <th className="px-5 py-2">Trigger</th>
+            <th className="px-5 py-2">Started</th>
+            <th className="px-5 py-2">Duration</th>
+            <th className="px-5 py-2">Status</th>
+            <th className="px-5 py-2">Events</th>
+            <th className="px-5 py-2">Mail</th>
+            <th className="px-5 py-2">Errors</th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-zinc-100">
+          {runs.map((run) => (
+            <tr key={run.id} className="align-top">
+              <td className="px-5 py-2 font-mono text-xs">#{run.id}</td>
+              <td className="px-5 py-2">{run.trigger}</td>
+              <td className="px-5 py-2 text-zinc-600">
+                <TimeAgo date={run.startedAt} now={now} />
+              </td>
+              <td className="px-5 py-2 text-zinc-600">{run.durationMs === null ? "—" : `${(run.durationMs / 1000).toFixed(1)} s`}</td>
+              <td className="px-5 py-2">
+                <StatusBadge status={run.status} />
+              </td>
+              <td className="px-5 py-2 text-zinc-700">
+                {run.summary ? `${number.format(run.summary.events.recorded)} new · ${number.format(run.summary.events.seen)} seen` : run.progress ? `${number.format(run.progress.recorded)} new so far` : "—"}
+              </td>
+              <td className="px-5 py-2 text-zinc-700">
+                {run.summary ? `${number.format(run.summary.deliveries.sent)} sent${run.summary.deliveries.dead > 0 ? ` · ${number.format(run.summary.deliveries.dead)} dead` : ""}` : "—"}
+              </td>
+              <td className="max-w-sm px-5 py-2">
+                {run.summary?.message && run.status === "skipped" ? <span className="text-zinc-500">{run.summary.message}</span> : null}
+                {run.summary && run.summary.errors.length > 0 ? (
+                  <span className="text-red-700" title={run.summary.errors.map((e) => `${e.where}${e.key ? ` ${e.key}` : ""}: ${e.message}`).join("\n")}>
+                    {run.summary.errors.length} — {run.summary.errors[0]!.where}: {run.summary.errors[0]!.message}
+                  </span>
+                ) : run.status !== "skipped" ? (
+                  <span className="text-zinc-400">none</span>
+                ) : null}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

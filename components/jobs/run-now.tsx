@@ -1,0 +1,123 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useCallback, useEffect, useState, useTransition } from "react";
+import { Button } from "@/components/ui/button";
+import { Notice } from "@/components/ui/notice";
+import type { JobProgress, JobSummary } from "@/db/schema";
+import { StatusBadge } from "./status-badge";
+
+type RunState = { id: number; status: "running" | JobSummary["status"]; progress: JobProgress | null; summary: JobSummary | null };
+type RunNowAction = () => Promise<{ ok: true; runId: number } | { ok: false; message: string }>;
+
+const POLL_MS = 1000;
+const number = new Intl.NumberFormat("en");
+
+/**
+ * "Run now" and the live state of a pass: it follows the run through /api/jobs/runs/<id> until it
+ * ends, then refreshes the page so the lists below show the new figures. A run already going when the
+ * page opens is followed the same way.
+ */
+export function RunNow({ action, runningId }: { action: RunNowAction; runningId: number | null }) {
+  const router = useRouter();
+  const [runId, setRunId] = useState<number | null>(runningId);
+  const [run, setRun] = useState<RunState | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [starting, startTransition] = useTransition();
+
+  const poll = useCallback(async (id: number): Promise<RunState | null> => {
+    const response = await fetch(`/api/jobs/runs/${id}`, { cache: "no-store" });
+    if (!response.ok) return null;
+    return (await response.json()) as RunState;
+  }, []);
+
+  useEffect(() => {
+    if (runId === null) return;
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const tick = async () => {
+      try {
+        const state = await poll(runId);
+        if (stopped) return;
+        if (state) setRun(state);
+        if (state && state.status !== "running") {
+          router.refresh();
+          return;
+        }
+      } catch {
+        if (stopped) return;
+      }
+      timer = setTimeout(() => void tick(), POLL_MS);
+    };
+    void tick();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [runId, poll, router]);
+
+  const start = () =>
+    startTransition(async () => {
+      setError(null);
+      setRun(null);
+      try {
+        const result = await action();
+        if (result.ok) setRunId(result.runId);
+        else setError(result.message);
+      } catch {
+        setError("Spark did not answer; check that the server is running and try again.");
+      }
+    });
+
+  const running = starting || run?.status === "running" || (runId !== null && run === null);
+  return (
+    <div className="space-y-3">
+      <Button type="button" onClick={start} disabled={running}>
+        {running ? "Running…" : "Run now"}
+      </Button>
+      {error ? <Notice tone="error">{error}</Notice> : null}
+      <div aria-live="polite">{run ? <RunProgress run={run} /> : null}</div>
+    </div>
+  );
+}
+
+function RunProgress({ run }: { run: RunState }) {
+  const progress = run.summary ? { candidates: run.summary.generators.reduce((n, g) => n + g.candidates, 0), recorded: run.summary.events.recorded, seen: run.summary.events.seen } : run.progress;
+  return (
+    <div className="space-y-2 rounded-md bg-zinc-50 p-3 text-sm ring-1 ring-zinc-200 ring-inset" data-testid="run-progress">
+      <div className="flex items-center gap-2">
+        <span className="font-medium">Run #{run.id}</span>
+        <StatusBadge status={run.status} />
+        {run.status === "running" && run.progress ? <span className="text-zinc-500">{run.progress.phase}</span> : null}
+      </div>
+      {run.summary?.message ? <p className="text-zinc-700">{run.summary.message}</p> : null}
+      {progress ? (
+        <p className="text-zinc-700">
+          {number.format(progress.candidates)} candidates read · <strong>{number.format(progress.recorded)} events recorded</strong> · {number.format(progress.seen)} already seen
+        </p>
+      ) : null}
+      {run.summary ? (
+        <p className="text-zinc-700">
+          Mail: {number.format(run.summary.deliveries.sent)} sent · {number.format(run.summary.deliveries.failed)} to retry · {number.format(run.summary.deliveries.dead)} dead · {(run.summary.durationMs / 1000).toFixed(1)} s
+        </p>
+      ) : null}
+      {run.summary && run.summary.errors.length > 0 ? (
+        <ul className="space-y-1 text-red-800">
+          {run.summary.errors.slice(0, 5).map((e, i) => (
+            <li key={i}>
+              <span className="font-medium">{e.where}</span>
+              {e.key ? <span className="font-mono text-xs"> {e.key}</span> : null}: {e.message}
+            </li>
+          ))}
+          {run.summary.errors.length > 5 ? <li>…and {run.summary.errors.length - 5} more.</li> : null}
+        </ul>
+      ) : null}
+      {run.status !== "running" && run.summary && run.summary.events.recorded > 0 ? (
+        <Link href="/events" className="text-spark-700 hover:underline">
+          See the events
+        </Link>
+      ) : null}
+    </div>
+  );
+}
