@@ -9,11 +9,11 @@ import { countEventsByGroupSince } from "@/db/queries/events";
 import { listGenerators } from "@/db/queries/generators";
 import { listRecentJobRuns } from "@/db/queries/job-runs";
 import { runNowAction } from "./actions";
+import { formatNumber } from "@/components/ui/format";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Dashboard" };
 
-const number = new Intl.NumberFormat("en");
 const DAY_MS = 86_400_000;
 
 export default async function DashboardPage() {
@@ -62,7 +62,7 @@ export default async function DashboardPage() {
           </Link>
         </Card>
         <Card title="Events, last 24 hours">
-          <p className="text-2xl font-semibold">{number.format(dayTotal)}</p>
+          <p className="text-2xl font-semibold">{formatNumber(dayTotal)}</p>
           {groups.length === 0 ? (
             <p className="text-sm text-zinc-500">{generators.length === 0 ? "Create a generator, then Run now." : "None yet: Run now to record the first."}</p>
           ) : (
@@ -70,7 +70,7 @@ export default async function DashboardPage() {
               {groups.slice(0, 6).map((g) => (
                 <li key={g.group} className="flex justify-between gap-2">
                   <span className="truncate font-mono text-xs">{g.group}</span>
-                  <span className="text-zinc-700">{number.format(g.events)}</span>
+                  <span className="text-zinc-700">{formatNumber(g.events)}</span>
                 </li>
               ))}
             </ul>

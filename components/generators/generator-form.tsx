@@ -141,7 +141,7 @@ function SourceVariables({ source, onUse }: { source: SourceOption; onUse: (vari
                 <td className="py-1.5 pr-3 text-xs text-zinc-500">{spec.type}</td>
                 <td className="py-1.5 pr-3 text-zinc-700">{spec.description}</td>
                 <td className="py-1.5 text-right">
-                  <button type="button" onClick={() => onUse(name)} className="text-xs text-spark-700 hover:underline" aria-label={`Add a condition on ${name}`}>
+                  <button type="button" onClick={() => onUse(name)} className="text-xs whitespace-nowrap text-spark-700 hover:underline" aria-label={`Add a condition on ${name}`}>
                     + condition
                   </button>
                 </td>

@@ -5,11 +5,11 @@ import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Notice } from "@/components/ui/notice";
 import type { Preview } from "@/spark/generators";
+import { formatNumber } from "@/components/ui/format";
 
 export type PreviewInput = { source: string; group: string; conditions: { variable: string; operator: string; value: string }[] };
 export type PreviewAction = (input: PreviewInput) => Promise<{ ok: true; preview: Preview } | { ok: false; message: string }>;
 
-const number = new Intl.NumberFormat("en");
 
 /** The dry run beside the form: it previews what is typed now, saved or not, and records nothing. */
 export function GeneratorPreview({ action, input }: { action: PreviewAction; input: PreviewInput }) {
@@ -52,18 +52,18 @@ function PreviewResult({ preview }: { preview: Preview }) {
         <div className="rounded-md bg-zinc-50 p-3">
           <dt className="text-zinc-500">Candidates read</dt>
           <dd className="text-xl font-semibold">
-            {number.format(preview.candidates)}
+            {formatNumber(preview.candidates)}
             {preview.truncated ? "+" : ""}
           </dd>
         </div>
         <div className="rounded-md bg-zinc-50 p-3">
           <dt className="text-zinc-500">Would pass</dt>
           <dd className="text-xl font-semibold" data-testid="preview-passed">
-            {number.format(preview.passed)}
+            {formatNumber(preview.passed)}
           </dd>
         </div>
       </dl>
-      {preview.truncated ? <p className="text-xs text-zinc-500">The preview stopped after {number.format(preview.candidates)} candidates; a job pass reads them all.</p> : null}
+      {preview.truncated ? <p className="text-xs text-zinc-500">The preview stopped after {formatNumber(preview.candidates)} candidates; a job pass reads them all.</p> : null}
       {preview.funnel.length > 0 ? (
         <ol className="space-y-2 text-sm">
           {preview.funnel.map((step, i) => {
@@ -72,7 +72,7 @@ function PreviewResult({ preview }: { preview: Preview }) {
               <li key={i}>
                 <div className="flex justify-between gap-2">
                   <span className="font-mono text-xs">{step.condition}</span>
-                  <span className="text-zinc-600">{number.format(step.passing)} still passing</span>
+                  <span className="text-zinc-600">{formatNumber(step.passing)} still passing</span>
                 </div>
                 <div className="mt-1 h-1.5 rounded-full bg-zinc-100">
                   <div className="h-1.5 rounded-full bg-spark-500" style={{ width: `${Math.round(share * 100)}%` }} />
@@ -85,7 +85,7 @@ function PreviewResult({ preview }: { preview: Preview }) {
       {preview.sample.length > 0 ? (
         <div>
           <h3 className="mb-2 text-sm font-medium text-zinc-800">
-            Sample: {preview.sample.length} of {number.format(preview.passed)} ({fresh} new)
+            Sample: {preview.sample.length} of {formatNumber(preview.passed)} ({fresh} new)
           </h3>
           <ul className="divide-y divide-zinc-100 text-sm">
             {preview.sample.map((s) => (

@@ -1,7 +1,7 @@
 import { TimeAgo } from "@/components/ui/time-ago";
 import type { GeneratorOverview } from "@/spark/generators";
+import { formatNumber } from "@/components/ui/format";
 
-const number = new Intl.NumberFormat("en");
 
 /** A generator's figures from the last job run that ran it: read, passed, new and already seen. */
 export function LastRunCounts({ lastRun, now }: { lastRun: GeneratorOverview["lastRun"]; now: Date }) {
@@ -10,15 +10,15 @@ export function LastRunCounts({ lastRun, now }: { lastRun: GeneratorOverview["la
   return (
     <div className="space-y-0.5 text-xs">
       <p className="text-zinc-700">
-        <span title="Candidates the source yielded">{number.format(counts.candidates)} read</span> ·{" "}
-        <span title="Candidates that met every condition">{number.format(counts.passed)} passed</span> ·{" "}
+        <span title="Candidates the source yielded">{formatNumber(counts.candidates)} read</span> ·{" "}
+        <span title="Candidates that met every condition">{formatNumber(counts.passed)} passed</span> ·{" "}
         <span className="font-medium text-zinc-900" title="Events recorded for the first time">
-          {number.format(counts.recorded)} new
+          {formatNumber(counts.recorded)} new
         </span>{" "}
-        · <span title="Keys already recorded by an earlier run">{number.format(counts.seen)} seen</span>
+        · <span title="Keys already recorded by an earlier run">{formatNumber(counts.seen)} seen</span>
       </p>
       {counts.error ? <p className="text-red-700">{counts.error}</p> : null}
-      {counts.failed > 0 ? <p className="text-red-700">{number.format(counts.failed)} failed in handlers</p> : null}
+      {counts.failed > 0 ? <p className="text-red-700">{formatNumber(counts.failed)} failed in handlers</p> : null}
       <p className="text-zinc-500">
         run #{lastRun.runId}, <TimeAgo date={lastRun.finishedAt} now={now} />
       </p>

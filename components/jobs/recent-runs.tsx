@@ -1,8 +1,8 @@
 import { TimeAgo } from "@/components/ui/time-ago";
 import type { JobRun } from "@/db/schema";
 import { StatusBadge } from "./status-badge";
+import { formatNumber, formatDuration } from "@/components/ui/format";
 
-const number = new Intl.NumberFormat("en");
 
 /** The last job passes: what started them, how long they took, what they recorded and sent. */
 export function RecentRuns({ runs, now }: { runs: JobRun[]; now: Date }) {
@@ -30,15 +30,15 @@ export function RecentRuns({ runs, now }: { runs: JobRun[]; now: Date }) {
               <td className="px-5 py-2 text-zinc-600">
                 <TimeAgo date={run.startedAt} now={now} />
               </td>
-              <td className="px-5 py-2 text-zinc-600">{run.durationMs === null ? "—" : `${(run.durationMs / 1000).toFixed(1)} s`}</td>
+              <td className="px-5 py-2 text-zinc-600">{run.durationMs === null ? "—" : formatDuration(run.durationMs)}</td>
               <td className="px-5 py-2">
                 <StatusBadge status={run.status} />
               </td>
               <td className="px-5 py-2 text-zinc-700">
-                {run.summary ? `${number.format(run.summary.events.recorded)} new · ${number.format(run.summary.events.seen)} seen` : run.progress ? `${number.format(run.progress.recorded)} new so far` : "—"}
+                {run.summary ? `${formatNumber(run.summary.events.recorded)} new · ${formatNumber(run.summary.events.seen)} seen` : run.progress ? `${formatNumber(run.progress.recorded)} new so far` : "—"}
               </td>
               <td className="px-5 py-2 text-zinc-700">
-                {run.summary ? `${number.format(run.summary.deliveries.sent)} sent${run.summary.deliveries.dead > 0 ? ` · ${number.format(run.summary.deliveries.dead)} dead` : ""}` : "—"}
+                {run.summary ? `${formatNumber(run.summary.deliveries.sent)} sent${run.summary.deliveries.dead > 0 ? ` · ${formatNumber(run.summary.deliveries.dead)} dead` : ""}` : "—"}
               </td>
               <td className="max-w-sm px-5 py-2">
                 {run.summary?.message && run.status === "skipped" ? <span className="text-zinc-500">{run.summary.message}</span> : null}

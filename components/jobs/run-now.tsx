@@ -7,12 +7,12 @@ import { Button } from "@/components/ui/button";
 import { Notice } from "@/components/ui/notice";
 import type { JobProgress, JobSummary } from "@/db/schema";
 import { StatusBadge } from "./status-badge";
+import { formatNumber, formatDuration } from "@/components/ui/format";
 
 type RunState = { id: number; status: "running" | JobSummary["status"]; progress: JobProgress | null; summary: JobSummary | null };
 type RunNowAction = () => Promise<{ ok: true; runId: number } | { ok: false; message: string }>;
 
 const POLL_MS = 1000;
-const number = new Intl.NumberFormat("en");
 
 /**
  * "Run now" and the live state of a pass: it follows the run through /api/jobs/runs/<id> until it
@@ -94,12 +94,12 @@ function RunProgress({ run }: { run: RunState }) {
       {run.summary?.message ? <p className="text-zinc-700">{run.summary.message}</p> : null}
       {progress ? (
         <p className="text-zinc-700">
-          {number.format(progress.candidates)} candidates read · <strong>{number.format(progress.recorded)} events recorded</strong> · {number.format(progress.seen)} already seen
+          {formatNumber(progress.candidates)} candidates read · <strong>{formatNumber(progress.recorded)} events recorded</strong> · {formatNumber(progress.seen)} already seen
         </p>
       ) : null}
       {run.summary ? (
         <p className="text-zinc-700">
-          Mail: {number.format(run.summary.deliveries.sent)} sent · {number.format(run.summary.deliveries.failed)} to retry · {number.format(run.summary.deliveries.dead)} dead · {(run.summary.durationMs / 1000).toFixed(1)} s
+          Mail: {formatNumber(run.summary.deliveries.sent)} sent · {formatNumber(run.summary.deliveries.failed)} to retry · {formatNumber(run.summary.deliveries.dead)} dead · {formatDuration(run.summary.durationMs)}
         </p>
       ) : null}
       {run.summary && run.summary.errors.length > 0 ? (

@@ -28,7 +28,7 @@ function FieldFrame({ id, label, error, hint, children }: FieldProps & { id: str
 }
 
 /** A labelled input whose error sits right under it and is announced with it. */
-export function TextField({ label, error, hint, ...props }: FieldProps & InputHTMLAttributes<HTMLInputElement>) {
+export function TextField({ label, error, hint, className = "", ...props }: FieldProps & InputHTMLAttributes<HTMLInputElement>) {
   const id = useId();
   return (
     <FieldFrame id={id} label={label} error={error} hint={hint}>
@@ -36,7 +36,7 @@ export function TextField({ label, error, hint, ...props }: FieldProps & InputHT
         id={id}
         aria-invalid={error ? true : undefined}
         aria-describedby={error ? `${id}-error` : hint ? `${id}-hint` : undefined}
-        className={inputClass(error)}
+        className={`${inputClass(error)} ${className}`}
         {...props}
       />
     </FieldFrame>
