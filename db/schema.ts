@@ -173,6 +173,7 @@ export type Session = typeof sessions.$inferSelect;
 export type AccountToken = typeof accountTokens.$inferSelect;
 export type SqlSource = typeof sqlSources.$inferSelect;
 export type Generator = typeof generators.$inferSelect;
+export type Event = typeof events.$inferSelect;
 export type NewGenerator = typeof generators.$inferInsert;
 export type JobRun = typeof jobRuns.$inferSelect;
 export type EventRow = typeof events.$inferSelect;

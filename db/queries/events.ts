@@ -1,7 +1,7 @@
-import { count, desc, gte, inArray, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, gte, ilike, inArray, lt, sql, type SQL } from "drizzle-orm";
 import type { Db, Tx } from "../client";
 import { rowsOf } from "../rows";
-import { events } from "../schema";
+import { events, type Event } from "../schema";
 
 type Conn = Db | Tx;
 
@@ -43,4 +43,54 @@ export async function countEventsByGroupSince(db: Conn, { since }: { since: Date
     .where(gte(events.createdAt, since))
     .groupBy(events.group)
     .orderBy(desc(count()), events.group);
+}
+
+export type EventLogFilters = { group?: string; key?: string; generatorId?: string; source?: string; from?: Date; to?: Date };
+export type EventLogCursor = { before: number } | { after: number } | null;
+export type EventLogRow = Pick<Event, "id" | "group" | "key" | "generatorId" | "source" | "jobRunId" | "createdAt">;
+export type EventLogPage = { rows: EventLogRow[]; newer: number | null; older: number | null };
+
+/** `%` and `_` typed by an operator are literal characters, not patterns. */
+export const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+export function eventLogConditions(filters: EventLogFilters): SQL[] {
+  const where: SQL[] = [];
+  if (filters.group) where.push(eq(events.group, filters.group));
+  if (filters.key) where.push(ilike(events.key, `%${escapeLike(filters.key)}%`));
+  if (filters.generatorId) where.push(eq(events.generatorId, filters.generatorId));
+  if (filters.source) where.push(eq(events.source, filters.source));
+  if (filters.from) where.push(gte(events.createdAt, filters.from));
+  if (filters.to) where.push(lt(events.createdAt, filters.to));
+  return where;
+}
+
+/**
+ * One page of the event log, newest first, by keyset on id: a page never shifts when new events
+ * arrive, because they only ever take ids above the first page's.
+ */
+export async function listEventLogPage(
+  db: Conn,
+  { filters, cursor, limit, extra = [] }: { filters: EventLogFilters; cursor: EventLogCursor; limit: number; extra?: SQL[] },
+): Promise<EventLogPage> {
+  const where = [...eventLogConditions(filters), ...extra];
+  if (cursor && "before" in cursor) where.push(lt(events.id, cursor.before));
+  if (cursor && "after" in cursor) where.push(gt(events.id, cursor.after));
+  const forward = !(cursor && "after" in cursor);
+  const fetched = await db
+    .select({ id: events.id, group: events.group, key: events.key, generatorId: events.generatorId, source: events.source, jobRunId: events.jobRunId, createdAt: events.createdAt })
+    .from(events)
+    .where(and(...where))
+    .orderBy(forward ? desc(events.id) : asc(events.id))
+    .limit(limit + 1);
+  const more = fetched.length > limit;
+  const rows = forward ? fetched.slice(0, limit) : fetched.slice(0, limit).reverse();
+  if (rows.length === 0) return { rows, newer: cursor && "before" in cursor ? cursor.before - 1 : null, older: cursor && "after" in cursor ? cursor.after + 1 : null };
+  const newest = rows[0]!.id;
+  const oldest = rows.at(-1)!.id;
+  return forward ? { rows, newer: cursor ? newest : null, older: more ? oldest : null } : { rows, newer: more ? newest : null, older: oldest };
+}
+
+export async function findEventById(db: Conn, { id }: { id: number }): Promise<Event | null> {
+  const [row] = await db.select().from(events).where(eq(events.id, id));
+  return row ?? null;
 }

@@ -1,18 +1,86 @@
+import Link from "next/link";
+import { getEngine } from "@/app/_server/engine";
 import { requireSession } from "@/app/_server/session";
+import { EventFilterForm } from "@/components/events/event-filter-form";
 import { EmptyState } from "@/components/ui/empty-state";
+import { Notice } from "@/components/ui/notice";
 import { PageHeader } from "@/components/ui/page-header";
+import { Pager } from "@/components/ui/pager";
+import { TimeAgo } from "@/components/ui/time-ago";
+import { eventFilterQuery, loadEventLog } from "@/spark/event-log";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Events" };
 
-export default async function EventsPage() {
+export default async function EventsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   await requireSession();
+  const { database, deps } = await getEngine();
+  const view = await loadEventLog(database, await searchParams);
+  const now = deps.clock();
+  const filtered = Object.keys(view.filters).length > 0;
   return (
     <>
-      <PageHeader title="Events" description="Every event Spark has recorded, newest first." />
-      <EmptyState title="No events recorded">
-        <p>Events are recorded when a job run finds new candidates for a generator. No generator exists yet, so nothing has been recorded.</p>
-      </EmptyState>
+      <PageHeader title="Events" description="Every event Spark has recorded, newest first. Each key is recorded once, ever." />
+      <EventFilterForm filters={view.filters} generators={view.generators} sources={view.sources} showFailing={false} />
+      {view.ignored.length > 0 ? (
+        <div className="mb-4">
+          <Notice tone="warning">
+            Ignored {view.ignored.length === 1 ? "a filter" : `${view.ignored.length} filters`}:{" "}
+            {view.ignored.map((i) => (
+              <span key={i.name} className="mr-2">
+                <strong>{i.name}</strong> — {i.message}
+              </span>
+            ))}
+          </Notice>
+        </div>
+      ) : null}
+      {view.rows.length === 0 ? (
+        filtered ? (
+          <EmptyState title="No events match these filters" action={<Link href="/events" className="text-sm text-spark-700 hover:underline">Clear the filters</Link>}>
+            <p>Widen the time range, or check the group and key spelling.</p>
+          </EmptyState>
+        ) : (
+          <EmptyState title="No events recorded yet" action={<Link href="/" className="text-sm text-spark-700 hover:underline">Go to the dashboard and press Run now</Link>}>
+            <p>Events appear here when a job pass finds candidates that pass a generator&apos;s conditions.</p>
+          </EmptyState>
+        )
+      ) : (
+        <div className="overflow-x-auto rounded-lg bg-white shadow-xs ring-1 ring-zinc-200">
+          <table className="min-w-full text-sm">
+            <thead className="border-b border-zinc-100 text-left text-xs font-medium tracking-wide text-zinc-500 uppercase">
+              <tr>
+                <th className="px-4 py-2">Recorded</th>
+                <th className="px-4 py-2">Group</th>
+                <th className="px-4 py-2">Key</th>
+                <th className="px-4 py-2">From</th>
+                <th className="px-4 py-2">Job run</th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-zinc-100">
+              {view.rows.map((event) => (
+                <tr key={event.id} className="align-top hover:bg-zinc-50">
+                  <td className="px-4 py-2 whitespace-nowrap text-zinc-600">
+                    <TimeAgo date={event.createdAt} now={now} />
+                  </td>
+                  <td className="px-4 py-2 font-mono text-xs">
+                    <Link href={`/events${eventFilterQuery({ ...view.filters, group: event.group })}`} className="hover:underline" title={`Only ${event.group}`}>
+                      {event.group}
+                    </Link>
+                  </td>
+                  <td className="max-w-md px-4 py-2 font-mono text-xs break-all">
+                    <Link href={`/events/${event.id}`} className="text-spark-700 hover:underline">
+                      {event.key}
+                    </Link>
+                  </td>
+                  <td className="px-4 py-2 text-zinc-700">{event.origin}</td>
+                  <td className="px-4 py-2 font-mono text-xs text-zinc-600">{event.jobRunId === null ? "—" : `#${event.jobRunId}`}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <Pager label="Event pages" newer={view.newer} older={view.older} href={(cursor) => `/events${eventFilterQuery(view.filters, cursor)}`} />
     </>
   );
 }

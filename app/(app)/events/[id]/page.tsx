@@ -1,0 +1,76 @@
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { getEngine } from "@/app/_server/engine";
+import { requireSession } from "@/app/_server/session";
+import { Card } from "@/components/ui/card";
+import { JsonTree } from "@/components/ui/json-tree";
+import { PageHeader } from "@/components/ui/page-header";
+import { TimeAgo } from "@/components/ui/time-ago";
+import { eventFilterQuery, loadEventDetail } from "@/spark/event-log";
+
+export const dynamic = "force-dynamic";
+export const metadata = { title: "Event" };
+
+export default async function EventPage({ params }: { params: Promise<{ id: string }> }) {
+  await requireSession();
+  const { database, deps } = await getEngine();
+  const detail = await loadEventDetail(database, (await params).id);
+  if (!detail) notFound();
+  const { event, generator, sourceLabel } = detail;
+  const row = "flex flex-wrap justify-between gap-x-4 gap-y-1 py-2";
+  return (
+    <>
+      <p className="mb-2 text-sm">
+        <Link href="/events" className="text-spark-700 hover:underline">
+          ← Events
+        </Link>
+      </p>
+      <PageHeader title={event.key} description={<>Event #{event.id} in <span className="font-mono">{event.group}</span></>} />
+      <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_minmax(0,2fr)]">
+        <Card title="Where it came from">
+          <dl className="divide-y divide-zinc-100 text-sm">
+            <div className={row}>
+              <dt className="text-zinc-500">Recorded</dt>
+              <dd>
+                <TimeAgo date={event.createdAt} now={deps.clock()} />
+              </dd>
+            </div>
+            <div className={row}>
+              <dt className="text-zinc-500">Group</dt>
+              <dd>
+                <Link href={`/events${eventFilterQuery({ group: event.group })}`} className="font-mono text-xs text-spark-700 hover:underline">
+                  {event.group}
+                </Link>
+              </dd>
+            </div>
+            <div className={row}>
+              <dt className="text-zinc-500">Generator</dt>
+              <dd>
+                {generator ? (
+                  <Link href={`/generators/${generator.id}`} className="text-spark-700 hover:underline">
+                    {generator.name}
+                  </Link>
+                ) : event.generatorId ? (
+                  <span className="text-zinc-500">deleted</span>
+                ) : (
+                  <span className="text-zinc-500">none (recorded by code)</span>
+                )}
+              </dd>
+            </div>
+            <div className={row}>
+              <dt className="text-zinc-500">Source</dt>
+              <dd>{event.source ? (sourceLabel ?? <span className="font-mono text-xs">{event.source}</span>) : "—"}</dd>
+            </div>
+            <div className={row}>
+              <dt className="text-zinc-500">Job run</dt>
+              <dd className="font-mono text-xs">{event.jobRunId === null ? "—" : `#${event.jobRunId}`}</dd>
+            </div>
+          </dl>
+        </Card>
+        <Card title="Context" description="The variables templates and handlers see.">
+          <JsonTree value={event.context} />
+        </Card>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,86 @@
+import Link from "next/link";
+import { buttonClass } from "@/components/ui/button";
+import type { EventFilters } from "@/spark/event-log";
+import type { SourceOption } from "@/spark/generators";
+
+const control = "block w-full rounded-md border-0 bg-white px-2.5 py-1.5 text-sm shadow-xs ring-1 ring-inset ring-zinc-300 focus:ring-2 focus:ring-spark-500";
+const label = "block text-xs font-medium text-zinc-600";
+
+/** A GET form: the filters live in the URL, so a filtered view can be bookmarked and shared. */
+export function EventFilterForm({ filters, generators, sources, showFailing }: { filters: EventFilters; generators: { id: string; name: string; group: string }[]; sources: SourceOption[]; showFailing: boolean }) {
+  const origin = filters.generatorId ? `generator:${filters.generatorId}` : filters.source ? `source:${filters.source}` : "";
+  const groups = [...new Set(generators.map((g) => g.group))].sort();
+  return (
+    <form method="get" action="/events" role="search" aria-label="Filter events" className="mb-4 grid gap-3 rounded-lg bg-white p-4 shadow-xs ring-1 ring-zinc-200 sm:grid-cols-2 lg:grid-cols-6">
+      <div className="lg:col-span-1">
+        <label htmlFor="f-group" className={label}>
+          Group
+        </label>
+        <input id="f-group" name="group" list="f-groups" defaultValue={filters.group ?? ""} placeholder="any" className={`${control} font-mono`} />
+        <datalist id="f-groups">
+          {groups.map((g) => (
+            <option key={g} value={g} />
+          ))}
+        </datalist>
+      </div>
+      <div className="lg:col-span-1">
+        <label htmlFor="f-key" className={label}>
+          Key contains
+        </label>
+        <input id="f-key" name="key" defaultValue={filters.key ?? ""} placeholder="any" className={`${control} font-mono`} />
+      </div>
+      <div className="lg:col-span-1">
+        <label htmlFor="f-origin" className={label}>
+          From generator or source
+        </label>
+        <select id="f-origin" name="origin" defaultValue={origin} className={control}>
+          <option value="">any</option>
+          {generators.length > 0 ? (
+            <optgroup label="Generators">
+              {generators.map((g) => (
+                <option key={g.id} value={`generator:${g.id}`}>
+                  {g.name}
+                </option>
+              ))}
+            </optgroup>
+          ) : null}
+          <optgroup label="Sources">
+            {sources.map((s) => (
+              <option key={s.ref} value={`source:${s.ref}`}>
+                {s.label}
+              </option>
+            ))}
+          </optgroup>
+        </select>
+      </div>
+      <div>
+        <label htmlFor="f-from" className={label}>
+          From (UTC)
+        </label>
+        <input id="f-from" name="from" type="datetime-local" defaultValue={filters.from?.toISOString().slice(0, 16) ?? ""} className={control} />
+      </div>
+      <div>
+        <label htmlFor="f-to" className={label}>
+          Until (UTC)
+        </label>
+        <input id="f-to" name="to" type="datetime-local" defaultValue={filters.to?.toISOString().slice(0, 16) ?? ""} className={control} />
+      </div>
+      <div className="flex flex-col justify-end gap-2">
+        {showFailing ? (
+          <label className="flex items-center gap-2 text-sm">
+            <input type="checkbox" name="failing" value="1" defaultChecked={filters.failing} className="size-4 accent-spark-600" />
+            Failed or dead mail
+          </label>
+        ) : null}
+        <div className="flex gap-2">
+          <button type="submit" className={buttonClass("primary", "py-1.5")}>
+            Filter
+          </button>
+          <Link href="/events" className={buttonClass("ghost", "py-1.5")}>
+            Clear
+          </Link>
+        </div>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,155 @@
+import { z } from "zod";
+import type { Database } from "@/db/client";
+import { findEventById, listEventLogPage, type EventLogRow } from "@/db/queries/events";
+import { findGeneratorById, listGenerators } from "@/db/queries/generators";
+import { GROUP_PATTERN, listSourceOptions, type SourceOption } from "./generators";
+import { codeSources } from "./sources/registry";
+import type { CodeSource } from "./sources/types";
+
+export const EVENT_PAGE_SIZE = 50;
+
+export type EventFilters = {
+  group?: string;
+  key?: string;
+  generatorId?: string;
+  source?: string;
+  from?: Date;
+  to?: Date;
+  failing?: boolean;
+};
+
+export type IgnoredFilter = { name: string; message: string };
+
+type Params = Record<string, string | string[] | undefined>;
+
+const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value)?.trim() || undefined;
+
+/** "2026-11-02" is that day at 00:00 UTC; a date-time without a zone is read as UTC too. */
+export function parseTimeFilter(text: string): Date | null {
+  const iso = /^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text) ? `${text}Z` : text;
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(iso)) return null;
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return null;
+  // JavaScript rolls 2026-02-31 over to March 3rd; a day that does not exist is a typo, not a date.
+  const [year, month, day] = text.slice(0, 10).split("-").map(Number);
+  const zoned = iso.length > 10 && /[+-]\d{2}:?\d{2}$/.test(iso);
+  if (!zoned && (date.getUTCFullYear() !== year || date.getUTCMonth() + 1 !== month || date.getUTCDate() !== day)) return null;
+  return date;
+}
+
+/**
+ * Reads the event log's filters from the URL. A filter that makes no sense is dropped and named in
+ * `ignored`, so the page still answers and says what it left out.
+ */
+export function parseEventFilters(params: Params): { filters: EventFilters; page: PageCursor; ignored: IgnoredFilter[] } {
+  const filters: EventFilters = {};
+  const ignored: IgnoredFilter[] = [];
+  const group = first(params.group);
+  if (group !== undefined) {
+    if (GROUP_PATTERN.test(group)) filters.group = group;
+    else ignored.push({ name: "group", message: "A group has 1–100 letters, digits and _ . : -." });
+  }
+  const key = first(params.key);
+  if (key !== undefined) {
+    if (key.length <= 200) filters.key = key;
+    else ignored.push({ name: "key", message: "Search for at most 200 characters of a key." });
+  }
+  const origin = first(params.origin);
+  if (origin !== undefined) {
+    const [kind, ...rest] = origin.split(":");
+    const value = rest.join(":");
+    if (kind === "generator" && z.uuid().safeParse(value).success) filters.generatorId = value;
+    else if (kind === "source" && /^(code|sql):[A-Za-z0-9_-]{1,100}$/.test(value)) filters.source = value;
+    else ignored.push({ name: "origin", message: "Pick a generator or a source from the list." });
+  }
+  for (const name of ["from", "to"] as const) {
+    const text = first(params[name]);
+    if (text === undefined) continue;
+    const date = parseTimeFilter(text);
+    if (date) filters[name] = date;
+    else ignored.push({ name, message: `'${text}' is not a date; use 2026-11-02 or 2026-11-02T14:30 (UTC).` });
+  }
+  if (filters.from && filters.to && filters.from > filters.to) {
+    ignored.push({ name: "to", message: "The end of the range is before its start." });
+    delete filters.to;
+  }
+  const failing = first(params.failing);
+  if (failing !== undefined) {
+    if (failing === "1") filters.failing = true;
+    else ignored.push({ name: "failing", message: "Tick the box or leave it out." });
+  }
+  return { filters, page: parsePageCursor(params, ignored), ignored };
+}
+
+/** Keyset pagination on id: `before` pages to older rows, `after` back to newer ones; never OFFSET. */
+export type PageCursor = { before: number } | { after: number } | null;
+
+export function parsePageCursor(params: Params, ignored: IgnoredFilter[]): PageCursor {
+  for (const name of ["before", "after"] as const) {
+    const cursor = first(params[name]);
+    if (cursor === undefined) continue;
+    if (/^\d{1,15}$/.test(cursor)) return name === "before" ? { before: Number(cursor) } : { after: Number(cursor) };
+    ignored.push({ name, message: "The page link was damaged; showing the newest rows." });
+  }
+  return null;
+}
+
+/** The URL query for a set of filters, so links and the form agree on one spelling. */
+export function eventFilterQuery(filters: EventFilters, extra: Record<string, string> = {}): string {
+  const params = new URLSearchParams();
+  if (filters.group) params.set("group", filters.group);
+  if (filters.key) params.set("key", filters.key);
+  if (filters.generatorId) params.set("origin", `generator:${filters.generatorId}`);
+  else if (filters.source) params.set("origin", `source:${filters.source}`);
+  if (filters.from) params.set("from", filters.from.toISOString().slice(0, 16));
+  if (filters.to) params.set("to", filters.to.toISOString().slice(0, 16));
+  if (filters.failing) params.set("failing", "1");
+  for (const [name, value] of Object.entries(extra)) params.set(name, value);
+  const text = params.toString();
+  return text ? `?${text}` : "";
+}
+
+export type EventLogView = {
+  filters: EventFilters;
+  ignored: IgnoredFilter[];
+  rows: (EventLogRow & { origin: string })[];
+  newer: number | null;
+  older: number | null;
+  generators: { id: string; name: string; group: string }[];
+  sources: SourceOption[];
+};
+
+/** Everything the event log page shows, from its URL parameters. */
+export async function loadEventLog(database: Database, params: Params, { registry = codeSources, pageSize = EVENT_PAGE_SIZE }: { registry?: readonly CodeSource[]; pageSize?: number } = {}): Promise<EventLogView> {
+  const { filters, page, ignored } = parseEventFilters(params);
+  const [result, generators, sources] = await Promise.all([
+    listEventLogPage(database.db, { filters, cursor: page, limit: pageSize }),
+    listGenerators(database.db),
+    listSourceOptions(database, registry),
+  ]);
+  const generatorNames = new Map(generators.map((g) => [g.id, g.name]));
+  const sourceLabels = new Map(sources.map((s) => [s.ref, s.label]));
+  const originOf = (row: EventLogRow) => {
+    if (row.generatorId) return generatorNames.get(row.generatorId) ?? "deleted generator";
+    if (row.source) return sourceLabels.get(row.source) ?? row.source;
+    return "recorded by code";
+  };
+  return {
+    filters,
+    ignored,
+    rows: result.rows.map((row) => ({ ...row, origin: originOf(row) })),
+    newer: result.newer,
+    older: result.older,
+    generators: generators.map((g) => ({ id: g.id, name: g.name, group: g.group })),
+    sources,
+  };
+}
+
+/** One event with where it came from: its generator (null once deleted) and its source's label. */
+export async function loadEventDetail(database: Database, id: string, { registry = codeSources }: { registry?: readonly CodeSource[] } = {}) {
+  if (!/^\d{1,15}$/.test(id)) return null;
+  const event = await findEventById(database.db, { id: Number(id) });
+  if (!event) return null;
+  const [generator, sources] = await Promise.all([event.generatorId ? findGeneratorById(database.db, { id: event.generatorId }) : null, listSourceOptions(database, registry)]);
+  return { event, generator, sourceLabel: event.source ? (sources.find((s) => s.ref === event.source)?.label ?? null) : null };
+}
