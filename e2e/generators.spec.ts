@@ -41,8 +41,30 @@ test("create a generator, see a wrong-typed value refused next to its row, previ
   await expect(progress).toContainText(/Run #\d+/);
   await expect(progress.getByText(/^(ok|error)$/)).toBeVisible({ timeout: 20_000 });
 
+  await progress.getByRole("link", { name: /Run #\d+/ }).click();
+  await expect(page.getByRole("heading", { level: 1, name: /Job run #\d+/ })).toBeVisible();
+  await expect(page.getByRole("row").filter({ hasText: name })).toContainText(String(wouldPass));
+
   await page.goto("/generators");
   await expect(page.getByRole("row").filter({ hasText: name })).toContainText(`${wouldPass} new`);
+
+  await page.getByRole("link", { name: "Events" }).click();
+  await page.getByLabel("Group").fill(group);
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page).toHaveURL(new RegExp(`group=${group}`));
+  const rows = page.getByRole("row").filter({ hasText: `${group}:` });
+  await expect(rows).toHaveCount(wouldPass);
+  await rows.first().getByRole("link", { name: new RegExp(`^${group}:`) }).click();
+  await expect(page.getByRole("heading", { level: 2, name: "Context" })).toBeVisible();
+  await expect(page.getByText("donation_count:")).toBeVisible();
+  await expect(page.getByRole("link", { name })).toBeVisible();
+});
+
+test("the event log names a filter it ignores instead of failing", async ({ page }) => {
+  await page.goto("/events?from=not-a-date&before=abc&group=challenge_created");
+  await expect(page.getByRole("status").filter({ hasText: "Ignored" })).toContainText("'not-a-date' is not a date");
+  await expect(page.getByRole("status").filter({ hasText: "Ignored" })).toContainText("The page link was damaged");
+  await expect(page.getByLabel("Group")).toHaveValue("challenge_created");
 });
 
 test("a generator can be paused from the list and deleted after confirming", async ({ page }) => {

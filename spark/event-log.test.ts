@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
-import { insertNewEvents, listEventLogPage, type EventLogCursor, type EventLogFilters } from "@/db/queries/events";
+import type { KeysetCursor as EventLogCursor } from "@/db/keyset";
+import { insertNewEvents, listEventLogPage, type EventLogFilters } from "@/db/queries/events";
 import { events } from "@/db/schema";
 import { openTestDatabase, testDriver } from "@/db/test-database";
 import { eventFilterQuery, parseEventFilters, parseTimeFilter } from "./event-log";

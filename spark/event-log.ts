@@ -4,7 +4,10 @@ import { findEventById, listEventLogPage, type EventLogRow } from "@/db/queries/
 import { findGeneratorById, listGenerators } from "@/db/queries/generators";
 import { GROUP_PATTERN, listSourceOptions, type SourceOption } from "./generators";
 import { codeSources } from "./sources/registry";
+import { first, parsePageCursor, type IgnoredFilter, type PageCursor, type Params } from "./list-params";
 import type { CodeSource } from "./sources/types";
+
+export type { IgnoredFilter };
 
 export const EVENT_PAGE_SIZE = 50;
 
@@ -18,11 +21,6 @@ export type EventFilters = {
   failing?: boolean;
 };
 
-export type IgnoredFilter = { name: string; message: string };
-
-type Params = Record<string, string | string[] | undefined>;
-
-const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value)?.trim() || undefined;
 
 /** "2026-11-02" is that day at 00:00 UTC; a date-time without a zone is read as UTC too. */
 export function parseTimeFilter(text: string): Date | null {
@@ -79,19 +77,6 @@ export function parseEventFilters(params: Params): { filters: EventFilters; page
     else ignored.push({ name: "failing", message: "Tick the box or leave it out." });
   }
   return { filters, page: parsePageCursor(params, ignored), ignored };
-}
-
-/** Keyset pagination on id: `before` pages to older rows, `after` back to newer ones; never OFFSET. */
-export type PageCursor = { before: number } | { after: number } | null;
-
-export function parsePageCursor(params: Params, ignored: IgnoredFilter[]): PageCursor {
-  for (const name of ["before", "after"] as const) {
-    const cursor = first(params[name]);
-    if (cursor === undefined) continue;
-    if (/^\d{1,15}$/.test(cursor)) return name === "before" ? { before: Number(cursor) } : { after: Number(cursor) };
-    ignored.push({ name, message: "The page link was damaged; showing the newest rows." });
-  }
-  return null;
 }
 
 /** The URL query for a set of filters, so links and the form agree on one spelling. */

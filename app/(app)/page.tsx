@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { getEngine } from "@/app/_server/engine";
 import { requireSession } from "@/app/_server/session";
-import { RecentRuns } from "@/components/jobs/recent-runs";
+import { JobRunTable } from "@/components/jobs/job-run-table";
 import { RunNow } from "@/components/jobs/run-now";
 import { Card } from "@/components/ui/card";
 import { TimeAgo } from "@/components/ui/time-ago";
@@ -78,8 +78,16 @@ export default async function DashboardPage() {
         </Card>
       </div>
       <div className="mt-6">
-        <Card title="Recent job runs" description="Each pass: generators, then new events and their effects, recorded together.">
-          <RecentRuns runs={runs} now={now} />
+        <Card
+          title="Recent job runs"
+          description="Each pass: generators, then new events and their effects, recorded together."
+          actions={
+            <Link href="/jobs" className="text-sm text-spark-700 hover:underline">
+              All job runs
+            </Link>
+          }
+        >
+          <JobRunTable runs={runs} now={now} empty="No job has run yet. Press Run now, or wait for the scheduler." />
         </Card>
       </div>
     </>

@@ -87,7 +87,9 @@ function RunProgress({ run }: { run: RunState }) {
   return (
     <div className="space-y-2 rounded-md bg-zinc-50 p-3 text-sm ring-1 ring-zinc-200 ring-inset" data-testid="run-progress">
       <div className="flex items-center gap-2">
-        <span className="font-medium">Run #{run.id}</span>
+        <Link href={`/jobs/${run.id}`} className="font-medium text-spark-700 hover:underline">
+          Run #{run.id}
+        </Link>
         <StatusBadge status={run.status} />
         {run.status === "running" && run.progress ? <span className="text-zinc-500">{run.progress.phase}</span> : null}
       </div>

@@ -1,4 +1,5 @@
-import { and, asc, count, desc, eq, gt, gte, ilike, inArray, lt, sql, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, gte, ilike, inArray, lt, sql, type SQL } from "drizzle-orm";
+import { pageByKeyset, type KeysetCursor, type KeysetPage } from "../keyset";
 import type { Db, Tx } from "../client";
 import { rowsOf } from "../rows";
 import { events, type Event } from "../schema";
@@ -46,9 +47,7 @@ export async function countEventsByGroupSince(db: Conn, { since }: { since: Date
 }
 
 export type EventLogFilters = { group?: string; key?: string; generatorId?: string; source?: string; from?: Date; to?: Date };
-export type EventLogCursor = { before: number } | { after: number } | null;
 export type EventLogRow = Pick<Event, "id" | "group" | "key" | "generatorId" | "source" | "jobRunId" | "createdAt">;
-export type EventLogPage = { rows: EventLogRow[]; newer: number | null; older: number | null };
 
 /** `%` and `_` typed by an operator are literal characters, not patterns. */
 export const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -64,30 +63,19 @@ export function eventLogConditions(filters: EventLogFilters): SQL[] {
   return where;
 }
 
-/**
- * One page of the event log, newest first, by keyset on id: a page never shifts when new events
- * arrive, because they only ever take ids above the first page's.
- */
+/** One page of the event log, newest first, by keyset on id. */
 export async function listEventLogPage(
   db: Conn,
-  { filters, cursor, limit, extra = [] }: { filters: EventLogFilters; cursor: EventLogCursor; limit: number; extra?: SQL[] },
-): Promise<EventLogPage> {
-  const where = [...eventLogConditions(filters), ...extra];
-  if (cursor && "before" in cursor) where.push(lt(events.id, cursor.before));
-  if (cursor && "after" in cursor) where.push(gt(events.id, cursor.after));
-  const forward = !(cursor && "after" in cursor);
-  const fetched = await db
-    .select({ id: events.id, group: events.group, key: events.key, generatorId: events.generatorId, source: events.source, jobRunId: events.jobRunId, createdAt: events.createdAt })
-    .from(events)
-    .where(and(...where))
-    .orderBy(forward ? desc(events.id) : asc(events.id))
-    .limit(limit + 1);
-  const more = fetched.length > limit;
-  const rows = forward ? fetched.slice(0, limit) : fetched.slice(0, limit).reverse();
-  if (rows.length === 0) return { rows, newer: cursor && "before" in cursor ? cursor.before - 1 : null, older: cursor && "after" in cursor ? cursor.after + 1 : null };
-  const newest = rows[0]!.id;
-  const oldest = rows.at(-1)!.id;
-  return forward ? { rows, newer: cursor ? newest : null, older: more ? oldest : null } : { rows, newer: more ? newest : null, older: oldest };
+  { filters, cursor, limit, extra = [] }: { filters: EventLogFilters; cursor: KeysetCursor; limit: number; extra?: SQL[] },
+): Promise<KeysetPage<EventLogRow>> {
+  return pageByKeyset(events.id, { cursor, limit }, ({ bound, order, take }) =>
+    db
+      .select({ id: events.id, group: events.group, key: events.key, generatorId: events.generatorId, source: events.source, jobRunId: events.jobRunId, createdAt: events.createdAt })
+      .from(events)
+      .where(and(...eventLogConditions(filters), ...extra, bound))
+      .orderBy(order)
+      .limit(take),
+  );
 }
 
 export async function findEventById(db: Conn, { id }: { id: number }): Promise<Event | null> {

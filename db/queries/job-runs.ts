@@ -1,5 +1,6 @@
 import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
 import type { Db, Tx } from "../client";
+import { pageByKeyset, type KeysetCursor, type KeysetPage } from "../keyset";
 import { jobLease, jobRuns, type JobProgress, type JobRun, type JobStatus, type JobSummary, type JobTrigger } from "../schema";
 
 type Conn = Db | Tx;
@@ -26,6 +27,21 @@ export async function finishJobRun(
 export async function findJobRunById(db: Conn, { id }: { id: number }): Promise<JobRun | null> {
   const [row] = await db.select().from(jobRuns).where(eq(jobRuns.id, id));
   return row ?? null;
+}
+
+/** Job runs newest first, optionally of one status or trigger, by keyset on id. */
+export async function listJobRunsPage(
+  db: Conn,
+  { status, trigger, cursor, limit }: { status?: JobStatus; trigger?: JobTrigger; cursor: KeysetCursor; limit: number },
+): Promise<KeysetPage<JobRun>> {
+  return pageByKeyset(jobRuns.id, { cursor, limit }, ({ bound, order, take }) =>
+    db
+      .select()
+      .from(jobRuns)
+      .where(and(status ? eq(jobRuns.status, status) : undefined, trigger ? eq(jobRuns.trigger, trigger) : undefined, bound))
+      .orderBy(order)
+      .limit(take),
+  );
 }
 
 export async function listRecentJobRuns(db: Conn, { limit }: { limit: number }): Promise<JobRun[]> {

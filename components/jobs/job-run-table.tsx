@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { TimeAgo } from "@/components/ui/time-ago";
 import type { JobRun } from "@/db/schema";
 import { StatusBadge } from "./status-badge";
@@ -5,8 +6,8 @@ import { formatNumber, formatDuration } from "@/components/ui/format";
 
 
 /** The last job passes: what started them, how long they took, what they recorded and sent. */
-export function RecentRuns({ runs, now }: { runs: JobRun[]; now: Date }) {
-  if (runs.length === 0) return <p className="text-sm text-zinc-500">No job has run yet. Press Run now, or wait for the scheduler.</p>;
+export function JobRunTable({ runs, now, empty }: { runs: JobRun[]; now: Date; empty: string }) {
+  if (runs.length === 0) return <p className="text-sm text-zinc-500">{empty}</p>;
   return (
     <div className="-mx-5 overflow-x-auto">
       <table className="min-w-full text-sm">
@@ -25,7 +26,11 @@ export function RecentRuns({ runs, now }: { runs: JobRun[]; now: Date }) {
         <tbody className="divide-y divide-zinc-100">
           {runs.map((run) => (
             <tr key={run.id} className="align-top">
-              <td className="px-5 py-2 font-mono text-xs">#{run.id}</td>
+              <td className="px-5 py-2 font-mono text-xs">
+                <Link href={`/jobs/${run.id}`} className="text-spark-700 hover:underline">
+                  #{run.id}
+                </Link>
+              </td>
               <td className="px-5 py-2">{run.trigger}</td>
               <td className="px-5 py-2 text-zinc-600">
                 <TimeAgo date={run.startedAt} now={now} />

@@ -1,0 +1,149 @@
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { getEngine } from "@/app/_server/engine";
+import { requireSession } from "@/app/_server/session";
+import { StatusBadge } from "@/components/jobs/status-badge";
+import { Card } from "@/components/ui/card";
+import { formatDuration, formatNumber } from "@/components/ui/format";
+import { LiveRefresh } from "@/components/ui/live-refresh";
+import { PageHeader } from "@/components/ui/page-header";
+import { TimeAgo } from "@/components/ui/time-ago";
+import { findJobRunById } from "@/db/queries/job-runs";
+import { findUserById } from "@/db/queries/users";
+import { eventFilterQuery } from "@/spark/event-log";
+
+export const dynamic = "force-dynamic";
+export const metadata = { title: "Job run" };
+
+export default async function JobRunPage({ params }: { params: Promise<{ id: string }> }) {
+  await requireSession();
+  const { id } = await params;
+  if (!/^\d{1,15}$/.test(id)) notFound();
+  const { deps } = await getEngine();
+  const run = await findJobRunById(deps.db, { id: Number(id) });
+  if (!run) notFound();
+  const startedBy = run.startedBy ? await findUserById(deps.db, { id: run.startedBy }) : null;
+  const now = deps.clock();
+  const summary = run.summary;
+  const progress = run.progress;
+  const row = "flex flex-wrap justify-between gap-x-4 gap-y-1 py-2";
+  return (
+    <>
+      <p className="mb-2 text-sm">
+        <Link href="/jobs" className="text-spark-700 hover:underline">
+          ← Job runs
+        </Link>
+      </p>
+      <PageHeader
+        title={`Job run #${run.id}`}
+        description={summary?.message ?? (run.status === "running" ? `Running: ${progress?.phase ?? "starting"}.` : undefined)}
+        actions={
+          <div className="flex items-center gap-3">
+            <LiveRefresh active={run.status === "running"} />
+            <StatusBadge status={run.status} />
+          </div>
+        }
+      />
+      <div className="grid gap-6 lg:grid-cols-3">
+        <Card title="Run">
+          <dl className="divide-y divide-zinc-100 text-sm">
+            <div className={row}>
+              <dt className="text-zinc-500">Trigger</dt>
+              <dd>
+                {run.trigger}
+                {startedBy ? <span className="text-zinc-500"> by {startedBy.email}</span> : null}
+              </dd>
+            </div>
+            <div className={row}>
+              <dt className="text-zinc-500">Started</dt>
+              <dd>
+                <TimeAgo date={run.startedAt} now={now} />
+              </dd>
+            </div>
+            <div className={row}>
+              <dt className="text-zinc-500">Duration</dt>
+              <dd>{run.durationMs === null ? "still running" : formatDuration(run.durationMs)}</dd>
+            </div>
+          </dl>
+        </Card>
+        <Card title="Events">
+          <p className="text-2xl font-semibold">{formatNumber(summary?.events.recorded ?? progress?.recorded ?? 0)} new</p>
+          <p className="text-sm text-zinc-600">
+            {formatNumber(summary?.events.seen ?? progress?.seen ?? 0)} already seen · {formatNumber(progress?.candidates ?? 0)} candidates read
+          </p>
+        </Card>
+        <Card title="Mail">
+          {summary ? (
+            <>
+              <p className="text-2xl font-semibold">{formatNumber(summary.deliveries.sent)} sent</p>
+              <p className="text-sm text-zinc-600">
+                {formatNumber(summary.deliveries.failed)} to retry · {formatNumber(summary.deliveries.dead)} dead
+              </p>
+            </>
+          ) : (
+            <p className="text-sm text-zinc-500">Delivery starts after the generators.</p>
+          )}
+        </Card>
+      </div>
+      {summary && summary.errors.length > 0 ? (
+        <section className="mt-6">
+          <Card title={`Errors (${summary.errors.length})`} description="Each failed alone: the rest of the pass went on. A failed event is tried again on the next pass.">
+            <ul className="divide-y divide-zinc-100 text-sm">
+              {summary.errors.map((error, i) => (
+                <li key={i} className="py-2">
+                  <p className="font-medium text-red-800">{error.where}</p>
+                  {error.key ? <p className="font-mono text-xs text-zinc-600">key {error.key}</p> : null}
+                  <p className="whitespace-pre-wrap text-zinc-800">{error.message}</p>
+                </li>
+              ))}
+            </ul>
+          </Card>
+        </section>
+      ) : null}
+      {summary && summary.generators.length > 0 ? (
+        <section className="mt-6">
+          <Card title="Generators">
+            <div className="-mx-5 overflow-x-auto">
+              <table className="min-w-full text-sm">
+                <thead className="text-left text-xs font-medium tracking-wide text-zinc-500 uppercase">
+                  <tr>
+                    <th className="px-5 py-2">Generator</th>
+                    <th className="px-5 py-2">Group</th>
+                    <th className="px-5 py-2 text-right">Read</th>
+                    <th className="px-5 py-2 text-right">Passed</th>
+                    <th className="px-5 py-2 text-right">New</th>
+                    <th className="px-5 py-2 text-right">Seen</th>
+                    <th className="px-5 py-2 text-right">Failed</th>
+                    <th className="px-5 py-2">Error</th>
+                  </tr>
+                </thead>
+                <tbody className="divide-y divide-zinc-100">
+                  {summary.generators.map((g) => (
+                    <tr key={g.id} className="align-top">
+                      <td className="px-5 py-2">
+                        <Link href={`/generators/${g.id}`} className="text-spark-700 hover:underline">
+                          {g.name}
+                        </Link>
+                      </td>
+                      <td className="px-5 py-2 font-mono text-xs">
+                        <Link href={`/events${eventFilterQuery({ group: g.group })}`} className="hover:underline">
+                          {g.group}
+                        </Link>
+                      </td>
+                      <td className="px-5 py-2 text-right">{formatNumber(g.candidates)}</td>
+                      <td className="px-5 py-2 text-right">{formatNumber(g.passed)}</td>
+                      <td className="px-5 py-2 text-right font-medium">{formatNumber(g.recorded)}</td>
+                      <td className="px-5 py-2 text-right">{formatNumber(g.seen)}</td>
+                      <td className={`px-5 py-2 text-right ${g.failed > 0 ? "text-red-700" : ""}`}>{formatNumber(g.failed)}</td>
+                      <td className="max-w-sm px-5 py-2 text-red-700">{g.error ?? ""}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </Card>
+        </section>
+      ) : null}
+    </>
+  );
+}

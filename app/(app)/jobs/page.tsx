@@ -1,0 +1,79 @@
+import Link from "next/link";
+import { getEngine } from "@/app/_server/engine";
+import { requireSession } from "@/app/_server/session";
+import { JobRunTable } from "@/components/jobs/job-run-table";
+import { buttonClass } from "@/components/ui/button";
+import { Card } from "@/components/ui/card";
+import { Notice } from "@/components/ui/notice";
+import { PageHeader } from "@/components/ui/page-header";
+import { Pager } from "@/components/ui/pager";
+import { listJobRunsPage } from "@/db/queries/job-runs";
+import { jobStatuses, jobTriggers, type JobStatus, type JobTrigger } from "@/db/schema";
+import { parsePageCursor, type IgnoredFilter } from "@/spark/list-params";
+
+export const dynamic = "force-dynamic";
+export const metadata = { title: "Job runs" };
+
+const control = "rounded-md border-0 bg-white px-2.5 py-1.5 text-sm shadow-xs ring-1 ring-inset ring-zinc-300 focus:ring-2 focus:ring-spark-500";
+
+export default async function JobRunsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  await requireSession();
+  const params = await searchParams;
+  const ignored: IgnoredFilter[] = [];
+  const pick = <T extends string>(name: string, allowed: readonly T[]): T | undefined => {
+    const value = typeof params[name] === "string" ? params[name] : undefined;
+    if (!value) return undefined;
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    ignored.push({ name, message: `'${value}' is not one of ${allowed.join(", ")}.` });
+    return undefined;
+  };
+  const status = pick<JobStatus>("status", jobStatuses);
+  const trigger = pick<JobTrigger>("trigger", jobTriggers);
+  const cursor = parsePageCursor(params, ignored);
+  const { deps } = await getEngine();
+  const page = await listJobRunsPage(deps.db, { status, trigger, cursor, limit: 50 });
+  const query = (extra: Record<string, string>) => {
+    const q = new URLSearchParams({ ...(status ? { status } : {}), ...(trigger ? { trigger } : {}), ...extra }).toString();
+    return `/jobs${q ? `?${q}` : ""}`;
+  };
+  return (
+    <>
+      <PageHeader title="Job runs" description="Every pass: what started it, how long it took, what it recorded and sent, and what went wrong." />
+      <form method="get" action="/jobs" role="search" aria-label="Filter job runs" className="mb-4 flex flex-wrap items-end gap-3">
+        <label className="text-xs font-medium text-zinc-600">
+          Status
+          <select name="status" defaultValue={status ?? ""} className={`${control} mt-1 block`}>
+            <option value="">any</option>
+            {jobStatuses.map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>
+        </label>
+        <label className="text-xs font-medium text-zinc-600">
+          Trigger
+          <select name="trigger" defaultValue={trigger ?? ""} className={`${control} mt-1 block`}>
+            <option value="">any</option>
+            {jobTriggers.map((t) => (
+              <option key={t}>{t}</option>
+            ))}
+          </select>
+        </label>
+        <button type="submit" className={buttonClass("primary", "py-1.5")}>
+          Filter
+        </button>
+        <Link href="/jobs" className={buttonClass("ghost", "py-1.5")}>
+          Clear
+        </Link>
+      </form>
+      {ignored.length > 0 ? (
+        <div className="mb-4">
+          <Notice tone="warning">Ignored: {ignored.map((i) => `${i.name} — ${i.message}`).join(" ")}</Notice>
+        </div>
+      ) : null}
+      <Card>
+        <JobRunTable runs={page.rows} now={deps.clock()} empty={status || trigger ? "No job run matches these filters." : "No job has run yet. Press Run now on the dashboard, or wait for the scheduler."} />
+      </Card>
+      <Pager label="Job run pages" newer={page.newer} older={page.older} href={query} />
+    </>
+  );
+}
