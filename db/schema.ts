@@ -164,7 +164,13 @@ export const events = pgTable(
     jobRunId: bigint("job_run_id", { mode: "number" }),
     ...timestamps,
   },
-  (t) => [index("events_created_at_idx").on(t.createdAt), index("events_group_created_at_idx").on(t.group, t.createdAt)],
+  // The log pages newest first by id under each filter, so each filter's index ends in id.
+  (t) => [
+    index("events_created_at_idx").on(t.createdAt),
+    index("events_group_id_idx").on(t.group, t.id),
+    index("events_generator_id_idx").on(t.generatorId, t.id),
+    index("events_source_id_idx").on(t.source, t.id),
+  ],
 );
 
 export type User = typeof users.$inferSelect;
