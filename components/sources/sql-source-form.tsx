@@ -3,6 +3,7 @@
 import { useActionState, useState, useTransition } from "react";
 import { fieldError, idleState, type FormState } from "@/components/forms/form-state";
 import { Button } from "@/components/ui/button";
+import { CodeEditor } from "@/components/ui/code-editor";
 import { TextField } from "@/components/ui/field";
 import { Notice } from "@/components/ui/notice";
 import type { SqlTestResult } from "@/spark/sources/sql";
@@ -45,20 +46,17 @@ export function SqlSourceForm({ action, test, initial, submitLabel }: { action: 
           <TextField label="Description" name="description" value={values.description} onChange={(e) => setValues({ ...values, description: e.target.value })} error={fieldError(state, "description")} hint="Optional: what each row is." />
         </div>
         <div className="space-y-1.5">
-          <label htmlFor="sql-query" className="block text-sm font-medium text-zinc-800">
-            Query
-          </label>
-          <textarea
-            id="sql-query"
+          <p className="block text-sm font-medium text-zinc-800">Query</p>
+          <CodeEditor
             name="query"
-            rows={10}
-            spellCheck={false}
+            language="sql"
+            label="Query"
             value={values.query}
-            onChange={(e) => setValues({ ...values, query: e.target.value })}
-            aria-invalid={queryError ? true : undefined}
-            aria-describedby="sql-query-help"
+            onChange={(query) => setValues((v) => ({ ...v, query }))}
+            invalid={!!queryError}
+            describedBy="sql-query-help"
             placeholder={"select c.id, c.title, count(d.id) as donations\nfrom demo.challenges c left join demo.donations d on d.challenge_id = c.id\ngroup by c.id"}
-            className={`block w-full rounded-md border-0 bg-zinc-950 px-3 py-2 font-mono text-sm text-zinc-100 shadow-xs ring-1 ring-inset placeholder:text-zinc-500 focus:ring-2 ${queryError ? "ring-red-400" : "ring-zinc-700 focus:ring-spark-500"}`}
+            minHeight="10rem"
           />
           <p id="sql-query-help" className={`text-sm ${queryError ? "text-red-700" : "text-zinc-500"}`}>
             {queryError ?? "One SELECT whose first column is id (unique, sortable). It runs read-only with a time limit; each row is a candidate and its columns are the variables."}

@@ -1,0 +1,121 @@
+"use client";
+
+import { autocompletion } from "@codemirror/autocomplete";
+import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
+import { html } from "@codemirror/lang-html";
+import { liquid } from "@codemirror/lang-liquid";
+import { PostgreSQL, sql } from "@codemirror/lang-sql";
+import { bracketMatching, defaultHighlightStyle, syntaxHighlighting } from "@codemirror/language";
+import { Compartment, EditorState, type Extension } from "@codemirror/state";
+import { EditorView, highlightActiveLine, keymap, lineNumbers, placeholder as placeholderText } from "@codemirror/view";
+import { useEffect, useRef } from "react";
+
+export type CodeLanguage = "liquid-html" | "liquid-text" | "sql";
+
+function languageOf(language: CodeLanguage, variables: readonly string[]): Extension {
+  if (language === "sql") return sql({ dialect: PostgreSQL });
+  const completions = { variables: variables.map((label) => ({ label, type: "variable" })) };
+  return language === "liquid-html" ? liquid({ base: html(), ...completions }) : liquid(completions);
+}
+
+const theme = EditorView.theme({
+  "&": { fontSize: "13px", backgroundColor: "white" },
+  "&.cm-focused": { outline: "none" },
+  ".cm-content": { fontFamily: "ui-monospace, SFMono-Regular, Menlo, monospace", padding: "8px 0" },
+  ".cm-gutters": { backgroundColor: "#fafafa", color: "#a1a1aa", borderRight: "1px solid #e4e4e7" },
+  ".cm-scroller": { overflow: "auto" },
+});
+
+/**
+ * A CodeMirror editor that behaves like a form field: it posts its text under `name` through a hidden
+ * input, takes outside changes to `value` (a restore, an import), and leaves Tab to move focus so a
+ * keyboard user is never trapped in it.
+ */
+export function CodeEditor({
+  name,
+  value,
+  onChange,
+  language,
+  label,
+  variables = [],
+  placeholder,
+  invalid,
+  describedBy,
+  minHeight = "8rem",
+}: {
+  name: string;
+  value: string;
+  onChange: (value: string) => void;
+  language: CodeLanguage;
+  label: string;
+  variables?: readonly string[];
+  placeholder?: string;
+  invalid?: boolean;
+  describedBy?: string;
+  minHeight?: string;
+}) {
+  const host = useRef<HTMLDivElement>(null);
+  const view = useRef<EditorView | null>(null);
+  const languageSlot = useRef(new Compartment());
+  const attributesSlot = useRef(new Compartment());
+  const attributes = () => EditorView.contentAttributes.of({ "aria-label": label, ...(describedBy ? { "aria-describedby": describedBy } : {}), ...(invalid ? { "aria-invalid": "true" } : {}) });
+  const onChangeRef = useRef(onChange);
+  useEffect(() => {
+    onChangeRef.current = onChange;
+  }, [onChange]);
+
+  useEffect(() => {
+    const editor = new EditorView({
+      parent: host.current!,
+      state: EditorState.create({
+        doc: value,
+        extensions: [
+          lineNumbers(),
+          history(),
+          highlightActiveLine(),
+          bracketMatching(),
+          syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+          autocompletion(),
+          keymap.of([...defaultKeymap, ...historyKeymap]),
+          EditorView.lineWrapping,
+          languageSlot.current.of(languageOf(language, variables)),
+          theme,
+          EditorView.theme({ ".cm-content, .cm-gutter": { minHeight } }),
+          attributesSlot.current.of(attributes()),
+          placeholder ? placeholderText(placeholder) : [],
+          EditorView.updateListener.of((update) => {
+            if (update.docChanged) onChangeRef.current(update.state.doc.toString());
+          }),
+        ],
+      }),
+    });
+    view.current = editor;
+    return () => {
+      editor.destroy();
+      view.current = null;
+    };
+    // The editor is built once; later props reach it through the effects below, keeping undo history.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  useEffect(() => {
+    const editor = view.current;
+    if (editor && editor.state.doc.toString() !== value) editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: value } });
+  }, [value]);
+
+  useEffect(() => {
+    view.current?.dispatch({ effects: languageSlot.current.reconfigure(languageOf(language, variables)) });
+  }, [language, variables]);
+
+  useEffect(() => {
+    view.current?.dispatch({ effects: attributesSlot.current.reconfigure(attributes()) });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [label, invalid, describedBy]);
+
+  return (
+    <div className={`overflow-hidden rounded-md ring-1 ring-inset focus-within:ring-2 ${invalid ? "ring-red-400" : "ring-zinc-300 focus-within:ring-spark-500"}`}>
+      <input type="hidden" name={name} value={value} />
+      <div ref={host} />
+    </div>
+  );
+}
