@@ -11,7 +11,7 @@ export const dynamic = "force-dynamic";
 export async function POST(request: Request) {
   if (isForeignOrigin(request)) return jsonError(403, "Sign in from Spark's own login page.");
   const read = await readJsonBody(request);
-  if (!read.ok) return jsonError(400, read.message);
+  if (!read.ok) return jsonError(read.status, read.message);
   const parsed = loginInput.safeParse(read.body);
   if (!parsed.success) {
     const fieldErrors = parsed.error.flatten().fieldErrors;
