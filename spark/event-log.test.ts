@@ -115,3 +115,32 @@ describe(`event log pages on ${testDriver}`, () => {
     expect((await page({ to: new Date(Date.now() + 60_000), from: new Date(Date.now() - 3_600_000) }, null, 50)).rows).toHaveLength(25);
   });
 });
+
+describe(`event counts for the dashboard on ${testDriver}`, () => {
+  let database: Database;
+  beforeAll(async () => {
+    database = await openTestDatabase();
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it("counts events per UTC hour and day, and per group, since a time", async () => {
+    const { countEventsByBucketSince, countEventsByGroupSince } = await import("@/db/queries/events");
+    await insertNewEvents(database.db, { events: ["a:1", "a:2", "b:1"].map((key) => ({ group: key.split(":")[0]!, key, context: {}, generatorId: null, source: null })), jobRunId: null });
+    const { sql } = await import("drizzle-orm");
+    await database.db.execute(sql`update events set created_at = '2026-11-20T10:15:00Z' where key = 'a:1'`);
+    await database.db.execute(sql`update events set created_at = '2026-11-20T10:45:00Z' where key = 'a:2'`);
+    await database.db.execute(sql`update events set created_at = '2026-11-21T23:59:00Z' where key = 'b:1'`);
+    const since = new Date("2026-11-20T00:00:00Z");
+    expect(await countEventsByBucketSince(database.db, { since, bucket: "hour" })).toEqual([
+      { at: new Date("2026-11-20T10:00:00Z"), events: 2 },
+      { at: new Date("2026-11-21T23:00:00Z"), events: 1 },
+    ]);
+    expect(await countEventsByBucketSince(database.db, { since, bucket: "day" })).toEqual([
+      { at: new Date("2026-11-20T00:00:00Z"), events: 2 },
+      { at: new Date("2026-11-21T00:00:00Z"), events: 1 },
+    ]);
+    expect(await countEventsByGroupSince(database.db, { since: new Date("2026-11-21T00:00:00Z") })).toEqual([{ group: "b", events: 1 }]);
+  });
+});

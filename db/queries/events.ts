@@ -82,3 +82,11 @@ export async function findEventById(db: Conn, { id }: { id: number }): Promise<E
   const [row] = await db.select().from(events).where(eq(events.id, id));
   return row ?? null;
 }
+
+/** Events per hour or per day (UTC) since a time, oldest bucket first; empty buckets are left out. */
+export async function countEventsByBucketSince(db: Conn, { since, bucket }: { since: Date; bucket: "hour" | "day" }): Promise<{ at: Date; events: number }[]> {
+  // Epoch seconds, not a timestamp: both drivers read a float8 the same way, whatever the session's zone.
+  const epoch = sql<number>`extract(epoch from date_trunc(${sql.raw(bucket === "day" ? "'day'" : "'hour'")}, ${events.createdAt}, 'UTC'))::float8`;
+  const rows = await db.select({ epoch, events: count() }).from(events).where(gte(events.createdAt, since)).groupBy(sql`1`).orderBy(sql`1`);
+  return rows.map((r) => ({ at: new Date(Number(r.epoch) * 1000), events: r.events }));
+}

@@ -73,7 +73,15 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
                     </Link>
                   </td>
                   <td className="px-4 py-2 text-zinc-700">{event.origin}</td>
-                  <td className="px-4 py-2 font-mono text-xs text-zinc-600">{event.jobRunId === null ? "—" : `#${event.jobRunId}`}</td>
+                  <td className="px-4 py-2 font-mono text-xs text-zinc-600">
+                    {event.jobRunId === null ? (
+                      "—"
+                    ) : (
+                      <Link href={`/jobs/${event.jobRunId}`} className="hover:underline">
+                        #{event.jobRunId}
+                      </Link>
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>

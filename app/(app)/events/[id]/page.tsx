@@ -63,7 +63,15 @@ export default async function EventPage({ params }: { params: Promise<{ id: stri
             </div>
             <div className={row}>
               <dt className="text-zinc-500">Job run</dt>
-              <dd className="font-mono text-xs">{event.jobRunId === null ? "—" : `#${event.jobRunId}`}</dd>
+              <dd className="font-mono text-xs">
+                {event.jobRunId === null ? (
+                  "—"
+                ) : (
+                  <Link href={`/jobs/${event.jobRunId}`} className="text-spark-700 hover:underline">
+                    #{event.jobRunId}
+                  </Link>
+                )}
+              </dd>
             </div>
           </dl>
         </Card>
