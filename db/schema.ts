@@ -173,6 +173,148 @@ export const events = pgTable(
   ],
 );
 
+/** The fields an operator edits; every save stores a copy of them as a version. */
+export type TemplateFieldValues = {
+  name: string;
+  group: string;
+  active: boolean;
+  from: string;
+  to: string;
+  cc: string;
+  bcc: string;
+  replyTo: string;
+  subject: string;
+  html: string;
+  text: string;
+};
+
+export const mailTemplates = pgTable(
+  "mail_templates",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    // An exact group or a pattern with * wildcards; never an operator-supplied regular expression.
+    groupPattern: text("group_pattern").notNull(),
+    subject: text("subject").notNull().default(""),
+    html: text("html").notNull().default(""),
+    text: text("text").notNull().default(""),
+    fromAddress: text("from_address").notNull().default(""),
+    toAddress: text("to_address").notNull().default(""),
+    cc: text("cc").notNull().default(""),
+    bcc: text("bcc").notNull().default(""),
+    replyTo: text("reply_to").notNull().default(""),
+    active: boolean("active").notNull().default(true),
+    version: integer("version").notNull().default(1),
+    ...timestamps,
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedBy: uuid("updated_by").references(() => users.id, { onDelete: "set null" }),
+  },
+  (t) => [uniqueIndex("mail_templates_name_key").on(sql`lower(${t.name})`)],
+);
+
+export const templateVersions = pgTable(
+  "template_versions",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    templateId: uuid("template_id")
+      .notNull()
+      .references(() => mailTemplates.id, { onDelete: "cascade" }),
+    version: integer("version").notNull(),
+    fields: jsonb("fields").$type<TemplateFieldValues>().notNull(),
+    // What the operator did: a save, a restore of version N, an import.
+    note: text("note").notNull().default(""),
+    ...timestamps,
+    createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
+  },
+  (t) => [uniqueIndex("template_versions_template_version_key").on(t.templateId, t.version)],
+);
+
+export const deliveryStatuses = ["queued", "sending", "sent", "failed", "dead"] as const;
+export type DeliveryStatus = (typeof deliveryStatuses)[number];
+export type DeliveryHeaders = { from: string; to: string[]; cc: string[]; replyTo: string[] };
+
+/**
+ * The outbox: one row per (event, template, envelope recipient), written in the event's transaction.
+ * Each is one SMTP envelope, so a recipient's retries never resend to the others.
+ */
+export const deliveries = pgTable(
+  "deliveries",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    eventId: bigint("event_id", { mode: "number" }).references(() => events.id, { onDelete: "cascade" }),
+    templateId: uuid("template_id").references(() => mailTemplates.id, { onDelete: "set null" }),
+    templateVersion: integer("template_version"),
+    group: text("event_group"),
+    recipient: text("recipient").notNull(),
+    status: text("status", { enum: deliveryStatuses }).notNull(),
+    subject: text("subject").notNull().default(""),
+    html: text("html").notNull().default(""),
+    text: text("text").notNull().default(""),
+    headers: jsonb("headers").$type<DeliveryHeaders>().notNull(),
+    messageId: text("message_id"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }).notNull().defaultNow(),
+    leaseUntil: timestamp("lease_until", { withTimezone: true }),
+    lastError: text("last_error"),
+    smtpResponse: text("smtp_response"),
+    isTest: boolean("is_test").notNull().default(false),
+    resendOf: bigint("resend_of", { mode: "number" }),
+    createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
+    ...timestamps,
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    sentAt: timestamp("sent_at", { withTimezone: true }),
+  },
+  (t) => [
+    // Exactly one first delivery per (event, template, recipient); resends and tests are extra rows.
+    uniqueIndex("deliveries_event_template_recipient_key")
+      .on(t.eventId, t.templateId, t.recipient)
+      .where(sql`${t.resendOf} is null and not ${t.isTest}`),
+    // What deliverDue claims: due queued or failed rows, and sending rows whose lease ran out.
+    index("deliveries_due_idx").on(t.nextAttemptAt).where(sql`${t.status} in ('queued', 'failed')`),
+    index("deliveries_lease_idx").on(t.leaseUntil).where(sql`${t.status} = 'sending'`),
+    index("deliveries_status_id_idx").on(t.status, t.id),
+    index("deliveries_template_id_idx").on(t.templateId, t.id),
+    index("deliveries_group_id_idx").on(t.group, t.id),
+    index("deliveries_created_at_idx").on(t.createdAt),
+  ],
+);
+
+export const deliveryAttempts = pgTable(
+  "delivery_attempts",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    deliveryId: bigint("delivery_id", { mode: "number" })
+      .notNull()
+      .references(() => deliveries.id, { onDelete: "cascade" }),
+    attempt: integer("attempt").notNull(),
+    startedAt: timestamp("started_at", { withTimezone: true }).notNull(),
+    durationMs: integer("duration_ms").notNull(),
+    outcome: text("outcome", { enum: ["sent", "failed", "dead"] }).notNull(),
+    error: text("error"),
+    smtpResponse: text("smtp_response"),
+  },
+  (t) => [index("delivery_attempts_delivery_idx").on(t.deliveryId, t.id)],
+);
+
+/** What the capture transport keeps when no SMTP_URL is set: the Inbox page reads it. */
+export const capturedMails = pgTable(
+  "captured_mails",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    deliveryId: bigint("delivery_id", { mode: "number" }),
+    messageId: text("message_id").notNull(),
+    envelopeFrom: text("envelope_from").notNull(),
+    envelopeTo: jsonb("envelope_to").$type<string[]>().notNull(),
+    headers: jsonb("headers").$type<DeliveryHeaders>().notNull(),
+    subject: text("subject").notNull(),
+    html: text("html").notNull(),
+    text: text("text").notNull(),
+    raw: text("raw").notNull(),
+    ...timestamps,
+  },
+  (t) => [index("captured_mails_created_at_idx").on(t.createdAt)],
+);
+
 export type User = typeof users.$inferSelect;
 export type NewUser = typeof users.$inferInsert;
 export type Session = typeof sessions.$inferSelect;
@@ -183,3 +325,9 @@ export type Event = typeof events.$inferSelect;
 export type NewGenerator = typeof generators.$inferInsert;
 export type JobRun = typeof jobRuns.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
+export type MailTemplate = typeof mailTemplates.$inferSelect;
+export type TemplateVersion = typeof templateVersions.$inferSelect;
+export type Delivery = typeof deliveries.$inferSelect;
+export type NewDelivery = typeof deliveries.$inferInsert;
+export type DeliveryAttempt = typeof deliveryAttempts.$inferSelect;
+export type CapturedMail = typeof capturedMails.$inferSelect;
