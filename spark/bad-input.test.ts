@@ -26,7 +26,7 @@ describe(`bad input at the generator and SQL source boundaries on ${testDriver}`
     sqlSources: (await database.db.select({ n: count() }).from(sqlSources))[0]!.n,
   });
 
-  const valid = { name: "g", group: "ok_group", source: "code:challenges", conditions: [], active: true };
+  const valid = { name: "g", group: "ok_group", source: "code:challenges", conditions: [] as unknown[], active: true };
   const generatorCases: { name: string; input: unknown; field: string; message: RegExp }[] = [
     { name: "a group with a space", input: { ...valid, group: "two words" }, field: "group", message: /no spaces/ },
     { name: "a group with unicode letters", input: { ...valid, group: "café_créé" }, field: "group", message: /letters, digits/ },
