@@ -4,6 +4,7 @@ import { loadConfig } from "@/spark/config";
 import type { JobSummary } from "@/spark/job";
 import { createConsoleLogger } from "@/spark/logger";
 import { readServerFile } from "@/spark/server-file";
+import { createMailer } from "@/spark/mail/mailer";
 import { createPassRunner, openMigratedDatabase } from "@/spark/start";
 import { CliError, runCli } from "./run";
 
@@ -24,17 +25,20 @@ runCli(async () => {
     }
   }
   const database = await openMigratedDatabase(config, log);
+  const mailer = createMailer({ config, database });
   try {
     let last = 0;
-    const summary = await createPassRunner({ config, database, log })("cli", {
+    const summary = await createPassRunner({ config, database, log, mailer })("cli", {
       onProgress: (p) => {
         if (Date.now() - last < 1000) return;
         last = Date.now();
-        process.stderr.write(`job #${p.runId}: ${p.phase}; ${p.candidates.toLocaleString("en")} candidates, ${p.recorded.toLocaleString("en")} events recorded, ${p.seen.toLocaleString("en")} already seen\n`);
+        const mail = p.sent === undefined ? "" : `; mail ${p.sent} sent, ${p.failed ?? 0} to retry, ${p.dead ?? 0} dead`;
+        process.stderr.write(`job #${p.runId}: ${p.phase}; ${p.candidates.toLocaleString("en")} candidates, ${p.recorded.toLocaleString("en")} events recorded, ${p.seen.toLocaleString("en")} already seen${mail}\n`);
       },
     });
     return printSummary(summary);
   } finally {
+    await mailer.close();
     await database.close();
   }
 });

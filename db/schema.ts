@@ -112,7 +112,7 @@ export type JobStatus = (typeof jobStatuses)[number];
 
 export type JobError = { where: string; message: string; key?: string; generatorId?: string };
 export type GeneratorCounts = { id: string; name: string; group: string; source: string; candidates: number; passed: number; recorded: number; seen: number; failed: number; error?: string };
-export type JobProgress = { phase: string; candidates: number; recorded: number; seen: number };
+export type JobProgress = { phase: string; candidates: number; recorded: number; seen: number; sent?: number; failed?: number; dead?: number };
 export type JobSummary = {
   runId: number | null;
   status: Exclude<JobStatus, "running">;

@@ -26,7 +26,34 @@ describe("loadConfig", () => {
       sqlTimeoutMs: 10_000,
       pgliteMaxCost: 500_000,
       demo: true,
+      mail: { smtpUrl: null, smtpConnections: 5, from: "Spark <spark@localhost>", maxAttempts: 8, backoffBaseMs: 30_000, backoffCapMs: 3_600_000, leaseMs: 300_000 },
+      jobBudgetMs: 50_000,
+      retentionDays: 30,
     });
+  });
+
+  it("reads the mail settings and refuses ones that cannot work", () => {
+    const config = loadConfig({
+      SMTP_URL: "smtp://user:secret@mail.example.com:587",
+      SPARK_SMTP_POOL: "10",
+      SPARK_MAIL_FROM: "Alerts <alerts@example.com>",
+      SPARK_MAX_ATTEMPTS: "3",
+      SPARK_BACKOFF_BASE_SECONDS: "10",
+      SPARK_BACKOFF_CAP_SECONDS: "600",
+      SPARK_LEASE_SECONDS: "60",
+      SPARK_JOB_BUDGET_SECONDS: "20",
+      SPARK_RETENTION_DAYS: "7",
+    });
+    expect(config).toMatchObject({
+      mail: { smtpUrl: "smtp://user:secret@mail.example.com:587", smtpConnections: 10, from: "Alerts <alerts@example.com>", maxAttempts: 3, backoffBaseMs: 10_000, backoffCapMs: 600_000, leaseMs: 60_000 },
+      jobBudgetMs: 20_000,
+      retentionDays: 7,
+    });
+    expect(configErrorOf({ SMTP_URL: "mail.example.com" }).message).toBe("SMTP_URL is not an smtp:// or smtps:// URL; set it like smtp://user:password@mail.example.com:587.");
+    expect(configErrorOf({ SMTP_URL: "http://user:hunter2@x" }).message).not.toContain("hunter2");
+    expect(configErrorOf({ SPARK_MAIL_FROM: "nobody" }).message).toBe(`SPARK_MAIL_FROM 'nobody' is not an address; set it like "Spark <spark@example.com>".`);
+    expect(configErrorOf({ SPARK_BACKOFF_BASE_SECONDS: "100", SPARK_BACKOFF_CAP_SECONDS: "10" }).message).toBe("SPARK_BACKOFF_CAP_SECONDS is below SPARK_BACKOFF_BASE_SECONDS; the cap must be at least the base.");
+    expect(configErrorOf({ SPARK_RETENTION_DAYS: "0" }).message).toBe("SPARK_RETENTION_DAYS 0 is out of range; set SPARK_RETENTION_DAYS to 1–36500.");
   });
 
   it("reads the job settings", () => {

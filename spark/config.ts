@@ -19,6 +19,18 @@ export type SparkConfig = {
   sqlTimeoutMs: number;
   pgliteMaxCost: number;
   demo: boolean;
+  mail: {
+    /** null: the capture transport, shown in the Inbox. */
+    smtpUrl: string | null;
+    smtpConnections: number;
+    from: string;
+    maxAttempts: number;
+    backoffBaseMs: number;
+    backoffCapMs: number;
+    leaseMs: number;
+  };
+  jobBudgetMs: number;
+  retentionDays: number;
 };
 
 type Env = Record<string, string | undefined>;
@@ -66,6 +78,17 @@ export function loadConfig(env: Env = process.env): SparkConfig {
   const cronSecret = env.SPARK_CRON_SECRET?.trim() || null;
   if (cronSecret && cronSecret.length < 16) throw new ConfigError("SPARK_CRON_SECRET is shorter than 16 characters; use a long random value (openssl rand -hex 32).");
 
+  const smtpUrl = env.SMTP_URL?.trim() || null;
+  if (smtpUrl && !/^smtps?:\/\/[^/\s]+/.test(smtpUrl)) throw new ConfigError("SMTP_URL is not an smtp:// or smtps:// URL; set it like smtp://user:password@mail.example.com:587.");
+  const from = env.SPARK_MAIL_FROM?.trim() || "Spark <spark@localhost>";
+  const fromAddress = /<([^>]+)>\s*$/.exec(from)?.[1] ?? from;
+  if (!emailSchema.safeParse(fromAddress).success && !/^[^\s@]+@localhost$/.test(fromAddress)) {
+    throw new ConfigError(`SPARK_MAIL_FROM '${from}' is not an address; set it like "Spark <spark@example.com>".`);
+  }
+  const backoffBaseMs = readInt(env, "SPARK_BACKOFF_BASE_SECONDS", 30, 1, 86_400) * 1000;
+  const backoffCapMs = readInt(env, "SPARK_BACKOFF_CAP_SECONDS", 3_600, 1, 7 * 86_400) * 1000;
+  if (backoffCapMs < backoffBaseMs) throw new ConfigError("SPARK_BACKOFF_CAP_SECONDS is below SPARK_BACKOFF_BASE_SECONDS; the cap must be at least the base.");
+
   return {
     port,
     publicUrl,
@@ -78,5 +101,16 @@ export function loadConfig(env: Env = process.env): SparkConfig {
     sqlTimeoutMs: readInt(env, "SPARK_SQL_TIMEOUT_SECONDS", 10, 1, 3_600) * 1000,
     pgliteMaxCost: readInt(env, "SPARK_PGLITE_MAX_COST", 500_000, 1_000, 1_000_000_000),
     demo: env.SPARK_DEMO?.trim() !== "0",
+    mail: {
+      smtpUrl,
+      smtpConnections: readInt(env, "SPARK_SMTP_POOL", 5, 1, 100),
+      from,
+      maxAttempts: readInt(env, "SPARK_MAX_ATTEMPTS", 8, 1, 100),
+      backoffBaseMs,
+      backoffCapMs,
+      leaseMs: readInt(env, "SPARK_LEASE_SECONDS", 300, 5, 86_400) * 1000,
+    },
+    jobBudgetMs: readInt(env, "SPARK_JOB_BUDGET_SECONDS", 50, 1, 3_600) * 1000,
+    retentionDays: readInt(env, "SPARK_RETENTION_DAYS", 30, 1, 36_500),
   };
 }

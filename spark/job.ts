@@ -37,6 +37,10 @@ export type JobInput = {
   leaseMs?: number;
   startedBy?: string | null;
   onProgress?: (progress: JobProgress & { runId: number }) => void;
+  /** Handlers built for this pass only, after the lease is taken: the mail handler with the templates of this moment. */
+  passHandlers?: () => Promise<Handler[]>;
+  /** After the events: what else the pass does (sending due mail), reporting its own progress. */
+  afterEvents?: (ctx: { runId: number; progress: (p: Partial<JobProgress>) => Promise<void> }) => Promise<{ deliveries: JobSummary["deliveries"]; errors: JobError[] }>;
 };
 
 const emptyCounts = (g: Generator): GeneratorCounts => ({ id: g.id, name: g.name, group: g.group, source: g.source, candidates: 0, passed: 0, recorded: 0, seen: 0, failed: 0 });
@@ -60,6 +64,7 @@ export async function runJob(input: JobInput): Promise<JobSummary> {
   const errors: JobError[] = [];
   const counts: GeneratorCounts[] = [];
   const groups: JobSummary["groups"] = {};
+  let deliveries: JobSummary["deliveries"] = { sent: 0, failed: 0, dead: 0 };
 
   const finish = async (status: JobSummary["status"], message?: string): Promise<JobSummary> => {
     const durationMs = Math.round(performance.now() - t0);
@@ -71,7 +76,7 @@ export async function runJob(input: JobInput): Promise<JobSummary> {
       trigger,
       ...(message ? { message } : {}),
       events: { recorded, seen },
-      deliveries: { sent: 0, failed: 0, dead: 0 },
+      deliveries,
       generators: counts,
       groups,
       errors,
@@ -105,7 +110,7 @@ export async function runJob(input: JobInput): Promise<JobSummary> {
     const generators = await listActiveGenerators(db);
     const bySource = new Map<string, Generator[]>();
     for (const g of generators) bySource.set(g.source, [...(bySource.get(g.source) ?? []), g]);
-    const handlers = input.handlers ?? [];
+    const handlers = [...(input.handlers ?? []), ...((await input.passHandlers?.()) ?? [])];
     const matcher = createHandlerMatcher(handlers);
     const ctx: SourceContext = { db, clock, batchSize: input.batchSize ?? 1000 };
     progress.phase = "reading sources";
@@ -177,6 +182,23 @@ export async function runJob(input: JobInput): Promise<JobSummary> {
         }
       } catch (error) {
         for (const { generator, counts: c } of live) fail(generator, c, `Source ${source.label}: ${messageOf(error)}`);
+      }
+    }
+    if (input.afterEvents) {
+      progress.phase = "delivering";
+      await report(true);
+      try {
+        const after = await input.afterEvents({
+          runId,
+          progress: async (p) => {
+            Object.assign(progress, p);
+            await report();
+          },
+        });
+        deliveries = after.deliveries;
+        errors.push(...after.errors);
+      } catch (error) {
+        errors.push({ where: "delivery", message: messageOf(error) });
       }
     }
     progress.phase = "finishing";

@@ -8,6 +8,11 @@ import { seedDemo } from "./demo";
 import { handlers } from "./handler-registry";
 import { runJob, type JobInput, type JobSummary } from "./job";
 import type { Logger } from "./logger";
+import type { Mailer } from "@/emails/transports/types";
+import type { JobError } from "@/db/schema";
+import { createMailHandler } from "./mail/handler";
+import { mailSettingsOf } from "./mail/mailer";
+import { deliverWithinBudget, sweepRetention } from "./mail/pass";
 
 async function isFresh(database: Database): Promise<boolean> {
   const rows = rowsOf<{ found: boolean }>(await database.db.execute(sql`select to_regclass('public.users') is not null as found`));
@@ -51,16 +56,40 @@ export async function announceFirstAdmin({ database, config, log }: { database: 
 export type PassOptions = Pick<JobInput, "startedBy" | "onProgress">;
 export type RunPass = (trigger: JobInput["trigger"], options?: PassOptions) => Promise<JobSummary>;
 
-/** One job pass with the configured limits and the registered handlers: the same for the route, the CLI and the scheduler. */
-export function createPassRunner({ config, database, log }: { config: SparkConfig; database: Database; log: Logger }): RunPass {
-  return (trigger, options = {}) =>
-    runJob({
+/**
+ * One job pass with the configured limits: generators (with the registered handlers and the mail
+ * handler of this moment's templates), then due mail within the pass's time budget, then retention.
+ * The same for the route, the CLI and the scheduler.
+ */
+export function createPassRunner({ config, database, log, mailer }: { config: SparkConfig; database: Database; log: Logger; mailer: Mailer }): RunPass {
+  const settings = mailSettingsOf(config);
+  const clock = () => new Date();
+  return (trigger, options = {}) => {
+    const started = performance.now();
+    return runJob({
       database,
-      clock: () => new Date(),
+      clock,
       log,
       trigger,
       handlers,
       sqlLimits: { timeoutMs: config.sqlTimeoutMs, maxPgliteCost: config.pgliteMaxCost },
+      passHandlers: async () => {
+        const mail = await createMailHandler({ db: database.db, settings });
+        return mail ? [mail] : [];
+      },
+      afterEvents: async ({ progress }) => {
+        const budgetMs = Math.max(1_000, config.jobBudgetMs - (performance.now() - started));
+        const tally = await deliverWithinBudget({ database, mailer, clock, settings, budgetMs, log, onProgress: (t) => progress({ sent: t.sent, failed: t.failed, dead: t.dead }) });
+        const errors: JobError[] = [];
+        try {
+          const swept = await sweepRetention({ database, clock, retentionDays: config.retentionDays });
+          if (swept.deliveries + swept.capturedMails + swept.jobRuns > 0) log.info("retention", { ...swept, olderThanDays: config.retentionDays });
+        } catch (error) {
+          errors.push({ where: "retention", message: error instanceof Error ? error.message : String(error) });
+        }
+        return { deliveries: { sent: tally.sent, failed: tally.failed, dead: tally.dead }, errors };
+      },
       ...options,
     });
+  };
 }

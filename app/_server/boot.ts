@@ -2,7 +2,9 @@ import type { Database } from "@/db/client";
 import { DatabaseOpenError } from "@/db/errors";
 import { ConfigError, loadConfig, type SparkConfig } from "@/spark/config";
 import type { Deps } from "@/spark/deps";
+import type { Mailer } from "@/emails/transports/types";
 import { createConsoleLogger } from "@/spark/logger";
+import { createMailer } from "@/spark/mail/mailer";
 import { startScheduler, type Scheduler } from "@/spark/scheduler";
 import { writeServerFile } from "@/spark/server-file";
 import { announceFirstAdmin, createPassRunner, openMigratedDatabase, type RunPass } from "@/spark/start";
@@ -12,6 +14,7 @@ export type Engine = {
   database: Database;
   deps: Deps;
   runPass: RunPass;
+  mailer: Mailer;
   /** The secret `npm run job` uses to ask this server for a pass (embedded database only). */
   internalSecret: string | null;
   scheduler: Scheduler | null;
@@ -34,7 +37,9 @@ async function bootEngine(): Promise<Engine> {
   const database = await openMigratedDatabase(config, log);
   log.info(`Spark database: ${database.driver} at ${database.location}`);
   await announceFirstAdmin({ database, config, log });
-  const runPass = createPassRunner({ config, database, log });
+  const mailer = createMailer({ config, database });
+  log.info(`Mail goes to ${mailer.description}.`);
+  const runPass = createPassRunner({ config, database, log, mailer });
   const internalSecret = database.driver === "pglite" ? writeServerFile(config.dataDir, { port: config.port }).secret : null;
   const scheduler =
     config.scheduleSeconds > 0
@@ -50,11 +55,14 @@ async function bootEngine(): Promise<Engine> {
   if (!scheduler) log.info("Scheduler off (SPARK_SCHEDULE_SECONDS=0): call POST /api/jobs/run from cron.");
   const closeOnSignal = (signal: NodeJS.Signals) => {
     scheduler?.stop();
-    void database.close().finally(() => process.kill(process.pid, signal));
+    void mailer
+      .close()
+      .then(() => database.close())
+      .finally(() => process.kill(process.pid, signal));
   };
   process.once("SIGTERM", closeOnSignal);
   process.once("SIGINT", closeOnSignal);
-  return { config, database, deps: { db: database.db, clock: () => new Date(), log }, runPass, internalSecret, scheduler };
+  return { config, database, deps: { db: database.db, clock: () => new Date(), log }, runPass, mailer, internalSecret, scheduler };
 }
 
 /** For the server's start: a setting or database problem is one line and exit code 1, not a stack trace. */

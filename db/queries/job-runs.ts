@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, lt, ne, or } from "drizzle-orm";
 import type { Db, Tx } from "../client";
 import { pageByKeyset, type KeysetCursor, type KeysetPage } from "../keyset";
 import { jobLease, jobRuns, type JobProgress, type JobRun, type JobStatus, type JobSummary, type JobTrigger } from "../schema";
@@ -77,4 +77,15 @@ export async function markJobRunAbandoned(db: Conn, { id, at }: { id: number; at
     .update(jobRuns)
     .set({ status: "error", finishedAt: at })
     .where(and(eq(jobRuns.id, id), eq(jobRuns.status, "running")));
+}
+
+/** Finished job runs older than `before`, at most `limit` of them; a running one is never touched. */
+export async function deleteJobRunsBefore(db: Conn, { before, limit }: { before: Date; limit: number }): Promise<number> {
+  const old = db
+    .select({ id: jobRuns.id })
+    .from(jobRuns)
+    .where(and(lt(jobRuns.startedAt, before), ne(jobRuns.status, "running")))
+    .limit(limit);
+  const rows = await db.delete(jobRuns).where(inArray(jobRuns.id, old)).returning({ id: jobRuns.id });
+  return rows.length;
 }
