@@ -1,0 +1,207 @@
+import { eq, sql } from "drizzle-orm";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Database } from "@/db/client";
+import { deliveries, deliveryAttempts, events, mailTemplates, type Delivery } from "@/db/schema";
+import { openTestDatabase, testDriver } from "@/db/test-database";
+import { startSmtpSink, type SmtpSink } from "@/emails/testing/smtp-sink";
+import { createSmtpMailer } from "@/emails/transports/smtp";
+import type { Mailer } from "@/emails/transports/types";
+import { recordEvents } from "../events";
+import { silentLogger } from "../logger";
+import { createMailHandler } from "./handler";
+import { backoffMs, deliverDue } from "./outbox";
+import { sweepRetention } from "./pass";
+import { defaultMailSettings, type MailSettings } from "./settings";
+
+const settings: MailSettings = { ...defaultMailSettings, defaultFrom: "Spark <spark@example.com>", messageIdDomain: "example.com", backoffBaseMs: 60_000, backoffCapMs: 600_000, leaseMs: 120_000, maxAttempts: 3 };
+
+describe(`the outbox on ${testDriver}, through a real SMTP server`, () => {
+  let database: Database;
+  let sink: SmtpSink;
+  let mailer: Mailer;
+  let now = new Date("2030-01-01T00:00:00Z");
+  const clock = () => now;
+  const advance = (ms: number) => (now = new Date(now.getTime() + ms));
+  let seq = 0;
+
+  beforeAll(async () => {
+    database = await openTestDatabase();
+    sink = await startSmtpSink();
+    mailer = createSmtpMailer({ url: sink.url, connections: 2, timeoutMs: 3_000 });
+  });
+  afterAll(async () => {
+    await mailer?.close();
+    await sink?.stop();
+    await database?.close();
+  });
+  beforeEach(async () => {
+    await database.db.delete(deliveries);
+    await database.db.delete(mailTemplates);
+    sink.messages.length = 0;
+    sink.rule = () => null;
+  });
+
+  async function template(values: Partial<typeof mailTemplates.$inferInsert> = {}) {
+    const [row] = await database.db
+      .insert(mailTemplates)
+      .values({ name: `t${++seq}`, groupPattern: "signup", subject: "Welcome {{ name }}", html: "<p>Hi {{ name }}</p>", toAddress: "{{ email }}", ...values })
+      .returning();
+    return row!;
+  }
+
+  async function record(group: string, context: Record<string, unknown>) {
+    const handler = await createMailHandler({ db: database.db, settings });
+    const outcome = await recordEvents({ db: database.db, clock, log: silentLogger }, { events: [{ group, key: `${group}:${++seq}`, context, generatorId: null, source: null }], handlers: handler ? [handler] : [] });
+    return outcome.recorded[0]!;
+  }
+
+  const rows = async (): Promise<Delivery[]> => database.db.select().from(deliveries).orderBy(deliveries.id);
+  const deliver = (limit = 50) => deliverDue({ database, mailer, clock, settings, limit, log: silentLogger });
+
+  it("queues a delivery with the event and sends it: the received message has its subject, bodies, headers and a Message-ID from the delivery id", async () => {
+    await template({ cc: "boss@example.com", replyTo: "help@example.com" });
+    const event = await record("signup", { name: "Ada", email: "ada@example.com" });
+    const [queued, ccRow] = await rows();
+    expect(queued).toMatchObject({ eventId: event.id, status: "queued", recipient: "ada@example.com", subject: "Welcome Ada" });
+    expect(ccRow).toMatchObject({ recipient: "boss@example.com", status: "queued" });
+
+    expect(await deliver()).toEqual({ claimed: 2, sent: 2, failed: 0, dead: 0 });
+    const [received] = sink.byRecipient("ada@example.com");
+    expect(received!.parsed.subject).toBe("Welcome Ada");
+    expect(received!.messageId).toBe(`<spark.delivery.${queued!.id}@example.com>`);
+    expect(received!.parsed.from?.value).toEqual([{ name: "Spark", address: "spark@example.com" }]);
+    expect(received!.parsed.to && "text" in received!.parsed.to ? received!.parsed.to.text : "").toBe("ada@example.com");
+    expect(received!.parsed.cc && "text" in received!.parsed.cc ? received!.parsed.cc.text : "").toBe("boss@example.com");
+    expect(received!.parsed.replyTo?.text).toBe("help@example.com");
+    expect(received!.parsed.html).toContain("<p>Hi Ada</p>");
+    expect(received!.parsed.text?.trim()).toBe("Hi Ada");
+    expect(sink.byRecipient("boss@example.com")).toHaveLength(1);
+    const [sent] = await rows();
+    expect(sent).toMatchObject({ status: "sent", attempts: 1, messageId: `<spark.delivery.${queued!.id}@example.com>`, leaseUntil: null });
+    expect(sent!.smtpResponse).toMatch(/^250/);
+    const attempts = await database.db.select().from(deliveryAttempts).where(eq(deliveryAttempts.deliveryId, queued!.id));
+    expect(attempts).toMatchObject([{ attempt: 1, outcome: "sent", error: null }]);
+  });
+
+  it("retries a 4xx after the backoff, not before, and then sends", async () => {
+    await template();
+    await record("signup", { name: "Ada", email: "later@example.com" });
+    let refusals = 1;
+    sink.rule = () => (refusals-- > 0 ? { code: 451, message: "Try again later" } : null);
+    expect(await deliver()).toMatchObject({ sent: 0, failed: 1 });
+    const [failed] = await rows();
+    expect(failed).toMatchObject({ status: "failed", attempts: 1 });
+    expect(failed!.lastError).toMatch(/451.*Try again later/);
+    const wait = failed!.nextAttemptAt.getTime() - now.getTime();
+    expect(wait).toBeGreaterThanOrEqual(settings.backoffBaseMs / 2);
+    expect(wait).toBeLessThanOrEqual(settings.backoffBaseMs);
+
+    advance(wait - 1);
+    expect(await deliver()).toMatchObject({ claimed: 0 });
+    advance(1);
+    expect(await deliver()).toMatchObject({ claimed: 1, sent: 1 });
+    expect(sink.byRecipient("later@example.com")).toHaveLength(1);
+    expect((await rows())[0]).toMatchObject({ status: "sent", attempts: 2 });
+  });
+
+  it("marks a 5xx dead after one attempt, with the reason, and sends the other recipients", async () => {
+    await template({ toAddress: "{{ email }}, ok@example.com" });
+    await record("signup", { name: "Ada", email: "gone@example.com" });
+    sink.rule = (to) => (to === "gone@example.com" ? { code: 550, message: "No such user" } : null);
+    expect(await deliver()).toMatchObject({ sent: 1, dead: 1, failed: 0 });
+    const dead = (await rows()).find((d) => d.recipient === "gone@example.com")!;
+    expect(dead).toMatchObject({ status: "dead", attempts: 1 });
+    expect(dead.lastError).toMatch(/550.*No such user/);
+    expect(sink.byRecipient("ok@example.com")).toHaveLength(1);
+  });
+
+  it("keeps mail while the server is down and delivers it when it is back", async () => {
+    await template();
+    await record("signup", { name: "Ada", email: "patient@example.com" });
+    await sink.stop();
+    expect(await deliver()).toMatchObject({ failed: 1, sent: 0 });
+    const [failed] = await rows();
+    expect(failed!.lastError).toMatch(/ECONNREFUSED|ECONNECTION|ESOCKET|connect/i);
+    await sink.start();
+    advance(settings.backoffBaseMs);
+    expect(await deliver()).toMatchObject({ sent: 1 });
+    expect(sink.byRecipient("patient@example.com")).toHaveLength(1);
+  });
+
+  it("gives up after the maximum attempts and says so", async () => {
+    await template();
+    await record("signup", { name: "Ada", email: "flaky@example.com" });
+    sink.rule = () => ({ code: 421, message: "Busy" });
+    for (let i = 0; i < settings.maxAttempts; i++) {
+      await deliver();
+      advance(settings.backoffCapMs);
+    }
+    const [dead] = await rows();
+    expect(dead).toMatchObject({ status: "dead", attempts: settings.maxAttempts });
+    expect(dead!.lastError).toMatch(/gave up after 3 attempts/);
+  });
+
+  it("four senders at once deliver every message exactly once", async () => {
+    await template();
+    for (let i = 0; i < 40; i++) await record("signup", { name: `N${i}`, email: `n${i}@example.com` });
+    const senders = await Promise.all(Array.from({ length: 4 }, () => deliverDue({ database, mailer, clock, settings, limit: 15, log: silentLogger })));
+    const total = senders.reduce((n, t) => n + t.sent, 0);
+    const more = await deliver(100);
+    expect(total + more.sent).toBe(40);
+    const ids = sink.messages.map((m) => m.messageId);
+    expect(new Set(ids).size).toBe(40);
+    expect(ids).toHaveLength(40);
+    expect((await rows()).every((d) => d.status === "sent")).toBe(true);
+  });
+
+  it("takes a row left in sending by a crashed sender once its lease runs out, and sends it once", async () => {
+    await template();
+    await record("signup", { name: "Ada", email: "stuck@example.com" });
+    const [row] = await rows();
+    await database.db.update(deliveries).set({ status: "sending", attempts: 1, leaseUntil: new Date(now.getTime() + settings.leaseMs) }).where(eq(deliveries.id, row!.id));
+    expect(await deliver()).toMatchObject({ claimed: 0 });
+    advance(settings.leaseMs);
+    expect(await deliver()).toMatchObject({ claimed: 1, sent: 1 });
+    expect(await deliver()).toMatchObject({ claimed: 0 });
+    expect(sink.byRecipient("stuck@example.com")).toHaveLength(1);
+    expect((await rows())[0]).toMatchObject({ status: "sent", attempts: 2 });
+  });
+
+  it("records the event and a dead delivery with the reason when a template cannot render", async () => {
+    const broken = await template({ subject: "About {{ challenge.title }}" });
+    const event = await record("signup", { name: "Ada", email: "ada@example.com", challenge: { id: 1 } });
+    expect(await database.db.select({ id: events.id }).from(events).where(eq(events.id, event.id))).toHaveLength(1);
+    const [dead] = await rows();
+    expect(dead).toMatchObject({ status: "dead", recipient: "", eventId: event.id });
+    expect(dead!.lastError).toBe(`Template “${broken.name}”, Subject: \`challenge.title\` is not defined (line 1, column 10)`);
+    expect(await deliver()).toMatchObject({ claimed: 0 });
+  });
+
+  it("sends one mail per template when two templates match a group, exact or by wildcard", async () => {
+    await template({ name: "exact", groupPattern: "signup", subject: "One" });
+    await template({ name: "wild", groupPattern: "sign*", subject: "Two" });
+    await template({ name: "other", groupPattern: "signout", subject: "Never" });
+    await record("signup", { name: "Ada", email: "both@example.com" });
+    await deliver();
+    expect(sink.byRecipient("both@example.com").map((m) => m.parsed.subject).sort()).toEqual(["One", "Two"]);
+  });
+
+  it("backs off exponentially with jitter up to the cap", () => {
+    const s = { backoffBaseMs: 1000, backoffCapMs: 10_000 };
+    expect([1, 2, 3, 4, 5, 6].map((a) => backoffMs(a, s, () => 1))).toEqual([1000, 2000, 4000, 8000, 10_000, 10_000]);
+    expect([1, 2, 3].map((a) => backoffMs(a, s, () => 0))).toEqual([500, 1000, 2000]);
+  });
+
+  it("retention deletes old sent deliveries in batches and never an unsent one", async () => {
+    await template();
+    for (let i = 0; i < 5; i++) await record("signup", { name: "Old", email: `old${i}@example.com` });
+    await deliver();
+    await record("signup", { name: "Queued", email: "queued@example.com" });
+    await record("signup", { name: "Dead", email: "dead@example.com" });
+    await database.db.update(deliveries).set({ status: "dead" }).where(eq(deliveries.recipient, "dead@example.com"));
+    await database.db.execute(sql`update deliveries set sent_at = ${new Date(now.getTime() - 40 * 86_400_000).toISOString()}::timestamptz, created_at = ${new Date(now.getTime() - 40 * 86_400_000).toISOString()}::timestamptz`);
+    const swept = await sweepRetention({ database, clock, retentionDays: 30, batchSize: 2 });
+    expect(swept.deliveries).toBe(5);
+    expect((await rows()).map((d) => d.recipient).sort()).toEqual(["dead@example.com", "queued@example.com"]);
+  });
+});
