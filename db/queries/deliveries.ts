@@ -97,3 +97,13 @@ export async function requeueDeliveryById(db: Conn, { id, at }: { id: number; at
     .returning();
   return row ?? null;
 }
+
+/** Takes one queued delivery for an immediate send (a test send, a retry now), as deliverDue would. */
+export async function claimDeliveryById(db: Conn, { id, now, leaseUntil }: { id: number; now: Date; leaseUntil: Date }): Promise<Delivery | null> {
+  const [row] = await db
+    .update(deliveries)
+    .set({ status: "sending", leaseUntil, attempts: sql`${deliveries.attempts} + 1`, updatedAt: now })
+    .where(and(eq(deliveries.id, id), inArray(deliveries.status, ["queued", "failed"])))
+    .returning();
+  return row ?? null;
+}

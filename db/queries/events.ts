@@ -90,3 +90,9 @@ export async function countEventsByBucketSince(db: Conn, { since, bucket }: { si
   const rows = await db.select({ epoch, events: count() }).from(events).where(gte(events.createdAt, since)).groupBy(sql`1`).orderBy(sql`1`);
   return rows.map((r) => ({ at: new Date(Number(r.epoch) * 1000), events: r.events }));
 }
+
+/** The newest events whose group matches a template's pattern (`*` as a wildcard), for the editor's preview. */
+export async function listRecentEventsByGroupPattern(db: Conn, { pattern, limit }: { pattern: string; limit: number }): Promise<Pick<Event, "id" | "key" | "group" | "createdAt">[]> {
+  const where = pattern.includes("*") ? sql`${events.group} like ${escapeLike(pattern).replace(/\*/g, "%")}` : eq(events.group, pattern);
+  return db.select({ id: events.id, key: events.key, group: events.group, createdAt: events.createdAt }).from(events).where(where).orderBy(desc(events.id)).limit(limit);
+}

@@ -1,5 +1,5 @@
 import type { Database } from "@/db/client";
-import { claimDueDeliveries, insertDeliveryAttempt, markDeliveryFailed, markDeliverySent } from "@/db/queries/deliveries";
+import { claimDeliveryById, claimDueDeliveries, insertDeliveryAttempt, markDeliveryFailed, markDeliverySent } from "@/db/queries/deliveries";
 import type { Delivery } from "@/db/schema";
 import { SendError, type Mailer } from "@/emails/transports/types";
 import type { Logger } from "../logger";
@@ -46,6 +46,13 @@ export async function deliverDue({ database, mailer, clock, settings, limit, log
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(mailer.concurrency, claimed.length)) }, worker));
   return tally;
+}
+
+/** Sends one queued or failed delivery now (a test send, "retry now"); null when another sender has it. */
+export async function deliverNow({ database, mailer, clock, settings, id, log, random = Math.random }: Omit<DeliverInput, "limit"> & { id: number }): Promise<"sent" | "failed" | "dead" | null> {
+  const now = clock();
+  const delivery = await claimDeliveryById(database.db, { id, now, leaseUntil: new Date(now.getTime() + settings.leaseMs) });
+  return delivery ? sendOne(delivery, { database, mailer, clock, settings, random, log }) : null;
 }
 
 async function sendOne(

@@ -1,0 +1,192 @@
+import { z } from "zod";
+import type { Database } from "@/db/client";
+import { insertDelivery } from "@/db/queries/deliveries";
+import { findEventById, listRecentEventsByGroupPattern } from "@/db/queries/events";
+import {
+  findTemplateById,
+  findTemplateIdByName,
+  findTemplateVersion,
+  insertTemplate,
+  insertTemplateVersion,
+  templateFieldsOf,
+  updateTemplateById,
+} from "@/db/queries/templates";
+import type { MailTemplate, TemplateFieldValues } from "@/db/schema";
+import { bareAddress, parseAddressList } from "@/emails/addresses";
+import { checkTemplateSyntax, compileMail, FieldError, type RenderedMail } from "@/emails/render";
+import type { Mailer } from "@/emails/transports/types";
+import { GROUP_PATTERN_INPUT } from "./group-pattern";
+import { deliverNow } from "./outbox";
+import type { MailSettings } from "./settings";
+
+const MAX_FIELD = 300_000;
+const address = (label: string) => z.string().max(2_000, `${label}: use at most 2,000 characters.`);
+
+export const templateInput = z.object({
+  name: z.string().trim().min(1, "Give the template a name.").max(100, "Use at most 100 characters."),
+  group: z
+    .string()
+    .trim()
+    .min(1, "Enter the event group it answers, like challenge_created or challenge_*.")
+    .max(100, "Use at most 100 characters.")
+    .regex(GROUP_PATTERN_INPUT, "Use letters, digits, _ . : - and * as a wildcard; no spaces."),
+  active: z.boolean(),
+  from: address("From"),
+  to: address("To"),
+  cc: address("Cc"),
+  bcc: address("Bcc"),
+  replyTo: address("Reply-To"),
+  subject: z.string().max(2_000, "Keep the subject under 2,000 characters."),
+  html: z.string().max(MAX_FIELD, "The HTML body is over 256 KiB; shorten it."),
+  text: z.string().max(MAX_FIELD, "The text body is over 256 KiB; shorten it."),
+});
+export type TemplateInput = z.infer<typeof templateInput>;
+
+const sourceOfFields = (f: TemplateFieldValues) => ({ subject: f.subject, html: f.html, text: f.text, from: f.from, to: f.to, cc: f.cc, bcc: f.bcc, replyTo: f.replyTo });
+
+export type SaveTemplateResult = { status: "ok"; template: MailTemplate } | { status: "invalid"; fieldErrors: Record<string, string[]> } | { status: "gone" };
+
+/**
+ * Saves a template only when every Liquid field parses; a syntax error comes back under its field with
+ * line and column. Each save is a new version, written in the same transaction as the template.
+ */
+export async function saveTemplate(
+  { database, clock }: { database: Database; clock: () => Date },
+  { id, input, by, note = "" }: { id?: string; input: TemplateInput; by: string | null; note?: string },
+): Promise<SaveTemplateResult> {
+  const syntax = checkTemplateSyntax(sourceOfFields(input));
+  if (!input.subject.trim()) syntax.subject ??= "Write a subject; it may use variables, like Welcome {{ owner_name }}.";
+  if (!input.html.trim() && !input.text.trim()) syntax.html ??= "Write an HTML body, a text body, or both.";
+  if (Object.keys(syntax).length > 0) return { status: "invalid", fieldErrors: Object.fromEntries(Object.entries(syntax).map(([k, v]) => [k, [v]])) };
+  const clash = await findTemplateIdByName(database.db, { name: input.name });
+  if (clash && clash !== id) return { status: "invalid", fieldErrors: { name: ["Another template has this name."] } };
+  const at = clock();
+  const saved = await database.db.transaction(async (tx) => {
+    const template = id ? await updateTemplateById(tx, { id, fields: input, by, at }) : await insertTemplate(tx, { fields: input, by, at });
+    if (!template) return null;
+    await insertTemplateVersion(tx, { templateId: template.id, version: template.version, fields: templateFieldsOf(template), note: note || (id ? "edited" : "created"), createdBy: by, createdAt: at });
+    return template;
+  });
+  if (saved) return { status: "ok", template: saved };
+  return id ? { status: "gone" } : { status: "invalid", fieldErrors: { name: ["Another template has this name."] } };
+}
+
+/** Makes an old version current again, as a new version: history only ever grows. */
+export async function restoreTemplateVersion({ database, clock }: { database: Database; clock: () => Date }, { id, version, by }: { id: string; version: number; by: string | null }): Promise<SaveTemplateResult> {
+  const old = await findTemplateVersion(database.db, { templateId: id, version });
+  if (!old) return { status: "gone" };
+  return saveTemplate({ database, clock }, { id, input: old.fields, by, note: `restored version ${version}` });
+}
+
+export type PreviewContextInput = { kind: "event"; eventId: number | null } | { kind: "json"; json: string };
+
+export type TemplatePreview = {
+  events: { id: number; key: string; group: string; createdAt: string }[];
+  eventId: number | null;
+  context: Record<string, unknown> | null;
+  contextError?: string;
+  fieldErrors: Record<string, string>;
+  mail: RenderedMail | null;
+};
+
+const MAX_CONTEXT_JSON = 64 * 1024;
+
+/** The context a preview renders with: the chosen recent event of a matching group, or JSON typed by the operator. */
+async function previewContext(database: Database, group: string, choice: PreviewContextInput) {
+  const pattern = GROUP_PATTERN_INPUT.test(group) ? group : null;
+  const events = pattern ? await listRecentEventsByGroupPattern(database.db, { pattern, limit: 20 }) : [];
+  const listed = events.map((e) => ({ id: e.id, key: e.key, group: e.group, createdAt: e.createdAt.toISOString() }));
+  if (choice.kind === "json") {
+    if (choice.json.length > MAX_CONTEXT_JSON) return { events: listed, eventId: null, context: null, contextError: "The JSON is over 64 KiB; trim it." };
+    try {
+      const parsed: unknown = JSON.parse(choice.json);
+      if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) return { events: listed, eventId: null, context: null, contextError: "The context must be a JSON object, like { \"owner_name\": \"Ada\" }." };
+      return { events: listed, eventId: null, context: parsed as Record<string, unknown> };
+    } catch (error) {
+      return { events: listed, eventId: null, context: null, contextError: `The JSON does not parse: ${(error as Error).message}` };
+    }
+  }
+  const eventId = choice.eventId !== null && listed.some((e) => e.id === choice.eventId) ? choice.eventId : (listed[0]?.id ?? null);
+  if (eventId === null) return { events: listed, eventId: null, context: null, contextError: pattern ? `No event in ${pattern} yet: edit JSON instead, or run the job first.` : undefined };
+  const event = await findEventById(database.db, { id: eventId });
+  return { events: listed, eventId, context: event?.context ?? null };
+}
+
+/** Renders the form's fields as they are, unsaved, on a real or typed context; each problem under its field. */
+export async function previewTemplate({ database, settings }: { database: Database; settings: Pick<MailSettings, "defaultFrom"> }, { fields, context: choice }: { fields: TemplateFieldValues; context: PreviewContextInput }): Promise<TemplatePreview> {
+  const ctx = await previewContext(database, fields.group.trim(), choice);
+  const fieldErrors: Record<string, string> = { ...checkTemplateSyntax(sourceOfFields(fields)) };
+  if (Object.keys(fieldErrors).length > 0 || !ctx.context) return { ...ctx, fieldErrors, mail: null };
+  try {
+    const mail = await compileMail(sourceOfFields(fields)).render(ctx.context, { defaultFrom: settings.defaultFrom });
+    return { ...ctx, fieldErrors, mail };
+  } catch (error) {
+    if (error instanceof FieldError) fieldErrors[error.field] = error.reason;
+    else fieldErrors.html = error instanceof Error ? error.message : String(error);
+    return { ...ctx, fieldErrors, mail: null };
+  }
+}
+
+export type SendTestResult = { ok: true; message: string; deliveryId: number } | { ok: false; message: string };
+
+/**
+ * Renders the form as it is and sends it to one address at once, logged as a test delivery (its
+ * attempts and SMTP answer kept like any other). The template's own recipients are not mailed.
+ */
+export async function sendTestMail(
+  { database, mailer, clock, settings }: { database: Database; mailer: Mailer; clock: () => Date; settings: MailSettings },
+  { fields, context, address: to, by, templateId }: { fields: TemplateFieldValues; context: PreviewContextInput; address: string; by: string | null; templateId: string | null },
+): Promise<SendTestResult> {
+  const target = parseAddressList(to);
+  if (!target.ok || target.addresses.length !== 1) return { ok: false, message: "Enter one email address to send the test to." };
+  const preview = await previewTemplate({ database, settings }, { fields, context });
+  if (preview.contextError) return { ok: false, message: preview.contextError };
+  if (!preview.mail) return { ok: false, message: `The template does not render: ${Object.entries(preview.fieldErrors).map(([f, m]) => `${f}: ${m}`).join("; ")}` };
+  const mail = preview.mail;
+  const at = clock();
+  const recipient = bareAddress(target.addresses[0]!);
+  const delivery = await insertDelivery(database.db, {
+    eventId: preview.eventId,
+    templateId,
+    group: fields.group,
+    recipient,
+    status: "queued",
+    isTest: true,
+    subject: `[Test] ${mail.subject}`,
+    html: mail.html,
+    text: mail.text,
+    headers: { from: mail.from, to: [target.addresses[0]!], cc: [], replyTo: mail.replyTo },
+    createdBy: by,
+    createdAt: at,
+    updatedAt: at,
+    nextAttemptAt: at,
+  });
+  const outcome = await deliverNow({ database, mailer, clock, settings, id: delivery.id });
+  if (outcome === "sent") return { ok: true, deliveryId: delivery.id, message: mailer.kind === "capture" ? `Sent to ${recipient}: it is in the Inbox (no SMTP_URL is set).` : `Sent to ${recipient} through ${mailer.description}.` };
+  return { ok: false, message: `The test did not go out (${outcome === "dead" ? "refused" : "will be retried"}); the delivery log has the server's answer.` };
+}
+
+/** spark_mails' split of a rendered mail: trailing spaces off each line, the first non-empty line is the subject, the rest without outer blank lines is the body. */
+export function splitDjangoSparkMail(rendered: string): { subject: string; body: string } {
+  const lines = rendered.split(/\r?\n/).map((line) => line.replace(/\s+$/, ""));
+  const first = lines.findIndex((line) => line !== "");
+  if (first === -1) return { subject: "", body: "" };
+  const rest = lines.slice(first + 1);
+  while (rest.length > 0 && rest[0] === "") rest.shift();
+  while (rest.length > 0 && rest.at(-1) === "") rest.pop();
+  return { subject: lines[first]!.trim(), body: rest.join("\n") };
+}
+
+/**
+ * "Import django-spark template": a spark_mails template source becomes a subject and a text body,
+ * split as spark_mails splits its rendered output. `{% load %}` lines, which Liquid has no use for, go.
+ */
+export function importDjangoSparkTemplate(source: string): { subject: string; text: string } {
+  const cleaned = source.replace(/^[ \t]*\{%\s*load\b[^%]*%\}[ \t]*\r?\n?/gm, "");
+  const { subject, body } = splitDjangoSparkMail(cleaned);
+  return { subject, text: body };
+}
+
+export async function loadTemplate(database: Database, id: string): Promise<MailTemplate | null> {
+  return z.uuid().safeParse(id).success ? findTemplateById(database.db, { id }) : null;
+}
