@@ -19,7 +19,7 @@ export function parseAddressList(text: string): AddressList {
       const shown = address || part.name || trimmed;
       return { ok: false, message: `'${shown}' is not an email address.` };
     }
-    addresses.push(part.name ? `${part.name.replace(/["\\]/g, "")} <${address}>` : address);
+    addresses.push(part.name ? `${formatDisplayName(part.name)} <${address}>` : address);
   }
   return { ok: true, addresses };
 }
@@ -28,4 +28,10 @@ export function parseAddressList(text: string): AddressList {
 export function bareAddress(address: string): string {
   const match = /<([^>]+)>\s*$/.exec(address);
   return (match ? match[1]! : address).trim().toLowerCase();
+}
+
+/** A display name as it can sit in a header: quoted when it holds anything but plain words. */
+function formatDisplayName(name: string): string {
+  const clean = name.replace(/[\r\n]+/g, " ").trim();
+  return /^[\p{L}\p{N} .'-]+$/u.test(clean) ? clean : `"${clean.replace(/[\\"]/g, "\\$&")}"`;
 }

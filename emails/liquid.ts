@@ -1,4 +1,6 @@
 import { Liquid, LiquidError, type Template } from "liquidjs";
+import addressparser from "nodemailer/lib/addressparser";
+import { z } from "zod";
 
 /** A template larger than this is refused before parsing: mail is never that big. */
 export const MAX_TEMPLATE_BYTES = 256 * 1024;
@@ -10,8 +12,26 @@ const strict = { strictVariables: true, strictFilters: true, lenientIf: true, ow
 
 /** HTML bodies: every printed variable is HTML-escaped. */
 export const htmlLiquid = new Liquid({ ...strict, ...limits, outputEscape: "escape" });
-/** Subject, text bodies and address fields: printed exactly as the context has them. */
+/** Subject and text bodies: printed exactly as the context has them. */
 export const textLiquid = new Liquid({ ...strict, ...limits });
+
+const email = z.email();
+
+/**
+ * In an address field, a printed value that is an address or a list of them stays as it is; anything
+ * else is a display name and is quoted, so "O'Brien & <Co>" in `{{ name }} <{{ email }}>` stays a name
+ * instead of breaking the address apart.
+ */
+export function quoteForAddress(value: unknown): string {
+  const text = value === null || value === undefined ? "" : String(value);
+  if (text.trim() === "") return text;
+  const parts = addressparser(text.replace(/;/g, ","), { flatten: true });
+  if (parts.length > 0 && parts.every((p) => email.safeParse(p.address).success)) return text;
+  return `"${text.replace(/[\\"]/g, "\\$&").replace(/[\r\n]+/g, " ")}"`;
+}
+
+/** From, To, Cc, Bcc and Reply-To. */
+export const addressLiquid = new Liquid({ ...strict, ...limits, outputEscape: quoteForAddress });
 
 export class TemplateError extends Error {
   override name = "TemplateError";

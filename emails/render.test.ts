@@ -62,6 +62,15 @@ describe("rendering a mail template", () => {
     expect(parseAddressList("")).toEqual({ ok: true, addresses: [] });
   });
 
+  it("keeps a display name with <, & and quotes in it a name, quoted, in address fields", async () => {
+    const mail = await compileMail({ ...base, to: "{{ name }} <{{ email }}>", replyTo: '{{ team }} <help@example.com>' }).render(
+      { name: "Máire O'Brien & <Co>", email: "ob@example.com", team: 'The "Helpers"' },
+      { defaultFrom },
+    );
+    expect(mail.to).toEqual([`"Máire O'Brien & <Co>" <ob@example.com>`]);
+    expect(mail.replyTo).toEqual([`"The \\"Helpers\\"" <help@example.com>`]);
+  });
+
   it("uses django-spark's spark_mail values for the fields a template leaves empty", async () => {
     const spark_mail = { to: ["ada@example.com", "grace@example.com"], cc: "boss@example.com", bcc: [], from_email: "noreply@example.com", reply_to: ["help@example.com"], subject: "From the event", body: "Plain body" };
     const mail = await compileMail({ subject: "", html: "", text: "", from: "", to: "", cc: "", bcc: "", replyTo: "" }).render({ spark_mail }, { defaultFrom });

@@ -1,6 +1,6 @@
 import { convert } from "html-to-text";
 import type { Template } from "liquidjs";
-import { htmlLiquid, parseLiquid, renderLiquid, textLiquid, TemplateError } from "./liquid";
+import { addressLiquid, htmlLiquid, parseLiquid, renderLiquid, textLiquid, TemplateError } from "./liquid";
 import { parseAddressList } from "./addresses";
 import { wrapInLayout } from "./layout";
 
@@ -27,13 +27,14 @@ export class FieldError extends TemplateError {
 }
 
 const ADDRESS_FIELDS = ["from", "to", "cc", "bcc", "replyTo"] as const;
+const engineFor = (field: TemplateField) => (field === "html" ? htmlLiquid : (ADDRESS_FIELDS as readonly string[]).includes(field) ? addressLiquid : textLiquid);
 
 /** Every field's syntax problem, keyed by field, with line and column: what a save checks. */
 export function checkTemplateSyntax(source: MailTemplateSource): Partial<Record<TemplateField, string>> {
   const errors: Partial<Record<TemplateField, string>> = {};
   for (const field of templateFields) {
     try {
-      parseLiquid(field === "html" ? htmlLiquid : textLiquid, source[field]);
+      parseLiquid(engineFor(field), source[field]);
     } catch (error) {
       errors[field] = (error as TemplateError).message;
     }
@@ -57,14 +58,14 @@ export function compileMail(source: MailTemplateSource): CompiledMail {
   const compiled = {} as Record<TemplateField, Template[]>;
   for (const field of templateFields) {
     try {
-      compiled[field] = parseLiquid(field === "html" ? htmlLiquid : textLiquid, source[field]);
+      compiled[field] = parseLiquid(engineFor(field), source[field]);
     } catch (error) {
       throw new FieldError(field, error as TemplateError);
     }
   }
   const renderField = async (field: TemplateField, context: Record<string, unknown>) => {
     try {
-      return await renderLiquid(field === "html" ? htmlLiquid : textLiquid, compiled[field], context);
+      return await renderLiquid(engineFor(field), compiled[field], context);
     } catch (error) {
       throw new FieldError(field, error as TemplateError);
     }

@@ -5,7 +5,14 @@ import { rowsOf } from "@/db/rows";
 import { generators } from "@/db/schema";
 import { openTestDatabase } from "@/db/test-database";
 import { compileConditions } from "./conditions";
-import { demoGenerators, hasDemo, seedDemo } from "./demo";
+import { demoGenerators, demoTemplates, hasDemo, seedDemo } from "./demo";
+import { runJob } from "./job";
+import { silentLogger } from "./logger";
+import { createMailHandler } from "./mail/handler";
+import { deliverWithinBudget } from "./mail/pass";
+import { defaultMailSettings } from "./mail/settings";
+import { createCaptureMailer, type CapturedMessage } from "@/emails/transports/capture";
+import { deliveries } from "@/db/schema";
 import { challengesSource, type ChallengeCandidate } from "./sources/challenges";
 
 const now = new Date("2026-03-15T12:00:00.000Z");
@@ -40,7 +47,7 @@ describe("seedDemo", () => {
   it("creates the demo schema, its rows and the four generators on a new database", async () => {
     expect(await hasDemo(database.db)).toBe(false);
     const seeded = await seedDemo({ db: database.db, clock });
-    expect(seeded).toEqual({ participants: 7, challenges: 12, donations: 11, generators: demoGenerators.map((g) => g.name) });
+    expect(seeded).toEqual({ participants: 7, challenges: 12, donations: 11, generators: demoGenerators.map((g) => g.name), templates: demoTemplates.map((t) => t.name) });
     expect(await hasDemo(database.db)).toBe(true);
     expect(await rowCounts()).toEqual({ participants: 7, challenges: 12, donations: 11 });
     const stored = await database.db.select().from(generators);
@@ -49,7 +56,7 @@ describe("seedDemo", () => {
 
   it("adds nothing when run again: same row counts, no second generator", async () => {
     const again = await seedDemo({ db: database.db, clock: () => new Date(now.getTime() + 86_400_000) });
-    expect(again).toEqual({ participants: 0, challenges: 0, donations: 0, generators: [] });
+    expect(again).toEqual({ participants: 0, challenges: 0, donations: 0, generators: [], templates: [] });
     expect(await rowCounts()).toEqual({ participants: 7, challenges: 12, donations: 11 });
     expect(await database.db.select().from(generators)).toHaveLength(4);
   });
@@ -79,5 +86,34 @@ describe("seedDemo", () => {
     expect(row?.name).toBe("Máire O'Brien & <Co>");
     const emails = rowsOf<{ email: string }>(await database.db.execute(sql`select email from demo.participants`)).map((r) => r.email);
     expect(emails.every((email) => email.endsWith("@example.com"))).toBe(true);
+  });
+
+  it("sends the demo's mail on the first pass: every demo template renders for every event, to example.com participants", async () => {
+    const captured: CapturedMessage[] = [];
+    const mailer = createCaptureMailer({ store: async (m) => void captured.push(m) });
+    const settings = { ...defaultMailSettings, defaultFrom: "Spark <spark@localhost>" };
+    const summary = await runJob({
+      database,
+      clock,
+      log: silentLogger,
+      trigger: "manual",
+      passHandlers: async () => [(await createMailHandler({ db: database.db, settings }))!],
+      afterEvents: async () => {
+        const t = await deliverWithinBudget({ database, mailer, clock, settings, budgetMs: 30_000 });
+        return { deliveries: { sent: t.sent, failed: t.failed, dead: t.dead }, errors: [] };
+      },
+    });
+    expect(summary.status).toBe("ok");
+    expect(summary.events.recorded).toBeGreaterThanOrEqual(23);
+    const rows = await database.db.select().from(deliveries);
+    expect(rows.filter((d) => d.status !== "sent").map((d) => d.lastError)).toEqual([]);
+    expect(summary.deliveries).toEqual({ sent: rows.length, failed: 0, dead: 0 });
+    // An earlier test here renamed the challenge_ended generator's group; the other three still mail.
+    expect(new Set(rows.map((d) => d.group))).toEqual(new Set(demoTemplates.map((t) => t.group).filter((g) => g !== "challenge_ended")));
+    expect(captured.every((m) => m.envelope.to.every((to) => to.endsWith("@example.com")))).toBe(true);
+    const ended = captured.find((m) => m.subject.startsWith("“Bake for the food bank” ends "))!;
+    expect(ended.subject).toMatch(/ends (today|tomorrow|in 2 days)$/);
+    expect(ended.headers.to.length).toBeGreaterThan(1);
+    expect(captured.find((m) => m.html.includes("Máire O&#39;Brien &amp; &lt;Co&gt;") || m.headers.to.some((t) => t.includes("O'Brien")))).toBeDefined();
   });
 });

@@ -1,7 +1,8 @@
 import { sql } from "drizzle-orm";
 import type { Db, Tx } from "@/db/client";
 import { rowsOf } from "@/db/rows";
-import { generators, type Condition, type NewGenerator } from "@/db/schema";
+import { insertTemplate, insertTemplateVersion } from "@/db/queries/templates";
+import { generators, type Condition, type NewGenerator, type TemplateFieldValues } from "@/db/schema";
 import { challengesSource } from "./sources/challenges";
 
 const DAY_MS = 86_400_000;
@@ -111,7 +112,66 @@ export const demoGenerators: Pick<NewGenerator, "name" | "group" | "conditions">
   { name: "challenge_ended", group: "challenge_ended", conditions: [condition("has_ended", "=", "true")] },
 ];
 
-export type DemoSeedResult = { participants: number; challenges: number; donations: number; generators: string[] };
+const everyone = "{% for p in participants %}{{ p.name }} <{{ p.email }}>{% unless forloop.last %}, {% endunless %}{% endfor %}";
+const footer = `<p style="color:#71717a;font-size:13px">Sent by Spark's demo: the challenge_* templates under Templates.</p>`;
+
+/** One template per demo group, so the first Run now ends with mail in the Inbox. */
+export const demoTemplates: TemplateFieldValues[] = [
+  {
+    name: "Challenge created",
+    group: "challenge_created",
+    active: true,
+    from: "",
+    to: "{{ owner_name }} <{{ owner_email }}>",
+    cc: "",
+    bcc: "",
+    replyTo: "",
+    subject: "Your challenge “{{ title }}” is set up",
+    html: `<h1>{{ title }}</h1>\n<p>Hi {{ owner_name }},</p>\n<p>Your challenge starts {{ starts_at | date: "%B %-d" }} and ends {{ ends_at | date: "%B %-d, %Y" }}. Share it: every donation counts.</p>\n${footer}`,
+    text: "",
+  },
+  {
+    name: "No donations after two days",
+    group: "challenge_inactivity_2d",
+    active: true,
+    from: "",
+    to: "{{ owner_name }} <{{ owner_email }}>",
+    cc: "",
+    bcc: "",
+    replyTo: "",
+    subject: "“{{ title }}” has no donations yet",
+    html: `<p>Hi {{ owner_name }},</p>\n<p>“{{ title }}” started {{ days_since_start }} days ago and nobody has donated yet. A message to friends often gets the first one in.</p>\n${footer}`,
+    text: "",
+  },
+  {
+    name: "Challenge ends in two days",
+    group: "challenge_ends_2d",
+    active: true,
+    from: "",
+    to: everyone,
+    cc: "",
+    bcc: "",
+    replyTo: "",
+    subject: "“{{ title }}” ends {% if days_until_end == 0 %}today{% elsif days_until_end == 1 %}tomorrow{% else %}in {{ days_until_end }} days{% endif %}",
+    html: `<p>Hello,</p>\n<p>“{{ title }}” ends {{ ends_at | date: "%B %-d" }}. It has {{ donation_count }} donation{% if donation_count != 1 %}s{% endif %} so far.</p>\n${footer}`,
+    text: "",
+  },
+  {
+    name: "Challenge ended",
+    group: "challenge_ended",
+    active: true,
+    from: "",
+    to: everyone,
+    cc: "",
+    bcc: "",
+    replyTo: "",
+    subject: "“{{ title }}” has ended",
+    html: `<p>Hello,</p>\n<p>“{{ title }}” is over: {{ donation_count }} donation{% if donation_count != 1 %}s{% endif %}, {{ donation_total }} in all. Thank you!</p>\n${footer}`,
+    text: "",
+  },
+];
+
+export type DemoSeedResult = { participants: number; challenges: number; donations: number; generators: string[]; templates: string[] };
 
 async function createDemoTables(tx: Tx) {
   await tx.execute(sql`create schema if not exists demo`);
@@ -141,7 +201,7 @@ async function createDemoTables(tx: Tx) {
   await tx.execute(sql`create index if not exists donations_challenge_id_idx on demo.donations (challenge_id)`);
 }
 
-async function insertDemoRows(tx: Tx, now: Date): Promise<Omit<DemoSeedResult, "generators">> {
+async function insertDemoRows(tx: Tx, now: Date): Promise<Omit<DemoSeedResult, "generators" | "templates">> {
   const at = (days: number) => new Date(now.getTime() + days * DAY_MS).toISOString();
   const people = rowsOf<{ id: number; email: string }>(
     await tx.execute(sql`
@@ -199,7 +259,14 @@ export async function seedDemo({ db, clock }: { db: Db; clock: () => Date }): Pr
       .values(demoGenerators.map((g) => ({ ...g, source, active: true, createdAt: now, updatedAt: now })))
       .onConflictDoNothing()
       .returning({ name: generators.name });
-    return { ...rows, generators: inserted.map((g) => g.name) };
+    const templates: string[] = [];
+    for (const fields of demoTemplates) {
+      const template = await insertTemplate(tx, { fields, by: null, at: now });
+      if (!template) continue;
+      await insertTemplateVersion(tx, { templateId: template.id, version: 1, fields, note: "created by the demo", createdBy: null, createdAt: now });
+      templates.push(template.name);
+    }
+    return { ...rows, generators: inserted.map((g) => g.name), templates };
   });
 }
 
