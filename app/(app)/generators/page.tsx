@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { getEngine } from "@/app/_server/engine";
 import { requireSession } from "@/app/_server/session";
-import { ActiveToggle } from "@/components/generators/active-toggle";
+import { ActiveToggle } from "@/components/ui/active-toggle";
 import { LastRunCounts } from "@/components/generators/last-run-counts";
 import { Badge } from "@/components/ui/badge";
 import { buttonClass } from "@/components/ui/button";

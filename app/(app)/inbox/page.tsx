@@ -1,0 +1,73 @@
+import Link from "next/link";
+import { getEngine } from "@/app/_server/engine";
+import { requireSession } from "@/app/_server/session";
+import { EmptyState } from "@/components/ui/empty-state";
+import { Notice } from "@/components/ui/notice";
+import { PageHeader } from "@/components/ui/page-header";
+import { Pager } from "@/components/ui/pager";
+import { TimeAgo } from "@/components/ui/time-ago";
+import { listCapturedMailsPage } from "@/db/queries/captured-mails";
+import { parsePageCursor, type IgnoredFilter } from "@/spark/list-params";
+
+export const dynamic = "force-dynamic";
+export const metadata = { title: "Inbox" };
+
+export default async function InboxPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  await requireSession();
+  const ignored: IgnoredFilter[] = [];
+  const cursor = parsePageCursor(await searchParams, ignored);
+  const { deps, mailer, config } = await getEngine();
+  const page = await listCapturedMailsPage(deps.db, { cursor, limit: 50 });
+  const now = deps.clock();
+  return (
+    <>
+      <PageHeader
+        title="Inbox"
+        description={
+          mailer.kind === "capture"
+            ? "No SMTP_URL is set, so Spark keeps the mail it sends here instead of handing it to a mail server. Set SMTP_URL to deliver for real."
+            : `Mail goes to ${mailer.description}. The Inbox only fills while SMTP_URL is unset; what is here was captured before.`
+        }
+      />
+      {ignored.length > 0 ? (
+        <div className="mb-4">
+          <Notice tone="warning">{ignored.map((i) => i.message).join(" ")}</Notice>
+        </div>
+      ) : null}
+      {page.rows.length === 0 ? (
+        <EmptyState title="The Inbox is empty" action={<Link href="/" className="text-sm text-spark-700 hover:underline">Go to the dashboard and press Run now</Link>}>
+          <p>Mail shows up here when a job pass sends it, or when you send a test from a template.</p>
+          <p>Kept for {config.retentionDays} days (SPARK_RETENTION_DAYS).</p>
+        </EmptyState>
+      ) : (
+        <div className="overflow-x-auto rounded-lg bg-white shadow-xs ring-1 ring-zinc-200">
+          <table className="min-w-full text-sm">
+            <thead className="border-b border-zinc-100 text-left text-xs font-medium tracking-wide text-zinc-500 uppercase">
+              <tr>
+                <th className="px-4 py-2">Received</th>
+                <th className="px-4 py-2">To</th>
+                <th className="px-4 py-2">Subject</th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-zinc-100">
+              {page.rows.map((mail) => (
+                <tr key={mail.id} className="align-top hover:bg-zinc-50">
+                  <td className="px-4 py-2 whitespace-nowrap text-zinc-600">
+                    <TimeAgo date={mail.createdAt} now={now} />
+                  </td>
+                  <td className="px-4 py-2 text-zinc-700">{mail.envelopeTo.join(", ")}</td>
+                  <td className="px-4 py-2">
+                    <Link href={`/inbox/${mail.id}`} className="text-spark-700 hover:underline">
+                      {mail.subject}
+                    </Link>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <Pager label="Inbox pages" newer={page.newer} older={page.older} href={(c) => `/inbox${Object.keys(c).length ? `?${new URLSearchParams(c)}` : ""}`} />
+    </>
+  );
+}

@@ -1,0 +1,67 @@
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { getEngine } from "@/app/_server/engine";
+import { requireSession } from "@/app/_server/session";
+import { TemplateForm } from "@/components/mail/template-form";
+import { ConfirmButton } from "@/components/ui/confirm-button";
+import { Notice } from "@/components/ui/notice";
+import { PageHeader } from "@/components/ui/page-header";
+import { TimeAgo } from "@/components/ui/time-ago";
+import { templateFieldsOf } from "@/db/queries/templates";
+import { loadTemplate } from "@/spark/mail/templates";
+import { deleteTemplateAction, previewTemplateAction, saveTemplateAction, sendTestAction } from "../actions";
+
+export const dynamic = "force-dynamic";
+export const metadata = { title: "Edit template" };
+
+export default async function EditTemplatePage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  await requireSession();
+  const [{ id }, query] = await Promise.all([params, searchParams]);
+  const { database, deps, config } = await getEngine();
+  const template = await loadTemplate(database, id);
+  if (!template) notFound();
+  const notice =
+    typeof query.saved === "string"
+      ? `Saved as version ${template.version}.`
+      : typeof query.restored === "string"
+        ? `Restored version ${query.restored}; it is now version ${template.version}.`
+        : query.imported
+          ? "Imported from django-spark as an inactive template: set its recipients, check the preview, then make it active."
+          : null;
+  return (
+    <>
+      <PageHeader
+        title={template.name}
+        description={
+          <>
+            Version {template.version}, changed <TimeAgo date={template.updatedAt} now={deps.clock()} /> ·{" "}
+            <Link href={`/templates/${template.id}/history`} className="text-spark-700 hover:underline">
+              History
+            </Link>
+          </>
+        }
+      />
+      {notice ? (
+        <div className="mb-4">
+          <Notice tone="success">{notice}</Notice>
+        </div>
+      ) : null}
+      <TemplateForm
+        key={template.version}
+        save={saveTemplateAction.bind(null, template.id)}
+        preview={previewTemplateAction}
+        sendTest={sendTestAction.bind(null, template.id)}
+        defaultFrom={config.mail.from}
+        submitLabel="Save changes"
+        initial={templateFieldsOf(template)}
+      />
+      <section className="mt-8 max-w-xl space-y-2">
+        <h2 className="text-sm font-semibold text-zinc-900">Delete this template</h2>
+        <p className="text-sm text-zinc-600">New events stop getting this mail. Deliveries already queued still go out, and the delivery log keeps them.</p>
+        <ConfirmButton action={deleteTemplateAction} fields={{ id: template.id, name: template.name }} label="Delete template…" confirmLabel={`Delete “${template.name}”`}>
+          Delete “{template.name}” and its {template.version} version{template.version === 1 ? "" : "s"} for good? Making it inactive keeps the history.
+        </ConfirmButton>
+      </section>
+    </>
+  );
+}

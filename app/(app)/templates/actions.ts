@@ -1,0 +1,140 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { redirect } from "next/navigation";
+import { z } from "zod";
+import { getEngine } from "@/app/_server/engine";
+import { echoValues, parseForm } from "@/app/_server/forms";
+import { requireSession } from "@/app/_server/session";
+import type { FormState } from "@/components/forms/form-state";
+import { deleteTemplateById, updateTemplateActiveById } from "@/db/queries/templates";
+import { mailSettingsOf } from "@/spark/mail/mailer";
+import { importDjangoSparkTemplate, previewTemplate, restoreTemplateVersion, saveTemplate, sendTestMail, templateInput, type TemplatePreview } from "@/spark/mail/templates";
+
+const PATH = "/templates";
+
+/** The form posts strings; the checkbox is present only when ticked. */
+const formFields = (formData: FormData) => {
+  const text = (name: string) => formData.get(name)?.toString() ?? "";
+  return {
+    name: text("name"),
+    group: text("group"),
+    active: formData.get("active") === "on",
+    from: text("from"),
+    to: text("to"),
+    cc: text("cc"),
+    bcc: text("bcc"),
+    replyTo: text("replyTo"),
+    subject: text("subject"),
+    html: text("html"),
+    text: text("text"),
+  };
+};
+
+export async function saveTemplateAction(id: string | null, _prev: FormState, formData: FormData): Promise<FormState> {
+  const { operator } = await requireSession();
+  const parsed = templateInput.safeParse(formFields(formData));
+  if (!parsed.success) {
+    const fieldErrors: Record<string, string[]> = {};
+    for (const issue of parsed.error.issues) (fieldErrors[String(issue.path[0] ?? "form")] ??= []).push(issue.message);
+    return { status: "invalid", fieldErrors, values: echoValues(formData) };
+  }
+  const { database, deps } = await getEngine();
+  const result = await saveTemplate({ database, clock: deps.clock }, { id: id ?? undefined, input: parsed.data, by: operator.id });
+  if (result.status === "invalid") return { status: "invalid", fieldErrors: result.fieldErrors, values: echoValues(formData) };
+  if (result.status === "gone") return { status: "error", message: "This template was deleted meanwhile; go back to the list." };
+  revalidatePath(PATH);
+  redirect(`${PATH}/${result.template.id}?saved=${result.template.version}`);
+}
+
+const fieldsShape = templateInput.extend({ name: z.string().max(100), group: z.string().max(100) });
+const contextShape = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("event"), eventId: z.number().int().positive().nullable() }),
+  z.object({ kind: z.literal("json"), json: z.string().max(70_000) }),
+]);
+
+/** The live preview: renders the unsaved form on the server as the operator types. */
+export async function previewTemplateAction(fields: unknown, context: unknown): Promise<TemplatePreview> {
+  await requireSession();
+  const f = fieldsShape.safeParse(fields);
+  const c = contextShape.safeParse(context);
+  if (!f.success || !c.success) return { events: [], eventId: null, context: null, contextError: "The preview got a malformed request; reload the page.", fieldErrors: {}, mail: null };
+  const { database, config } = await getEngine();
+  return previewTemplate({ database, settings: mailSettingsOf(config) }, { fields: f.data, context: c.data });
+}
+
+export async function sendTestAction(templateId: string | null, fields: unknown, context: unknown, address: unknown): Promise<{ ok: boolean; message: string }> {
+  const { operator } = await requireSession();
+  const f = fieldsShape.safeParse(fields);
+  const c = contextShape.safeParse(context);
+  const a = z.string().max(320).safeParse(address);
+  if (!f.success || !c.success || !a.success) return { ok: false, message: "Complete the template and enter one address." };
+  const { database, config, deps, mailer } = await getEngine();
+  const result = await sendTestMail({ database, mailer, clock: deps.clock, settings: mailSettingsOf(config) }, { fields: f.data, context: c.data, address: a.data, by: operator.id, templateId });
+  revalidatePath("/inbox");
+  return { ok: result.ok, message: result.message };
+}
+
+const idInput = z.object({ id: z.uuid() });
+
+export async function setTemplateActiveAction(active: boolean, _prev: FormState, formData: FormData): Promise<FormState> {
+  await requireSession();
+  const parsed = idInput.safeParse({ id: formData.get("id") });
+  if (!parsed.success) return { status: "error", message: "Unknown template; reload the page." };
+  const { deps } = await getEngine();
+  await updateTemplateActiveById(deps.db, { id: parsed.data.id, active, at: deps.clock() });
+  revalidatePath(PATH);
+  return { status: "ok" };
+}
+
+export async function deleteTemplateAction(_prev: FormState, formData: FormData): Promise<FormState> {
+  await requireSession();
+  const parsed = idInput.safeParse({ id: formData.get("id") });
+  if (!parsed.success) return { status: "error", message: "Unknown template; reload the page." };
+  const { deps } = await getEngine();
+  await deleteTemplateById(deps.db, { id: parsed.data.id });
+  revalidatePath(PATH);
+  redirect(`${PATH}?deleted=${encodeURIComponent(formData.get("name")?.toString() ?? "")}`);
+}
+
+export async function restoreVersionAction(_prev: FormState, formData: FormData): Promise<FormState> {
+  const { operator } = await requireSession();
+  const parsed = z.object({ id: z.uuid(), version: z.coerce.number().int().positive() }).safeParse({ id: formData.get("id"), version: formData.get("version") });
+  if (!parsed.success) return { status: "error", message: "Unknown version; reload the page." };
+  const { database, deps } = await getEngine();
+  const result = await restoreTemplateVersion({ database, clock: deps.clock }, { ...parsed.data, by: operator.id });
+  if (result.status !== "ok") return { status: "error", message: result.status === "gone" ? "That version no longer exists." : "The old version no longer validates; open it and copy what you need." };
+  revalidatePath(PATH);
+  redirect(`${PATH}/${parsed.data.id}?restored=${parsed.data.version}`);
+}
+
+const importInput = z.object({
+  name: templateInput.shape.name,
+  group: templateInput.shape.group,
+  source: z.string().trim().min(1, "Paste the template's source.").max(300_000, "The source is over 256 KiB."),
+});
+
+/** "Import django-spark template": split as spark_mails splits, saved as a new template to review. */
+export async function importTemplateAction(_prev: FormState, formData: FormData): Promise<FormState> {
+  const { operator } = await requireSession();
+  const parsed = parseForm(importInput, formData);
+  if (!parsed.ok) return parsed.state;
+  const { subject, text } = importDjangoSparkTemplate(parsed.data.source);
+  if (!subject) return { status: "invalid", fieldErrors: { source: ["The source has no non-empty line to use as the subject."] }, values: echoValues(formData) };
+  const { database, deps } = await getEngine();
+  const result = await saveTemplate(
+    { database, clock: deps.clock },
+    {
+      input: { name: parsed.data.name, group: parsed.data.group, active: false, from: "", to: "", cc: "", bcc: "", replyTo: "", subject, html: "", text },
+      by: operator.id,
+      note: "imported from django-spark",
+    },
+  );
+  if (result.status === "invalid") {
+    const fieldErrors = Object.fromEntries(Object.entries(result.fieldErrors).map(([k, v]) => [k === "name" || k === "group" ? k : "source", v.map((m) => (k === "name" || k === "group" ? m : `${k}: ${m}`))]));
+    return { status: "invalid", fieldErrors, values: echoValues(formData) };
+  }
+  if (result.status !== "ok") return { status: "error", message: "The template could not be saved; try again." };
+  revalidatePath(PATH);
+  redirect(`${PATH}/${result.template.id}?imported=1`);
+}
