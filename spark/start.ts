@@ -30,7 +30,7 @@ export async function openMigratedDatabase(config: SparkConfig, log?: Logger): P
     await migrateDatabase(database);
     if (fresh && database.driver === "pglite" && config.demo) {
       const seeded = await seedDemo({ db: database.db, clock: () => new Date() });
-      log?.info(`Seeded the demo: ${seeded.challenges} challenges and the generators ${seeded.generators.join(", ")} (SPARK_DEMO=0 skips this).`);
+      log?.info(`Seeded the demo: ${seeded.challenges} challenges, the generators ${seeded.generators.join(", ")} and ${seeded.templates.length} mail templates (SPARK_DEMO=0 skips this).`);
     }
   } catch (error) {
     await database.close();
