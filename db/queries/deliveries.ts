@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, lt, lte, or, sql } from "drizzle-orm";
 import type { Db, Tx } from "../client";
+import { rowsOf } from "../rows";
 import { deliveries, deliveryAttempts, type Delivery, type DeliveryAttempt, type NewDelivery } from "../schema";
 
 type Conn = Db | Tx;
@@ -36,32 +37,54 @@ export async function claimDueDeliveries(db: Conn, { now, leaseUntil, limit }: {
     .returning();
 }
 
-/** Only the sender holding this attempt may record its outcome: a row re-taken after its lease ran out belongs to the new sender. */
-const heldBy = (id: number, attempt: number) => and(eq(deliveries.id, id), eq(deliveries.status, "sending"), eq(deliveries.attempts, attempt));
+export type DeliveryOutcome = {
+  id: number;
+  attempt: number;
+  status: "sent" | "failed" | "dead";
+  at: Date;
+  nextAttemptAt: Date;
+  error: string | null;
+  response: string | null;
+  messageId: string;
+  startedAt: Date;
+  durationMs: number;
+};
 
-export async function markDeliverySent(db: Conn, { id, attempt, at, messageId, response }: { id: number; attempt: number; at: Date; messageId: string; response: string }): Promise<boolean> {
-  const rows = await db
-    .update(deliveries)
-    .set({ status: "sent", sentAt: at, updatedAt: at, leaseUntil: null, messageId, smtpResponse: response, lastError: null })
-    .where(heldBy(id, attempt))
-    .returning({ id: deliveries.id });
-  return rows.length === 1;
-}
-
-export async function markDeliveryFailed(
-  db: Conn,
-  { id, attempt, at, status, nextAttemptAt, error, response, messageId }: { id: number; attempt: number; at: Date; status: "failed" | "dead"; nextAttemptAt: Date; error: string; response: string | null; messageId: string },
-): Promise<boolean> {
-  const rows = await db
-    .update(deliveries)
-    .set({ status, nextAttemptAt, updatedAt: at, leaseUntil: null, lastError: error, smtpResponse: response, messageId })
-    .where(heldBy(id, attempt))
-    .returning({ id: deliveries.id });
-  return rows.length === 1;
-}
-
-export async function insertDeliveryAttempt(db: Conn, attempt: Omit<DeliveryAttempt, "id">) {
-  await db.insert(deliveryAttempts).values(attempt);
+/**
+ * Records many send outcomes in one statement: each delivery's new state and its attempt row. Only
+ * the sender holding an attempt may record it (status sending, same attempt count): a row taken again
+ * after its lease ran out belongs to the new sender. Answers how many deliveries were marked.
+ */
+export async function recordDeliveryOutcomes(db: Conn, outcomes: DeliveryOutcome[]): Promise<number> {
+  if (outcomes.length === 0) return 0;
+  const payload = outcomes.map((o) => ({ ...o, at: o.at.toISOString(), nextAttemptAt: o.nextAttemptAt.toISOString(), startedAt: o.startedAt.toISOString() }));
+  const result = await db.execute(sql`
+    with o as (
+      select * from jsonb_to_recordset(${JSON.stringify(payload)}::text::jsonb) as o(
+        "id" bigint, "attempt" int, "status" text, "at" timestamptz, "nextAttemptAt" timestamptz, "error" text,
+        "response" text, "messageId" text, "startedAt" timestamptz, "durationMs" int)
+    ),
+    marked as (
+      update deliveries d
+      set status = o.status,
+          sent_at = case when o.status = 'sent' then o.at else d.sent_at end,
+          next_attempt_at = o."nextAttemptAt",
+          updated_at = o.at,
+          lease_until = null,
+          last_error = o.error,
+          smtp_response = o.response,
+          message_id = o."messageId"
+      from o
+      where d.id = o.id and d.status = 'sending' and d.attempts = o.attempt
+      returning d.id
+    ),
+    logged as (
+      insert into delivery_attempts (delivery_id, attempt, started_at, duration_ms, outcome, error, smtp_response)
+      select o.id, o.attempt, o."startedAt", o."durationMs", o.status, o.error, o.response from o
+      returning 1
+    )
+    select (select count(*) from marked)::int as marked, (select count(*) from logged)::int as logged`);
+  return rowsOf<{ marked: number }>(result)[0]?.marked ?? 0;
 }
 
 export async function listDeliveryAttempts(db: Conn, { deliveryId }: { deliveryId: number }): Promise<DeliveryAttempt[]> {

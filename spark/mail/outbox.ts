@@ -1,5 +1,5 @@
 import type { Database } from "@/db/client";
-import { claimDeliveryById, claimDueDeliveries, insertDeliveryAttempt, markDeliveryFailed, markDeliverySent } from "@/db/queries/deliveries";
+import { claimDeliveryById, claimDueDeliveries, recordDeliveryOutcomes, type DeliveryOutcome } from "@/db/queries/deliveries";
 import type { Delivery } from "@/db/schema";
 import { SendError, type Mailer } from "@/emails/transports/types";
 import type { Logger } from "../logger";
@@ -36,15 +36,18 @@ export async function deliverDue({ database, mailer, clock, settings, limit, log
   const now = clock();
   const claimed = await claimDueDeliveries(database.db, { now, leaseUntil: new Date(now.getTime() + settings.leaseMs), limit });
   const tally: DeliveryTally = { claimed: claimed.length, sent: 0, failed: 0, dead: 0 };
+  const recorder = createOutcomeRecorder(database, log);
   let next = 0;
   const worker = async () => {
     while (next < claimed.length) {
-      const delivery = claimed[next++]!;
-      const outcome = await sendOne(delivery, { database, mailer, clock, settings, random, log });
-      tally[outcome]++;
+      const outcome = await sendOne(claimed[next++]!, { mailer, clock, settings, random });
+      tally[outcome.status]++;
+      await recorder.add(outcome);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(mailer.concurrency, claimed.length)) }, worker));
+  // More workers than connections: while one waits on the database, the pool already sends the next message.
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(mailer.concurrency * 3, claimed.length)) }, worker));
+  await recorder.flush();
   return tally;
 }
 
@@ -52,17 +55,45 @@ export async function deliverDue({ database, mailer, clock, settings, limit, log
 export async function deliverNow({ database, mailer, clock, settings, id, log, random = Math.random }: Omit<DeliverInput, "limit"> & { id: number }): Promise<"sent" | "failed" | "dead" | null> {
   const now = clock();
   const delivery = await claimDeliveryById(database.db, { id, now, leaseUntil: new Date(now.getTime() + settings.leaseMs) });
-  return delivery ? sendOne(delivery, { database, mailer, clock, settings, random, log }) : null;
+  if (!delivery) return null;
+  const outcome = await sendOne(delivery, { mailer, clock, settings, random });
+  const recorder = createOutcomeRecorder(database, log);
+  await recorder.add(outcome);
+  await recorder.flush();
+  return outcome.status;
 }
 
-async function sendOne(
-  delivery: Delivery,
-  { database, mailer, clock, settings, random, log }: Required<Pick<DeliverInput, "database" | "mailer" | "clock" | "settings" | "random">> & { log?: Logger },
-): Promise<"sent" | "failed" | "dead"> {
+// Outcomes are written in small batches: one statement for many sends keeps the database from being
+// the bottleneck. A crash can repeat at most the sends of one unwritten batch, each with its Message-ID.
+const FLUSH_SIZE = 50;
+
+function createOutcomeRecorder(database: Database, log?: Logger) {
+  let pending: DeliveryOutcome[] = [];
+  let writing: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    const batch = pending;
+    pending = [];
+    writing = writing.then(async () => {
+      if (batch.length === 0) return;
+      const marked = await recordDeliveryOutcomes(database.db, batch);
+      if (marked < batch.length) log?.warn("deliveries whose lease ran out before their outcome was recorded were taken by another sender", { lost: batch.length - marked });
+    });
+    await writing;
+  };
+  return {
+    async add(outcome: DeliveryOutcome) {
+      pending.push(outcome);
+      if (pending.length >= FLUSH_SIZE) await flush();
+    },
+    flush,
+  };
+}
+
+async function sendOne(delivery: Delivery, { mailer, clock, settings, random }: { mailer: Mailer; clock: () => Date; settings: MailSettings; random: () => number }): Promise<DeliveryOutcome> {
   const messageId = messageIdOf(delivery.id, settings.messageIdDomain);
   const startedAt = clock();
   const t0 = performance.now();
-  let outcome: "sent" | "failed" | "dead";
+  let status: DeliveryOutcome["status"];
   let error: string | null = null;
   let response: string | null = null;
   try {
@@ -75,32 +106,27 @@ async function sendOne(
       text: delivery.text,
     });
     response = result.response;
-    outcome = "sent";
+    status = "sent";
   } catch (failure) {
     const e = failure instanceof SendError ? failure : new SendError(failure instanceof Error ? failure.message : String(failure), false);
     error = e.message;
     response = e.response ?? null;
-    outcome = e.permanent || delivery.attempts >= settings.maxAttempts ? "dead" : "failed";
-    if (outcome === "dead" && !e.permanent) error = `${error} (gave up after ${delivery.attempts} attempts)`;
+    status = e.permanent || delivery.attempts >= settings.maxAttempts ? "dead" : "failed";
+    if (status === "dead" && !e.permanent) error = `${error} (gave up after ${delivery.attempts} attempts)`;
   }
   const at = clock();
-  const durationMs = Math.round(performance.now() - t0);
-  const recorded =
-    outcome === "sent"
-      ? await markDeliverySent(database.db, { id: delivery.id, attempt: delivery.attempts, at, messageId, response: response ?? "" })
-      : await markDeliveryFailed(database.db, {
-          id: delivery.id,
-          attempt: delivery.attempts,
-          at,
-          status: outcome,
-          nextAttemptAt: outcome === "failed" ? new Date(at.getTime() + backoffMs(delivery.attempts, settings, random)) : at,
-          error: error ?? "",
-          response,
-          messageId,
-        });
-  if (!recorded) log?.warn("a delivery's lease ran out before its outcome was recorded; another sender took it", { deliveryId: delivery.id });
-  await insertDeliveryAttempt(database.db, { deliveryId: delivery.id, attempt: delivery.attempts, startedAt, durationMs, outcome, error, smtpResponse: response });
-  return outcome;
+  return {
+    id: delivery.id,
+    attempt: delivery.attempts,
+    status,
+    at,
+    nextAttemptAt: status === "failed" ? new Date(at.getTime() + backoffMs(delivery.attempts, settings, random)) : at,
+    error,
+    response,
+    messageId,
+    startedAt,
+    durationMs: Math.round(performance.now() - t0),
+  };
 }
 
 function bareFrom(from: string): string {
