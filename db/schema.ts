@@ -276,6 +276,8 @@ export const deliveries = pgTable(
     index("deliveries_template_id_idx").on(t.templateId, t.id),
     index("deliveries_group_id_idx").on(t.group, t.id),
     index("deliveries_created_at_idx").on(t.createdAt),
+    // The event log's "failed or dead mail" filter looks these up per event.
+    index("deliveries_failing_event_idx").on(t.eventId).where(sql`${t.status} in ('failed', 'dead')`),
   ],
 );
 

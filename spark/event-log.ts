@@ -1,6 +1,8 @@
 import { z } from "zod";
 import type { Database } from "@/db/client";
+import { countDeliveriesByEvent, listDeliveriesByEvent } from "@/db/queries/deliveries";
 import { findEventById, listEventLogPage, type EventLogRow } from "@/db/queries/events";
+import type { DeliveryStatus } from "@/db/schema";
 import { findGeneratorById, listGenerators } from "@/db/queries/generators";
 import { GROUP_PATTERN, listSourceOptions, type SourceOption } from "./generators";
 import { codeSources } from "./sources/registry";
@@ -97,7 +99,7 @@ export function eventFilterQuery(filters: EventFilters, extra: Record<string, st
 export type EventLogView = {
   filters: EventFilters;
   ignored: IgnoredFilter[];
-  rows: (EventLogRow & { origin: string })[];
+  rows: (EventLogRow & { origin: string; deliveries: Partial<Record<DeliveryStatus, number>> })[];
   newer: number | null;
   older: number | null;
   generators: { id: string; name: string; group: string }[];
@@ -112,6 +114,7 @@ export async function loadEventLog(database: Database, params: Params, { registr
     listGenerators(database.db),
     listSourceOptions(database, registry),
   ]);
+  const summaries = await countDeliveriesByEvent(database.db, { eventIds: result.rows.map((r) => r.id) });
   const generatorNames = new Map(generators.map((g) => [g.id, g.name]));
   const sourceLabels = new Map(sources.map((s) => [s.ref, s.label]));
   const originOf = (row: EventLogRow) => {
@@ -122,7 +125,7 @@ export async function loadEventLog(database: Database, params: Params, { registr
   return {
     filters,
     ignored,
-    rows: result.rows.map((row) => ({ ...row, origin: originOf(row) })),
+    rows: result.rows.map((row) => ({ ...row, origin: originOf(row), deliveries: summaries.get(row.id) ?? {} })),
     newer: result.newer,
     older: result.older,
     generators: generators.map((g) => ({ id: g.id, name: g.name, group: g.group })),
@@ -135,6 +138,10 @@ export async function loadEventDetail(database: Database, id: string, { registry
   if (!/^\d{1,15}$/.test(id)) return null;
   const event = await findEventById(database.db, { id: Number(id) });
   if (!event) return null;
-  const [generator, sources] = await Promise.all([event.generatorId ? findGeneratorById(database.db, { id: event.generatorId }) : null, listSourceOptions(database, registry)]);
-  return { event, generator, sourceLabel: event.source ? (sources.find((s) => s.ref === event.source)?.label ?? null) : null };
+  const [generator, sources, deliveries] = await Promise.all([
+    event.generatorId ? findGeneratorById(database.db, { id: event.generatorId }) : null,
+    listSourceOptions(database, registry),
+    listDeliveriesByEvent(database.db, { eventId: event.id }),
+  ]);
+  return { event, generator, deliveries, sourceLabel: event.source ? (sources.find((s) => s.ref === event.source)?.label ?? null) : null };
 }

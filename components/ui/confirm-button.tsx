@@ -26,6 +26,7 @@ export function ConfirmButton({
 }) {
   const [asking, setAsking] = useState(false);
   const [state, formAction, pending] = useActionState(action, idleState);
+  if (state.status === "ok" && state.message) return <Notice tone="success">{state.message}</Notice>;
   if (!asking) {
     return (
       <Button type="button" variant="danger" onClick={() => setAsking(true)}>

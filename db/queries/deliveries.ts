@@ -1,7 +1,9 @@
-import { and, asc, eq, inArray, lt, lte, or, sql } from "drizzle-orm";
+import { and, asc, count, eq, gte, ilike, inArray, lt, lte, or, sql, type SQL } from "drizzle-orm";
+import { pageByKeyset, type KeysetCursor, type KeysetPage } from "../keyset";
+import { escapeLike } from "../like";
 import type { Db, Tx } from "../client";
 import { rowsOf } from "../rows";
-import { deliveries, deliveryAttempts, type Delivery, type DeliveryAttempt, type NewDelivery } from "../schema";
+import { deliveries, deliveryAttempts, type Delivery, type DeliveryAttempt, type DeliveryStatus, type NewDelivery } from "../schema";
 
 type Conn = Db | Tx;
 
@@ -129,4 +131,119 @@ export async function claimDeliveryById(db: Conn, { id, now, leaseUntil }: { id:
     .where(and(eq(deliveries.id, id), inArray(deliveries.status, ["queued", "failed"])))
     .returning();
   return row ?? null;
+}
+
+export type DeliveryLogFilters = { status?: DeliveryStatus; recipient?: string; templateId?: string; group?: string; from?: Date; to?: Date; eventId?: number };
+export type DeliveryLogRow = Pick<Delivery, "id" | "eventId" | "templateId" | "group" | "recipient" | "status" | "subject" | "attempts" | "nextAttemptAt" | "lastError" | "isTest" | "resendOf" | "createdAt" | "sentAt">;
+
+export function deliveryLogConditions(filters: DeliveryLogFilters): SQL[] {
+  const where: SQL[] = [];
+  if (filters.status) where.push(eq(deliveries.status, filters.status));
+  if (filters.recipient) where.push(ilike(deliveries.recipient, `%${escapeLike(filters.recipient)}%`));
+  if (filters.templateId) where.push(eq(deliveries.templateId, filters.templateId));
+  if (filters.group) where.push(eq(deliveries.group, filters.group));
+  if (filters.from) where.push(gte(deliveries.createdAt, filters.from));
+  if (filters.to) where.push(lt(deliveries.createdAt, filters.to));
+  if (filters.eventId) where.push(eq(deliveries.eventId, filters.eventId));
+  return where;
+}
+
+/** One page of the delivery log, newest first, by keyset on id. */
+export async function listDeliveryLogPage(db: Conn, { filters, cursor, limit }: { filters: DeliveryLogFilters; cursor: KeysetCursor; limit: number }): Promise<KeysetPage<DeliveryLogRow>> {
+  return pageByKeyset(deliveries.id, { cursor, limit }, ({ bound, order, take }) =>
+    db
+      .select({
+        id: deliveries.id,
+        eventId: deliveries.eventId,
+        templateId: deliveries.templateId,
+        group: deliveries.group,
+        recipient: deliveries.recipient,
+        status: deliveries.status,
+        subject: deliveries.subject,
+        attempts: deliveries.attempts,
+        nextAttemptAt: deliveries.nextAttemptAt,
+        lastError: deliveries.lastError,
+        isTest: deliveries.isTest,
+        resendOf: deliveries.resendOf,
+        createdAt: deliveries.createdAt,
+        sentAt: deliveries.sentAt,
+      })
+      .from(deliveries)
+      .where(and(...deliveryLogConditions(filters), bound))
+      .orderBy(order)
+      .limit(take),
+  );
+}
+
+/** Per event, how many of its deliveries are in each status: the event log's delivery column. */
+export async function countDeliveriesByEvent(db: Conn, { eventIds }: { eventIds: number[] }): Promise<Map<number, Partial<Record<DeliveryStatus, number>>>> {
+  const summary = new Map<number, Partial<Record<DeliveryStatus, number>>>();
+  if (eventIds.length === 0) return summary;
+  const rows = await db
+    .select({ eventId: deliveries.eventId, status: deliveries.status, n: count() })
+    .from(deliveries)
+    .where(inArray(deliveries.eventId, eventIds))
+    .groupBy(deliveries.eventId, deliveries.status);
+  for (const row of rows) {
+    const entry = summary.get(row.eventId!) ?? {};
+    entry[row.status] = row.n;
+    summary.set(row.eventId!, entry);
+  }
+  return summary;
+}
+
+/** The dead deliveries a bulk retry would queue again: those with a recipient (render failures are retried one by one). */
+export async function countDeadDeliveries(db: Conn, { filters }: { filters: DeliveryLogFilters }): Promise<{ addressable: number; renderFailures: number }> {
+  const rows = await db
+    .select({ addressable: sql<number>`count(*) filter (where ${deliveries.recipient} <> '')::int`, renderFailures: sql<number>`count(*) filter (where ${deliveries.recipient} = '')::int` })
+    .from(deliveries)
+    .where(and(...deliveryLogConditions({ ...filters, status: "dead" })));
+  return { addressable: Number(rows[0]?.addressable ?? 0), renderFailures: Number(rows[0]?.renderFailures ?? 0) };
+}
+
+/** Queues again, in batches, every dead delivery with a recipient that matches the filters; answers how many. */
+export async function requeueDeadDeliveries(db: Conn, { filters, at, batchSize = 1000 }: { filters: DeliveryLogFilters; at: Date; batchSize?: number }): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const batch = db
+      .select({ id: deliveries.id })
+      .from(deliveries)
+      .where(and(...deliveryLogConditions({ ...filters, status: "dead" }), sql`${deliveries.recipient} <> ''`))
+      .limit(batchSize);
+    const rows = await db.update(deliveries).set({ status: "queued", nextAttemptAt: at, updatedAt: at }).where(inArray(deliveries.id, batch)).returning({ id: deliveries.id });
+    total += rows.length;
+    if (rows.length < batchSize) return total;
+  }
+}
+
+export async function listDeliveriesResentFrom(db: Conn, { id }: { id: number }): Promise<Pick<Delivery, "id" | "status" | "recipient" | "createdAt">[]> {
+  return db.select({ id: deliveries.id, status: deliveries.status, recipient: deliveries.recipient, createdAt: deliveries.createdAt }).from(deliveries).where(eq(deliveries.resendOf, id)).orderBy(asc(deliveries.id));
+}
+
+/** Queue health for the dashboard: counts by status and the age of the oldest queued delivery. */
+export async function summarizeDeliveryQueue(db: Conn): Promise<{ queued: number; sending: number; failed: number; dead: number; oldestQueuedAt: Date | null }> {
+  const [row] = await db
+    .select({
+      queued: sql<number>`count(*) filter (where ${deliveries.status} = 'queued')::int`,
+      sending: sql<number>`count(*) filter (where ${deliveries.status} = 'sending')::int`,
+      failed: sql<number>`count(*) filter (where ${deliveries.status} = 'failed')::int`,
+      dead: sql<number>`count(*) filter (where ${deliveries.status} = 'dead')::int`,
+      oldestQueuedAt: sql<string | null>`min(${deliveries.createdAt}) filter (where ${deliveries.status} in ('queued', 'failed'))`,
+    })
+    .from(deliveries)
+    .where(inArray(deliveries.status, ["queued", "sending", "failed", "dead"]));
+  return {
+    queued: Number(row?.queued ?? 0),
+    sending: Number(row?.sending ?? 0),
+    failed: Number(row?.failed ?? 0),
+    dead: Number(row?.dead ?? 0),
+    oldestQueuedAt: row?.oldestQueuedAt ? new Date(row.oldestQueuedAt) : null,
+  };
+}
+
+/** Deliveries per hour or day (UTC) and status since a time, for the dashboard chart. */
+export async function countDeliveriesByBucketSince(db: Conn, { since, bucket }: { since: Date; bucket: "hour" | "day" }): Promise<{ at: Date; status: DeliveryStatus; deliveries: number }[]> {
+  const epoch = sql<number>`extract(epoch from date_trunc(${sql.raw(bucket === "day" ? "'day'" : "'hour'")}, ${deliveries.createdAt}, 'UTC'))::float8`;
+  const rows = await db.select({ epoch, status: deliveries.status, n: count() }).from(deliveries).where(gte(deliveries.createdAt, since)).groupBy(sql`1`, deliveries.status).orderBy(sql`1`);
+  return rows.map((r) => ({ at: new Date(Number(r.epoch) * 1000), status: r.status, deliveries: r.n }));
 }

@@ -1,5 +1,6 @@
 import { and, count, desc, eq, gte, ilike, inArray, lt, sql, type SQL } from "drizzle-orm";
 import { pageByKeyset, type KeysetCursor, type KeysetPage } from "../keyset";
+import { escapeLike } from "../like";
 import type { Db, Tx } from "../client";
 import { rowsOf } from "../rows";
 import { events, type Event } from "../schema";
@@ -46,11 +47,9 @@ export async function countEventsByGroupSince(db: Conn, { since }: { since: Date
     .orderBy(desc(count()), events.group);
 }
 
-export type EventLogFilters = { group?: string; key?: string; generatorId?: string; source?: string; from?: Date; to?: Date };
+export type EventLogFilters = { group?: string; key?: string; generatorId?: string; source?: string; from?: Date; to?: Date; failing?: boolean };
 export type EventLogRow = Pick<Event, "id" | "group" | "key" | "generatorId" | "source" | "jobRunId" | "createdAt">;
 
-/** `%` and `_` typed by an operator are literal characters, not patterns. */
-export const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export function eventLogConditions(filters: EventLogFilters): SQL[] {
   const where: SQL[] = [];
@@ -60,6 +59,7 @@ export function eventLogConditions(filters: EventLogFilters): SQL[] {
   if (filters.source) where.push(eq(events.source, filters.source));
   if (filters.from) where.push(gte(events.createdAt, filters.from));
   if (filters.to) where.push(lt(events.createdAt, filters.to));
+  if (filters.failing) where.push(sql`exists (select 1 from deliveries d where d.event_id = ${events.id} and d.status in ('failed', 'dead'))`);
   return where;
 }
 

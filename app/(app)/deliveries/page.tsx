@@ -1,18 +1,107 @@
+import Link from "next/link";
+import { getEngine } from "@/app/_server/engine";
 import { requireSession } from "@/app/_server/session";
+import { DeliveryFilterForm } from "@/components/mail/delivery-filter-form";
+import { DeliveryStatusBadge } from "@/components/mail/delivery-status";
+import { ConfirmButton } from "@/components/ui/confirm-button";
 import { EmptyState } from "@/components/ui/empty-state";
+import { formatNumber } from "@/components/ui/format";
+import { Notice } from "@/components/ui/notice";
 import { PageHeader } from "@/components/ui/page-header";
+import { Pager } from "@/components/ui/pager";
+import { TimeAgo } from "@/components/ui/time-ago";
+import { deliveryFilterQuery, loadDeliveryLog } from "@/spark/delivery-log";
+import { retryDeadAction } from "./actions";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Deliveries" };
 
-export default async function DeliveriesPage() {
+export default async function DeliveriesPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   await requireSession();
+  const { database, deps, mailer } = await getEngine();
+  const view = await loadDeliveryLog(database, await searchParams);
+  const now = deps.clock();
+  const filtered = Object.keys(view.filters).length > 0;
+  const query = deliveryFilterQuery(view.filters).slice(1);
   return (
     <>
-      <PageHeader title="Deliveries" description="Every mail Spark has queued, sent, retried or given up on, with the reason." />
-      <EmptyState title="No deliveries">
-        <p>Deliveries appear when a new event matches a mail template. No template exists yet, so nothing has been queued.</p>
-      </EmptyState>
+      <PageHeader title="Deliveries" description={`Every mail Spark queued, one row per recipient, newest first. Mail goes to ${mailer.description}.`} />
+      <DeliveryFilterForm filters={view.filters} templates={view.templates} />
+      {view.ignored.length > 0 ? (
+        <div className="mb-4">
+          <Notice tone="warning">
+            Ignored {view.ignored.length === 1 ? "a filter" : `${view.ignored.length} filters`}:{" "}
+            {view.ignored.map((i) => (
+              <span key={i.name} className="mr-2">
+                <strong>{i.name}</strong> — {i.message}
+              </span>
+            ))}
+          </Notice>
+        </div>
+      ) : null}
+      {view.dead.addressable > 0 ? (
+        <div className="mb-4 max-w-2xl">
+          <ConfirmButton action={retryDeadAction} fields={{ query }} label={`Retry ${formatNumber(view.dead.addressable)} dead deliver${view.dead.addressable === 1 ? "y" : "ies"}…`} confirmLabel={`Queue ${formatNumber(view.dead.addressable)} again`}>
+            Queue again the {formatNumber(view.dead.addressable)} dead deliver{view.dead.addressable === 1 ? "y" : "ies"} that match{view.dead.addressable === 1 ? "es" : ""} {filtered ? "these filters" : "no filter (all of them)"}? Each keeps its attempts; the next pass sends them.
+            {view.dead.renderFailures > 0 ? ` ${formatNumber(view.dead.renderFailures)} more died because their template did not render: fix it, then retry those one by one.` : ""}
+          </ConfirmButton>
+        </div>
+      ) : null}
+      {view.rows.length === 0 ? (
+        filtered ? (
+          <EmptyState title="No deliveries match these filters" action={<Link href="/deliveries" className="text-sm text-spark-700 hover:underline">Clear the filters</Link>}>
+            <p>Widen the time range, or check the status and recipient.</p>
+          </EmptyState>
+        ) : (
+          <EmptyState title="No mail yet" action={<Link href="/templates" className="text-sm text-spark-700 hover:underline">Go to Templates</Link>}>
+            <p>A delivery is queued when a new event matches an active template. Add a template for a group your generators record, then Run now.</p>
+          </EmptyState>
+        )
+      ) : (
+        <div className="overflow-x-auto rounded-lg bg-white shadow-xs ring-1 ring-zinc-200">
+          <table className="min-w-full text-sm">
+            <thead className="border-b border-zinc-100 text-left text-xs font-medium tracking-wide text-zinc-500 uppercase">
+              <tr>
+                <th className="px-4 py-2">Queued</th>
+                <th className="px-4 py-2">Recipient</th>
+                <th className="px-4 py-2">Subject</th>
+                <th className="px-4 py-2">Template</th>
+                <th className="px-4 py-2">Status</th>
+                <th className="px-4 py-2">Attempts</th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-zinc-100">
+              {view.rows.map((d) => (
+                <tr key={d.id} className="align-top hover:bg-zinc-50">
+                  <td className="px-4 py-2 whitespace-nowrap text-zinc-600">
+                    <TimeAgo date={d.createdAt} now={now} />
+                  </td>
+                  <td className="px-4 py-2 break-all">{d.recipient || <span className="text-zinc-400">none (not rendered)</span>}</td>
+                  <td className="max-w-sm px-4 py-2">
+                    <Link href={`/deliveries/${d.id}`} className="text-spark-700 hover:underline">
+                      {d.subject || `Delivery #${d.id}`}
+                    </Link>
+                    {d.isTest ? <span className="ml-2 text-xs text-zinc-500">test</span> : null}
+                    {d.resendOf ? <span className="ml-2 text-xs text-zinc-500">resend of #{d.resendOf}</span> : null}
+                  </td>
+                  <td className="px-4 py-2 text-zinc-700">{d.templateName ?? <span className="text-zinc-400">—</span>}</td>
+                  <td className="px-4 py-2">
+                    <DeliveryStatusBadge status={d.status} />
+                    {d.status === "failed" ? (
+                      <p className="mt-1 text-xs text-zinc-500">
+                        next <TimeAgo date={d.nextAttemptAt} now={now} />
+                      </p>
+                    ) : null}
+                    {d.lastError && (d.status === "failed" || d.status === "dead") ? <p className="mt-1 max-w-xs truncate text-xs text-red-700" title={d.lastError}>{d.lastError}</p> : null}
+                  </td>
+                  <td className="px-4 py-2 text-zinc-700">{d.attempts}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <Pager label="Delivery pages" newer={view.newer} older={view.older} href={(cursor) => `/deliveries${deliveryFilterQuery(view.filters, cursor)}`} />
     </>
   );
 }

@@ -2,6 +2,7 @@ import Link from "next/link";
 import { getEngine } from "@/app/_server/engine";
 import { requireSession } from "@/app/_server/session";
 import { EventFilterForm } from "@/components/events/event-filter-form";
+import { DeliverySummary } from "@/components/mail/delivery-status";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Notice } from "@/components/ui/notice";
 import { PageHeader } from "@/components/ui/page-header";
@@ -21,7 +22,7 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
   return (
     <>
       <PageHeader title="Events" description="Every event Spark has recorded, newest first. Each key is recorded once, ever." />
-      <EventFilterForm filters={view.filters} generators={view.generators} sources={view.sources} showFailing={false} />
+      <EventFilterForm filters={view.filters} generators={view.generators} sources={view.sources} showFailing />
       {view.ignored.length > 0 ? (
         <div className="mb-4">
           <Notice tone="warning">
@@ -53,6 +54,7 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
                 <th className="px-4 py-2">Group</th>
                 <th className="px-4 py-2">Key</th>
                 <th className="px-4 py-2">From</th>
+                <th className="px-4 py-2">Mail</th>
                 <th className="px-4 py-2">Job run</th>
               </tr>
             </thead>
@@ -73,6 +75,11 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
                     </Link>
                   </td>
                   <td className="px-4 py-2 text-zinc-700">{event.origin}</td>
+                  <td className="px-4 py-2">
+                    <Link href={`/deliveries?event=${event.id}`} className="hover:opacity-80" aria-label={`Deliveries of ${event.key}`}>
+                      <DeliverySummary counts={event.deliveries} />
+                    </Link>
+                  </td>
                   <td className="px-4 py-2 font-mono text-xs text-zinc-600">
                     {event.jobRunId === null ? (
                       "—"

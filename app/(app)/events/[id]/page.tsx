@@ -2,6 +2,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { getEngine } from "@/app/_server/engine";
 import { requireSession } from "@/app/_server/session";
+import { DeliveryStatusBadge } from "@/components/mail/delivery-status";
 import { Card } from "@/components/ui/card";
 import { JsonTree } from "@/components/ui/json-tree";
 import { PageHeader } from "@/components/ui/page-header";
@@ -16,7 +17,7 @@ export default async function EventPage({ params }: { params: Promise<{ id: stri
   const { database, deps } = await getEngine();
   const detail = await loadEventDetail(database, (await params).id);
   if (!detail) notFound();
-  const { event, generator, sourceLabel } = detail;
+  const { event, generator, sourceLabel, deliveries } = detail;
   const row = "flex flex-wrap justify-between gap-x-4 gap-y-1 py-2";
   return (
     <>
@@ -79,6 +80,46 @@ export default async function EventPage({ params }: { params: Promise<{ id: stri
           <JsonTree value={event.context} />
         </Card>
       </div>
+      <section className="mt-6">
+        <Card title={`Deliveries (${deliveries.length})`} description={deliveries.length === 0 ? "No active template matched this event's group when it was recorded." : undefined}>
+          {deliveries.length === 0 ? (
+            <Link href="/templates/new" className="text-sm text-spark-700 hover:underline">
+              Write a template for {event.group}
+            </Link>
+          ) : (
+            <div className="-mx-5 overflow-x-auto">
+              <table className="min-w-full text-sm">
+                <thead className="text-left text-xs font-medium tracking-wide text-zinc-500 uppercase">
+                  <tr>
+                    <th className="px-5 py-2">Recipient</th>
+                    <th className="px-5 py-2">Subject</th>
+                    <th className="px-5 py-2">Status</th>
+                    <th className="px-5 py-2">Attempts</th>
+                  </tr>
+                </thead>
+                <tbody className="divide-y divide-zinc-100">
+                  {deliveries.map((d) => (
+                    <tr key={d.id} className="align-top">
+                      <td className="px-5 py-2 break-all">{d.recipient || <span className="text-zinc-400">none</span>}</td>
+                      <td className="px-5 py-2">
+                        <Link href={`/deliveries/${d.id}`} className="text-spark-700 hover:underline">
+                          {d.subject || `Delivery #${d.id}`}
+                        </Link>
+                        {d.isTest ? <span className="ml-2 text-xs text-zinc-500">test</span> : null}
+                      </td>
+                      <td className="px-5 py-2">
+                        <DeliveryStatusBadge status={d.status} />
+                        {d.lastError && d.status !== "sent" ? <p className="mt-1 max-w-md text-xs text-red-700">{d.lastError}</p> : null}
+                      </td>
+                      <td className="px-5 py-2">{d.attempts}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </Card>
+      </section>
     </>
   );
 }

@@ -1,0 +1,51 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { z } from "zod";
+import { getEngine } from "@/app/_server/engine";
+import { requireSession } from "@/app/_server/session";
+import type { FormState } from "@/components/forms/form-state";
+import { requeueDeadDeliveries } from "@/db/queries/deliveries";
+import { parseDeliveryFilters } from "@/spark/delivery-log";
+import { retryDelivery, resendDelivery } from "@/spark/mail/deliveries";
+import { mailSettingsOf } from "@/spark/mail/mailer";
+
+const idInput = z.object({ id: z.coerce.number().int().positive() });
+
+async function mailDeps() {
+  const { database, mailer, deps, config } = await getEngine();
+  return { database, mailer, clock: deps.clock, settings: mailSettingsOf(config) };
+}
+
+export async function retryDeliveryAction(_prev: FormState, formData: FormData): Promise<FormState> {
+  await requireSession();
+  const parsed = idInput.safeParse({ id: formData.get("id") });
+  if (!parsed.success) return { status: "error", message: "Unknown delivery; reload the page." };
+  const result = await retryDelivery(await mailDeps(), parsed.data);
+  revalidatePath("/deliveries");
+  revalidatePath(`/deliveries/${parsed.data.id}`);
+  return result.status === "refused" || result.status === "dead" ? { status: "error", message: result.message } : { status: "ok", message: result.message };
+}
+
+export async function resendDeliveryAction(_prev: FormState, formData: FormData): Promise<FormState> {
+  const { operator } = await requireSession();
+  const parsed = idInput.safeParse({ id: formData.get("id") });
+  if (!parsed.success) return { status: "error", message: "Unknown delivery; reload the page." };
+  const result = await resendDelivery(await mailDeps(), { id: parsed.data.id, by: operator.id });
+  revalidatePath("/deliveries");
+  revalidatePath(`/deliveries/${parsed.data.id}`);
+  return result.status === "refused" || result.status === "dead" ? { status: "error", message: result.message } : { status: "ok", message: result.message };
+}
+
+/** Queues again every dead delivery that matches the page's filters; the next pass sends them. */
+export async function retryDeadAction(_prev: FormState, formData: FormData): Promise<FormState> {
+  await requireSession();
+  const query = formData.get("query")?.toString() ?? "";
+  const { filters, ignored } = parseDeliveryFilters(Object.fromEntries(new URLSearchParams(query)));
+  if (ignored.length > 0) return { status: "error", message: "The filters changed; reload the page and confirm again." };
+  const { deps, scheduler } = await getEngine();
+  const queued = await requeueDeadDeliveries(deps.db, { filters, at: deps.clock() });
+  revalidatePath("/deliveries");
+  const when = scheduler ? "The next pass sends them, or press Run now on the dashboard." : "The next cron pass sends them, or press Run now on the dashboard.";
+  return { status: "ok", message: `Queued ${queued.toLocaleString("en")} dead deliver${queued === 1 ? "y" : "ies"} again. ${when}` };
+}

@@ -1,0 +1,1 @@
+CREATE INDEX "deliveries_failing_event_idx" ON "deliveries" USING btree ("event_id") WHERE "deliveries"."status" in ('failed', 'dead');

@@ -1,0 +1,120 @@
+import { z } from "zod";
+import type { Database } from "@/db/client";
+import {
+  countDeadDeliveries,
+  findDeliveryById,
+  listDeliveriesResentFrom,
+  listDeliveryAttempts,
+  listDeliveryLogPage,
+  type DeliveryLogFilters,
+  type DeliveryLogRow,
+} from "@/db/queries/deliveries";
+import { findEventById } from "@/db/queries/events";
+import { listTemplates } from "@/db/queries/templates";
+import { deliveryStatuses, type DeliveryStatus } from "@/db/schema";
+import { parseTimeFilter } from "./event-log";
+import { GROUP_PATTERN } from "./generators";
+import { first, parsePageCursor, type IgnoredFilter, type PageCursor, type Params } from "./list-params";
+
+export const DELIVERY_PAGE_SIZE = 50;
+
+export function parseDeliveryFilters(params: Params): { filters: DeliveryLogFilters; page: PageCursor; ignored: IgnoredFilter[] } {
+  const filters: DeliveryLogFilters = {};
+  const ignored: IgnoredFilter[] = [];
+  const status = first(params.status);
+  if (status !== undefined) {
+    if ((deliveryStatuses as readonly string[]).includes(status)) filters.status = status as DeliveryStatus;
+    else ignored.push({ name: "status", message: `'${status}' is not one of ${deliveryStatuses.join(", ")}.` });
+  }
+  const recipient = first(params.recipient);
+  if (recipient !== undefined) {
+    if (recipient.length <= 200) filters.recipient = recipient;
+    else ignored.push({ name: "recipient", message: "Search for at most 200 characters of an address." });
+  }
+  const template = first(params.template);
+  if (template !== undefined) {
+    if (z.uuid().safeParse(template).success) filters.templateId = template;
+    else ignored.push({ name: "template", message: "Pick a template from the list." });
+  }
+  const group = first(params.group);
+  if (group !== undefined) {
+    if (GROUP_PATTERN.test(group)) filters.group = group;
+    else ignored.push({ name: "group", message: "A group has 1–100 letters, digits and _ . : -." });
+  }
+  for (const name of ["from", "to"] as const) {
+    const text = first(params[name]);
+    if (text === undefined) continue;
+    const date = parseTimeFilter(text);
+    if (date) filters[name] = date;
+    else ignored.push({ name, message: `'${text}' is not a date; use 2026-11-02 or 2026-11-02T14:30 (UTC).` });
+  }
+  if (filters.from && filters.to && filters.from > filters.to) {
+    ignored.push({ name: "to", message: "The end of the range is before its start." });
+    delete filters.to;
+  }
+  const event = first(params.event);
+  if (event !== undefined) {
+    if (/^\d{1,15}$/.test(event)) filters.eventId = Number(event);
+    else ignored.push({ name: "event", message: "An event id is a whole number." });
+  }
+  return { filters, page: parsePageCursor(params, ignored), ignored };
+}
+
+export function deliveryFilterQuery(filters: DeliveryLogFilters, extra: Record<string, string> = {}): string {
+  const params = new URLSearchParams();
+  if (filters.status) params.set("status", filters.status);
+  if (filters.recipient) params.set("recipient", filters.recipient);
+  if (filters.templateId) params.set("template", filters.templateId);
+  if (filters.group) params.set("group", filters.group);
+  if (filters.from) params.set("from", filters.from.toISOString().slice(0, 16));
+  if (filters.to) params.set("to", filters.to.toISOString().slice(0, 16));
+  if (filters.eventId) params.set("event", String(filters.eventId));
+  for (const [name, value] of Object.entries(extra)) params.set(name, value);
+  const text = params.toString();
+  return text ? `?${text}` : "";
+}
+
+export type DeliveryLogView = {
+  filters: DeliveryLogFilters;
+  ignored: IgnoredFilter[];
+  rows: (DeliveryLogRow & { templateName: string | null })[];
+  newer: number | null;
+  older: number | null;
+  templates: { id: string; name: string }[];
+  dead: { addressable: number; renderFailures: number };
+};
+
+export async function loadDeliveryLog(database: Database, params: Params, { pageSize = DELIVERY_PAGE_SIZE }: { pageSize?: number } = {}): Promise<DeliveryLogView> {
+  const { filters, page, ignored } = parseDeliveryFilters(params);
+  const [result, templates, dead] = await Promise.all([
+    listDeliveryLogPage(database.db, { filters, cursor: page, limit: pageSize }),
+    listTemplates(database.db),
+    filters.status === undefined || filters.status === "dead" ? countDeadDeliveries(database.db, { filters }) : Promise.resolve({ addressable: 0, renderFailures: 0 }),
+  ]);
+  const names = new Map(templates.map((t) => [t.id, t.name]));
+  return {
+    filters,
+    ignored,
+    rows: result.rows.map((r) => ({ ...r, templateName: r.templateId ? (names.get(r.templateId) ?? null) : null })),
+    newer: result.newer,
+    older: result.older,
+    templates: templates.map((t) => ({ id: t.id, name: t.name })),
+    dead,
+  };
+}
+
+/** A delivery with everything its page shows: attempts, the event, the template's name, and its resends. */
+export async function loadDeliveryDetail(database: Database, id: string) {
+  if (!/^\d{1,15}$/.test(id)) return null;
+  const delivery = await findDeliveryById(database.db, { id: Number(id) });
+  if (!delivery) return null;
+  const [attempts, event, resends, templates, original] = await Promise.all([
+    listDeliveryAttempts(database.db, { deliveryId: delivery.id }),
+    delivery.eventId ? findEventById(database.db, { id: delivery.eventId }) : null,
+    listDeliveriesResentFrom(database.db, { id: delivery.id }),
+    listTemplates(database.db),
+    delivery.resendOf ? findDeliveryById(database.db, { id: delivery.resendOf }) : null,
+  ]);
+  const template = delivery.templateId ? (templates.find((t) => t.id === delivery.templateId) ?? null) : null;
+  return { delivery, attempts, event, template, resends, original };
+}
