@@ -1,0 +1,70 @@
+import { adminState } from "./server";
+import { expect, test } from "./fixtures";
+
+test.use({ storageState: adminState });
+
+test("filter the events by group, open one, follow it to its dead delivery, fix the template, retry, and see it sent", async ({ page }) => {
+  const stamp = Date.now();
+  const group = `e2e_logs_${stamp}`;
+
+  await page.goto("/generators/new");
+  await page.getByLabel("Name", { exact: true }).fill(`logs ${stamp}`);
+  await page.getByLabel("Event group").fill(group);
+  await page.getByLabel("Source").selectOption({ label: "Challenges (demo)" });
+  await page.getByRole("button", { name: "Add a condition on title" }).click();
+  await page.getByLabel("Condition 1 operator").selectOption("contains");
+  await page.getByLabel("Condition 1 value").fill("Marathon");
+  await page.getByRole("button", { name: "Create generator" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Saved" })).toBeVisible();
+
+  await page.goto("/templates/new");
+  await page.getByLabel("Name", { exact: true }).fill(`logs ${stamp}`);
+  await page.getByLabel("Event group").fill(group);
+  await page.getByLabel("To", { exact: true }).fill("{{ owner_email }}");
+  await page.getByLabel("Subject").fill("About {{ challenge_title }}");
+  await page.getByLabel("HTML body").fill("<p>{{ title }}</p>");
+  await page.getByRole("button", { name: "Create template" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Saved as version 1." })).toBeVisible();
+  const templateUrl = page.url();
+
+  await page.goto("/");
+  await page.getByRole("button", { name: "Run now" }).click();
+  await expect(page.getByTestId("run-progress").getByText(/^(ok|error)$/)).toBeVisible({ timeout: 20_000 });
+
+  await page.goto("/events");
+  await page.getByLabel("Group").fill(group);
+  await page.getByRole("button", { name: "Filter" }).click();
+  const row = page.getByRole("row").filter({ hasText: `${group}:` });
+  await expect(row).toHaveCount(1);
+  await expect(row).toContainText("1 dead");
+  await row.getByRole("link", { name: new RegExp(`^${group}:`) }).click();
+
+  const deliveriesCard = page.locator("section", { has: page.getByRole("heading", { name: "Deliveries (1)" }) });
+  await expect(deliveriesCard.getByText("Subject: `challenge_title` is not defined (line 1, column 10)")).toBeVisible();
+  await deliveriesCard.getByRole("link", { name: /Delivery #\d+/ }).click();
+  await expect(page.getByRole("heading", { level: 1, name: /Delivery #\d+/ })).toBeVisible();
+  await page.getByRole("button", { name: "Retry now" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "still does not render" })).toBeVisible();
+  const deliveryUrl = page.url();
+
+  await page.goto(templateUrl);
+  await page.getByLabel("Subject").fill("About {{ title }}");
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Saved as version 2." })).toBeVisible();
+
+  await page.goto(deliveryUrl);
+  await page.getByRole("button", { name: "Retry now" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Rendered again with version 2: 1 delivery, 1 sent." })).toBeVisible();
+  await page.reload();
+  const retried = page.getByRole("link", { name: /#\d+ \(sent\)/ });
+  await expect(retried).toBeVisible();
+  await retried.click();
+  await expect(page.getByRole("heading", { level: 1, name: "About Marathon training" })).toBeVisible();
+  await expect(page.getByText("sent", { exact: true }).first()).toBeVisible();
+  await expect(page.getByText(/^250 /)).toBeVisible();
+
+  await page.goto(`/deliveries?status=dead&group=${group}`);
+  await expect(page.getByRole("row").filter({ hasText: "none (not rendered)" })).toHaveCount(1);
+  await page.goto("/deliveries?status=bogus");
+  await expect(page.getByRole("status").filter({ hasText: "Ignored" })).toContainText("'bogus' is not one of queued, sending, sent, failed, dead.");
+});
