@@ -58,7 +58,7 @@ async function measure(driver: "pglite" | "postgres", n: number, databaseUrl: st
     for (let round = 0; round < 2; round++) {
       const raw = await rawInsert(database);
       if (raw.seconds < baseline.seconds) baseline = raw;
-      await database.db.execute(sql`truncate events`);
+      await database.db.execute(sql`truncate events cascade`);
       const run = await timed(pass);
       if (run.seconds < first.seconds) first = run;
       if (run.value.status !== "ok") throw new Error(`the pass failed: ${JSON.stringify(run.value.errors)}`);

@@ -2,11 +2,12 @@ import { parseArgs } from "node:util";
 import { CliError, runCli } from "@/cli/run";
 import { deliverBenchmark } from "./deliver";
 import { generateBenchmark } from "./generate";
+import { logBenchmark } from "./log";
 
 export type BenchResult = { name: string; value: number; unit: string; baseline: number; ratio: number; [extra: string]: unknown };
 export type BenchOptions = { json: boolean; n: number | null; driver: "pglite" | "postgres" | "both"; databaseUrl: string | null };
 
-const benchmarks: Record<string, (options: BenchOptions) => Promise<BenchResult[]>> = { generate: generateBenchmark, deliver: deliverBenchmark };
+const benchmarks: Record<string, (options: BenchOptions) => Promise<BenchResult[]>> = { generate: generateBenchmark, deliver: deliverBenchmark, log: logBenchmark };
 
 /**
  * `npm run bench -- <name> [--json] [--n N] [--driver pglite|postgres|both]`: each benchmark prints a

@@ -30,12 +30,15 @@ export type Database = {
 };
 
 export type OpenDatabaseInput =
-  | { driver: "postgres"; url: string; poolSize?: number }
+  | { driver: "postgres"; url: string; poolSize?: number; onQuery?: QueryObserver }
   | { driver: "pglite"; dataDir: string }
   | { driver: "pglite"; memory: true };
 
+/** Sees every statement sent to PostgreSQL with its parameters; benchmarks use it to explain the app's own queries. */
+export type QueryObserver = (text: string, params: unknown[]) => void;
+
 export async function openDatabase(input: OpenDatabaseInput): Promise<Database> {
-  return input.driver === "postgres" ? openPostgres(input.url, input.poolSize ?? 10) : openPglite(input);
+  return input.driver === "postgres" ? openPostgres(input.url, input.poolSize ?? 10, input.onQuery) : openPglite(input);
 }
 
 async function openPglite(input: { dataDir: string } | { memory: true }): Promise<Database> {
@@ -45,7 +48,10 @@ async function openPglite(input: { dataDir: string } | { memory: true }): Promis
   const lock = "dataDir" in input ? lockDataDir(input.dataDir) : null;
   let client: InstanceType<typeof PGlite>;
   try {
-    client = "dataDir" in input ? new PGlite(join(input.dataDir, "pgdata")) : new PGlite();
+    // pg_trgm backs the logs' "contains" searches; the migrations create it, PGlite must load it.
+    const { pg_trgm } = await import("@electric-sql/pglite/contrib/pg_trgm");
+    const options = { extensions: { pg_trgm } };
+    client = "dataDir" in input ? new PGlite(join(input.dataDir, "pgdata"), options) : new PGlite(options);
     await client.waitReady;
   } catch (error) {
     lock?.release();
@@ -77,13 +83,13 @@ async function openPglite(input: { dataDir: string } | { memory: true }): Promis
   };
 }
 
-async function openPostgres(url: string, poolSize: number): Promise<Database> {
+async function openPostgres(url: string, poolSize: number, onQuery?: QueryObserver): Promise<Database> {
   const location = describePostgresUrl(url);
   const { default: postgres } = await import("postgres");
   const { drizzle } = await import("drizzle-orm/postgres-js");
   const { migrate } = await import("drizzle-orm/postgres-js/migrator");
   const options = { max: poolSize, connect_timeout: 10, onnotice: () => {} };
-  const client = postgres(url, options);
+  const client = postgres(url, onQuery ? { ...options, debug: (_connection: number, text: string, params: unknown[]) => onQuery(text, params) } : options);
   try {
     await client`select 1`;
   } catch (error) {

@@ -170,6 +170,7 @@ export const events = pgTable(
     index("events_group_id_idx").on(t.group, t.id),
     index("events_generator_id_idx").on(t.generatorId, t.id),
     index("events_source_id_idx").on(t.source, t.id),
+    index("events_key_trgm_idx").using("gin", t.key.op("gin_trgm_ops")),
   ],
 );
 
@@ -276,6 +277,8 @@ export const deliveries = pgTable(
     index("deliveries_template_id_idx").on(t.templateId, t.id),
     index("deliveries_group_id_idx").on(t.group, t.id),
     index("deliveries_created_at_idx").on(t.createdAt),
+    index("deliveries_event_idx").on(t.eventId),
+    index("deliveries_recipient_trgm_idx").using("gin", t.recipient.op("gin_trgm_ops")),
     // The event log's "failed or dead mail" filter looks these up per event.
     index("deliveries_failing_event_idx").on(t.eventId).where(sql`${t.status} in ('failed', 'dead')`),
   ],
