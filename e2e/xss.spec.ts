@@ -46,7 +46,7 @@ test("HTML and script in a source's rows show as text in the test result, the pr
   await expect(page.getByTestId("run-progress").getByText(/^(ok|error)$/)).toBeVisible({ timeout: 20_000 });
 
   await page.goto(`/events?group=${group}`);
-  await page.getByRole("link", { name: `${group}:1` }).click();
+  await page.getByRole("link", { name: `${group}:1`, exact: true }).click();
   for (const payload of Object.values(payloads)) await expect(page.getByText(JSON.stringify(payload))).toBeVisible();
   await expect(page.locator("img[src=x], svg[onload], main script")).toHaveCount(0);
   expect(dialogs).toEqual([]);
