@@ -4,6 +4,7 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg
 import * as schema from "./schema";
 import { lockDataDir } from "./data-dir-lock";
 import { DatabaseOpenError } from "./errors";
+import { guardPostgresNullSocket } from "./postgres-guard";
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
@@ -89,6 +90,7 @@ async function openPostgres(url: string, poolSize: number, onQuery?: QueryObserv
   const { drizzle } = await import("drizzle-orm/postgres-js");
   const { migrate } = await import("drizzle-orm/postgres-js/migrator");
   const options = { max: poolSize, connect_timeout: 10, onnotice: () => {} };
+  guardPostgresNullSocket();
   const client = postgres(url, onQuery ? { ...options, debug: (_connection: number, text: string, params: unknown[]) => onQuery(text, params) } : options);
   try {
     await client`select 1`;

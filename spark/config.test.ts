@@ -26,7 +26,7 @@ describe("loadConfig", () => {
       sqlTimeoutMs: 10_000,
       pgliteMaxCost: 500_000,
       demo: true,
-      mail: { smtpUrl: null, smtpConnections: 5, from: "Spark <spark@localhost>", maxAttempts: 8, backoffBaseMs: 30_000, backoffCapMs: 3_600_000, leaseMs: 300_000 },
+      mail: { smtpUrl: null, smtpConnections: 5, from: "Spark <spark@localhost>", maxAttempts: 8, backoffBaseMs: 30_000, backoffCapMs: 3_600_000, leaseMs: 60_000 },
       jobBudgetMs: 50_000,
       retentionDays: 30,
     });

@@ -108,7 +108,7 @@ export function loadConfig(env: Env = process.env): SparkConfig {
       maxAttempts: readInt(env, "SPARK_MAX_ATTEMPTS", 8, 1, 100),
       backoffBaseMs,
       backoffCapMs,
-      leaseMs: readInt(env, "SPARK_LEASE_SECONDS", 300, 5, 86_400) * 1000,
+      leaseMs: readInt(env, "SPARK_LEASE_SECONDS", 60, 5, 86_400) * 1000,
     },
     jobBudgetMs: readInt(env, "SPARK_JOB_BUDGET_SECONDS", 50, 1, 3_600) * 1000,
     retentionDays: readInt(env, "SPARK_RETENTION_DAYS", 30, 1, 36_500),

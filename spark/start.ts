@@ -53,7 +53,7 @@ export async function announceFirstAdmin({ database, config, log }: { database: 
   return outcome;
 }
 
-export type PassOptions = Pick<JobInput, "startedBy" | "onProgress">;
+export type PassOptions = Pick<JobInput, "startedBy" | "onProgress" | "useLease">;
 export type RunPass = (trigger: JobInput["trigger"], options?: PassOptions) => Promise<JobSummary>;
 
 /**
@@ -73,6 +73,8 @@ export function createPassRunner({ config, database, log, mailer }: { config: Sp
       trigger,
       handlers,
       sqlLimits: { timeoutMs: config.sqlTimeoutMs, maxPgliteCost: config.pgliteMaxCost },
+      // A pass renews its lease as it reports progress; a crashed one frees the job after this long.
+      leaseMs: config.mail.leaseMs,
       passHandlers: async () => {
         const mail = await createMailHandler({ db: database.db, settings });
         return mail ? [mail] : [];

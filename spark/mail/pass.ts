@@ -17,7 +17,7 @@ export async function deliverWithinBudget({
   clock,
   settings,
   budgetMs,
-  batchSize = 200,
+  batchSize = 100,
   log,
   onProgress,
 }: {
