@@ -51,3 +51,43 @@ test("HTML and script in a source's rows show as text in the test result, the pr
   await expect(page.locator("img[src=x], svg[onload], main script")).toHaveCount(0);
   expect(dialogs).toEqual([]);
 });
+
+test("script and onerror payloads in a template's fields show as text in the list, the editor's preview and the Inbox; the HTML runs nowhere", async ({ page }) => {
+  const dialogs: string[] = [];
+  page.on("dialog", (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  const stamp = Date.now();
+  const name = `<img src=x onerror="alert('name')"> ${stamp}`;
+  await page.goto("/templates/new");
+  await page.getByLabel("Name", { exact: true }).fill(name);
+  await page.getByLabel("Event group").fill(`xss_mail_${stamp}`);
+  await page.getByLabel("To", { exact: true }).fill("{{ email }}");
+  await page.getByLabel("Subject").fill("<script>alert('subject')</script> {{ who }}");
+  await page.getByLabel("HTML body").fill(`<p>{{ who }}</p><img src=x onerror="alert('html')"><script>alert('body')</script>`);
+  await page.getByRole("region", { name: "Preview" }).getByRole("radio", { name: "JSON I edit" }).check();
+  await page.getByLabel("Preview context (JSON)").fill(JSON.stringify({ email: "xss@example.com", who: "<svg onload=alert('ctx')>" }));
+  await expect(page.getByTestId("preview-subject")).toHaveText("<script>alert('subject')</script> <svg onload=alert('ctx')>");
+  const frame = page.frameLocator("iframe[title='HTML body preview']");
+  await expect(frame.locator("p")).toHaveText("<svg onload=alert('ctx')>");
+  await expect(page.locator("iframe[title='HTML body preview']")).toHaveAttribute("sandbox", "");
+
+  await page.getByLabel("Test address").fill(`xss-${stamp}@example.com`);
+  await page.getByRole("button", { name: "Send test" }).click();
+  await expect(page.getByText(`Sent to xss-${stamp}@example.com`)).toBeVisible();
+  await page.getByRole("button", { name: "Create template" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Saved as version 1." })).toBeVisible();
+
+  await page.goto("/templates");
+  await expect(page.getByRole("link", { name })).toBeVisible();
+  await page.goto("/inbox");
+  const row = page.getByRole("row").filter({ hasText: `xss-${stamp}@example.com` });
+  await expect(row).toContainText("[Test] <script>alert('subject')</script> <svg onload=alert('ctx')>");
+  await row.getByRole("link").click();
+  await expect(page.frameLocator("iframe").locator("p")).toHaveText("<svg onload=alert('ctx')>");
+  await page.getByRole("tab", { name: "Source" }).click();
+  await expect(page.getByText("Message-ID:", { exact: false })).toBeVisible();
+  await expect(page.locator("main img[src=x], main svg[onload], main script")).toHaveCount(0);
+  expect(dialogs).toEqual([]);
+});
