@@ -12,6 +12,9 @@ export type SinkRule = (recipient: string) => { code: number; message: string } 
  */
 export class SmtpSink {
   readonly messages: SinkMessage[] = [];
+  /** With `parse` off: each received message's Message-ID and envelope recipients, in arrival order. */
+  readonly messageIds: string[] = [];
+  readonly envelopes: string[][] = [];
   rule: SinkRule = () => null;
   delayMs = 0;
   parse = true;
@@ -37,11 +40,18 @@ export class SmtpSink {
           const finish = async () => {
             if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
             this.received++;
-            if (this.parse) {
-              const parsed = await simpleParser(Buffer.concat(chunks));
+            const raw = Buffer.concat(chunks);
+            const envelopeTo = session.envelope.rcptTo.map((r) => r.address);
+            if (!this.parse) {
+              // Only the Message-ID header, read from the raw headers: enough to count repeats cheaply.
+              const head = raw.subarray(0, raw.indexOf("\r\n\r\n") + 1 || raw.length).toString("latin1");
+              this.messageIds.push(/^Message-ID:\s*(\S+)/im.exec(head)?.[1] ?? "");
+              this.envelopes.push(envelopeTo);
+            } else {
+              const parsed = await simpleParser(raw);
               this.messages.push({
                 envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
-                envelopeTo: session.envelope.rcptTo.map((r) => r.address),
+                envelopeTo,
                 messageId: parsed.messageId ?? "",
                 parsed,
               });
