@@ -1,5 +1,5 @@
 import { adminState } from "./server";
-import { admin, expect, logIn, test } from "./fixtures";
+import { admin, createOperator, expect, logIn, test } from "./fixtures";
 
 test.describe("without a session", () => {
   test("a protected page redirects to the login and back after signing in", async ({ page }) => {
@@ -88,12 +88,7 @@ test("a disabled operator's open session stops working at once", async ({ browse
   const email = `op-${Date.now()}@example.com`;
   const password = "operator password 123";
 
-  await adminPage.goto("/settings/operators");
-  const create = adminPage.locator("form", { has: adminPage.getByRole("button", { name: "Create operator" }) });
-  await create.getByLabel("Email").fill(email);
-  await create.getByLabel("Password").fill(password);
-  await create.getByRole("button", { name: "Create operator" }).click();
-  await expect(adminPage.getByText(`${email} can sign in now`)).toBeVisible();
+  await createOperator(adminPage, email, password);
 
   const operatorContext = await browser.newContext();
   const operatorPage = await operatorContext.newPage();

@@ -16,3 +16,13 @@ export async function logIn(page: Page, email: string, password: string) {
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
 }
+
+/** On Settings → Operators, as an admin: creates an operator with a password and waits for the confirmation. */
+export async function createOperator(adminPage: Page, email: string, password: string) {
+  await adminPage.goto("/settings/operators");
+  const create = adminPage.locator("form", { has: adminPage.getByRole("button", { name: "Create operator" }) });
+  await create.getByLabel("Email").fill(email);
+  await create.getByLabel("Password").fill(password);
+  await create.getByRole("button", { name: "Create operator" }).click();
+  await expect(adminPage.getByText(`${email} can sign in now`)).toBeVisible();
+}

@@ -1,7 +1,7 @@
 import type { APIRequestContext } from "@playwright/test";
 import { adminState } from "./server";
 import { listAppRoutes, type AppRoute } from "./routes";
-import { expect, logIn, test } from "./fixtures";
+import { createOperator, expect, logIn, test } from "./fixtures";
 
 /** Reachable without a session, each for a reason; everything else must refuse. */
 const PUBLIC: Record<string, string> = {
@@ -53,12 +53,7 @@ test.describe("every page and route refuses a request", () => {
     const adminPage = await adminContext.newPage();
     const email = `crawl-${Date.now()}@example.com`;
     const password = "crawl password 1234";
-    await adminPage.goto("/settings/operators");
-    const create = adminPage.locator("form", { has: adminPage.getByRole("button", { name: "Create operator" }) });
-    await create.getByLabel("Email").fill(email);
-    await create.getByLabel("Password").fill(password);
-    await create.getByRole("button", { name: "Create operator" }).click();
-    await expect(adminPage.getByText(`${email} can sign in now`)).toBeVisible();
+    await createOperator(adminPage, email, password);
 
     const operatorContext = await browser.newContext();
     const operatorPage = await operatorContext.newPage();

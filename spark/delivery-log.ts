@@ -12,9 +12,7 @@ import {
 import { findEventById } from "@/db/queries/events";
 import { listTemplates } from "@/db/queries/templates";
 import { deliveryStatuses, type DeliveryStatus } from "@/db/schema";
-import { parseTimeFilter } from "./event-log";
-import { GROUP_PATTERN } from "./generators";
-import { first, parsePageCursor, type IgnoredFilter, type PageCursor, type Params } from "./list-params";
+import { first, parseGroupFilter, parsePageCursor, parseTimeRange, setTimeRangeParams, type IgnoredFilter, type PageCursor, type Params } from "./list-params";
 
 export const DELIVERY_PAGE_SIZE = 50;
 
@@ -36,22 +34,9 @@ export function parseDeliveryFilters(params: Params): { filters: DeliveryLogFilt
     if (z.uuid().safeParse(template).success) filters.templateId = template;
     else ignored.push({ name: "template", message: "Pick a template from the list." });
   }
-  const group = first(params.group);
-  if (group !== undefined) {
-    if (GROUP_PATTERN.test(group)) filters.group = group;
-    else ignored.push({ name: "group", message: "A group has 1–100 letters, digits and _ . : -." });
-  }
-  for (const name of ["from", "to"] as const) {
-    const text = first(params[name]);
-    if (text === undefined) continue;
-    const date = parseTimeFilter(text);
-    if (date) filters[name] = date;
-    else ignored.push({ name, message: `'${text}' is not a date; use 2026-11-02 or 2026-11-02T14:30 (UTC).` });
-  }
-  if (filters.from && filters.to && filters.from > filters.to) {
-    ignored.push({ name: "to", message: "The end of the range is before its start." });
-    delete filters.to;
-  }
+  const group = parseGroupFilter(params, ignored);
+  if (group) filters.group = group;
+  Object.assign(filters, parseTimeRange(params, ignored));
   const event = first(params.event);
   if (event !== undefined) {
     if (/^\d{1,15}$/.test(event)) filters.eventId = Number(event);
@@ -66,8 +51,7 @@ export function deliveryFilterQuery(filters: DeliveryLogFilters, extra: Record<s
   if (filters.recipient) params.set("recipient", filters.recipient);
   if (filters.templateId) params.set("template", filters.templateId);
   if (filters.group) params.set("group", filters.group);
-  if (filters.from) params.set("from", filters.from.toISOString().slice(0, 16));
-  if (filters.to) params.set("to", filters.to.toISOString().slice(0, 16));
+  setTimeRangeParams(params, filters);
   if (filters.eventId) params.set("event", String(filters.eventId));
   for (const [name, value] of Object.entries(extra)) params.set(name, value);
   const text = params.toString();

@@ -4,9 +4,11 @@ import { countDeliveriesByEvent, listDeliveriesByEvent } from "@/db/queries/deli
 import { findEventById, listEventLogPage, type EventLogRow } from "@/db/queries/events";
 import type { DeliveryStatus } from "@/db/schema";
 import { findGeneratorById, listGenerators } from "@/db/queries/generators";
-import { GROUP_PATTERN, listSourceOptions, type SourceOption } from "./generators";
+import { listSourceOptions, type SourceOption } from "./generators";
 import { codeSources } from "./sources/registry";
-import { first, parsePageCursor, type IgnoredFilter, type PageCursor, type Params } from "./list-params";
+import { first, parseGroupFilter, parsePageCursor, parseTimeRange, setTimeRangeParams, type IgnoredFilter, type PageCursor, type Params } from "./list-params";
+
+export { parseTimeFilter } from "./list-params";
 import type { CodeSource } from "./sources/types";
 
 export type { IgnoredFilter };
@@ -24,19 +26,6 @@ export type EventFilters = {
 };
 
 
-/** "2026-11-02" is that day at 00:00 UTC; a date-time without a zone is read as UTC too. */
-export function parseTimeFilter(text: string): Date | null {
-  const iso = /^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text) ? `${text}Z` : text;
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(iso)) return null;
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return null;
-  // JavaScript rolls 2026-02-31 over to March 3rd; a day that does not exist is a typo, not a date.
-  const [year, month, day] = text.slice(0, 10).split("-").map(Number);
-  const zoned = iso.length > 10 && /[+-]\d{2}:?\d{2}$/.test(iso);
-  if (!zoned && (date.getUTCFullYear() !== year || date.getUTCMonth() + 1 !== month || date.getUTCDate() !== day)) return null;
-  return date;
-}
-
 /**
  * Reads the event log's filters from the URL. A filter that makes no sense is dropped and named in
  * `ignored`, so the page still answers and says what it left out.
@@ -44,11 +33,8 @@ export function parseTimeFilter(text: string): Date | null {
 export function parseEventFilters(params: Params): { filters: EventFilters; page: PageCursor; ignored: IgnoredFilter[] } {
   const filters: EventFilters = {};
   const ignored: IgnoredFilter[] = [];
-  const group = first(params.group);
-  if (group !== undefined) {
-    if (GROUP_PATTERN.test(group)) filters.group = group;
-    else ignored.push({ name: "group", message: "A group has 1–100 letters, digits and _ . : -." });
-  }
+  const group = parseGroupFilter(params, ignored);
+  if (group) filters.group = group;
   const key = first(params.key);
   if (key !== undefined) {
     if (key.length <= 200) filters.key = key;
@@ -62,17 +48,7 @@ export function parseEventFilters(params: Params): { filters: EventFilters; page
     else if (kind === "source" && /^(code|sql):[A-Za-z0-9_-]{1,100}$/.test(value)) filters.source = value;
     else ignored.push({ name: "origin", message: "Pick a generator or a source from the list." });
   }
-  for (const name of ["from", "to"] as const) {
-    const text = first(params[name]);
-    if (text === undefined) continue;
-    const date = parseTimeFilter(text);
-    if (date) filters[name] = date;
-    else ignored.push({ name, message: `'${text}' is not a date; use 2026-11-02 or 2026-11-02T14:30 (UTC).` });
-  }
-  if (filters.from && filters.to && filters.from > filters.to) {
-    ignored.push({ name: "to", message: "The end of the range is before its start." });
-    delete filters.to;
-  }
+  Object.assign(filters, parseTimeRange(params, ignored));
   const failing = first(params.failing);
   if (failing !== undefined) {
     if (failing === "1") filters.failing = true;
@@ -88,8 +64,7 @@ export function eventFilterQuery(filters: EventFilters, extra: Record<string, st
   if (filters.key) params.set("key", filters.key);
   if (filters.generatorId) params.set("origin", `generator:${filters.generatorId}`);
   else if (filters.source) params.set("origin", `source:${filters.source}`);
-  if (filters.from) params.set("from", filters.from.toISOString().slice(0, 16));
-  if (filters.to) params.set("to", filters.to.toISOString().slice(0, 16));
+  setTimeRangeParams(params, filters);
   if (filters.failing) params.set("failing", "1");
   for (const [name, value] of Object.entries(extra)) params.set(name, value);
   const text = params.toString();

@@ -1,10 +1,7 @@
-import Link from "next/link";
-import { buttonClass } from "@/components/ui/button";
+import { FilterButtons, filterControl, filterLabel, TimeRangeInputs } from "@/components/ui/filter-controls";
 import type { EventFilters } from "@/spark/event-log";
 import type { SourceOption } from "@/spark/generators";
 
-const control = "block w-full rounded-md border-0 bg-white px-2.5 py-1.5 text-sm shadow-xs ring-1 ring-inset ring-zinc-300 focus:ring-2 focus:ring-spark-500";
-const label = "block text-xs font-medium text-zinc-600";
 
 /** A GET form: the filters live in the URL, so a filtered view can be bookmarked and shared. */
 export function EventFilterForm({ filters, generators, sources, showFailing }: { filters: EventFilters; generators: { id: string; name: string; group: string }[]; sources: SourceOption[]; showFailing: boolean }) {
@@ -13,10 +10,10 @@ export function EventFilterForm({ filters, generators, sources, showFailing }: {
   return (
     <form method="get" action="/events" role="search" aria-label="Filter events" className="mb-4 grid gap-3 rounded-lg bg-white p-4 shadow-xs ring-1 ring-zinc-200 sm:grid-cols-2 lg:grid-cols-6">
       <div className="lg:col-span-1">
-        <label htmlFor="f-group" className={label}>
+        <label htmlFor="f-group" className={filterLabel}>
           Group
         </label>
-        <input id="f-group" name="group" list="f-groups" defaultValue={filters.group ?? ""} placeholder="any" className={`${control} font-mono`} />
+        <input id="f-group" name="group" list="f-groups" defaultValue={filters.group ?? ""} placeholder="any" className={`${filterControl} font-mono`} />
         <datalist id="f-groups">
           {groups.map((g) => (
             <option key={g} value={g} />
@@ -24,16 +21,16 @@ export function EventFilterForm({ filters, generators, sources, showFailing }: {
         </datalist>
       </div>
       <div className="lg:col-span-1">
-        <label htmlFor="f-key" className={label}>
+        <label htmlFor="f-key" className={filterLabel}>
           Key contains
         </label>
-        <input id="f-key" name="key" defaultValue={filters.key ?? ""} placeholder="any" className={`${control} font-mono`} />
+        <input id="f-key" name="key" defaultValue={filters.key ?? ""} placeholder="any" className={`${filterControl} font-mono`} />
       </div>
       <div className="lg:col-span-1">
-        <label htmlFor="f-origin" className={label}>
+        <label htmlFor="f-origin" className={filterLabel}>
           From generator or source
         </label>
-        <select id="f-origin" name="origin" defaultValue={origin} className={control}>
+        <select id="f-origin" name="origin" defaultValue={origin} className={filterControl}>
           <option value="">any</option>
           {generators.length > 0 ? (
             <optgroup label="Generators">
@@ -53,18 +50,7 @@ export function EventFilterForm({ filters, generators, sources, showFailing }: {
           </optgroup>
         </select>
       </div>
-      <div>
-        <label htmlFor="f-from" className={label}>
-          From (UTC)
-        </label>
-        <input id="f-from" name="from" type="datetime-local" defaultValue={filters.from?.toISOString().slice(0, 16) ?? ""} className={control} />
-      </div>
-      <div>
-        <label htmlFor="f-to" className={label}>
-          Until (UTC)
-        </label>
-        <input id="f-to" name="to" type="datetime-local" defaultValue={filters.to?.toISOString().slice(0, 16) ?? ""} className={control} />
-      </div>
+      <TimeRangeInputs idPrefix="f" from={filters.from} to={filters.to} />
       <div className="flex flex-col justify-end gap-2">
         {showFailing ? (
           <label className="flex items-center gap-2 text-sm">
@@ -72,14 +58,7 @@ export function EventFilterForm({ filters, generators, sources, showFailing }: {
             Failed or dead mail
           </label>
         ) : null}
-        <div className="flex gap-2">
-          <button type="submit" className={buttonClass("primary", "py-1.5")}>
-            Filter
-          </button>
-          <Link href="/events" className={buttonClass("ghost", "py-1.5")}>
-            Clear
-          </Link>
-        </div>
+        <FilterButtons clearHref="/events" />
       </div>
     </form>
   );

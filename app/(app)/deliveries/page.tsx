@@ -6,7 +6,7 @@ import { DeliveryStatusBadge } from "@/components/mail/delivery-status";
 import { ConfirmButton } from "@/components/ui/confirm-button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { formatNumber } from "@/components/ui/format";
-import { Notice } from "@/components/ui/notice";
+import { IgnoredFilters } from "@/components/ui/ignored-filters";
 import { PageHeader } from "@/components/ui/page-header";
 import { Pager } from "@/components/ui/pager";
 import { TimeAgo } from "@/components/ui/time-ago";
@@ -27,18 +27,7 @@ export default async function DeliveriesPage({ searchParams }: { searchParams: P
     <>
       <PageHeader title="Deliveries" description={`Every mail Spark queued, one row per recipient, newest first. Mail goes to ${mailer.description}.`} />
       <DeliveryFilterForm filters={view.filters} templates={view.templates} />
-      {view.ignored.length > 0 ? (
-        <div className="mb-4">
-          <Notice tone="warning">
-            Ignored {view.ignored.length === 1 ? "a filter" : `${view.ignored.length} filters`}:{" "}
-            {view.ignored.map((i) => (
-              <span key={i.name} className="mr-2">
-                <strong>{i.name}</strong> — {i.message}
-              </span>
-            ))}
-          </Notice>
-        </div>
-      ) : null}
+      <IgnoredFilters ignored={view.ignored} />
       {view.dead.addressable > 0 ? (
         <div className="mb-4 max-w-2xl">
           <ConfirmButton action={retryDeadAction} fields={{ query }} label={`Retry ${formatNumber(view.dead.addressable)} dead deliver${view.dead.addressable === 1 ? "y" : "ies"}…`} confirmLabel={`Queue ${formatNumber(view.dead.addressable)} again`}>

@@ -4,7 +4,7 @@ import { requireSession } from "@/app/_server/session";
 import { EventFilterForm } from "@/components/events/event-filter-form";
 import { DeliverySummary } from "@/components/mail/delivery-status";
 import { EmptyState } from "@/components/ui/empty-state";
-import { Notice } from "@/components/ui/notice";
+import { IgnoredFilters } from "@/components/ui/ignored-filters";
 import { PageHeader } from "@/components/ui/page-header";
 import { Pager } from "@/components/ui/pager";
 import { TimeAgo } from "@/components/ui/time-ago";
@@ -23,18 +23,7 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
     <>
       <PageHeader title="Events" description="Every event Spark has recorded, newest first. Each key is recorded once, ever." />
       <EventFilterForm filters={view.filters} generators={view.generators} sources={view.sources} showFailing />
-      {view.ignored.length > 0 ? (
-        <div className="mb-4">
-          <Notice tone="warning">
-            Ignored {view.ignored.length === 1 ? "a filter" : `${view.ignored.length} filters`}:{" "}
-            {view.ignored.map((i) => (
-              <span key={i.name} className="mr-2">
-                <strong>{i.name}</strong> — {i.message}
-              </span>
-            ))}
-          </Notice>
-        </div>
-      ) : null}
+      <IgnoredFilters ignored={view.ignored} />
       {view.rows.length === 0 ? (
         filtered ? (
           <EmptyState title="No events match these filters" action={<Link href="/events" className="text-sm text-spark-700 hover:underline">Clear the filters</Link>}>

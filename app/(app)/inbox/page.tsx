@@ -2,7 +2,7 @@ import Link from "next/link";
 import { getEngine } from "@/app/_server/engine";
 import { requireSession } from "@/app/_server/session";
 import { EmptyState } from "@/components/ui/empty-state";
-import { Notice } from "@/components/ui/notice";
+import { IgnoredFilters } from "@/components/ui/ignored-filters";
 import { PageHeader } from "@/components/ui/page-header";
 import { Pager } from "@/components/ui/pager";
 import { TimeAgo } from "@/components/ui/time-ago";
@@ -29,11 +29,7 @@ export default async function InboxPage({ searchParams }: { searchParams: Promis
             : `Mail goes to ${mailer.description}. The Inbox only fills while SMTP_URL is unset; what is here was captured before.`
         }
       />
-      {ignored.length > 0 ? (
-        <div className="mb-4">
-          <Notice tone="warning">{ignored.map((i) => i.message).join(" ")}</Notice>
-        </div>
-      ) : null}
+      <IgnoredFilters ignored={ignored} />
       {page.rows.length === 0 ? (
         <EmptyState title="The Inbox is empty" action={<Link href="/" className="text-sm text-spark-700 hover:underline">Go to the dashboard and press Run now</Link>}>
           <p>Mail shows up here when a job pass sends it, or when you send a test from a template.</p>

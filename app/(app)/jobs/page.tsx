@@ -4,7 +4,7 @@ import { requireSession } from "@/app/_server/session";
 import { JobRunTable } from "@/components/jobs/job-run-table";
 import { buttonClass } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
-import { Notice } from "@/components/ui/notice";
+import { IgnoredFilters } from "@/components/ui/ignored-filters";
 import { PageHeader } from "@/components/ui/page-header";
 import { Pager } from "@/components/ui/pager";
 import { listJobRunsPage } from "@/db/queries/job-runs";
@@ -65,11 +65,7 @@ export default async function JobRunsPage({ searchParams }: { searchParams: Prom
           Clear
         </Link>
       </form>
-      {ignored.length > 0 ? (
-        <div className="mb-4">
-          <Notice tone="warning">Ignored: {ignored.map((i) => `${i.name} — ${i.message}`).join(" ")}</Notice>
-        </div>
-      ) : null}
+      <IgnoredFilters ignored={ignored} />
       <Card>
         <JobRunTable runs={page.rows} now={deps.clock()} empty={status || trigger ? "No job run matches these filters." : "No job has run yet. Press Run now on the dashboard, or wait for the scheduler."} />
       </Card>
