@@ -164,12 +164,12 @@ export const events = pgTable(
     jobRunId: bigint("job_run_id", { mode: "number" }),
     ...timestamps,
   },
-  // The log pages newest first by id under each filter, so each filter's index ends in id.
+  // The log pages newest first by (created_at, id) under each filter, so each filter's index ends in both.
   (t) => [
-    index("events_created_at_idx").on(t.createdAt),
-    index("events_group_id_idx").on(t.group, t.id),
-    index("events_generator_id_idx").on(t.generatorId, t.id),
-    index("events_source_id_idx").on(t.source, t.id),
+    index("events_created_at_id_idx").on(t.createdAt, t.id),
+    index("events_group_created_at_id_idx").on(t.group, t.createdAt, t.id),
+    index("events_generator_created_at_id_idx").on(t.generatorId, t.createdAt, t.id),
+    index("events_source_created_at_id_idx").on(t.source, t.createdAt, t.id),
     index("events_key_trgm_idx").using("gin", t.key.op("gin_trgm_ops")),
   ],
 );

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
-import type { KeysetCursor as EventLogCursor } from "@/db/keyset";
-import { insertNewEvents, listEventLogPage, type EventLogFilters } from "@/db/queries/events";
+import { insertNewEvents, listEventLogPage, type EventLogCursor, type EventLogFilters } from "@/db/queries/events";
 import { events } from "@/db/schema";
 import { openTestDatabase, testDriver } from "@/db/test-database";
 import { eventFilterQuery, parseEventFilters, parseTimeFilter } from "./event-log";
@@ -42,11 +41,11 @@ describe("event log filters from the URL", () => {
   });
 
   it("writes filters back into the same URL it reads", () => {
-    const query = eventFilterQuery({ group: "g", key: "a b", source: "code:challenges", from: new Date("2026-11-01T08:00:00Z") }, { before: "10" });
-    expect(query).toBe("?group=g&key=a+b&origin=source%3Acode%3Achallenges&from=2026-11-01T08%3A00&before=10");
+    const query = eventFilterQuery({ group: "g", key: "a b", source: "code:challenges", from: new Date("2026-11-01T08:00:00Z") }, { before: "1795411041316123.42" });
+    expect(query).toBe("?group=g&key=a+b&origin=source%3Acode%3Achallenges&from=2026-11-01T08%3A00&before=1795411041316123.42");
     const back = parseEventFilters(Object.fromEntries(new URLSearchParams(query)));
     expect(back.filters).toEqual({ group: "g", key: "a b", source: "code:challenges", from: new Date("2026-11-01T08:00:00Z") });
-    expect(back.page).toEqual({ before: 10 });
+    expect(back.page).toEqual({ before: { micros: "1795411041316123", id: 42 } });
   });
 });
 
@@ -97,6 +96,21 @@ describe(`event log pages on ${testDriver}`, () => {
     const last = await page({}, { before: second.older! }, 10);
     expect(contexts(last.rows)).toEqual([4, 3, 2, 1, 0]);
     expect(last.older).toBeNull();
+  });
+
+  it("orders by recording time, then id, and pages through events recorded in the same transaction", async () => {
+    const { sql } = await import("drizzle-orm");
+    await insertNewEvents(database.db, { events: ["t:1", "t:2", "t:3"].map((key) => ({ group: "timed", key, context: {}, generatorId: null, source: null })), jobRunId: null });
+    // t:1 was recorded last (its transaction started later): it comes first, before ids say so.
+    await database.db.execute(sql`update events set created_at = created_at + interval '1 hour' where key = 't:1'`);
+    const first = await page({ group: "timed" }, null, 2);
+    expect(first.rows.map((r) => r.key)).toEqual(["t:1", "t:3"]);
+    const second = await page({ group: "timed" }, { before: first.older! }, 2);
+    expect(second.rows.map((r) => r.key)).toEqual(["t:2"]);
+    expect(second.older).toBeNull();
+    const back = await page({ group: "timed" }, { after: second.newer! }, 2);
+    expect(back.rows.map((r) => r.key)).toEqual(["t:1", "t:3"]);
+    await database.db.execute(sql`delete from events where event_group = 'timed'`);
   });
 
   it("stops exactly at a page boundary without an empty extra page", async () => {

@@ -1,12 +1,12 @@
 import { z } from "zod";
 import type { Database } from "@/db/client";
 import { countDeliveriesByEvent, listDeliveriesByEvent } from "@/db/queries/deliveries";
-import { findEventById, listEventLogPage, type EventLogRow } from "@/db/queries/events";
+import { findEventById, listEventLogPage, type EventLogCursor, type EventLogRow, type EventPosition } from "@/db/queries/events";
 import type { DeliveryStatus } from "@/db/schema";
 import { findGeneratorById, listGenerators } from "@/db/queries/generators";
 import { listSourceOptions, type SourceOption } from "./generators";
 import { codeSources } from "./sources/registry";
-import { first, parseGroupFilter, parsePageCursor, parseTimeRange, setTimeRangeParams, type IgnoredFilter, type PageCursor, type Params } from "./list-params";
+import { first, parseGroupFilter, parseTimeRange, setTimeRangeParams, type IgnoredFilter, type Params } from "./list-params";
 
 export { parseTimeFilter } from "./list-params";
 import type { CodeSource } from "./sources/types";
@@ -30,7 +30,24 @@ export type EventFilters = {
  * Reads the event log's filters from the URL. A filter that makes no sense is dropped and named in
  * `ignored`, so the page still answers and says what it left out.
  */
-export function parseEventFilters(params: Params): { filters: EventFilters; page: PageCursor; ignored: IgnoredFilter[] } {
+/** A page link's place in the event log, as the URL carries it: "<created_at in µs>.<id>". */
+export const formatEventPosition = (position: EventPosition) => `${position.micros}.${position.id}`;
+
+export function parseEventCursor(params: Params, ignored: IgnoredFilter[]): EventLogCursor {
+  for (const name of ["before", "after"] as const) {
+    const text = first(params[name]);
+    if (text === undefined) continue;
+    const match = /^(\d{1,17})\.(\d{1,15})$/.exec(text);
+    if (match) {
+      const position = { micros: match[1]!, id: Number(match[2]) };
+      return name === "before" ? { before: position } : { after: position };
+    }
+    ignored.push({ name, message: "The page link was damaged; showing the newest rows." });
+  }
+  return null;
+}
+
+export function parseEventFilters(params: Params): { filters: EventFilters; page: EventLogCursor; ignored: IgnoredFilter[] } {
   const filters: EventFilters = {};
   const ignored: IgnoredFilter[] = [];
   const group = parseGroupFilter(params, ignored);
@@ -54,7 +71,7 @@ export function parseEventFilters(params: Params): { filters: EventFilters; page
     if (failing === "1") filters.failing = true;
     else ignored.push({ name: "failing", message: "Tick the box or leave it out." });
   }
-  return { filters, page: parsePageCursor(params, ignored), ignored };
+  return { filters, page: parseEventCursor(params, ignored), ignored };
 }
 
 /** The URL query for a set of filters, so links and the form agree on one spelling. */
@@ -75,8 +92,9 @@ export type EventLogView = {
   filters: EventFilters;
   ignored: IgnoredFilter[];
   rows: (EventLogRow & { origin: string; deliveries: Partial<Record<DeliveryStatus, number>> })[];
-  newer: number | null;
-  older: number | null;
+  /** Page links' cursors, as the URL carries them. */
+  newer: string | null;
+  older: string | null;
   generators: { id: string; name: string; group: string }[];
   sources: SourceOption[];
 };
@@ -101,8 +119,8 @@ export async function loadEventLog(database: Database, params: Params, { registr
     filters,
     ignored,
     rows: result.rows.map((row) => ({ ...row, origin: originOf(row), deliveries: summaries.get(row.id) ?? {} })),
-    newer: result.newer,
-    older: result.older,
+    newer: result.newer && formatEventPosition(result.newer),
+    older: result.older && formatEventPosition(result.older),
     generators: generators.map((g) => ({ id: g.id, name: g.name, group: g.group })),
     sources,
   };

@@ -1,5 +1,4 @@
-import { and, count, desc, eq, gte, ilike, inArray, lt, sql, type SQL } from "drizzle-orm";
-import { pageByKeyset, type KeysetCursor, type KeysetPage } from "../keyset";
+import { and, asc, count, desc, eq, gte, ilike, inArray, lt, sql, type SQL } from "drizzle-orm";
 import { escapeLike } from "../like";
 import type { Db, Tx } from "../client";
 import { rowsOf } from "../rows";
@@ -63,19 +62,34 @@ export function eventLogConditions(filters: EventLogFilters): SQL[] {
   return where;
 }
 
-/** One page of the event log, newest first, by keyset on id. */
-export async function listEventLogPage(
-  db: Conn,
-  { filters, cursor, limit, extra = [] }: { filters: EventLogFilters; cursor: KeysetCursor; limit: number; extra?: SQL[] },
-): Promise<KeysetPage<EventLogRow>> {
-  return pageByKeyset(events.id, { cursor, limit }, ({ bound, order, take }) =>
-    db
-      .select({ id: events.id, group: events.group, key: events.key, generatorId: events.generatorId, source: events.source, jobRunId: events.jobRunId, createdAt: events.createdAt })
-      .from(events)
-      .where(and(...eventLogConditions(filters), ...extra, bound))
-      .orderBy(order)
-      .limit(take),
-  );
+/** An event's place in the log: created_at in microseconds since the epoch (exact, as text), then id. */
+export type EventPosition = { micros: string; id: number };
+export type EventLogCursor = { before: EventPosition } | { after: EventPosition } | null;
+export type EventLogPage = { rows: (EventLogRow & { position: EventPosition })[]; newer: EventPosition | null; older: EventPosition | null };
+
+const micros = sql<string>`floor(extract(epoch from ${events.createdAt}) * 1000000)::bigint::text`;
+const at = (position: EventPosition) => sql`(timestamptz 'epoch' + ${position.micros}::bigint * interval '1 microsecond', ${position.id}::bigint)`;
+
+/**
+ * One page of the event log, newest first, by keyset on (created_at, id): every filter's index ends in
+ * those two columns, so a time range is read from its own end instead of walking back from the newest
+ * event. Events recorded later only ever sort above the first page, so a page never shifts.
+ */
+export async function listEventLogPage(db: Conn, { filters, cursor, limit }: { filters: EventLogFilters; cursor: EventLogCursor; limit: number }): Promise<EventLogPage> {
+  const backwards = cursor !== null && "after" in cursor;
+  const bound = cursor === null ? undefined : "before" in cursor ? sql`(${events.createdAt}, ${events.id}) < ${at(cursor.before)}` : sql`(${events.createdAt}, ${events.id}) > ${at(cursor.after)}`;
+  const fetched = await db
+    .select({ id: events.id, group: events.group, key: events.key, generatorId: events.generatorId, source: events.source, jobRunId: events.jobRunId, createdAt: events.createdAt, micros })
+    .from(events)
+    .where(and(...eventLogConditions(filters), bound))
+    .orderBy(...(backwards ? [asc(events.createdAt), asc(events.id)] : [desc(events.createdAt), desc(events.id)]))
+    .limit(limit + 1);
+  const more = fetched.length > limit;
+  const page = (backwards ? fetched.slice(0, limit).reverse() : fetched.slice(0, limit)).map(({ micros: m, ...row }) => ({ ...row, position: { micros: String(m), id: row.id } }));
+  if (page.length === 0) return { rows: page, newer: null, older: null };
+  const newest = page[0]!.position;
+  const oldest = page.at(-1)!.position;
+  return backwards ? { rows: page, newer: more ? newest : null, older: oldest } : { rows: page, newer: cursor ? newest : null, older: more ? oldest : null };
 }
 
 export async function findEventById(db: Conn, { id }: { id: number }): Promise<Event | null> {
@@ -94,5 +108,5 @@ export async function countEventsByBucketSince(db: Conn, { since, bucket }: { si
 /** The newest events whose group matches a template's pattern (`*` as a wildcard), for the editor's preview. */
 export async function listRecentEventsByGroupPattern(db: Conn, { pattern, limit }: { pattern: string; limit: number }): Promise<Pick<Event, "id" | "key" | "group" | "createdAt">[]> {
   const where = pattern.includes("*") ? sql`${events.group} like ${escapeLike(pattern).replace(/\*/g, "%")}` : eq(events.group, pattern);
-  return db.select({ id: events.id, key: events.key, group: events.group, createdAt: events.createdAt }).from(events).where(where).orderBy(desc(events.id)).limit(limit);
+  return db.select({ id: events.id, key: events.key, group: events.group, createdAt: events.createdAt }).from(events).where(where).orderBy(desc(events.createdAt), desc(events.id)).limit(limit);
 }
