@@ -39,10 +39,10 @@ export function JobRunTable({ runs, now, empty }: { runs: JobRun[]; now: Date; e
               <td className="px-5 py-2">
                 <StatusBadge status={run.status} />
               </td>
-              <td className="px-5 py-2 text-zinc-700">
+              <td className="px-5 py-2 whitespace-nowrap text-zinc-700">
                 {run.summary ? `${formatNumber(run.summary.events.recorded)} new · ${formatNumber(run.summary.events.seen)} seen` : run.progress ? `${formatNumber(run.progress.recorded)} new so far` : "—"}
               </td>
-              <td className="px-5 py-2 text-zinc-700">
+              <td className="px-5 py-2 whitespace-nowrap text-zinc-700">
                 {run.summary ? `${formatNumber(run.summary.deliveries.sent)} sent${run.summary.deliveries.dead > 0 ? ` · ${formatNumber(run.summary.deliveries.dead)} dead` : ""}` : "—"}
               </td>
               <td className="max-w-sm px-5 py-2">

@@ -65,7 +65,7 @@ export default async function DeliveriesPage({ searchParams }: { searchParams: P
                   <td className="px-4 py-2 whitespace-nowrap text-zinc-600">
                     <TimeAgo date={d.createdAt} now={now} />
                   </td>
-                  <td className="px-4 py-2 break-all">{d.recipient || <span className="text-zinc-400">none (not rendered)</span>}</td>
+                  <td className="px-4 py-2 whitespace-nowrap">{d.recipient || <span className="text-zinc-400">none (not rendered)</span>}</td>
                   <td className="max-w-sm px-4 py-2">
                     <Link href={`/deliveries/${d.id}`} className="text-spark-700 hover:underline">
                       {d.subject || `Delivery #${d.id}`}
