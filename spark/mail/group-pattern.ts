@@ -7,11 +7,16 @@ export const GROUP_PATTERN_INPUT = /^[A-Za-z0-9_.:*-]{1,100}$/;
  */
 export function compileGroupPattern(pattern: string): (group: string) => boolean {
   if (!pattern.includes("*")) return (group) => group === pattern;
-  const source = pattern
+  const regex = new RegExp(groupPatternSource(pattern));
+  return (group) => regex.test(group);
+}
+
+/** The anchored regular-expression source of a group pattern, everything but `*` escaped. */
+export function groupPatternSource(pattern: string): string {
+  const body = pattern
     .replace(/\*+/g, "*")
     .split("*")
     .map((part) => part.replace(/[.\\^$+?()[\]{}|-]/g, "\\$&"))
     .join(".*");
-  const regex = new RegExp(`^${source}$`);
-  return (group) => regex.test(group);
+  return `^${body}$`;
 }

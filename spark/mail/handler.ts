@@ -5,7 +5,7 @@ import type { DeliveryHeaders, MailTemplate, NewDelivery } from "@/db/schema";
 import { bareAddress } from "@/emails/addresses";
 import { compileMail, type CompiledMail, type MailTemplateSource } from "@/emails/render";
 import type { Handler, RecordedEvent } from "../handlers";
-import { compileGroupPattern } from "./group-pattern";
+import { compileGroupPattern, groupPatternSource } from "./group-pattern";
 import type { MailSettings } from "./settings";
 
 export const sourceOf = (t: Pick<MailTemplate, "subject" | "html" | "text" | "fromAddress" | "toAddress" | "cc" | "bcc" | "replyTo">): MailTemplateSource => ({
@@ -64,7 +64,8 @@ export async function createMailHandler({ db, settings }: { db: Db; settings: Pi
   const byGroup = new Map<string, Prepared[]>();
   return {
     name: "mail",
-    group: /(?:)/,
+    // Only the groups some template answers: an event no template wants is recorded without a savepoint.
+    group: new RegExp(templates.map((t) => groupPatternSource(t.groupPattern)).join("|")),
     async handle(event, { tx, clock }) {
       let matching = byGroup.get(event.group);
       if (!matching) byGroup.set(event.group, (matching = prepared.filter((p) => p.matches(event.group))));
