@@ -19,32 +19,66 @@ export async function recordEvents(
   return db.transaction(async (tx) => {
     const inserted = await insertNewEvents(tx, { events, jobRunId });
     const byKey = new Map(events.map((e) => [e.key, e]));
-    const recorded: RecordedEvent[] = [];
+    const ctx = { clock, log, jobRunId };
     const failed: RecordOutcome["failed"] = [];
-    const failedIds: number[] = [];
-    for (const { id, key } of inserted) {
+    const failedIds = new Set<number>();
+    const fail = (event: RecordedEvent, handler: Handler, error: unknown) => {
+      failed.push({ key: event.key, handler: handler.name, message: error instanceof Error ? error.message : String(error) });
+      failedIds.add(event.id);
+    };
+    const candidates: RecordedEvent[] = inserted.map(({ id, key }) => {
       const event = byKey.get(key)!;
-      const record: RecordedEvent = { id, group: event.group, key, context: event.context };
-      const matched = matcher(event.group);
-      if (matched.length > 0) {
-        let current = matched[0]!;
-        try {
-          // A savepoint per event: a throwing handler undoes this event's effects and nothing else.
-          await tx.transaction(async (savepoint) => {
-            for (const handler of matched) {
-              current = handler;
-              await handler.handle(record, { tx: savepoint, clock, log, jobRunId });
-            }
-          });
-        } catch (error) {
-          failed.push({ key, handler: current.name, message: error instanceof Error ? error.message : String(error) });
-          failedIds.push(id);
-          continue;
+      return { id, group: event.group, key, context: event.context };
+    });
+    // An event whose handlers all take batches is handled with its batch below. Any other runs its
+    // handlers in order, in a savepoint of its own: one that throws undoes that event's effects only.
+    const batched = new Map<Handler, RecordedEvent[]>();
+    for (const record of candidates) {
+      const matched = matcher(record.group);
+      if (matched.length === 0) continue;
+      if (matched.every((h) => h.handleBatch)) {
+        for (const h of matched) batched.set(h, [...(batched.get(h) ?? []), record]);
+        continue;
+      }
+      let current = matched[0]!;
+      try {
+        await tx.transaction(async (savepoint) => {
+          for (const handler of matched) {
+            current = handler;
+            if (handler.handleBatch) await handler.handleBatch([record], { ...ctx, tx: savepoint });
+            else await handler.handle(record, { ...ctx, tx: savepoint });
+          }
+        });
+      } catch (error) {
+        fail(record, current, error);
+      }
+    }
+    if (batched.size > 0) {
+      const handlers = [...batched.keys()];
+      try {
+        await tx.transaction(async (savepoint) => {
+          for (const handler of handlers) await handler.handleBatch!(batched.get(handler)!, { ...ctx, tx: savepoint });
+        });
+      } catch {
+        // Something in the batch spoiled it: handle each of its events alone, so only the bad one fails.
+        const alone = [...new Set(handlers.flatMap((h) => batched.get(h)!))].sort((a, b) => a.id - b.id);
+        for (const record of alone) {
+          const mine = handlers.filter((h) => batched.get(h)!.includes(record));
+          let current = mine[0]!;
+          try {
+            await tx.transaction(async (savepoint) => {
+              for (const handler of mine) {
+                current = handler;
+                await handler.handleBatch!([record], { ...ctx, tx: savepoint });
+              }
+            });
+          } catch (error) {
+            fail(record, current, error);
+          }
         }
       }
-      recorded.push(record);
     }
-    await deleteEventsByIds(tx, { ids: failedIds });
-    return { recorded, seen: events.length - inserted.length, failed };
+    await deleteEventsByIds(tx, { ids: [...failedIds] });
+    return { recorded: candidates.filter((e) => !failedIds.has(e.id)), seen: events.length - inserted.length, failed };
   });
 }

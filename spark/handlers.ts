@@ -12,6 +12,12 @@ export type Handler = {
   name: string;
   group: RegExp | string;
   handle(event: RecordedEvent, ctx: HandlerContext): Promise<void> | void;
+  /**
+   * Optional: the same effects for many events at once, in the batch's transaction. Recording then
+   * runs it once per batch instead of once per event (in a savepoint each), after the per-event
+   * handlers; if it throws, each event is handled alone so one bad event fails by itself.
+   */
+  handleBatch?(events: RecordedEvent[], ctx: HandlerContext): Promise<void>;
 };
 
 function patternOf(group: RegExp | string): RegExp {

@@ -51,7 +51,7 @@ async function rerender(deps: MailDeps, dead: Delivery): Promise<RetryResult> {
   const rows = await deliveriesFor({ id: event.id, group: event.group, key: event.key, context: event.context }, { template, compiled, compileError: null }, deps.settings, deps.clock());
   if (rows.some((r) => r.status === "dead")) return { status: "refused", message: `The template still does not render for this event: ${rows[0]!.lastError}. Fix it, then retry.` };
   const created: number[] = [];
-  for (const row of rows) created.push((await insertDelivery(db, { ...row, resendOf: dead.id })).id);
+  for (const { at, ...row } of rows) created.push((await insertDelivery(db, { ...row, createdAt: at, updatedAt: at, nextAttemptAt: at, resendOf: dead.id })).id);
   let sent = 0;
   for (const id of created) if ((await deliverNow({ ...deps, id })) === "sent") sent++;
   return { status: sent === created.length ? "sent" : "queued", message: `Rendered again with version ${template.version}: ${created.length} deliver${created.length === 1 ? "y" : "ies"}, ${sent} sent.`, deliveryIds: created };

@@ -1,10 +1,10 @@
 import type { Db } from "@/db/client";
-import { insertDeliveries } from "@/db/queries/deliveries";
+import { insertDeliveries, type QueuedDelivery } from "@/db/queries/deliveries";
 import { listActiveTemplates } from "@/db/queries/templates";
-import type { DeliveryHeaders, MailTemplate, NewDelivery } from "@/db/schema";
+import type { DeliveryHeaders, MailTemplate } from "@/db/schema";
 import { bareAddress } from "@/emails/addresses";
 import { compileMail, type CompiledMail, type MailTemplateSource } from "@/emails/render";
-import type { Handler, RecordedEvent } from "../handlers";
+import type { Handler, HandlerContext, RecordedEvent } from "../handlers";
 import { compileGroupPattern, groupPatternSource } from "./group-pattern";
 import type { MailSettings } from "./settings";
 
@@ -33,9 +33,9 @@ export async function deliveriesFor(
   { template, compiled, compileError }: Pick<Prepared, "template" | "compiled" | "compileError">,
   settings: Pick<MailSettings, "defaultFrom">,
   at: Date,
-): Promise<NewDelivery[]> {
-  const base = { eventId: event.id, templateId: template.id, templateVersion: template.version, group: event.group, createdAt: at, updatedAt: at, nextAttemptAt: at };
-  const dead = (reason: string): NewDelivery[] => [{ ...base, recipient: "", status: "dead", headers: NO_HEADERS, lastError: reason }];
+): Promise<QueuedDelivery[]> {
+  const base = { eventId: event.id, templateId: template.id, templateVersion: template.version, group: event.group, at, subject: "", html: "", text: "", lastError: null };
+  const dead = (reason: string): QueuedDelivery[] => [{ ...base, recipient: "", status: "dead", headers: NO_HEADERS, lastError: reason }];
   if (!compiled) return dead(`Template “${template.name}”, ${compileError}`);
   try {
     const mail = await compiled.render(event.context, { defaultFrom: settings.defaultFrom });
@@ -62,18 +62,25 @@ export async function createMailHandler({ db, settings }: { db: Db; settings: Pi
     }
   });
   const byGroup = new Map<string, Prepared[]>();
+  const deliveriesOf = async (event: RecordedEvent, at: Date) => {
+    let matching = byGroup.get(event.group);
+    if (!matching) byGroup.set(event.group, (matching = prepared.filter((p) => p.matches(event.group))));
+    const rows: QueuedDelivery[] = [];
+    for (const p of matching) rows.push(...(await deliveriesFor(event, p, settings, at)));
+    return rows;
+  };
+  const handleBatch = async (events: RecordedEvent[], { tx, clock }: HandlerContext) => {
+    const at = clock();
+    const rows: QueuedDelivery[] = [];
+    for (const event of events) rows.push(...(await deliveriesOf(event, at)));
+    // A few thousand rows per statement keeps each JSON parameter a few megabytes at most.
+    for (let i = 0; i < rows.length; i += 2000) await insertDeliveries(tx, rows.slice(i, i + 2000));
+  };
   return {
     name: "mail",
-    // Only the groups some template answers: an event no template wants is recorded without a savepoint.
+    // Only the groups some template answers: an event no template wants costs the mail handler nothing.
     group: new RegExp(templates.map((t) => groupPatternSource(t.groupPattern)).join("|")),
-    async handle(event, { tx, clock }) {
-      let matching = byGroup.get(event.group);
-      if (!matching) byGroup.set(event.group, (matching = prepared.filter((p) => p.matches(event.group))));
-      if (matching.length === 0) return;
-      const at = clock();
-      const rows: NewDelivery[] = [];
-      for (const p of matching) rows.push(...(await deliveriesFor(event, p, settings, at)));
-      await insertDeliveries(tx, rows);
-    },
+    handle: (event, ctx) => handleBatch([event], ctx),
+    handleBatch,
   };
 }
