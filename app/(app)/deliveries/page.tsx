@@ -12,6 +12,7 @@ import { Pager } from "@/components/ui/pager";
 import { TimeAgo } from "@/components/ui/time-ago";
 import { deliveryFilterQuery, loadDeliveryLog } from "@/spark/delivery-log";
 import { retryDeadAction } from "./actions";
+import { DataTable } from "@/components/ui/data-table";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Deliveries" };
@@ -47,48 +48,34 @@ export default async function DeliveriesPage({ searchParams }: { searchParams: P
           </EmptyState>
         )
       ) : (
-        <div className="overflow-x-auto rounded-lg bg-white shadow-xs ring-1 ring-zinc-200">
-          <table className="min-w-full text-sm">
-            <thead className="border-b border-zinc-100 text-left text-xs font-medium tracking-wide text-zinc-500 uppercase">
-              <tr>
-                <th className="px-4 py-2">Queued</th>
-                <th className="px-4 py-2">Recipient</th>
-                <th className="px-4 py-2">Subject</th>
-                <th className="px-4 py-2">Template</th>
-                <th className="px-4 py-2">Status</th>
-                <th className="px-4 py-2">Attempts</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-zinc-100">
-              {view.rows.map((d) => (
-                <tr key={d.id} className="align-top hover:bg-zinc-50">
-                  <td className="px-4 py-2 whitespace-nowrap text-zinc-600">
-                    <TimeAgo date={d.createdAt} now={now} />
-                  </td>
-                  <td className="px-4 py-2 whitespace-nowrap">{d.recipient || <span className="text-zinc-400">none (not rendered)</span>}</td>
-                  <td className="max-w-sm px-4 py-2">
-                    <Link href={`/deliveries/${d.id}`} className="text-spark-700 hover:underline">
-                      {d.subject || `Delivery #${d.id}`}
-                    </Link>
-                    {d.isTest ? <span className="ml-2 text-xs text-zinc-500">test</span> : null}
-                    {d.resendOf ? <span className="ml-2 text-xs text-zinc-500">resend of #{d.resendOf}</span> : null}
-                  </td>
-                  <td className="px-4 py-2 text-zinc-700">{d.templateName ?? <span className="text-zinc-400">—</span>}</td>
-                  <td className="px-4 py-2">
-                    <DeliveryStatusBadge status={d.status} />
-                    {d.status === "failed" ? (
-                      <p className="mt-1 text-xs text-zinc-500">
-                        next <TimeAgo date={d.nextAttemptAt} now={now} />
-                      </p>
-                    ) : null}
-                    {d.lastError && (d.status === "failed" || d.status === "dead") ? <p className="mt-1 max-w-xs truncate text-xs text-red-700" title={d.lastError}>{d.lastError}</p> : null}
-                  </td>
-                  <td className="px-4 py-2 text-zinc-700">{d.attempts}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable columns={["Queued", "Recipient", "Subject", "Template", "Status", "Attempts"]}>
+          {view.rows.map((d) => (
+            <tr key={d.id} className="align-top hover:bg-zinc-50">
+              <td className="px-4 py-2 whitespace-nowrap text-zinc-600">
+                <TimeAgo date={d.createdAt} now={now} />
+              </td>
+              <td className="px-4 py-2 whitespace-nowrap">{d.recipient || <span className="text-zinc-400">none (not rendered)</span>}</td>
+              <td className="max-w-sm px-4 py-2">
+                <Link href={`/deliveries/${d.id}`} className="text-spark-700 hover:underline">
+                  {d.subject || `Delivery #${d.id}`}
+                </Link>
+                {d.isTest ? <span className="ml-2 text-xs text-zinc-500">test</span> : null}
+                {d.resendOf ? <span className="ml-2 text-xs text-zinc-500">resend of #{d.resendOf}</span> : null}
+              </td>
+              <td className="px-4 py-2 text-zinc-700">{d.templateName ?? <span className="text-zinc-400">—</span>}</td>
+              <td className="px-4 py-2">
+                <DeliveryStatusBadge status={d.status} />
+                {d.status === "failed" ? (
+                  <p className="mt-1 text-xs text-zinc-500">
+                    next <TimeAgo date={d.nextAttemptAt} now={now} />
+                  </p>
+                ) : null}
+                {d.lastError && (d.status === "failed" || d.status === "dead") ? <p className="mt-1 max-w-xs truncate text-xs text-red-700" title={d.lastError}>{d.lastError}</p> : null}
+              </td>
+              <td className="px-4 py-2 text-zinc-700">{d.attempts}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       <Pager label="Delivery pages" newer={view.newer} older={view.older} href={(cursor) => `/deliveries${deliveryFilterQuery(view.filters, cursor)}`} />
     </>

@@ -9,6 +9,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { Pager } from "@/components/ui/pager";
 import { TimeAgo } from "@/components/ui/time-ago";
 import { eventFilterQuery, loadEventLog } from "@/spark/event-log";
+import { DataTable } from "@/components/ui/data-table";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Events" };
@@ -35,54 +36,40 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
           </EmptyState>
         )
       ) : (
-        <div className="overflow-x-auto rounded-lg bg-white shadow-xs ring-1 ring-zinc-200">
-          <table className="min-w-full text-sm">
-            <thead className="border-b border-zinc-100 text-left text-xs font-medium tracking-wide text-zinc-500 uppercase">
-              <tr>
-                <th className="px-4 py-2">Recorded</th>
-                <th className="px-4 py-2">Group</th>
-                <th className="px-4 py-2">Key</th>
-                <th className="px-4 py-2">From</th>
-                <th className="px-4 py-2">Mail</th>
-                <th className="px-4 py-2">Job run</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-zinc-100">
-              {view.rows.map((event) => (
-                <tr key={event.id} className="align-top hover:bg-zinc-50">
-                  <td className="px-4 py-2 whitespace-nowrap text-zinc-600">
-                    <TimeAgo date={event.createdAt} now={now} />
-                  </td>
-                  <td className="px-4 py-2 font-mono text-xs">
-                    <Link href={`/events${eventFilterQuery({ ...view.filters, group: event.group })}`} className="hover:underline" title={`Only ${event.group}`}>
-                      {event.group}
-                    </Link>
-                  </td>
-                  <td className="max-w-md px-4 py-2 font-mono text-xs break-all">
-                    <Link href={`/events/${event.id}`} className="text-spark-700 hover:underline">
-                      {event.key}
-                    </Link>
-                  </td>
-                  <td className="px-4 py-2 text-zinc-700">{event.origin}</td>
-                  <td className="px-4 py-2">
-                    <Link href={`/deliveries?event=${event.id}`} className="hover:opacity-80" aria-label={`Deliveries of ${event.key}`}>
-                      <DeliverySummary counts={event.deliveries} />
-                    </Link>
-                  </td>
-                  <td className="px-4 py-2 font-mono text-xs text-zinc-600">
-                    {event.jobRunId === null ? (
-                      "—"
-                    ) : (
-                      <Link href={`/jobs/${event.jobRunId}`} className="hover:underline">
-                        #{event.jobRunId}
-                      </Link>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable columns={["Recorded", "Group", "Key", "From", "Mail", "Job run"]}>
+          {view.rows.map((event) => (
+            <tr key={event.id} className="align-top hover:bg-zinc-50">
+              <td className="px-4 py-2 whitespace-nowrap text-zinc-600">
+                <TimeAgo date={event.createdAt} now={now} />
+              </td>
+              <td className="px-4 py-2 font-mono text-xs">
+                <Link href={`/events${eventFilterQuery({ ...view.filters, group: event.group })}`} className="hover:underline" title={`Only ${event.group}`}>
+                  {event.group}
+                </Link>
+              </td>
+              <td className="max-w-md px-4 py-2 font-mono text-xs break-all">
+                <Link href={`/events/${event.id}`} className="text-spark-700 hover:underline">
+                  {event.key}
+                </Link>
+              </td>
+              <td className="px-4 py-2 text-zinc-700">{event.origin}</td>
+              <td className="px-4 py-2">
+                <Link href={`/deliveries?event=${event.id}`} className="hover:opacity-80" aria-label={`Deliveries of ${event.key}`}>
+                  <DeliverySummary counts={event.deliveries} />
+                </Link>
+              </td>
+              <td className="px-4 py-2 font-mono text-xs text-zinc-600">
+                {event.jobRunId === null ? (
+                  "—"
+                ) : (
+                  <Link href={`/jobs/${event.jobRunId}`} className="hover:underline">
+                    #{event.jobRunId}
+                  </Link>
+                )}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       <Pager label="Event pages" newer={view.newer} older={view.older} href={(cursor) => `/events${eventFilterQuery(view.filters, cursor)}`} />
     </>

@@ -10,6 +10,7 @@ import { Notice } from "@/components/ui/notice";
 import { PageHeader } from "@/components/ui/page-header";
 import { listGeneratorOverview } from "@/spark/generators";
 import { setGeneratorActiveAction } from "./actions";
+import { DataTable } from "@/components/ui/data-table";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Generators" };
@@ -45,40 +46,26 @@ export default async function GeneratorsPage({ searchParams }: { searchParams: P
           </p>
         </EmptyState>
       ) : (
-        <div className="overflow-x-auto rounded-lg bg-white shadow-xs ring-1 ring-zinc-200">
-          <table className="min-w-full text-sm">
-            <thead className="border-b border-zinc-100 text-left text-xs font-medium tracking-wide text-zinc-500 uppercase">
-              <tr>
-                <th className="px-4 py-2">Name</th>
-                <th className="px-4 py-2">Group</th>
-                <th className="px-4 py-2">Source</th>
-                <th className="px-4 py-2">Conditions</th>
-                <th className="px-4 py-2">Active</th>
-                <th className="px-4 py-2">Last run</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-zinc-100">
-              {generators.map((g) => (
-                <tr key={g.id} className="align-top">
-                  <td className="px-4 py-3 font-medium">
-                    <Link href={`/generators/${g.id}`} className="text-spark-700 hover:underline">
-                      {g.name}
-                    </Link>
-                  </td>
-                  <td className="px-4 py-3 font-mono text-xs">{g.group}</td>
-                  <td className="px-4 py-3">{g.sourceLabel ?? <Badge tone="red">source missing</Badge>}</td>
-                  <td className="max-w-xs px-4 py-3 font-mono text-xs break-words text-zinc-700">{g.conditionsText}</td>
-                  <td className="px-4 py-3">
-                    <ActiveToggle id={g.id} name={g.name} active={g.active} action={setGeneratorActiveAction.bind(null, !g.active)} />
-                  </td>
-                  <td className="px-4 py-3">
-                    <LastRunCounts lastRun={g.lastRun} now={now} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable columns={["Name", "Group", "Source", "Conditions", "Active", "Last run"]}>
+          {generators.map((g) => (
+            <tr key={g.id} className="align-top">
+              <td className="px-4 py-3 font-medium">
+                <Link href={`/generators/${g.id}`} className="text-spark-700 hover:underline">
+                  {g.name}
+                </Link>
+              </td>
+              <td className="px-4 py-3 font-mono text-xs">{g.group}</td>
+              <td className="px-4 py-3">{g.sourceLabel ?? <Badge tone="red">source missing</Badge>}</td>
+              <td className="max-w-xs px-4 py-3 font-mono text-xs break-words text-zinc-700">{g.conditionsText}</td>
+              <td className="px-4 py-3">
+                <ActiveToggle id={g.id} name={g.name} active={g.active} action={setGeneratorActiveAction.bind(null, !g.active)} />
+              </td>
+              <td className="px-4 py-3">
+                <LastRunCounts lastRun={g.lastRun} now={now} />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </>
   );

@@ -8,6 +8,7 @@ import { Pager } from "@/components/ui/pager";
 import { TimeAgo } from "@/components/ui/time-ago";
 import { listCapturedMailsPage } from "@/db/queries/captured-mails";
 import { parsePageCursor, type IgnoredFilter } from "@/spark/list-params";
+import { DataTable } from "@/components/ui/data-table";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Inbox" };
@@ -36,32 +37,21 @@ export default async function InboxPage({ searchParams }: { searchParams: Promis
           <p>Kept for {config.retentionDays} days (SPARK_RETENTION_DAYS).</p>
         </EmptyState>
       ) : (
-        <div className="overflow-x-auto rounded-lg bg-white shadow-xs ring-1 ring-zinc-200">
-          <table className="min-w-full text-sm">
-            <thead className="border-b border-zinc-100 text-left text-xs font-medium tracking-wide text-zinc-500 uppercase">
-              <tr>
-                <th className="px-4 py-2">Received</th>
-                <th className="px-4 py-2">To</th>
-                <th className="px-4 py-2">Subject</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-zinc-100">
-              {page.rows.map((mail) => (
-                <tr key={mail.id} className="align-top hover:bg-zinc-50">
-                  <td className="px-4 py-2 whitespace-nowrap text-zinc-600">
-                    <TimeAgo date={mail.createdAt} now={now} />
-                  </td>
-                  <td className="px-4 py-2 text-zinc-700">{mail.envelopeTo.join(", ")}</td>
-                  <td className="px-4 py-2">
-                    <Link href={`/inbox/${mail.id}`} className="text-spark-700 hover:underline">
-                      {mail.subject}
-                    </Link>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable columns={["Received", "To", "Subject"]}>
+          {page.rows.map((mail) => (
+            <tr key={mail.id} className="align-top hover:bg-zinc-50">
+              <td className="px-4 py-2 whitespace-nowrap text-zinc-600">
+                <TimeAgo date={mail.createdAt} now={now} />
+              </td>
+              <td className="px-4 py-2 text-zinc-700">{mail.envelopeTo.join(", ")}</td>
+              <td className="px-4 py-2">
+                <Link href={`/inbox/${mail.id}`} className="text-spark-700 hover:underline">
+                  {mail.subject}
+                </Link>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       <Pager label="Inbox pages" newer={page.newer} older={page.older} href={(c) => `/inbox${Object.keys(c).length ? `?${new URLSearchParams(c)}` : ""}`} />
     </>

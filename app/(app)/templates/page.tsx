@@ -9,6 +9,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { TimeAgo } from "@/components/ui/time-ago";
 import { listTemplates } from "@/db/queries/templates";
 import { setTemplateActiveAction } from "./actions";
+import { DataTable } from "@/components/ui/data-table";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Templates" };
@@ -61,41 +62,28 @@ export default async function TemplatesPage({ searchParams }: { searchParams: Pr
           <p>Start from scratch, or paste a django-spark (spark_mails) template to import it.</p>
         </EmptyState>
       ) : (
-        <div className="overflow-x-auto rounded-lg bg-white shadow-xs ring-1 ring-zinc-200">
-          <table className="min-w-full text-sm">
-            <thead className="border-b border-zinc-100 text-left text-xs font-medium tracking-wide text-zinc-500 uppercase">
-              <tr>
-                <th className="px-4 py-2">Name</th>
-                <th className="px-4 py-2">Group</th>
-                <th className="px-4 py-2">Subject</th>
-                <th className="px-4 py-2">Active</th>
-                <th className="px-4 py-2">Version</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-zinc-100">
-              {templates.map((t) => (
-                <tr key={t.id} className="align-top">
-                  <td className="px-4 py-3 font-medium">
-                    <Link href={`/templates/${t.id}`} className="text-spark-700 hover:underline">
-                      {t.name}
-                    </Link>
-                  </td>
-                  <td className="px-4 py-3 font-mono text-xs">{t.groupPattern}</td>
-                  <td className="max-w-sm px-4 py-3 font-mono text-xs break-words text-zinc-700">{t.subject}</td>
-                  <td className="px-4 py-3">
-                    <ActiveToggle id={t.id} name={t.name} active={t.active} action={setTemplateActiveAction.bind(null, !t.active)} />
-                  </td>
-                  <td className="px-4 py-3 text-zinc-600">
-                    <Link href={`/templates/${t.id}/history`} className="hover:underline">
-                      v{t.version}
-                    </Link>
-                    , <TimeAgo date={t.updatedAt} now={now} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable columns={["Name", "Group", "Subject", "Active", "Version"]}>
+          {templates.map((t) => (
+            <tr key={t.id} className="align-top">
+              <td className="px-4 py-3 font-medium">
+                <Link href={`/templates/${t.id}`} className="text-spark-700 hover:underline">
+                  {t.name}
+                </Link>
+              </td>
+              <td className="px-4 py-3 font-mono text-xs">{t.groupPattern}</td>
+              <td className="max-w-sm px-4 py-3 font-mono text-xs break-words text-zinc-700">{t.subject}</td>
+              <td className="px-4 py-3">
+                <ActiveToggle id={t.id} name={t.name} active={t.active} action={setTemplateActiveAction.bind(null, !t.active)} />
+              </td>
+              <td className="px-4 py-3 text-zinc-600">
+                <Link href={`/templates/${t.id}/history`} className="hover:underline">
+                  v{t.version}
+                </Link>
+                , <TimeAgo date={t.updatedAt} now={now} />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </>
   );

@@ -8,6 +8,7 @@ import { JsonTree } from "@/components/ui/json-tree";
 import { PageHeader } from "@/components/ui/page-header";
 import { TimeAgo } from "@/components/ui/time-ago";
 import { eventFilterQuery, loadEventDetail } from "@/spark/event-log";
+import { DataTable } from "@/components/ui/data-table";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Event" };
@@ -87,36 +88,24 @@ export default async function EventPage({ params }: { params: Promise<{ id: stri
               Write a template for {event.group}
             </Link>
           ) : (
-            <div className="-mx-5 overflow-x-auto">
-              <table className="min-w-full text-sm">
-                <thead className="text-left text-xs font-medium tracking-wide text-zinc-500 uppercase">
-                  <tr>
-                    <th className="px-5 py-2">Recipient</th>
-                    <th className="px-5 py-2">Subject</th>
-                    <th className="px-5 py-2">Status</th>
-                    <th className="px-5 py-2">Attempts</th>
-                  </tr>
-                </thead>
-                <tbody className="divide-y divide-zinc-100">
-                  {deliveries.map((d) => (
-                    <tr key={d.id} className="align-top">
-                      <td className="px-5 py-2 break-all">{d.recipient || <span className="text-zinc-400">none</span>}</td>
-                      <td className="px-5 py-2">
-                        <Link href={`/deliveries/${d.id}`} className="text-spark-700 hover:underline">
-                          {d.subject || `Delivery #${d.id}`}
-                        </Link>
-                        {d.isTest ? <span className="ml-2 text-xs text-zinc-500">test</span> : null}
-                      </td>
-                      <td className="px-5 py-2">
-                        <DeliveryStatusBadge status={d.status} />
-                        {d.lastError && d.status !== "sent" ? <p className="mt-1 max-w-md text-xs text-red-700">{d.lastError}</p> : null}
-                      </td>
-                      <td className="px-5 py-2">{d.attempts}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable inCard columns={["Recipient", "Subject", "Status", "Attempts"]}>
+              {deliveries.map((d) => (
+                <tr key={d.id} className="align-top">
+                  <td className="px-5 py-2 break-all">{d.recipient || <span className="text-zinc-400">none</span>}</td>
+                  <td className="px-5 py-2">
+                    <Link href={`/deliveries/${d.id}`} className="text-spark-700 hover:underline">
+                      {d.subject || `Delivery #${d.id}`}
+                    </Link>
+                    {d.isTest ? <span className="ml-2 text-xs text-zinc-500">test</span> : null}
+                  </td>
+                  <td className="px-5 py-2">
+                    <DeliveryStatusBadge status={d.status} />
+                    {d.lastError && d.status !== "sent" ? <p className="mt-1 max-w-md text-xs text-red-700">{d.lastError}</p> : null}
+                  </td>
+                  <td className="px-5 py-2">{d.attempts}</td>
+                </tr>
+              ))}
+            </DataTable>
           )}
         </Card>
       </section>

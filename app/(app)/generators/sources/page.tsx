@@ -11,6 +11,7 @@ import { listGenerators } from "@/db/queries/generators";
 import { listSqlSources } from "@/db/queries/sql-sources";
 import { codeSources } from "@/spark/sources/registry";
 import { codeSourceRef, sqlSourceRef } from "@/spark/sources/resolve";
+import { DataTable } from "@/components/ui/data-table";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Sources" };
@@ -44,38 +45,26 @@ export default async function SourcesPage({ searchParams }: { searchParams: Prom
             No SQL sources yet. Write one when the candidates you need are rows of your own tables — for example overdue invoices or users who signed up yesterday.
           </p>
         ) : (
-          <div className="overflow-x-auto rounded-lg bg-white shadow-xs ring-1 ring-zinc-200">
-            <table className="min-w-full text-sm">
-              <thead className="border-b border-zinc-100 text-left text-xs font-medium tracking-wide text-zinc-500 uppercase">
-                <tr>
-                  <th className="px-4 py-2">Name</th>
-                  <th className="px-4 py-2">Variables</th>
-                  <th className="px-4 py-2">Used by</th>
-                  <th className="px-4 py-2">Changed</th>
+          <DataTable columns={["Name", "Variables", "Used by", "Changed"]}>
+            {sqlSources.map((s) => {
+              const users = usedBy(sqlSourceRef(s.id));
+              return (
+                <tr key={s.id} className="align-top">
+                  <td className="px-4 py-3">
+                    <Link href={`/generators/sources/${s.id}`} className="font-mono font-medium text-spark-700 hover:underline">
+                      {s.name}
+                    </Link>
+                    {s.description ? <p className="mt-0.5 text-zinc-600">{s.description}</p> : null}
+                  </td>
+                  <td className="px-4 py-3 font-mono text-xs text-zinc-700">{Object.keys(s.variables).join(", ")}</td>
+                  <td className="px-4 py-3 text-zinc-700">{users.length === 0 ? <span className="text-zinc-400">no generator</span> : users.join(", ")}</td>
+                  <td className="px-4 py-3 text-zinc-600">
+                    <TimeAgo date={s.updatedAt} now={now} />
+                  </td>
                 </tr>
-              </thead>
-              <tbody className="divide-y divide-zinc-100">
-                {sqlSources.map((s) => {
-                  const users = usedBy(sqlSourceRef(s.id));
-                  return (
-                    <tr key={s.id} className="align-top">
-                      <td className="px-4 py-3">
-                        <Link href={`/generators/sources/${s.id}`} className="font-mono font-medium text-spark-700 hover:underline">
-                          {s.name}
-                        </Link>
-                        {s.description ? <p className="mt-0.5 text-zinc-600">{s.description}</p> : null}
-                      </td>
-                      <td className="px-4 py-3 font-mono text-xs text-zinc-700">{Object.keys(s.variables).join(", ")}</td>
-                      <td className="px-4 py-3 text-zinc-700">{users.length === 0 ? <span className="text-zinc-400">no generator</span> : users.join(", ")}</td>
-                      <td className="px-4 py-3 text-zinc-600">
-                        <TimeAgo date={s.updatedAt} now={now} />
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+              );
+            })}
+          </DataTable>
         )}
       </section>
       <section className="space-y-3">

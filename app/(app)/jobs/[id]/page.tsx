@@ -11,6 +11,7 @@ import { TimeAgo } from "@/components/ui/time-ago";
 import { findJobRunById } from "@/db/queries/job-runs";
 import { findUserById } from "@/db/queries/users";
 import { eventFilterQuery } from "@/spark/event-log";
+import { DataTable } from "@/components/ui/data-table";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Job run" };
@@ -103,44 +104,28 @@ export default async function JobRunPage({ params }: { params: Promise<{ id: str
       {summary && summary.generators.length > 0 ? (
         <section className="mt-6">
           <Card title="Generators">
-            <div className="-mx-5 overflow-x-auto">
-              <table className="min-w-full text-sm">
-                <thead className="text-left text-xs font-medium tracking-wide text-zinc-500 uppercase">
-                  <tr>
-                    <th className="px-5 py-2">Generator</th>
-                    <th className="px-5 py-2">Group</th>
-                    <th className="px-5 py-2 text-right">Read</th>
-                    <th className="px-5 py-2 text-right">Passed</th>
-                    <th className="px-5 py-2 text-right">New</th>
-                    <th className="px-5 py-2 text-right">Seen</th>
-                    <th className="px-5 py-2 text-right">Failed</th>
-                    <th className="px-5 py-2">Error</th>
-                  </tr>
-                </thead>
-                <tbody className="divide-y divide-zinc-100">
-                  {summary.generators.map((g) => (
-                    <tr key={g.id} className="align-top">
-                      <td className="px-5 py-2">
-                        <Link href={`/generators/${g.id}`} className="text-spark-700 hover:underline">
-                          {g.name}
-                        </Link>
-                      </td>
-                      <td className="px-5 py-2 font-mono text-xs">
-                        <Link href={`/events${eventFilterQuery({ group: g.group })}`} className="hover:underline">
-                          {g.group}
-                        </Link>
-                      </td>
-                      <td className="px-5 py-2 text-right">{formatNumber(g.candidates)}</td>
-                      <td className="px-5 py-2 text-right">{formatNumber(g.passed)}</td>
-                      <td className="px-5 py-2 text-right font-medium">{formatNumber(g.recorded)}</td>
-                      <td className="px-5 py-2 text-right">{formatNumber(g.seen)}</td>
-                      <td className={`px-5 py-2 text-right ${g.failed > 0 ? "text-red-700" : ""}`}>{formatNumber(g.failed)}</td>
-                      <td className="max-w-sm px-5 py-2 text-red-700">{g.error ?? ""}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable inCard columns={["Generator", "Group", { label: "Read", align: "right" }, { label: "Passed", align: "right" }, { label: "New", align: "right" }, { label: "Seen", align: "right" }, { label: "Failed", align: "right" }, "Error"]}>
+              {summary.generators.map((g) => (
+                <tr key={g.id} className="align-top">
+                  <td className="px-5 py-2">
+                    <Link href={`/generators/${g.id}`} className="text-spark-700 hover:underline">
+                      {g.name}
+                    </Link>
+                  </td>
+                  <td className="px-5 py-2 font-mono text-xs">
+                    <Link href={`/events${eventFilterQuery({ group: g.group })}`} className="hover:underline">
+                      {g.group}
+                    </Link>
+                  </td>
+                  <td className="px-5 py-2 text-right">{formatNumber(g.candidates)}</td>
+                  <td className="px-5 py-2 text-right">{formatNumber(g.passed)}</td>
+                  <td className="px-5 py-2 text-right font-medium">{formatNumber(g.recorded)}</td>
+                  <td className="px-5 py-2 text-right">{formatNumber(g.seen)}</td>
+                  <td className={`px-5 py-2 text-right ${g.failed > 0 ? "text-red-700" : ""}`}>{formatNumber(g.failed)}</td>
+                  <td className="max-w-sm px-5 py-2 text-red-700">{g.error ?? ""}</td>
+                </tr>
+              ))}
+            </DataTable>
           </Card>
         </section>
       ) : null}

@@ -7,6 +7,7 @@ import { Card } from "@/components/ui/card";
 import { TimeAgo } from "@/components/ui/time-ago";
 import { PASSWORD_MIN_LENGTH } from "@/spark/config";
 import { createOperatorAction, inviteOperatorAction, reissueInviteAction, setDisabledAction } from "./actions";
+import { DataTable } from "@/components/ui/data-table";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Operators" };
@@ -19,59 +20,43 @@ export default async function OperatorsPage() {
   return (
     <div className="space-y-6">
       <Card title="Operators" description="Everyone who can sign in to this Spark. Disabling someone ends their sessions at once.">
-        <div className="-mx-5 overflow-x-auto">
-          <table className="min-w-full text-sm">
-            <thead className="text-left text-xs font-medium tracking-wide text-zinc-500 uppercase">
-              <tr>
-                <th className="px-5 py-2">Email</th>
-                <th className="px-5 py-2">Role</th>
-                <th className="px-5 py-2">Status</th>
-                <th className="px-5 py-2">Last sign-in</th>
-                <th className="px-5 py-2">Added</th>
-                <th className="px-5 py-2">
-                  <span className="sr-only">Actions</span>
-                </th>
+        <DataTable inCard columns={["Email", "Role", "Status", "Last sign-in", "Added", { label: "Actions", hidden: true }]}>
+          {users.map((user) => {
+            const status = user.disabledAt ? "disabled" : user.passwordHash ? "active" : "invited";
+            return (
+              <tr key={user.id} className="align-top">
+                <td className="px-5 py-3 font-medium">
+                  {user.email}
+                  {user.id === me.id ? <span className="ml-2 text-xs text-zinc-500">(you)</span> : null}
+                </td>
+                <td className="px-5 py-3">
+                  <Badge tone={user.role === "admin" ? "orange" : "neutral"}>{user.role}</Badge>
+                </td>
+                <td className="px-5 py-3">
+                  <Badge tone={status === "active" ? "green" : status === "invited" ? "amber" : "red"}>{status}</Badge>
+                </td>
+                <td className="px-5 py-3 text-zinc-600">
+                  <TimeAgo date={user.lastLoginAt} now={now} />
+                </td>
+                <td className="px-5 py-3 text-zinc-600">
+                  <TimeAgo date={user.createdAt} now={now} />
+                </td>
+                <td className="px-5 py-3 text-right">
+                  <div className="flex justify-end gap-2">
+                    {status === "invited" ? (
+                      <OperatorButton action={reissueInviteAction} userId={user.id} email={user.email} label="New invite link" variant="secondary" />
+                    ) : null}
+                    {user.id === me.id ? null : user.disabledAt ? (
+                      <OperatorButton action={setDisabledAction.bind(null, false)} userId={user.id} email={user.email} label="Enable" variant="secondary" />
+                    ) : (
+                      <OperatorButton action={setDisabledAction.bind(null, true)} userId={user.id} email={user.email} label="Disable" variant="danger" />
+                    )}
+                  </div>
+                </td>
               </tr>
-            </thead>
-            <tbody className="divide-y divide-zinc-100">
-              {users.map((user) => {
-                const status = user.disabledAt ? "disabled" : user.passwordHash ? "active" : "invited";
-                return (
-                  <tr key={user.id} className="align-top">
-                    <td className="px-5 py-3 font-medium">
-                      {user.email}
-                      {user.id === me.id ? <span className="ml-2 text-xs text-zinc-500">(you)</span> : null}
-                    </td>
-                    <td className="px-5 py-3">
-                      <Badge tone={user.role === "admin" ? "orange" : "neutral"}>{user.role}</Badge>
-                    </td>
-                    <td className="px-5 py-3">
-                      <Badge tone={status === "active" ? "green" : status === "invited" ? "amber" : "red"}>{status}</Badge>
-                    </td>
-                    <td className="px-5 py-3 text-zinc-600">
-                      <TimeAgo date={user.lastLoginAt} now={now} />
-                    </td>
-                    <td className="px-5 py-3 text-zinc-600">
-                      <TimeAgo date={user.createdAt} now={now} />
-                    </td>
-                    <td className="px-5 py-3 text-right">
-                      <div className="flex justify-end gap-2">
-                        {status === "invited" ? (
-                          <OperatorButton action={reissueInviteAction} userId={user.id} email={user.email} label="New invite link" variant="secondary" />
-                        ) : null}
-                        {user.id === me.id ? null : user.disabledAt ? (
-                          <OperatorButton action={setDisabledAction.bind(null, false)} userId={user.id} email={user.email} label="Enable" variant="secondary" />
-                        ) : (
-                          <OperatorButton action={setDisabledAction.bind(null, true)} userId={user.id} email={user.email} label="Disable" variant="danger" />
-                        )}
-                      </div>
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </DataTable>
       </Card>
       <div className="grid gap-6 lg:grid-cols-2">
         <Card title="Invite an operator" description="They get a one-time link, valid for 7 days, where they choose their own password.">
