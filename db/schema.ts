@@ -78,10 +78,47 @@ export const conditionOperators = [">", "<", ">=", "<=", "=", "!=", "contains", 
 export type ConditionOperator = (typeof conditionOperators)[number];
 export type Condition = { variable: string; operator: ConditionOperator; value?: string };
 
+export const connectionKinds = ["sample", "postgres", "mysql"] as const;
+export type ConnectionKind = (typeof connectionKinds)[number];
+export const connectionOrigins = ["builtin", "ui", "env"] as const;
+export type ConnectionOrigin = (typeof connectionOrigins)[number];
+
+/**
+ * A named, read-only place SQL sources read from. Spark's own database is never one. Passwords of
+ * connections made in the UI are sealed with SPARK_SECRET_KEY; those declared in the environment keep
+ * theirs in the environment, and the row only names them.
+ */
+export const connections = pgTable(
+  "connections",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    kind: text("kind", { enum: connectionKinds }).notNull(),
+    origin: text("origin", { enum: connectionOrigins }).notNull().default("ui"),
+    host: text("host").notNull().default(""),
+    port: integer("port"),
+    database: text("database").notNull().default(""),
+    username: text("username").notNull().default(""),
+    // AES-256-GCM under SPARK_SECRET_KEY ("v1.<iv>.<tag>.<ciphertext>", base64url); never sent to a page.
+    passwordSealed: text("password_sealed"),
+    ssl: boolean("ssl").notNull().default(false),
+    // The last "Test connection": when, and what it found wrong (null when it passed).
+    checkedAt: timestamp("checked_at", { withTimezone: true }),
+    checkError: text("check_error"),
+    version: integer("version").notNull().default(1),
+    ...timestamps,
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedBy: uuid("updated_by").references(() => users.id, { onDelete: "set null" }),
+  },
+  (t) => [uniqueIndex("connections_name_key").on(sql`lower(${t.name})`)],
+);
+
 export const sqlSources = pgTable("sql_sources", {
   id: uuid("id").primaryKey().defaultRandom(),
   name: text("name").notNull().unique(),
   description: text("description").notNull().default(""),
+  // Null for a source from before connections whose place could not be told: it needs one before it runs.
+  connectionId: uuid("connection_id").references(() => connections.id, { onDelete: "restrict" }),
   query: text("query").notNull(),
   // The columns of the last successful test, so the generator form can offer them without running it.
   variables: jsonb("variables").$type<Record<string, VariableSpec>>().notNull().default({}),
@@ -174,11 +211,54 @@ export const events = pgTable(
   ],
 );
 
+export const partialKinds = ["partial", "layout"] as const;
+export type PartialKind = (typeof partialKinds)[number];
+
+/**
+ * Liquid that templates pull in by name: a partial through `{% include %}` / `{% render %}`, a layout
+ * (HTML around `{{ content }}`) chosen by a template or through `{% layout %}`. Liquid never reads files:
+ * these rows are the only thing those tags can reach.
+ */
+export const partials = pgTable(
+  "partials",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    kind: text("kind", { enum: partialKinds }).notNull(),
+    body: text("body").notNull().default(""),
+    version: integer("version").notNull().default(1),
+    ...timestamps,
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedBy: uuid("updated_by").references(() => users.id, { onDelete: "set null" }),
+  },
+  (t) => [uniqueIndex("partials_name_key").on(sql`lower(${t.name})`)],
+);
+
+export type PartialFieldValues = { name: string; kind: PartialKind; body: string };
+
+export const partialVersions = pgTable(
+  "partial_versions",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    partialId: uuid("partial_id")
+      .notNull()
+      .references(() => partials.id, { onDelete: "cascade" }),
+    version: integer("version").notNull(),
+    fields: jsonb("fields").$type<PartialFieldValues>().notNull(),
+    note: text("note").notNull().default(""),
+    ...timestamps,
+    createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
+  },
+  (t) => [uniqueIndex("partial_versions_partial_version_key").on(t.partialId, t.version)],
+);
+
 /** The fields an operator edits; every save stores a copy of them as a version. */
 export type TemplateFieldValues = {
   name: string;
   group: string;
   active: boolean;
+  /** The stored layout the HTML body is wrapped in; empty for none. Older versions lack it. */
+  layout?: string;
   from: string;
   to: string;
   cc: string;
@@ -205,6 +285,10 @@ export const mailTemplates = pgTable(
     bcc: text("bcc").notNull().default(""),
     replyTo: text("reply_to").notNull().default(""),
     active: boolean("active").notNull().default(true),
+    // The name of a stored layout (partials.kind = 'layout') the HTML body is wrapped in; "" for none.
+    layout: text("layout").notNull().default(""),
+    // Why a template was kept as an inactive draft: it did not render on a recent event of its group.
+    draftReason: text("draft_reason"),
     version: integer("version").notNull().default(1),
     ...timestamps,
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
@@ -325,6 +409,9 @@ export type NewUser = typeof users.$inferInsert;
 export type Session = typeof sessions.$inferSelect;
 export type AccountToken = typeof accountTokens.$inferSelect;
 export type SqlSource = typeof sqlSources.$inferSelect;
+export type Connection = typeof connections.$inferSelect;
+export type StoredPartial = typeof partials.$inferSelect;
+export type PartialVersion = typeof partialVersions.$inferSelect;
 export type Generator = typeof generators.$inferSelect;
 export type Event = typeof events.$inferSelect;
 export type NewGenerator = typeof generators.$inferInsert;
