@@ -5,14 +5,10 @@ import { countUsers } from "@/db/queries/users";
 import { AuthFrame } from "@/components/auth/auth-frame";
 import { LoginForm } from "@/components/auth/login-form";
 import { Notice } from "@/components/ui/notice";
+import { safeNext } from "@/spark/auth/safe-next";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Sign in" };
-
-/** Only same-site paths are followed after sign-in, so the page cannot be used to redirect elsewhere. */
-function safeNext(next: string | string[] | undefined): string {
-  return typeof next === "string" && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/";
-}
 
 export default async function LoginPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const next = safeNext((await searchParams).next);
