@@ -1,5 +1,6 @@
 import { DatabaseOpenError } from "@/db/errors";
 import { ConfigError } from "@/spark/config";
+import { describeError } from "@/spark/logger";
 
 /** A problem the person at the shell can fix, printed as one line with exit code 1 (never a stack trace). */
 export class CliError extends Error {
@@ -13,7 +14,7 @@ export function runCli(main: () => Promise<number | void>): void {
       if (error instanceof CliError || error instanceof ConfigError || error instanceof DatabaseOpenError) {
         process.stderr.write(`spark: ${error.message}\n`);
       } else {
-        process.stderr.write(`spark: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.stderr.write(`spark: unexpected error: ${describeError(error)}\n`);
         if (process.env.SPARK_DEBUG) console.error(error);
       }
       process.exit(1);

@@ -5,6 +5,9 @@ import * as schema from "./schema";
 import { lockDataDir } from "./data-dir-lock";
 import { DatabaseOpenError } from "./errors";
 import { guardPostgresNullSocket } from "./postgres-guard";
+import { stripParamsFromQueryErrors } from "./query-errors";
+
+stripParamsFromQueryErrors();
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;

@@ -21,7 +21,8 @@ export function guardPostgresNullSocket(): void {
     }
     // With this listener present Node no longer crashes on its own; unless someone else handles it, do.
     if (process.listenerCount("uncaughtException") > 1) return;
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    // The stack starts with the message, which can quote a failed query; its parameters never print.
+    process.stderr.write(`${(error instanceof Error ? (error.stack ?? error.message) : String(error)).replace(/\nparams: [\s\S]*?(?=\n {4}at |$)/, "")}\n`);
     process.exit(1);
   });
 }

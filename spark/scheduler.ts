@@ -1,4 +1,4 @@
-import type { Logger } from "./logger";
+import { describeError, type Logger } from "./logger";
 
 export type Scheduler = { nextAt(): Date | null; stop(): void };
 
@@ -20,7 +20,7 @@ export function startScheduler({ everySeconds, pass, log, firstDelayMs = 5_000 }
     try {
       await pass();
     } catch (error) {
-      log.error("scheduled pass failed", { error: error instanceof Error ? error.message : String(error) });
+      log.error("scheduled pass failed", { error: describeError(error) });
     }
     if (!stopped) schedule(everySeconds * 1000);
   };

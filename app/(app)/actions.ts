@@ -5,6 +5,7 @@ import { redirect } from "next/navigation";
 import { getEngine } from "@/app/_server/engine";
 import { clearSessionCookie, requireSession } from "@/app/_server/session";
 import { endSession, SESSION_COOKIE } from "@/spark/auth/sessions";
+import { describeError } from "@/spark/logger";
 
 export async function logOut(): Promise<void> {
   const token = (await cookies()).get(SESSION_COOKIE)?.value;
@@ -29,7 +30,7 @@ export async function runNowAction(): Promise<RunNowResult> {
     runPass("manual", { startedBy: operator.id, onProgress: ({ runId }) => resolve({ ok: true, runId }) }).then(
       (summary) => resolve(summary.runId === null ? { ok: false, message: summary.message ?? "The pass did not start." } : { ok: true, runId: summary.runId }),
       (error: unknown) => {
-        deps.log.error("manual pass failed", { error: error instanceof Error ? error.message : String(error) });
+        deps.log.error("manual pass failed", { error: describeError(error) });
         resolve({ ok: false, message: "The pass could not start; the server log has the reason." });
       },
     );

@@ -3,7 +3,7 @@ import { DatabaseOpenError } from "@/db/errors";
 import { ConfigError, loadConfig, type SparkConfig } from "@/spark/config";
 import type { Deps } from "@/spark/deps";
 import type { Mailer } from "@/emails/transports/types";
-import { createConsoleLogger } from "@/spark/logger";
+import { createConsoleLogger, describeError } from "@/spark/logger";
 import { createMailer } from "@/spark/mail/mailer";
 import { startScheduler, type Scheduler } from "@/spark/scheduler";
 import { writeServerFile } from "@/spark/server-file";
@@ -73,7 +73,7 @@ export async function bootOrExit(): Promise<void> {
     if (error instanceof ConfigError || error instanceof DatabaseOpenError) {
       process.stderr.write(`spark: ${error.message}\n`);
     } else {
-      process.stderr.write(`spark: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.stderr.write(`spark: could not start: ${describeError(error)}\n`);
     }
     process.exit(1);
   }
