@@ -1,6 +1,6 @@
 import { convert } from "html-to-text";
 import type { Template } from "liquidjs";
-import { addressLiquid, htmlLiquid, parseLiquid, renderLiquid, textLiquid, TemplateError } from "./liquid";
+import { checkReferences, createEngines, NO_PARTIALS, parseLiquid, partialReferences, renderLiquid, SafeHtml, TemplateError, usedVariables, type LiquidEngines, type PartialSnapshot } from "./liquid";
 import { parseAddressList } from "./addresses";
 import { wrapInLayout } from "./layout";
 
@@ -10,14 +10,20 @@ export type MailTemplateSource = Record<TemplateField, string>;
 
 export type RenderedMail = { from: string; to: string[]; cc: string[]; bcc: string[]; replyTo: string[]; subject: string; html: string; text: string; textDerived: boolean };
 
-export const LABELS: Record<TemplateField, string> = { subject: "Subject", html: "HTML body", text: "Text body", from: "From", to: "To", cc: "Cc", bcc: "Bcc", replyTo: "Reply-To" };
+/** The fields a render error can belong to: the Liquid fields and the chosen layout. */
+export type MailField = TemplateField | "layout";
+
+export const LABELS: Record<MailField, string> = { subject: "Subject", html: "HTML body", text: "Text body", from: "From", to: "To", cc: "Cc", bcc: "Bcc", replyTo: "Reply-To", layout: "Layout" };
+
+/** What a template renders with besides its fields: the stored partials and layouts, and the layout it chose. */
+export type MailOptions = { partials?: PartialSnapshot; layout?: string };
 
 /** A render failure and the field it belongs to, so the editor can show it under that field. */
 export class FieldError extends TemplateError {
   /** The reason without the field's name, for a message shown under the field itself. */
   readonly reason: string;
   constructor(
-    readonly field: TemplateField,
+    readonly field: MailField,
     error: TemplateError,
   ) {
     const reason = error.message.startsWith(`${LABELS[field]}: `) ? error.message.slice(LABELS[field].length + 2) : error.message;
@@ -27,19 +33,67 @@ export class FieldError extends TemplateError {
 }
 
 const ADDRESS_FIELDS = ["from", "to", "cc", "bcc", "replyTo"] as const;
-const engineFor = (field: TemplateField) => (field === "html" ? htmlLiquid : (ADDRESS_FIELDS as readonly string[]).includes(field) ? addressLiquid : textLiquid);
+const engineKind = (field: TemplateField): keyof LiquidEngines => (field === "html" ? "html" : (ADDRESS_FIELDS as readonly string[]).includes(field) ? "address" : "text");
 
-/** Every field's syntax problem, keyed by field, with line and column: what a save checks. */
-export function checkTemplateSyntax(source: MailTemplateSource): Partial<Record<TemplateField, string>> {
-  const errors: Partial<Record<TemplateField, string>> = {};
+// One set of engines per snapshot: parsed partials are cached in them, and a snapshot never changes.
+const enginesBySnapshot = new WeakMap<PartialSnapshot, LiquidEngines>();
+export function enginesFor(partials: PartialSnapshot): LiquidEngines {
+  let engines = enginesBySnapshot.get(partials);
+  if (!engines) enginesBySnapshot.set(partials, (engines = createEngines(partials)));
+  return engines;
+}
+
+type Parsed = { fields: Record<TemplateField, Template[]>; layout: Template[] | null };
+
+/** Parses every field and the layout, refusing any include, render or layout of something not stored. */
+function parseMail(source: MailTemplateSource, { partials = NO_PARTIALS, layout = "" }: MailOptions): { parsed: Parsed | null; errors: Partial<Record<MailField, TemplateError>> } {
+  const engines = enginesFor(partials);
+  const errors: Partial<Record<MailField, TemplateError>> = {};
+  const fields = {} as Record<TemplateField, Template[]>;
+  const parseChecked = (engine: keyof LiquidEngines, text: string) => {
+    const templates = parseLiquid(engines[engine], text);
+    const refused = checkReferences(partialReferences(templates), partials);
+    if (refused) throw refused;
+    return templates;
+  };
   for (const field of templateFields) {
     try {
-      parseLiquid(engineFor(field), source[field]);
+      fields[field] = parseChecked(engineKind(field), source[field]);
     } catch (error) {
-      errors[field] = (error as TemplateError).message;
+      errors[field] = error as TemplateError;
     }
   }
-  return errors;
+  let layoutTemplates: Template[] | null = null;
+  if (layout !== "") {
+    const stored = partials.get(layout);
+    if (stored?.kind !== "layout") errors.layout = new TemplateError(`There is no layout named \`${layout}\`; Templates → Layouts lists them`);
+    else {
+      try {
+        layoutTemplates = parseChecked("html", stored.body);
+      } catch (error) {
+        errors.layout = new TemplateError(`The layout \`${layout}\` does not parse: ${(error as TemplateError).message}`);
+      }
+    }
+  }
+  return { parsed: Object.keys(errors).length === 0 ? { fields, layout: layoutTemplates } : null, errors };
+}
+
+/** Every field's syntax problem, keyed by field, with line and column: what a save checks. */
+export function checkTemplateSyntax(source: MailTemplateSource, options: MailOptions = {}): Partial<Record<MailField, string>> {
+  const { errors } = parseMail(source, options);
+  return Object.fromEntries(Object.entries(errors).map(([field, error]) => [field, error.message]));
+}
+
+export type FieldVariable = { field: MailField; path: string[]; line: number; column: number };
+
+/** The context variables each field (and the layout, but for its `content`) reads; null when something does not parse. */
+export async function templateVariables(source: MailTemplateSource, options: MailOptions = {}): Promise<FieldVariable[] | null> {
+  const { parsed } = parseMail(source, options);
+  if (!parsed) return null;
+  const used: FieldVariable[] = [];
+  for (const field of templateFields) for (const v of await usedVariables(parsed.fields[field])) used.push({ field, ...v });
+  if (parsed.layout) for (const v of await usedVariables(parsed.layout)) if (v.path[0] !== "content") used.push({ field: "layout", ...v });
+  return used;
 }
 
 /** django-spark's `spark_mail` context entry: values a template's empty fields fall back to. */
@@ -54,20 +108,26 @@ export type CompiledMail = { render(context: Record<string, unknown>, options: {
  * fails with a FieldError rather than produce a half-empty mail: a missing variable, no recipient, an
  * address that is not one, an empty subject, or no body at all.
  */
-export function compileMail(source: MailTemplateSource): CompiledMail {
-  const compiled = {} as Record<TemplateField, Template[]>;
-  for (const field of templateFields) {
+export function compileMail(source: MailTemplateSource, options: MailOptions = {}): CompiledMail {
+  const { parsed, errors } = parseMail(source, options);
+  if (!parsed) {
+    const [field, error] = Object.entries(errors)[0]!;
+    throw new FieldError(field as MailField, error);
+  }
+  const engines = enginesFor(options.partials ?? NO_PARTIALS);
+  const renderField = async (field: TemplateField, context: Record<string, unknown>) => {
     try {
-      compiled[field] = parseLiquid(engineFor(field), source[field]);
+      return await renderLiquid(engines[engineKind(field)], parsed.fields[field], context);
     } catch (error) {
       throw new FieldError(field, error as TemplateError);
     }
-  }
-  const renderField = async (field: TemplateField, context: Record<string, unknown>) => {
+  };
+  const inLayout = async (body: string, context: Record<string, unknown>) => {
+    if (!parsed.layout || body.trim() === "") return body;
     try {
-      return await renderLiquid(engineFor(field), compiled[field], context);
+      return await renderLiquid(engines.html, parsed.layout, { ...context, content: new SafeHtml(body) });
     } catch (error) {
-      throw new FieldError(field, error as TemplateError);
+      throw new FieldError("layout", error as TemplateError);
     }
   };
   return {
@@ -104,7 +164,7 @@ export function compileMail(source: MailTemplateSource): CompiledMail {
         bcc: lists.bcc,
         replyTo: lists.replyTo,
         subject,
-        html: htmlBody.trim() === "" ? "" : wrapInLayout(htmlBody, subject),
+        html: htmlBody.trim() === "" ? "" : wrapInLayout(await inLayout(htmlBody, context), subject),
         text: textDerived ? convert(htmlBody, { wordwrap: 78, selectors: [{ selector: "a", options: { hideLinkHrefIfSameAsText: true } }] }) : textBody,
         textDerived,
       };
