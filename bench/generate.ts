@@ -78,7 +78,7 @@ async function measure(driver: "pglite" | "postgres", n: number, databaseUrl: st
       await database.db.delete(mailTemplates);
       await database.db.insert(mailTemplates).values({ name: group, groupPattern: group, subject: "Item {{ id }}", text: "{{ title }}", toAddress: "user{{ id }}@example.com" });
       const settings = { ...defaultMailSettings, defaultFrom: "Spark <spark@example.com>" };
-      const run = await timed(() => runJob({ ...passInput, passHandlers: async () => [(await createMailHandler({ db: database.db, settings }))!] }));
+      const run = await timed(() => runJob({ ...passInput, passHandlers: async () => [(await createMailHandler({ database, settings }))!] }));
       if (run.value.status !== "ok") throw new Error(`the pass with a template failed: ${JSON.stringify(run.value.errors)}`);
       return Math.round(n / run.seconds);
     };

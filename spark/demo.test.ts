@@ -97,7 +97,7 @@ describe("seedDemo", () => {
       clock,
       log: silentLogger,
       trigger: "manual",
-      passHandlers: async () => [(await createMailHandler({ db: database.db, settings }))!],
+      passHandlers: async () => [(await createMailHandler({ database, settings }))!],
       afterEvents: async () => {
         const t = await deliverWithinBudget({ database, mailer, clock, settings, budgetMs: 30_000 });
         return { deliveries: { sent: t.sent, failed: t.failed, dead: t.dead }, errors: [] };

@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import type { Database } from "@/db/client";
+import { countUnrenderedDeliveriesOfJobRun } from "@/db/queries/deliveries";
 import { listActiveGenerators } from "@/db/queries/generators";
 import {
   acquireJobLease,
@@ -203,6 +204,9 @@ export async function runJob(input: JobInput): Promise<JobSummary> {
     }
     progress.phase = "finishing";
     await report(true);
+    // A template that did not render leaves a dead delivery no sender ever claims: count it here.
+    const unrendered = await countUnrenderedDeliveriesOfJobRun(db, { jobRunId: runId });
+    deliveries = { ...deliveries, dead: deliveries.dead + unrendered };
     return await finish(errors.length > 0 ? "error" : "ok");
   } catch (error) {
     log.error("job run failed", { runId, error: messageOf(error) });

@@ -76,7 +76,7 @@ export function createPassRunner({ config, database, log, mailer }: { config: Sp
       // A pass renews its lease as it reports progress; a crashed one frees the job after this long.
       leaseMs: config.mail.leaseMs,
       passHandlers: async () => {
-        const mail = await createMailHandler({ db: database.db, settings });
+        const mail = await createMailHandler({ database, settings });
         return mail ? [mail] : [];
       },
       afterEvents: async ({ progress }) => {

@@ -264,3 +264,11 @@ export async function countDeliveriesByBucketSince(db: Conn, { since, bucket }: 
   const rows = await db.select({ epoch, status: deliveries.status, n: count() }).from(deliveries).where(gte(deliveries.createdAt, since)).groupBy(sql`1`, deliveries.status).orderBy(sql`1`);
   return rows.map((r) => ({ at: new Date(Number(r.epoch) * 1000), status: r.status, deliveries: r.n }));
 }
+
+/** Deliveries that died before any attempt (their template did not render) for the events a job run recorded. */
+export async function countUnrenderedDeliveriesOfJobRun(db: Conn, { jobRunId }: { jobRunId: number }): Promise<number> {
+  const result = await db.execute(sql`
+    select count(*)::int as n from deliveries d join events e on e.id = d.event_id
+    where e.job_run_id = ${jobRunId} and d.status = 'dead' and d.attempts = 0 and d.recipient = ''`);
+  return Number(rowsOf<{ n: number }>(result)[0]?.n ?? 0);
+}

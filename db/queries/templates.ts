@@ -8,6 +8,7 @@ export const templateColumns = (fields: TemplateFieldValues) => ({
   name: fields.name,
   groupPattern: fields.group,
   active: fields.active,
+  layout: fields.layout ?? "",
   fromAddress: fields.from,
   toAddress: fields.to,
   cc: fields.cc,
@@ -22,6 +23,7 @@ export const templateFieldsOf = (t: MailTemplate): TemplateFieldValues => ({
   name: t.name,
   group: t.groupPattern,
   active: t.active,
+  layout: t.layout,
   from: t.fromAddress,
   to: t.toAddress,
   cc: t.cc,
@@ -51,27 +53,30 @@ export async function findTemplateIdByName(db: Conn, { name }: { name: string })
 }
 
 /** Null when the name is taken (case-insensitively). */
-export async function insertTemplate(tx: Tx, { fields, by, at }: { fields: TemplateFieldValues; by: string | null; at: Date }): Promise<MailTemplate | null> {
+export async function insertTemplate(tx: Tx, { fields, draftReason = null, by, at }: { fields: TemplateFieldValues; draftReason?: string | null; by: string | null; at: Date }): Promise<MailTemplate | null> {
   const [row] = await tx
     .insert(mailTemplates)
-    .values({ ...templateColumns(fields), version: 1, updatedBy: by, createdAt: at, updatedAt: at })
+    .values({ ...templateColumns(fields), draftReason, version: 1, updatedBy: by, createdAt: at, updatedAt: at })
     .onConflictDoNothing()
     .returning();
   return row ?? null;
 }
 
 /** Writes the new fields and bumps the version, locking the row so two saves number their versions apart. */
-export async function updateTemplateById(tx: Tx, { id, fields, by, at }: { id: string; fields: TemplateFieldValues; by: string | null; at: Date }): Promise<MailTemplate | null> {
+export async function updateTemplateById(tx: Tx, { id, fields, draftReason = null, by, at }: { id: string; fields: TemplateFieldValues; draftReason?: string | null; by: string | null; at: Date }): Promise<MailTemplate | null> {
   const [row] = await tx
     .update(mailTemplates)
-    .set({ ...templateColumns(fields), version: sql`${mailTemplates.version} + 1`, updatedBy: by, updatedAt: at })
+    .set({ ...templateColumns(fields), draftReason, version: sql`${mailTemplates.version} + 1`, updatedBy: by, updatedAt: at })
     .where(eq(mailTemplates.id, id))
     .returning();
   return row ?? null;
 }
 
-export async function updateTemplateActiveById(db: Conn, { id, active, at }: { id: string; active: boolean; at: Date }) {
-  await db.update(mailTemplates).set({ active, updatedAt: at }).where(eq(mailTemplates.id, id));
+export async function updateTemplateActiveById(db: Conn, { id, active, draftReason, at }: { id: string; active: boolean; draftReason?: string | null; at: Date }) {
+  await db
+    .update(mailTemplates)
+    .set({ active, updatedAt: at, ...(draftReason === undefined ? {} : { draftReason }) })
+    .where(eq(mailTemplates.id, id));
 }
 
 export async function deleteTemplateById(db: Conn, { id }: { id: string }): Promise<boolean> {

@@ -34,7 +34,7 @@ describe(`retry and resend on ${testDriver}`, () => {
   const deps = () => ({ database, mailer, clock, settings });
 
   async function record(group: string, context: Record<string, unknown>) {
-    const handler = await createMailHandler({ db: database.db, settings });
+    const handler = await createMailHandler({ database, settings });
     await recordEvents({ db: database.db, clock, log: silentLogger }, { events: [{ group, key: `${group}:${++seq}`, context, generatorId: null, source: null }], handlers: handler ? [handler] : [] });
     return database.db.select().from(deliveries).orderBy(deliveries.id);
   }

@@ -3,10 +3,11 @@ import { findDeliveryById, insertDelivery, requeueDeliveryById } from "@/db/quer
 import { findEventById } from "@/db/queries/events";
 import { findTemplateById } from "@/db/queries/templates";
 import type { Delivery } from "@/db/schema";
-import { compileMail } from "@/emails/render";
 import type { Mailer } from "@/emails/transports/types";
-import { deliveriesFor, sourceOf } from "./handler";
+import { deliveriesOf, renderTemplates } from "./handler";
 import { deliverNow } from "./outbox";
+import { loadPartialSnapshot } from "./partials";
+import { renderPool } from "./render-pool";
 import type { MailSettings } from "./settings";
 
 type MailDeps = { database: Database; mailer: Mailer; clock: () => Date; settings: MailSettings };
@@ -42,16 +43,12 @@ async function rerender(deps: MailDeps, dead: Delivery): Promise<RetryResult> {
   const db = deps.database.db;
   const [event, template] = await Promise.all([dead.eventId ? findEventById(db, { id: dead.eventId }) : null, dead.templateId ? findTemplateById(db, { id: dead.templateId }) : null]);
   if (!event || !template) return { status: "refused", message: "Its event or its template is gone, so there is nothing to render again." };
-  let compiled;
-  try {
-    compiled = compileMail(sourceOf(template));
-  } catch (error) {
-    return { status: "refused", message: `The template still does not parse: ${(error as Error).message}` };
-  }
-  const rows = await deliveriesFor({ id: event.id, group: event.group, key: event.key, context: event.context }, { template, compiled, compileError: null }, deps.settings, deps.clock());
+  const partials = await loadPartialSnapshot(deps.database);
+  const [outcome] = await renderTemplates(renderPool(), { templates: [template], partials, contexts: [event.context], items: [{ template: 0, context: 0 }], settings: deps.settings });
+  const rows = deliveriesOf(outcome!, { template, group: event.group, at: deps.clock() });
   if (rows.some((r) => r.status === "dead")) return { status: "refused", message: `The template still does not render for this event: ${rows[0]!.lastError}. Fix it, then retry.` };
   const created: number[] = [];
-  for (const { at, ...row } of rows) created.push((await insertDelivery(db, { ...row, createdAt: at, updatedAt: at, nextAttemptAt: at, resendOf: dead.id })).id);
+  for (const { at, ...row } of rows) created.push((await insertDelivery(db, { ...row, eventId: event.id, createdAt: at, updatedAt: at, nextAttemptAt: at, resendOf: dead.id })).id);
   let sent = 0;
   for (const id of created) if ((await deliverNow({ ...deps, id })) === "sent") sent++;
   return { status: sent === created.length ? "sent" : "queued", message: `Rendered again with version ${template.version}: ${created.length} deliver${created.length === 1 ? "y" : "ies"}, ${sent} sent.`, deliveryIds: created };

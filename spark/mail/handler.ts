@@ -1,11 +1,14 @@
-import type { Db } from "@/db/client";
+import type { Database } from "@/db/client";
 import { insertDeliveries, type QueuedDelivery } from "@/db/queries/deliveries";
 import { listActiveTemplates } from "@/db/queries/templates";
 import type { DeliveryHeaders, MailTemplate } from "@/db/schema";
 import { bareAddress } from "@/emails/addresses";
-import { compileMail, type CompiledMail, type MailTemplateSource } from "@/emails/render";
-import type { Handler, HandlerContext, RecordedEvent } from "../handlers";
+import type { PartialSnapshot } from "@/emails/liquid";
+import type { MailTemplateSource } from "@/emails/render";
+import type { Handler, HandlerContext, PendingEvent } from "../handlers";
 import { compileGroupPattern, groupPatternSource } from "./group-pattern";
+import { loadPartialSnapshot } from "./partials";
+import { renderPool, type RenderOutcome, type RenderPool } from "./render-pool";
 import type { MailSettings } from "./settings";
 
 export const sourceOf = (t: Pick<MailTemplate, "subject" | "html" | "text" | "fromAddress" | "toAddress" | "cc" | "bcc" | "replyTo">): MailTemplateSource => ({
@@ -19,60 +22,88 @@ export const sourceOf = (t: Pick<MailTemplate, "subject" | "html" | "text" | "fr
   replyTo: t.replyTo,
 });
 
-type Prepared = { template: MailTemplate; matches: (group: string) => boolean; compiled: CompiledMail | null; compileError: string | null };
-
 const NO_HEADERS: DeliveryHeaders = { from: "", to: [], cc: [], replyTo: [] };
 
+/** A delivery before its event has an id: what rendering outside the transaction produces. */
+export type RenderedDelivery = Omit<QueuedDelivery, "eventId">;
+
 /**
- * The deliveries one template makes for one event: a queued one per envelope recipient (To, Cc and
- * Bcc, each once), or a single dead one carrying the reason when it cannot render. Either way the
- * event is recorded and the outcome is visible.
+ * The deliveries one render makes: a queued one per envelope recipient (To, Cc and Bcc, each once),
+ * or a single dead one carrying the reason. Either way the event is recorded and the outcome is visible.
  */
-export async function deliveriesFor(
-  event: RecordedEvent,
-  { template, compiled, compileError }: Pick<Prepared, "template" | "compiled" | "compileError">,
-  settings: Pick<MailSettings, "defaultFrom">,
-  at: Date,
-): Promise<QueuedDelivery[]> {
-  const base = { eventId: event.id, templateId: template.id, templateVersion: template.version, group: event.group, at, subject: "", html: "", text: "", lastError: null };
-  const dead = (reason: string): QueuedDelivery[] => [{ ...base, recipient: "", status: "dead", headers: NO_HEADERS, lastError: reason }];
-  if (!compiled) return dead(`Template “${template.name}”, ${compileError}`);
-  try {
-    const mail = await compiled.render(event.context, { defaultFrom: settings.defaultFrom });
-    const headers: DeliveryHeaders = { from: mail.from, to: mail.to, cc: mail.cc, replyTo: mail.replyTo };
-    const recipients = [...new Set([...mail.to, ...mail.cc, ...mail.bcc].map(bareAddress))];
-    return recipients.map((recipient) => ({ ...base, recipient, status: "queued" as const, headers, subject: mail.subject, html: mail.html, text: mail.text }));
-  } catch (error) {
-    return dead(`Template “${template.name}”, ${error instanceof Error ? error.message : String(error)}`);
-  }
+export function deliveriesOf(outcome: RenderOutcome, { template, group, at }: { template: MailTemplate; group: string; at: Date }): RenderedDelivery[] {
+  const base = { templateId: template.id, templateVersion: template.version, group, at, subject: "", html: "", text: "", lastError: null };
+  if (!outcome.ok) return [{ ...base, recipient: "", status: "dead", headers: NO_HEADERS, lastError: `Template “${template.name}”, ${outcome.message}` }];
+  const mail = outcome.mail;
+  const headers: DeliveryHeaders = { from: mail.from, to: mail.to, cc: mail.cc, replyTo: mail.replyTo };
+  const recipients = [...new Set([...mail.to, ...mail.cc, ...mail.bcc].map(bareAddress))];
+  return recipients.map((recipient) => ({ ...base, recipient, status: "queued" as const, headers, subject: mail.subject, html: mail.html, text: mail.text }));
+}
+
+/** Renders templates on contexts in the render pool, one message for all of them. */
+export async function renderTemplates(
+  pool: RenderPool,
+  { templates, partials, contexts, items, settings }: { templates: MailTemplate[]; partials: PartialSnapshot; contexts: Record<string, unknown>[]; items: { template: number; context: number }[]; settings: Pick<MailSettings, "defaultFrom"> },
+): Promise<RenderOutcome[]> {
+  return pool.render({
+    partials,
+    templates: templates.map((t) => ({ cacheKey: `${t.id}:${t.version}`, source: sourceOf(t), layout: t.layout })),
+    contexts,
+    items,
+    defaultFrom: settings.defaultFrom,
+  });
 }
 
 /**
- * The built-in mail handler for one job pass: the active templates are read and compiled once, at the
- * pass's start, and every new event of a matching group gets its deliveries in its own transaction.
+ * The built-in mail handler for one job pass. The active templates and the stored partials are read
+ * once, at the pass's start. A batch's new events are rendered in the render pool before its
+ * transaction opens (no transaction waits on Liquid); the transaction then writes the rendered
+ * deliveries with the events, so an event is never recorded without its mail queued.
  */
-export async function createMailHandler({ db, settings }: { db: Db; settings: Pick<MailSettings, "defaultFrom"> }): Promise<Handler | null> {
-  const templates = await listActiveTemplates(db);
+export async function createMailHandler({ database, settings, pool = renderPool() }: { database: Database; settings: Pick<MailSettings, "defaultFrom">; pool?: RenderPool }): Promise<Handler | null> {
+  const templates = await listActiveTemplates(database.db);
   if (templates.length === 0) return null;
-  const prepared: Prepared[] = templates.map((template) => {
-    try {
-      return { template, matches: compileGroupPattern(template.groupPattern), compiled: compileMail(sourceOf(template)), compileError: null };
-    } catch (error) {
-      return { template, matches: compileGroupPattern(template.groupPattern), compiled: null, compileError: error instanceof Error ? error.message : String(error) };
-    }
-  });
-  const byGroup = new Map<string, Prepared[]>();
-  const deliveriesOf = async (event: RecordedEvent, at: Date) => {
-    let matching = byGroup.get(event.group);
-    if (!matching) byGroup.set(event.group, (matching = prepared.filter((p) => p.matches(event.group))));
-    const rows: QueuedDelivery[] = [];
-    for (const p of matching) rows.push(...(await deliveriesFor(event, p, settings, at)));
-    return rows;
+  const partials = await loadPartialSnapshot(database);
+  const matchers = templates.map((t) => compileGroupPattern(t.groupPattern));
+  const byGroup = new Map<string, number[]>();
+  const matching = (group: string) => {
+    let found = byGroup.get(group);
+    if (!found) byGroup.set(group, (found = templates.flatMap((_, i) => (matchers[i]!(group) ? [i] : []))));
+    return found;
   };
-  const handleBatch = async (events: RecordedEvent[], { tx, clock }: HandlerContext) => {
+  // Rendered deliveries by event key, for the batch being recorded (a retry of one event reads them again).
+  let rendered = new Map<string, RenderedDelivery[]>();
+
+  const prepareBatch = async (events: PendingEvent[], { clock }: Pick<HandlerContext, "clock">) => {
     const at = clock();
+    const items: { template: number; context: number }[] = [];
+    events.forEach((event, context) => {
+      for (const template of matching(event.group)) items.push({ template, context });
+    });
+    const outcomes = await renderTemplates(pool, { templates, partials, contexts: events.map((e) => e.context), items, settings });
+    rendered = new Map();
+    items.forEach((item, i) => {
+      const event = events[item.context]!;
+      const rows = rendered.get(event.key) ?? [];
+      rows.push(...deliveriesOf(outcomes[i]!, { template: templates[item.template]!, group: event.group, at }));
+      rendered.set(event.key, rows);
+    });
+  };
+
+  const handleBatch = async (events: { id: number; key: string; group: string }[], { tx, clock }: HandlerContext) => {
     const rows: QueuedDelivery[] = [];
-    for (const event of events) rows.push(...(await deliveriesOf(event, at)));
+    for (const event of events) {
+      const ready = rendered.get(event.key);
+      if (ready) for (const row of ready) rows.push({ ...row, eventId: event.id });
+      else {
+        // Only an event another pass had not recorded when this batch was rendered can get here.
+        const at = clock();
+        for (const i of matching(event.group)) {
+          const template = templates[i]!;
+          rows.push({ eventId: event.id, templateId: template.id, templateVersion: template.version, group: event.group, at, recipient: "", status: "dead", headers: NO_HEADERS, subject: "", html: "", text: "", lastError: `Template “${template.name}”: it was not rendered before the event was recorded; Retry now renders it.` });
+        }
+      }
+    }
     // A few thousand rows per statement keeps each JSON parameter a few megabytes at most.
     for (let i = 0; i < rows.length; i += 2000) await insertDeliveries(tx, rows.slice(i, i + 2000));
   };
@@ -81,6 +112,7 @@ export async function createMailHandler({ db, settings }: { db: Db; settings: Pi
     // Only the groups some template answers: an event no template wants costs the mail handler nothing.
     group: new RegExp(templates.map((t) => groupPatternSource(t.groupPattern)).join("|")),
     handle: (event, ctx) => handleBatch([event], ctx),
+    prepareBatch,
     handleBatch,
   };
 }

@@ -50,7 +50,7 @@ describe(`the outbox on ${testDriver}, through a real SMTP server`, () => {
   }
 
   async function record(group: string, context: Record<string, unknown>) {
-    const handler = await createMailHandler({ db: database.db, settings });
+    const handler = await createMailHandler({ database, settings });
     const outcome = await recordEvents({ db: database.db, clock, log: silentLogger }, { events: [{ group, key: `${group}:${++seq}`, context, generatorId: null, source: null }], handlers: handler ? [handler] : [] });
     return outcome.recorded[0]!;
   }
