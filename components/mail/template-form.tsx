@@ -5,7 +5,7 @@ import { fieldError, idleState, type FormState } from "@/components/forms/form-s
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { CodeEditor, type CodeLanguage } from "@/components/ui/code-editor";
-import { TextField } from "@/components/ui/field";
+import { SelectField, TextField } from "@/components/ui/field";
 import { Notice } from "@/components/ui/notice";
 import { HtmlFrame } from "./html-frame";
 
@@ -13,6 +13,7 @@ export type TemplateFields = {
   name: string;
   group: string;
   active: boolean;
+  layout: string;
   from: string;
   to: string;
   cc: string;
@@ -52,6 +53,7 @@ export function TemplateForm({
   initial,
   submitLabel,
   defaultFrom,
+  layouts,
 }: {
   save: SaveAction;
   preview: PreviewAction;
@@ -59,6 +61,8 @@ export function TemplateForm({
   initial: TemplateFields;
   submitLabel: string;
   defaultFrom: string;
+  /** The stored layouts a template can choose. */
+  layouts: string[];
 }) {
   const [state, formAction, pending] = useActionState(save, idleState);
   const [fields, setFields] = useState(initial);
@@ -113,6 +117,21 @@ export function TemplateForm({
           <TextField label="Reply-To" name="replyTo" value={fields.replyTo} onChange={(e) => set("replyTo")(e.target.value)} error={errorOf("replyTo")} className="font-mono" />
         </div>
         <LiquidField name="subject" label="Subject" language="liquid-text" value={fields.subject} onChange={set("subject")} error={errorOf("subject")} variables={variables} minHeight="1.5rem" />
+        <SelectField
+          label="Layout"
+          name="layout"
+          value={fields.layout}
+          onChange={(e) => set("layout")(e.target.value)}
+          error={errorOf("layout")}
+          hint="The HTML body is placed in the layout's {{ content }}. Templates → Partials and layouts lists them."
+        >
+          <option value="">None</option>
+          {[...new Set([...layouts, fields.layout].filter(Boolean))].map((name) => (
+            <option key={name} value={name}>
+              {name}
+            </option>
+          ))}
+        </SelectField>
         <LiquidField name="html" label="HTML body" language="liquid-html" value={fields.html} onChange={set("html")} error={errorOf("html")} variables={variables} minHeight="14rem" hint="Variables are HTML-escaped here." />
         <LiquidField
           name="text"

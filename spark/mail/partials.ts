@@ -33,6 +33,11 @@ export async function loadPartialSnapshot(database: Database): Promise<PartialSn
   return snapshotOf(await listPartials(database.db));
 }
 
+/** The names of the stored layouts, for a template's layout choice. */
+export async function listLayoutNames(database: Database): Promise<string[]> {
+  return (await listPartials(database.db)).filter((p) => p.kind === "layout").map((p) => p.name);
+}
+
 const snapshotOf = (rows: Pick<StoredPartial, "name" | "kind" | "body">[]): PartialSnapshot => new Map(rows.map((p) => [p.name, { kind: p.kind, body: p.body }]));
 
 const parser = createEngines(NO_PARTIALS).html;

@@ -9,14 +9,19 @@ import {
   insertTemplate,
   insertTemplateVersion,
   templateFieldsOf,
+  updateTemplateActiveById,
   updateTemplateById,
 } from "@/db/queries/templates";
 import type { MailTemplate, TemplateFieldValues } from "@/db/schema";
 import { bareAddress, parseAddressList } from "@/emails/addresses";
-import { checkTemplateSyntax, compileMail, FieldError, type RenderedMail } from "@/emails/render";
+import type { PartialSnapshot } from "@/emails/liquid";
+import { checkTemplateSyntax, templateVariables, type MailTemplateSource, type RenderedMail } from "@/emails/render";
 import type { Mailer } from "@/emails/transports/types";
 import { GROUP_PATTERN_INPUT } from "./group-pattern";
 import { deliverNow } from "./outbox";
+import { loadPartialSnapshot } from "./partials";
+import { renderPool, type RenderOutcome } from "./render-pool";
+import { unknownVariables, variablesOfGroups } from "./template-variables";
 import type { MailSettings } from "./settings";
 
 const MAX_FIELD = 300_000;
@@ -31,6 +36,7 @@ export const templateInput = z.object({
     .max(100, "Use at most 100 characters.")
     .regex(GROUP_PATTERN_INPUT, "Use letters, digits, _ . : - and * as a wildcard; no spaces."),
   active: z.boolean(),
+  layout: z.string().trim().max(100, "Choose a layout from the list.").default(""),
   from: address("From"),
   to: address("To"),
   cc: address("Cc"),
@@ -42,27 +48,56 @@ export const templateInput = z.object({
 });
 export type TemplateInput = z.infer<typeof templateInput>;
 
-const sourceOfFields = (f: TemplateFieldValues) => ({ subject: f.subject, html: f.html, text: f.text, from: f.from, to: f.to, cc: f.cc, bcc: f.bcc, replyTo: f.replyTo });
+const sourceOfFields = (f: TemplateFieldValues): MailTemplateSource => ({ subject: f.subject, html: f.html, text: f.text, from: f.from, to: f.to, cc: f.cc, bcc: f.bcc, replyTo: f.replyTo });
 
 export type SaveTemplateResult = { status: "ok"; template: MailTemplate } | { status: "invalid"; fieldErrors: Record<string, string[]> } | { status: "gone" };
 
+/** Renders one template's fields on one context in the render pool. */
+async function renderOnce(fields: TemplateFieldValues, context: Record<string, unknown>, { partials, defaultFrom }: { partials: PartialSnapshot; defaultFrom: string }): Promise<RenderOutcome> {
+  const [outcome] = await renderPool().render({
+    partials,
+    templates: [{ cacheKey: null, source: sourceOfFields(fields), layout: fields.layout ?? "" }],
+    contexts: [context],
+    items: [{ template: 0, context: 0 }],
+    defaultFrom,
+  });
+  return outcome!;
+}
+
+/** Why the template does not render on the newest event of its group, or null (also when there is none yet). */
+async function draftReasonOf(database: Database, fields: TemplateFieldValues, options: { partials: PartialSnapshot; defaultFrom: string }): Promise<string | null> {
+  const [latest] = await listRecentEventsByGroupPattern(database.db, { pattern: fields.group, limit: 1 });
+  const event = latest ? await findEventById(database.db, { id: latest.id }) : null;
+  if (!event) return null;
+  const outcome = await renderOnce(fields, event.context, options);
+  return outcome.ok ? null : `It does not render on the event ${event.key}: ${outcome.message}`;
+}
+
 /**
- * Saves a template only when every Liquid field parses; a syntax error comes back under its field with
- * line and column. Each save is a new version, written in the same transaction as the template.
+ * Saves a template only when every Liquid field parses, pulls in only stored partials and reads only
+ * variables its group's events have; each problem comes back under its field with line and column.
+ * One that does not render on the newest event of its group is kept as an inactive draft, with the
+ * reason. Each save is a new version, written in the same transaction as the template.
  */
 export async function saveTemplate(
-  { database, clock }: { database: Database; clock: () => Date },
+  { database, clock, defaultFrom = "spark@localhost" }: { database: Database; clock: () => Date; defaultFrom?: string },
   { id, input, by, note = "" }: { id?: string; input: TemplateInput; by: string | null; note?: string },
 ): Promise<SaveTemplateResult> {
-  const syntax = checkTemplateSyntax(sourceOfFields(input));
+  const partials = await loadPartialSnapshot(database);
+  const options = { partials, layout: input.layout };
+  const syntax: Record<string, string> = checkTemplateSyntax(sourceOfFields(input), options);
   if (!input.subject.trim()) syntax.subject ??= "Write a subject; it may use variables, like Welcome {{ owner_name }}.";
   if (!input.html.trim() && !input.text.trim()) syntax.html ??= "Write an HTML body, a text body, or both.";
   if (Object.keys(syntax).length > 0) return { status: "invalid", fieldErrors: Object.fromEntries(Object.entries(syntax).map(([k, v]) => [k, [v]])) };
+  const unknown = unknownVariables((await templateVariables(sourceOfFields(input), options)) ?? [], await variablesOfGroups(database, input.group));
+  if (Object.keys(unknown).length > 0) return { status: "invalid", fieldErrors: unknown };
   const clash = await findTemplateIdByName(database.db, { name: input.name });
   if (clash && clash !== id) return { status: "invalid", fieldErrors: { name: ["Another template has this name."] } };
+  const draftReason = await draftReasonOf(database, input, { partials, defaultFrom });
+  const fields = { ...input, active: input.active && draftReason === null };
   const at = clock();
   const saved = await database.db.transaction(async (tx) => {
-    const template = id ? await updateTemplateById(tx, { id, fields: input, by, at }) : await insertTemplate(tx, { fields: input, by, at });
+    const template = id ? await updateTemplateById(tx, { id, fields, draftReason, by, at }) : await insertTemplate(tx, { fields, draftReason, by, at });
     if (!template) return null;
     await insertTemplateVersion(tx, { templateId: template.id, version: template.version, fields: templateFieldsOf(template), note: note || (id ? "edited" : "created"), createdBy: by, createdAt: at });
     return template;
@@ -71,11 +106,30 @@ export async function saveTemplate(
   return id ? { status: "gone" } : { status: "invalid", fieldErrors: { name: ["Another template has this name."] } };
 }
 
+/**
+ * The list's switch and the form: a template is activated only when it renders on the newest event
+ * of its group; otherwise it stays a draft and the answer is the reason.
+ */
+export async function setTemplateActive(
+  { database, clock, defaultFrom = "spark@localhost" }: { database: Database; clock: () => Date; defaultFrom?: string },
+  { id, active }: { id: string; active: boolean },
+): Promise<{ ok: true } | { ok: false; message: string }> {
+  const template = await loadTemplate(database, id);
+  if (!template) return { ok: false, message: "This template was deleted meanwhile; reload the page." };
+  if (!active) {
+    await updateTemplateActiveById(database.db, { id, active: false, at: clock() });
+    return { ok: true };
+  }
+  const draftReason = await draftReasonOf(database, templateFieldsOf(template), { partials: await loadPartialSnapshot(database), defaultFrom });
+  await updateTemplateActiveById(database.db, { id, active: draftReason === null, draftReason, at: clock() });
+  return draftReason === null ? { ok: true } : { ok: false, message: `“${template.name}” stays an inactive draft. ${draftReason}` };
+}
+
 /** Makes an old version current again, as a new version: history only ever grows. */
 export async function restoreTemplateVersion({ database, clock }: { database: Database; clock: () => Date }, { id, version, by }: { id: string; version: number; by: string | null }): Promise<SaveTemplateResult> {
   const old = await findTemplateVersion(database.db, { templateId: id, version });
   if (!old) return { status: "gone" };
-  return saveTemplate({ database, clock }, { id, input: old.fields, by, note: `restored version ${version}` });
+  return saveTemplate({ database, clock }, { id, input: { ...old.fields, layout: old.fields.layout ?? "" }, by, note: `restored version ${version}` });
 }
 
 export type PreviewContextInput = { kind: "event"; eventId: number | null } | { kind: "json"; json: string };
@@ -115,16 +169,13 @@ async function previewContext(database: Database, group: string, choice: Preview
 /** Renders the form's fields as they are, unsaved, on a real or typed context; each problem under its field. */
 export async function previewTemplate({ database, settings }: { database: Database; settings: Pick<MailSettings, "defaultFrom"> }, { fields, context: choice }: { fields: TemplateFieldValues; context: PreviewContextInput }): Promise<TemplatePreview> {
   const ctx = await previewContext(database, fields.group.trim(), choice);
-  const fieldErrors: Record<string, string> = { ...checkTemplateSyntax(sourceOfFields(fields)) };
+  const partials = await loadPartialSnapshot(database);
+  const fieldErrors: Record<string, string> = { ...checkTemplateSyntax(sourceOfFields(fields), { partials, layout: fields.layout ?? "" }) };
   if (Object.keys(fieldErrors).length > 0 || !ctx.context) return { ...ctx, fieldErrors, mail: null };
-  try {
-    const mail = await compileMail(sourceOfFields(fields)).render(ctx.context, { defaultFrom: settings.defaultFrom });
-    return { ...ctx, fieldErrors, mail };
-  } catch (error) {
-    if (error instanceof FieldError) fieldErrors[error.field] = error.reason;
-    else fieldErrors.html = error instanceof Error ? error.message : String(error);
-    return { ...ctx, fieldErrors, mail: null };
-  }
+  const outcome = await renderOnce(fields, ctx.context, { partials, defaultFrom: settings.defaultFrom });
+  if (outcome.ok) return { ...ctx, fieldErrors, mail: outcome.mail };
+  fieldErrors[outcome.field ?? "html"] = outcome.reason;
+  return { ...ctx, fieldErrors, mail: null };
 }
 
 export type SendTestResult = { ok: true; message: string; deliveryId: number } | { ok: false; message: string };

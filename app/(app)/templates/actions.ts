@@ -7,9 +7,9 @@ import { getEngine } from "@/app/_server/engine";
 import { echoValues, parseForm } from "@/app/_server/forms";
 import { requireSession } from "@/app/_server/session";
 import type { FormState } from "@/components/forms/form-state";
-import { deleteTemplateById, updateTemplateActiveById } from "@/db/queries/templates";
+import { deleteTemplateById } from "@/db/queries/templates";
 import { mailSettingsOf } from "@/spark/mail/mailer";
-import { importDjangoSparkTemplate, previewTemplate, restoreTemplateVersion, saveTemplate, sendTestMail, templateInput, type TemplatePreview } from "@/spark/mail/templates";
+import { importDjangoSparkTemplate, previewTemplate, restoreTemplateVersion, saveTemplate, sendTestMail, setTemplateActive, templateInput, type TemplatePreview } from "@/spark/mail/templates";
 
 const PATH = "/templates";
 
@@ -20,6 +20,7 @@ const formFields = (formData: FormData) => {
     name: text("name"),
     group: text("group"),
     active: formData.get("active") === "on",
+    layout: text("layout"),
     from: text("from"),
     to: text("to"),
     cc: text("cc"),
@@ -39,8 +40,8 @@ export async function saveTemplateAction(id: string | null, _prev: FormState, fo
     for (const issue of parsed.error.issues) (fieldErrors[String(issue.path[0] ?? "form")] ??= []).push(issue.message);
     return { status: "invalid", fieldErrors, values: echoValues(formData) };
   }
-  const { database, deps } = await getEngine();
-  const result = await saveTemplate({ database, clock: deps.clock }, { id: id ?? undefined, input: parsed.data, by: operator.id });
+  const { database, deps, config } = await getEngine();
+  const result = await saveTemplate({ database, clock: deps.clock, defaultFrom: mailSettingsOf(config).defaultFrom }, { id: id ?? undefined, input: parsed.data, by: operator.id });
   if (result.status === "invalid") return { status: "invalid", fieldErrors: result.fieldErrors, values: echoValues(formData) };
   if (result.status === "gone") return { status: "error", message: "This template was deleted meanwhile; go back to the list." };
   revalidatePath(PATH);
@@ -81,10 +82,10 @@ export async function setTemplateActiveAction(active: boolean, _prev: FormState,
   await requireSession();
   const parsed = idInput.safeParse({ id: formData.get("id") });
   if (!parsed.success) return { status: "error", message: "Unknown template; reload the page." };
-  const { deps } = await getEngine();
-  await updateTemplateActiveById(deps.db, { id: parsed.data.id, active, at: deps.clock() });
+  const { database, deps, config } = await getEngine();
+  const result = await setTemplateActive({ database, clock: deps.clock, defaultFrom: mailSettingsOf(config).defaultFrom }, { id: parsed.data.id, active });
   revalidatePath(PATH);
-  return { status: "ok" };
+  return result.ok ? { status: "ok" } : { status: "error", message: result.message };
 }
 
 export async function deleteTemplateAction(_prev: FormState, formData: FormData): Promise<FormState> {
@@ -125,7 +126,7 @@ export async function importTemplateAction(_prev: FormState, formData: FormData)
   const result = await saveTemplate(
     { database, clock: deps.clock },
     {
-      input: { name: parsed.data.name, group: parsed.data.group, active: false, from: "", to: "", cc: "", bcc: "", replyTo: "", subject, html: "", text },
+      input: { name: parsed.data.name, group: parsed.data.group, active: false, layout: "", from: "", to: "", cc: "", bcc: "", replyTo: "", subject, html: "", text },
       by: operator.id,
       note: "imported from django-spark",
     },

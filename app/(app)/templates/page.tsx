@@ -25,6 +25,9 @@ export default async function TemplatesPage({ searchParams }: { searchParams: Pr
       <Link href="/templates/import" className={buttonClass("secondary")}>
         Import django-spark template
       </Link>
+      <Link href="/templates/partials" className={buttonClass("secondary")}>
+        Partials and layouts
+      </Link>
       <Link href="/templates/new" className={buttonClass("primary")}>
         New template
       </Link>
@@ -74,6 +77,7 @@ export default async function TemplatesPage({ searchParams }: { searchParams: Pr
               <td className="max-w-sm px-4 py-3 font-mono text-xs break-words text-zinc-700">{t.subject}</td>
               <td className="px-4 py-3">
                 <ActiveToggle id={t.id} name={t.name} active={t.active} action={setTemplateActiveAction.bind(null, !t.active)} />
+                {t.draftReason ? <p className="mt-1 max-w-xs text-xs text-amber-800">Draft: {t.draftReason}</p> : null}
               </td>
               <td className="px-4 py-3 text-zinc-600">
                 <Link href={`/templates/${t.id}/history`} className="hover:underline">

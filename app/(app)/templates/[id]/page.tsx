@@ -8,6 +8,7 @@ import { Notice } from "@/components/ui/notice";
 import { PageHeader } from "@/components/ui/page-header";
 import { TimeAgo } from "@/components/ui/time-ago";
 import { templateFieldsOf } from "@/db/queries/templates";
+import { listLayoutNames } from "@/spark/mail/partials";
 import { loadTemplate } from "@/spark/mail/templates";
 import { deleteTemplateAction, previewTemplateAction, saveTemplateAction, sendTestAction } from "../actions";
 
@@ -18,7 +19,7 @@ export default async function EditTemplatePage({ params, searchParams }: { param
   await requireSession();
   const [{ id }, query] = await Promise.all([params, searchParams]);
   const { database, deps, config } = await getEngine();
-  const template = await loadTemplate(database, id);
+  const [template, layouts] = await Promise.all([loadTemplate(database, id), listLayoutNames(database)]);
   if (!template) notFound();
   const notice =
     typeof query.saved === "string"
@@ -46,14 +47,22 @@ export default async function EditTemplatePage({ params, searchParams }: { param
           <Notice tone="success">{notice}</Notice>
         </div>
       ) : null}
+      {template.draftReason ? (
+        <div className="mb-4">
+          <Notice tone="warning">
+            Kept as an inactive draft: {template.draftReason} Fix it and save to make it active.
+          </Notice>
+        </div>
+      ) : null}
       <TemplateForm
         key={template.version}
         save={saveTemplateAction.bind(null, template.id)}
         preview={previewTemplateAction}
         sendTest={sendTestAction.bind(null, template.id)}
         defaultFrom={config.mail.from}
+        layouts={layouts}
         submitLabel="Save changes"
-        initial={templateFieldsOf(template)}
+        initial={{ ...templateFieldsOf(template), layout: template.layout }}
       />
       <section className="mt-8 max-w-xl space-y-2">
         <h2 className="text-sm font-semibold text-zinc-900">Delete this template</h2>

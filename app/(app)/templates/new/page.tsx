@@ -2,6 +2,7 @@ import { getEngine } from "@/app/_server/engine";
 import { requireSession } from "@/app/_server/session";
 import { TemplateForm } from "@/components/mail/template-form";
 import { PageHeader } from "@/components/ui/page-header";
+import { listLayoutNames } from "@/spark/mail/partials";
 import { previewTemplateAction, saveTemplateAction, sendTestAction } from "../actions";
 
 export const dynamic = "force-dynamic";
@@ -9,7 +10,8 @@ export const metadata = { title: "New template" };
 
 export default async function NewTemplatePage() {
   await requireSession();
-  const { config } = await getEngine();
+  const { config, database } = await getEngine();
+  const layouts = await listLayoutNames(database);
   return (
     <>
       <PageHeader title="New template" description="Write it with Liquid variables from the event's context; the preview renders it on a recent event of its group as you type." />
@@ -18,11 +20,13 @@ export default async function NewTemplatePage() {
         preview={previewTemplateAction}
         sendTest={sendTestAction.bind(null, null)}
         defaultFrom={config.mail.from}
+        layouts={layouts}
         submitLabel="Create template"
         initial={{
           name: "",
           group: "",
           active: true,
+          layout: "",
           from: "",
           to: "",
           cc: "",

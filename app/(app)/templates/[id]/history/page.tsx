@@ -2,24 +2,21 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { getEngine } from "@/app/_server/engine";
 import { requireSession } from "@/app/_server/session";
-import { TextDiff } from "@/components/mail/text-diff";
-import { ActionButton } from "@/components/ui/action-button";
-import { Card } from "@/components/ui/card";
+import { VersionHistory } from "@/components/mail/version-history";
 import { PageHeader } from "@/components/ui/page-header";
-import { TimeAgo } from "@/components/ui/time-ago";
 import { listTemplateVersions, templateFieldsOf } from "@/db/queries/templates";
 import { listUsers } from "@/db/queries/users";
-import type { TemplateFieldValues } from "@/db/schema";
 import { loadTemplate } from "@/spark/mail/templates";
 import { restoreVersionAction } from "../../actions";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Template history" };
 
-const FIELDS: [keyof TemplateFieldValues, string][] = [
+const FIELDS: [string, string][] = [
   ["name", "Name"],
   ["group", "Event group"],
   ["active", "Active"],
+  ["layout", "Layout"],
   ["from", "From"],
   ["to", "To"],
   ["cc", "Cc"],
@@ -36,12 +33,11 @@ export default async function TemplateHistoryPage({ params, searchParams }: { pa
   const { database, deps } = await getEngine();
   const template = await loadTemplate(database, id);
   if (!template) notFound();
-  const [versions, users] = await Promise.all([listTemplateVersions(deps.db, { templateId: template.id }), listUsers(deps.db)]);
+  const [rows, users] = await Promise.all([listTemplateVersions(deps.db, { templateId: template.id }), listUsers(deps.db)]);
   const emails = new Map(users.map((u) => [u.id, u.email]));
+  const versions = rows.map((v) => ({ version: v.version, note: v.note, by: v.createdBy ? (emails.get(v.createdBy) ?? "a deleted operator") : "Spark", createdAt: v.createdAt, fields: v.fields }));
   const asked = Number(typeof query.v === "string" ? query.v : NaN);
   const selected = versions.find((v) => v.version === asked) ?? versions.find((v) => v.version < template.version) ?? versions[0];
-  const current = templateFieldsOf(template);
-  const now = deps.clock();
   return (
     <>
       <p className="mb-2 text-sm">
@@ -50,44 +46,17 @@ export default async function TemplateHistoryPage({ params, searchParams }: { pa
         </Link>
       </p>
       <PageHeader title="History" description={`Every save of “${template.name}” is a version. Pick one to see what changed since, and restore it if you need to.`} />
-      <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_minmax(0,2.5fr)]">
-        <Card title="Versions">
-          <ol className="-mx-5 divide-y divide-zinc-100 text-sm">
-            {versions.map((v) => (
-              <li key={v.version}>
-                <Link
-                  href={`/templates/${template.id}/history?v=${v.version}`}
-                  aria-current={selected?.version === v.version ? "true" : undefined}
-                  className={`block px-5 py-2 hover:bg-zinc-50 ${selected?.version === v.version ? "bg-spark-50" : ""}`}
-                >
-                  <span className="font-medium">Version {v.version}</span>
-                  {v.version === template.version ? <span className="ml-2 text-xs text-emerald-700">current</span> : null}
-                  <span className="block text-xs text-zinc-500">
-                    {v.note || "saved"} · {v.createdBy ? (emails.get(v.createdBy) ?? "a deleted operator") : "Spark"} · <TimeAgo date={v.createdAt} now={now} />
-                  </span>
-                </Link>
-              </li>
-            ))}
-          </ol>
-        </Card>
-        {selected ? (
-          <Card
-            title={selected.version === template.version ? `Version ${selected.version} (current)` : `Version ${selected.version} → current (version ${template.version})`}
-            description={selected.version === template.version ? "This is what is saved now; pick an older version to compare." : "Lines removed since this version are red, lines added since are green."}
-            actions={
-              selected.version === template.version ? null : (
-                <ActionButton action={restoreVersionAction} fields={{ id: template.id, version: String(selected.version) }} label={`Restore version ${selected.version}`} pendingLabel="Restoring…" />
-              )
-            }
-          >
-            <div className="space-y-4">
-              {FIELDS.map(([key, label]) => (
-                <TextDiff key={key} label={label} before={String(selected.fields[key])} after={String(current[key])} />
-              ))}
-            </div>
-          </Card>
-        ) : null}
-      </div>
+      <VersionHistory
+        id={template.id}
+        basePath={`/templates/${template.id}/history`}
+        versions={versions}
+        currentVersion={template.version}
+        current={templateFieldsOf(template)}
+        fields={FIELDS}
+        selected={selected}
+        restore={restoreVersionAction}
+        now={deps.clock()}
+      />
     </>
   );
 }

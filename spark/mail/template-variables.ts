@@ -1,0 +1,89 @@
+import type { Database } from "@/db/client";
+import { findEventById, listRecentEventsByGroupPattern } from "@/db/queries/events";
+import { listGenerators } from "@/db/queries/generators";
+import { findSqlSourceById } from "@/db/queries/sql-sources";
+import type { FieldVariable } from "@/emails/render";
+import { codeSources } from "../sources/registry";
+import { compileGroupPattern } from "./group-pattern";
+
+/** What one event group's contexts hold: paths that are plain objects (walked into) and paths that are values. */
+type GroupVariables = { group: string; objects: Set<string>; leaves: Set<string> };
+
+const RECENT_EVENTS = 20;
+const MAX_DEPTH = 4;
+
+function addContext(into: GroupVariables, value: Record<string, unknown>, prefix = "", depth = 0) {
+  for (const [key, v] of Object.entries(value)) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (v && typeof v === "object" && !Array.isArray(v) && depth < MAX_DEPTH) {
+      into.objects.add(path);
+      addContext(into, v as Record<string, unknown>, path, depth + 1);
+    } else into.leaves.add(path);
+  }
+}
+
+async function sourceVariables(database: Database, ref: string): Promise<string[]> {
+  const [kind, name] = [ref.slice(0, ref.indexOf(":")), ref.slice(ref.indexOf(":") + 1)];
+  if (kind === "code") return Object.keys(codeSources.find((s) => s.name === name)?.variables ?? {});
+  if (kind === "sql" && /^[0-9a-f-]{36}$/i.test(name)) return Object.keys((await findSqlSourceById(database.db, { id: name }))?.variables ?? {});
+  return [];
+}
+
+/**
+ * The variables each group a template answers has: those of the sources whose generators feed it,
+ * and those of the events already recorded for it (which also show what is inside a JSON variable).
+ */
+export async function variablesOfGroups(database: Database, pattern: string): Promise<GroupVariables[]> {
+  const matches = compileGroupPattern(pattern);
+  const groups = new Map<string, GroupVariables>();
+  const groupOf = (group: string) => {
+    let g = groups.get(group);
+    if (!g) groups.set(group, (g = { group, objects: new Set(), leaves: new Set() }));
+    return g;
+  };
+  const recent = await listRecentEventsByGroupPattern(database.db, { pattern, limit: RECENT_EVENTS });
+  for (const { id } of recent) {
+    const event = await findEventById(database.db, { id });
+    if (event) addContext(groupOf(event.group), event.context);
+  }
+  for (const generator of await listGenerators(database.db)) {
+    if (!matches(generator.group)) continue;
+    const g = groupOf(generator.group);
+    for (const name of await sourceVariables(database, generator.source)) if (!g.objects.has(name)) g.leaves.add(name);
+  }
+  return [...groups.values()];
+}
+
+function isKnown(g: GroupVariables, path: string[]): boolean {
+  for (let k = 1; k <= path.length; k++) {
+    const prefix = path.slice(0, k).join(".");
+    // Past a value (a string's size, a list's first item) or into JSON the events never showed: not checked.
+    if (g.leaves.has(prefix)) return true;
+    if (!g.objects.has(prefix)) return false;
+  }
+  return true;
+}
+
+const listed = (g: GroupVariables) => {
+  const names = [...g.leaves, ...g.objects].sort();
+  return names.length > 12 ? `${names.slice(0, 12).join(", ")}, …` : names.join(", ");
+};
+
+/**
+ * A message per unknown variable, keyed by the field that uses it ("`challenge.titel` is not a
+ * variable of challenge_ends_2d; it has …"), each variable named once per field. Nothing when no
+ * generator feeds the group and no event was recorded for it: there is nothing to check against.
+ */
+export function unknownVariables(used: FieldVariable[], groups: GroupVariables[]): Record<string, string[]> {
+  const errors: Record<string, string[]> = {};
+  const named = new Set<string>();
+  for (const v of used) {
+    const path = v.path.join(".");
+    const lacking = groups.find((g) => !isKnown(g, v.path));
+    if (!lacking || named.has(`${v.field}\u0000${path}`)) continue;
+    named.add(`${v.field}\u0000${path}`);
+    const has = listed(lacking);
+    (errors[v.field] ??= []).push(`\`${path}\` is not a variable of ${lacking.group}; ${has ? `it has ${has}` : "its events have no variables"} (line ${v.line}, column ${v.column})`);
+  }
+  return errors;
+}
