@@ -1,28 +1,69 @@
-import { and, count, eq, gt, lt, min } from "drizzle-orm";
+import { and, count, desc, eq, gt, gte, lt, max, sql, type SQL } from "drizzle-orm";
 import type { Db, Tx } from "../client";
 import { loginFailures } from "../schema";
 
 type Conn = Db | Tx;
 
+export type FailureCount = { n: number; last: Date | null };
+
 export async function insertLoginFailure(db: Conn, failure: { email: string; ip: string; at: Date }): Promise<void> {
   await db.insert(loginFailures).values(failure);
 }
 
-/** Failures since `since` for this email and for this ip, with the oldest of each (when the window frees up). */
-export async function countLoginFailuresSince(db: Conn, { email, ip, since }: { email: string; ip: string; since: Date }) {
-  const [byEmail] = await db
-    .select({ n: count(), oldest: min(loginFailures.at) })
-    .from(loginFailures)
-    .where(and(eq(loginFailures.email, email), gt(loginFailures.at, since)));
-  const [byIp] = await db
-    .select({ n: count(), oldest: min(loginFailures.at) })
+/** Failures since `since` for this email from this ip, and from this ip for any email, each with its latest. */
+export async function countLoginFailuresSince(db: Conn, { email, ip, since }: { email: string; ip: string; since: Date }): Promise<{ pair: FailureCount; client: FailureCount }> {
+  const [row] = await db
+    .select({
+      pairN: sql<number>`count(*) filter (where ${loginFailures.email} = ${email})`.mapWith(Number),
+      pairLast: sql<Date | null>`max(${loginFailures.at}) filter (where ${loginFailures.email} = ${email})`.mapWith(loginFailures.at),
+      clientN: count(),
+      clientLast: max(loginFailures.at),
+    })
     .from(loginFailures)
     .where(and(eq(loginFailures.ip, ip), gt(loginFailures.at, since)));
-  return { byEmail: { n: byEmail?.n ?? 0, oldest: byEmail?.oldest ?? null }, byIp: { n: byIp?.n ?? 0, oldest: byIp?.oldest ?? null } };
+  return {
+    pair: { n: row?.pairN ?? 0, last: row?.pairLast ?? null },
+    client: { n: row?.clientN ?? 0, last: row?.clientLast ?? null },
+  };
 }
 
-export async function deleteLoginFailuresByEmail(db: Conn, { email }: { email: string }): Promise<void> {
-  await db.delete(loginFailures).where(eq(loginFailures.email, email));
+export type FailureGroup = { email: string | null; ip: string; n: number; last: Date };
+
+/**
+ * (email, ip) pairs with at least `pairMin` failures since `since`, and ips with at least `clientMin`
+ * across all emails (email null), most recent first.
+ */
+export async function listLoginFailureGroups(db: Conn, { since, pairMin, clientMin, limit = 200 }: { since: Date; pairMin: number; clientMin: number; limit?: number }): Promise<FailureGroup[]> {
+  const recent = gt(loginFailures.at, since);
+  const n = count();
+  const last = max(loginFailures.at);
+  const pairs = await db
+    .select({ email: loginFailures.email, ip: loginFailures.ip, n, last })
+    .from(loginFailures)
+    .where(recent)
+    .groupBy(loginFailures.email, loginFailures.ip)
+    .having(gte(n, pairMin))
+    .orderBy(desc(last))
+    .limit(limit);
+  const clients = await db
+    .select({ ip: loginFailures.ip, n, last })
+    .from(loginFailures)
+    .where(recent)
+    .groupBy(loginFailures.ip)
+    .having(gte(n, clientMin))
+    .orderBy(desc(last))
+    .limit(limit);
+  return [...pairs.map((p) => ({ ...p, last: p.last! })), ...clients.map((c) => ({ email: null, ...c, last: c.last! }))];
+}
+
+/** Forgets failures: of one email (from every ip), of one ip (for every email), or of one pair. Answers how many. */
+export async function deleteLoginFailures(db: Conn, { email, ip }: { email?: string; ip?: string }): Promise<number> {
+  const where: SQL[] = [];
+  if (email !== undefined) where.push(eq(loginFailures.email, email));
+  if (ip !== undefined) where.push(eq(loginFailures.ip, ip));
+  if (where.length === 0) throw new Error("deleteLoginFailures needs an email, an ip or both");
+  const rows = await db.delete(loginFailures).where(and(...where)).returning({ id: loginFailures.id });
+  return rows.length;
 }
 
 export async function deleteLoginFailuresBefore(db: Conn, { before }: { before: Date }): Promise<void> {

@@ -5,8 +5,9 @@ import { findUserById } from "@/db/queries/users";
 import { sessions } from "@/db/schema";
 import { openTestDatabase, testDriver } from "@/db/test-database";
 import { createOperator, setOperatorDisabled } from "./accounts";
-import { LOGIN_LIMIT, logIn } from "./login";
+import { logIn } from "./login";
 import { resolveSession } from "./sessions";
+import { THROTTLE, liftThrottle, listThrottledLogins, throttleWaitMs } from "./throttle";
 import { hashToken } from "./tokens";
 
 const password = "correct horse battery staple";
@@ -72,43 +73,93 @@ describe(`logIn on ${testDriver}`, () => {
     expect(result.status).toBe("ok");
   });
 
-  it("limits an email after 10 failures, even for the right password, until 15 minutes after the oldest failure", async () => {
-    const user = await operator();
-    const firstFailure = now;
-    for (let i = 0; i < LOGIN_LIMIT.failures; i++) {
-      expect((await attempt(user.email, `wrong guess ${i}`)).status).toBe("invalid");
-      advance(minute);
-    }
-    const retryAt = new Date(firstFailure.getTime() + 15 * minute);
-    expect(await attempt(user.email, password)).toEqual({ status: "limited", retryAt });
-    // A guess while limited is not counted, so it does not push the window further out.
-    expect(await attempt(user.email, "another wrong guess")).toEqual({ status: "limited", retryAt });
+  const second = 1000;
+  const waitsFrom = (n: number) => throttleWaitMs(n, THROTTLE.pairFreeFailures);
 
-    now = new Date(retryAt.getTime() - 1);
-    expect(await attempt(user.email, password)).toEqual({ status: "limited", retryAt });
-    now = retryAt;
-    expect((await attempt(user.email, password)).status).toBe("ok");
-  });
-
-  it("limits an ip after 10 failures across different emails, while another ip still signs in", async () => {
+  it("lets the right password in from a fresh address, whatever strangers tried for that email elsewhere", async () => {
     const user = await operator();
-    const ip = freshIp();
-    const firstFailure = now;
-    for (let i = 0; i < LOGIN_LIMIT.failures; i++) {
-      expect((await attempt(freshEmail(), password, ip)).status).toBe("invalid");
-      advance(10_000);
-    }
-    expect(await attempt(user.email, password, ip)).toEqual({ status: "limited", retryAt: new Date(firstFailure.getTime() + 15 * minute) });
+    const stranger = freshIp();
+    // Many addresses (spoofed or a botnet), and one address that keeps at it.
+    for (let i = 0; i < 30; i++) expect((await attempt(user.email, `guess ${i}`)).status).toBe("invalid");
+    for (let i = 0; i < THROTTLE.pairFreeFailures; i++) expect((await attempt(user.email, `guess ${i}`, stranger)).status).toBe("invalid");
+    expect((await attempt(user.email, password, stranger)).status).toBe("limited");
     expect((await attempt(user.email, password, freshIp())).status).toBe("ok");
   });
 
-  it("forgets an email's failures after a successful sign-in", async () => {
+  it("slows one email from one client after 5 failures with a wait that doubles per failure up to 15 minutes", async () => {
     const user = await operator();
-    for (let i = 0; i < LOGIN_LIMIT.failures - 1; i++) expect((await attempt(user.email, `wrong guess ${i}`)).status).toBe("invalid");
-    expect((await attempt(user.email, password)).status).toBe("ok");
-    expect((await attempt(user.email, "one more wrong guess")).status).toBe("invalid");
-    // Ten failures in the window had they been kept; only one counts now.
-    expect((await attempt(user.email, password)).status).toBe("ok");
+    const ip = freshIp();
+    for (let i = 0; i < THROTTLE.pairFreeFailures - 1; i++) expect((await attempt(user.email, `guess ${i}`, ip)).status).toBe("invalid");
+    const waits: number[] = [];
+    for (let failures = THROTTLE.pairFreeFailures; failures < THROTTLE.pairFreeFailures + 7; failures++) {
+      expect((await attempt(user.email, "wrong again", ip)).status).toBe("invalid");
+      const lastFailure = now;
+      const limited = await attempt(user.email, password, ip);
+      if (limited.status !== "limited") throw new Error(`expected limited after ${failures} failures, got ${limited.status}`);
+      waits.push(limited.retryAt.getTime() - lastFailure.getTime());
+      // A try while waiting is not counted, so it does not push the wait further out.
+      advance(limited.retryAt.getTime() - now.getTime() - 1);
+      expect(await attempt(user.email, "wrong while waiting", ip)).toEqual(limited);
+      advance(1);
+    }
+    expect(waits).toEqual([30 * second, minute, 2 * minute, 4 * minute, 8 * minute, 15 * minute, 15 * minute]);
+    expect(waits).toEqual(Array.from({ length: 7 }, (_, i) => waitsFrom(THROTTLE.pairFreeFailures + i)));
+    expect((await attempt(user.email, password, ip)).status).toBe("ok");
+  });
+
+  it("slows a client after 20 failures across emails, while the operator still signs in from elsewhere", async () => {
+    const user = await operator();
+    const ip = freshIp();
+    for (let i = 0; i < THROTTLE.clientFreeFailures; i++) expect((await attempt(freshEmail(), password, ip)).status).toBe("invalid");
+    expect(await attempt(user.email, password, ip)).toEqual({ status: "limited", retryAt: new Date(now.getTime() + 30 * second) });
+    expect((await attempt(user.email, password, freshIp())).status).toBe("ok");
+    advance(30 * second);
+    expect((await attempt(user.email, password, ip)).status).toBe("ok");
+  });
+
+  it("forgets the pair's failures after a successful sign-in, and keeps the client's other failures", async () => {
+    const user = await operator();
+    const ip = freshIp();
+    for (let i = 0; i < THROTTLE.pairFreeFailures - 1; i++) expect((await attempt(user.email, `guess ${i}`, ip)).status).toBe("invalid");
+    for (let i = 0; i < THROTTLE.clientFreeFailures - THROTTLE.pairFreeFailures; i++) expect((await attempt(freshEmail(), "x", ip)).status).toBe("invalid");
+    expect((await attempt(user.email, password, ip)).status).toBe("ok");
+    // Had the pair's four been kept, this fifth failure would make the pair wait.
+    expect((await attempt(user.email, "one more wrong guess", ip)).status).toBe("invalid");
+    // The client's 15 others and this one make 16; four more and it waits.
+    for (let i = 0; i < 4; i++) expect((await attempt(freshEmail(), "x", ip)).status).toBe("invalid");
+    expect((await attempt(user.email, password, ip)).status).toBe("limited");
+  });
+
+  it("forgets failures a day old", async () => {
+    const user = await operator();
+    const ip = freshIp();
+    for (let i = 0; i < THROTTLE.pairFreeFailures; i++) expect((await attempt(user.email, `guess ${i}`, ip)).status).toBe("invalid");
+    advance(THROTTLE.memoryMs + 1);
+    // With the old five still counted, the first of these would already make the pair wait.
+    for (let i = 0; i < THROTTLE.pairFreeFailures - 1; i++) expect((await attempt(user.email, `guess ${i}`, ip)).status).toBe("invalid");
+    expect((await attempt(user.email, password, ip)).status).toBe("ok");
+  });
+
+  it("lists the throttled pair and client for admins, and lifting an email lets it in at once", async () => {
+    const user = await operator();
+    const ip = freshIp();
+    for (let i = 0; i < THROTTLE.pairFreeFailures; i++) expect((await attempt(user.email, `guess ${i}`, ip)).status).toBe("invalid");
+    const lastFailure = now;
+    const listed = await listThrottledLogins(deps);
+    expect(listed).toContainEqual({ email: user.email, ip, failures: THROTTLE.pairFreeFailures, lastFailure, until: new Date(lastFailure.getTime() + 30 * second) });
+    expect((await attempt(user.email, password, ip)).status).toBe("limited");
+
+    expect(await liftThrottle(deps, { email: ` ${user.email.toUpperCase()}` })).toBe(THROTTLE.pairFreeFailures);
+    expect((await listThrottledLogins(deps)).filter((t) => t.email === user.email)).toEqual([]);
+    expect((await attempt(user.email, password, ip)).status).toBe("ok");
+  });
+
+  it("lifts a throttled client for every email", async () => {
+    const ip = freshIp();
+    for (let i = 0; i < THROTTLE.clientFreeFailures; i++) await attempt(freshEmail(), "x", ip);
+    expect((await listThrottledLogins(deps)).find((t) => t.ip === ip && t.email === null)).toMatchObject({ failures: THROTTLE.clientFreeFailures });
+    expect(await liftThrottle(deps, { ip })).toBe(THROTTLE.clientFreeFailures);
+    expect((await attempt((await operator()).email, password, ip)).status).toBe("ok");
   });
 
   it("tells a disabled operator so only when the password is right", async () => {

@@ -1,16 +1,10 @@
-import {
-  countLoginFailuresSince,
-  deleteLoginFailuresBefore,
-  deleteLoginFailuresByEmail,
-  insertLoginFailure,
-} from "@/db/queries/login-failures";
+import { countLoginFailuresSince, deleteLoginFailures, deleteLoginFailuresBefore, insertLoginFailure } from "@/db/queries/login-failures";
 import { deleteExpiredSessions } from "@/db/queries/sessions";
 import { findUserByEmail, updateUserLastLoginById } from "@/db/queries/users";
 import type { Deps } from "../deps";
 import { verifyDecoyPassword, verifyPassword } from "./password";
 import { startSession, type Operator } from "./sessions";
-
-export const LOGIN_LIMIT = { failures: 10, windowMs: 15 * 60_000 } as const;
+import { THROTTLE, throttledUntil } from "./throttle";
 
 export type LoginResult =
   | { status: "ok"; operator: Operator; token: string; expiresAt: Date }
@@ -19,8 +13,9 @@ export type LoginResult =
   | { status: "limited"; retryAt: Date };
 
 /**
- * Checks a password and opens a session. Failures are counted per email and per ip; past the limit the
- * answer is "limited" without checking the password, so guessing stops paying off.
+ * Checks a password and opens a session. Failures slow down the (email, ip) pair and the ip (see
+ * throttle.ts); while either has to wait the answer is "limited" without checking the password, so
+ * guessing stops paying off, and nobody else's failures stand between an operator and their password.
  */
 export async function logIn(
   deps: Pick<Deps, "db" | "clock">,
@@ -29,14 +24,12 @@ export async function logIn(
   const { db, clock } = deps;
   const now = clock();
   const email = input.email.trim().toLowerCase();
-  const since = new Date(now.getTime() - LOGIN_LIMIT.windowMs);
+  const since = new Date(now.getTime() - THROTTLE.memoryMs);
   await deleteLoginFailuresBefore(db, { before: since });
-  const { byEmail, byIp } = await countLoginFailuresSince(db, { email, ip: input.ip, since });
-  const limited = [byEmail, byIp].filter((c) => c.n >= LOGIN_LIMIT.failures && c.oldest);
-  if (limited.length > 0) {
-    const retryAt = Math.max(...limited.map((c) => c.oldest!.getTime() + LOGIN_LIMIT.windowMs));
-    return { status: "limited", retryAt: new Date(retryAt) };
-  }
+  const { pair, client } = await countLoginFailuresSince(db, { email, ip: input.ip, since });
+  const waits = [throttledUntil(pair, THROTTLE.pairFreeFailures, now), throttledUntil(client, THROTTLE.clientFreeFailures, now)];
+  const retryAt = Math.max(...waits.map((d) => d?.getTime() ?? 0));
+  if (retryAt > 0) return { status: "limited", retryAt: new Date(retryAt) };
 
   const user = await findUserByEmail(db, { email });
   const ok = user?.passwordHash ? await verifyPassword(input.password, user.passwordHash) : await verifyDecoyPassword(input.password);
@@ -47,7 +40,8 @@ export async function logIn(
   // Said only to someone who knows the password, so it reveals nothing to a guesser.
   if (user.disabledAt) return { status: "disabled" };
 
-  await deleteLoginFailuresByEmail(db, { email });
+  // Only this pair's: the client's failures for other emails still count against it.
+  await deleteLoginFailures(db, { email, ip: input.ip });
   // Sign-ins are rare enough to sweep expired sessions here instead of in a job of their own.
   await deleteExpiredSessions(db, { now });
   await updateUserLastLoginById(db, { id: user.id, at: now });
