@@ -6,6 +6,15 @@ const config: NextConfig = {
   serverExternalPackages: ["@electric-sql/pglite", "postgres"],
   poweredByHeader: false,
   typedRoutes: false,
+  // The request proxy sets these (and the CSP) on pages and the API; static files skip the proxy.
+  async headers() {
+    const headers = [
+      { key: "X-Content-Type-Options", value: "nosniff" },
+      { key: "X-Frame-Options", value: "DENY" },
+      { key: "Referrer-Policy", value: "same-origin" },
+    ];
+    return [{ source: "/:path*", headers }];
+  },
 };
 
 export default config;

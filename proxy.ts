@@ -1,5 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { SESSION_COOKIE } from "@/spark/auth/cookie";
+import { createNonce, securityHeaders } from "@/spark/security-headers";
 
 const PUBLIC_PAGES = [/^\/login$/, /^\/setup\/[^/]+$/];
 // /api/jobs/run checks its own bearer secret: cron has no session cookie.
@@ -8,18 +9,38 @@ const PUBLIC_API = new Set(["/api/health", "/api/auth/login", "/api/jobs/run"]);
 /**
  * A fast first gate: without a session cookie, pages redirect to /login and API routes answer 401.
  * It cannot tell a live session from a stale one; every page, action and route checks that itself.
+ * Every answer that passes here, refused or not, carries the security headers.
  */
 export function proxy(request: NextRequest) {
+  const nonce = createNonce();
+  const headers = securityHeaders({ nonce, https: isHttps(request) });
+  const withHeaders = (response: NextResponse) => {
+    for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+    return response;
+  };
+
   const { pathname, search } = request.nextUrl;
   if (request.cookies.has(SESSION_COOKIE) || PUBLIC_API.has(pathname) || PUBLIC_PAGES.some((p) => p.test(pathname))) {
-    return NextResponse.next();
+    // Next reads the nonce from the request's policy and puts it on the scripts it renders.
+    const forwarded = new Headers(request.headers);
+    forwarded.set("Content-Security-Policy", headers["Content-Security-Policy"]!);
+    return withHeaders(NextResponse.next({ request: { headers: forwarded } }));
   }
   if (pathname.startsWith("/api/")) {
-    return NextResponse.json({ error: "Sign in first: this endpoint needs a session cookie." }, { status: 401 });
+    return withHeaders(NextResponse.json({ error: "Sign in first: this endpoint needs a session cookie." }, { status: 401 }));
   }
   const login = new URL("/login", request.url);
   if (pathname !== "/") login.searchParams.set("next", pathname + search);
-  return NextResponse.redirect(login);
+  return withHeaders(NextResponse.redirect(login));
+}
+
+/**
+ * HSTS only means something on https: when SPARK_URL says so, or when the TLS-terminating proxy in
+ * front says the request came in that way. Read at request time, not inlined by the build.
+ */
+function isHttps(request: NextRequest): boolean {
+  const publicUrl = process.env["SPARK_URL"]?.trim() ?? "";
+  return publicUrl.startsWith("https://") || request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim() === "https";
 }
 
 export const config = {
