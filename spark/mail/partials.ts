@@ -10,6 +10,7 @@ import {
   partialFieldsOf,
   updatePartialById,
 } from "@/db/queries/partials";
+import { findEventById, listRecentEventsByGroupPattern } from "@/db/queries/events";
 import { listTemplates } from "@/db/queries/templates";
 import type { PartialFieldValues, StoredPartial } from "@/db/schema";
 import { checkReferences, createEngines, MAX_TEMPLATE_BYTES, NO_PARTIALS, PARTIAL_NAME, parseLiquid, partialReferences, usedVariables, type PartialSnapshot, TemplateError } from "@/emails/liquid";
@@ -163,4 +164,11 @@ export async function previewPartial(database: Database, { id, input, context }:
 
 export async function loadPartial(database: Database, id: string): Promise<StoredPartial | null> {
   return z.uuid().safeParse(id).success ? findPartialById(database.db, { id }) : null;
+}
+
+/** A partial's preview context to start from: the newest event's, as JSON, or an empty object. */
+export async function samplePartialContext(database: Database): Promise<string> {
+  const [latest] = await listRecentEventsByGroupPattern(database.db, { pattern: "*", limit: 1 });
+  const event = latest ? await findEventById(database.db, { id: latest.id }) : null;
+  return JSON.stringify(event?.context ?? {}, null, 2);
 }

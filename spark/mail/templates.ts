@@ -90,7 +90,8 @@ export async function saveTemplate(
   if (!input.html.trim() && !input.text.trim()) syntax.html ??= "Write an HTML body, a text body, or both.";
   if (Object.keys(syntax).length > 0) return { status: "invalid", fieldErrors: Object.fromEntries(Object.entries(syntax).map(([k, v]) => [k, [v]])) };
   const unknown = unknownVariables((await templateVariables(sourceOfFields(input), options)) ?? [], await variablesOfGroups(database, input.group));
-  if (Object.keys(unknown).length > 0) return { status: "invalid", fieldErrors: unknown };
+  // One message per field naming every unknown variable: the editor shows a field's first message.
+  if (Object.keys(unknown).length > 0) return { status: "invalid", fieldErrors: Object.fromEntries(Object.entries(unknown).map(([field, messages]) => [field, [messages.join("; ")]])) };
   const clash = await findTemplateIdByName(database.db, { name: input.name });
   if (clash && clash !== id) return { status: "invalid", fieldErrors: { name: ["Another template has this name."] } };
   const draftReason = await draftReasonOf(database, input, { partials, defaultFrom });
