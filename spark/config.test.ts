@@ -29,7 +29,14 @@ describe("loadConfig", () => {
       mail: { smtpUrl: null, smtpConnections: 5, from: "Spark <spark@localhost>", maxAttempts: 8, backoffBaseMs: 30_000, backoffCapMs: 3_600_000, leaseMs: 60_000 },
       jobBudgetMs: 50_000,
       retentionDays: 30,
+      trustedProxies: 0,
     });
+  });
+
+  it("reads SPARK_TRUSTED_PROXIES and refuses what is not a count of proxies", () => {
+    expect(loadConfig({ SPARK_TRUSTED_PROXIES: "2" }).trustedProxies).toBe(2);
+    expect(configErrorOf({ SPARK_TRUSTED_PROXIES: "yes" }).message).toBe("SPARK_TRUSTED_PROXIES 'yes' is not a whole number; set SPARK_TRUSTED_PROXIES to 0–10.");
+    expect(configErrorOf({ SPARK_TRUSTED_PROXIES: "11" }).message).toBe("SPARK_TRUSTED_PROXIES 11 is out of range; set SPARK_TRUSTED_PROXIES to 0–10.");
   });
 
   it("reads the mail settings and refuses ones that cannot work", () => {

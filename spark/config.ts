@@ -31,6 +31,8 @@ export type SparkConfig = {
   };
   jobBudgetMs: number;
   retentionDays: number;
+  /** Proxies in front of Spark that append to X-Forwarded-For; 0: the socket's peer is the client. */
+  trustedProxies: number;
 };
 
 type Env = Record<string, string | undefined>;
@@ -112,5 +114,6 @@ export function loadConfig(env: Env = process.env): SparkConfig {
     },
     jobBudgetMs: readInt(env, "SPARK_JOB_BUDGET_SECONDS", 50, 1, 3_600) * 1000,
     retentionDays: readInt(env, "SPARK_RETENTION_DAYS", 30, 1, 36_500),
+    trustedProxies: readInt(env, "SPARK_TRUSTED_PROXIES", 0, 0, 10),
   };
 }

@@ -2,6 +2,7 @@ import "server-only";
 import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { cache } from "react";
+import { clientAddress, PEER_HEADER } from "@/spark/auth/client-address";
 import { SESSION_COOKIE } from "@/spark/auth/cookie";
 import { resolveSession, type LiveSession } from "@/spark/auth/sessions";
 import { getEngine } from "./engine";
@@ -50,9 +51,9 @@ export async function isHttps(): Promise<boolean> {
   return config.publicUrl.startsWith("https://");
 }
 
-/** The client's address as the nearest proxy reports it; used only to rate-limit login. */
+/** The client's address for sign-in throttling: the socket's peer, or the one SPARK_TRUSTED_PROXIES trusts. */
 export async function clientIp(): Promise<string> {
   const h = await headers();
-  const forwarded = h.get("x-forwarded-for")?.split(",").map((s) => s.trim()).filter(Boolean) ?? [];
-  return forwarded.at(-1) ?? h.get("x-real-ip") ?? "unknown";
+  const { config } = await getEngine();
+  return clientAddress({ peer: h.get(PEER_HEADER), forwardedFor: h.get("x-forwarded-for"), trustedProxies: config.trustedProxies });
 }
