@@ -1,8 +1,9 @@
 import { sql } from "drizzle-orm";
 import type { Db, Tx } from "@/db/client";
 import { rowsOf } from "@/db/rows";
+import { insertPartial, insertPartialVersion } from "@/db/queries/partials";
 import { insertTemplate, insertTemplateVersion } from "@/db/queries/templates";
-import { generators, type Condition, type NewGenerator, type TemplateFieldValues } from "@/db/schema";
+import { generators, type Condition, type NewGenerator, type PartialFieldValues, type TemplateFieldValues } from "@/db/schema";
 import { challengesSource } from "./sources/challenges";
 
 const DAY_MS = 86_400_000;
@@ -114,6 +115,13 @@ export const demoGenerators: Pick<NewGenerator, "name" | "group" | "conditions">
 
 const everyone = "{% for p in participants %}{{ p.name }} <{{ p.email }}>{% unless forloop.last %}, {% endunless %}{% endfor %}";
 const footer = `<p style="color:#71717a;font-size:13px">Sent by Spark's demo: the challenge_* templates under Templates.</p>`;
+
+/** The demo templates' layout: a stored one, as any operator would write it under Templates → Layouts. */
+export const demoLayout: PartialFieldValues = {
+  name: "demo",
+  kind: "layout",
+  body: `<div style="max-width:600px;margin:0 auto;border-top:4px solid #f59e0b;padding-top:16px">\n{{ content }}\n</div>\n`,
+};
 
 /** One template per demo group, so the first Run now ends with mail in the Inbox. */
 export const demoTemplates: TemplateFieldValues[] = [
@@ -260,7 +268,10 @@ export async function seedDemo({ db, clock }: { db: Db; clock: () => Date }): Pr
       .onConflictDoNothing()
       .returning({ name: generators.name });
     const templates: string[] = [];
-    for (const fields of demoTemplates) {
+    const layout = await insertPartial(tx, { fields: demoLayout, by: null, at: now });
+    if (layout) await insertPartialVersion(tx, { partialId: layout.id, version: 1, fields: demoLayout, note: "created by the demo", createdBy: null, createdAt: now });
+    for (const demo of demoTemplates) {
+      const fields = { ...demo, layout: demoLayout.name };
       const template = await insertTemplate(tx, { fields, by: null, at: now });
       if (!template) continue;
       await insertTemplateVersion(tx, { templateId: template.id, version: 1, fields, note: "created by the demo", createdBy: null, createdAt: now });
