@@ -1,0 +1,49 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { NO_PARTIALS } from "@/emails/liquid";
+import type { MailTemplateSource } from "@/emails/render";
+import { createRenderPool } from "./render-pool";
+
+const base: MailTemplateSource = { subject: "Hi {{ n }}", html: "", text: "Hello {{ n }}", from: "", to: "a@example.com", cc: "", bcc: "", replyTo: "" };
+const runaway = { ...base, text: "{% for a in (1..3000) %}{% for b in (1..3000) %}{% endfor %}{% endfor %}" };
+const request = (n: number) => ({
+  partials: NO_PARTIALS,
+  templates: [
+    { cacheKey: "fine", source: base, layout: "" },
+    { cacheKey: null, source: runaway, layout: "" },
+  ],
+  contexts: [{ n }],
+  items: [
+    { template: 0, context: 0 },
+    { template: 1, context: 0 },
+    { template: 0, context: 0 },
+  ],
+  defaultFrom: "spark@example.com",
+});
+const texts = (outcomes: Awaited<ReturnType<ReturnType<typeof createRenderPool>["render"]>>) => outcomes.map((o) => (o.ok ? o.mail.text : o.message));
+
+describe("the render pool", () => {
+  const pool = createRenderPool({ size: 2 });
+  afterAll(() => pool.close());
+
+  it("renders a batch in one message and fails only the runaway render, while the event loop keeps turning through eight of them", async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 20);
+    const outcomes = await Promise.all(Array.from({ length: 8 }, (_, i) => pool.render(request(i))));
+    clearInterval(timer);
+    expect(outcomes.map(texts)).toEqual(Array.from({ length: 8 }, (_, i) => [`Hello ${i}`, "Text body: The template took longer than 2 s; simplify its loops (line 1, column 25)", `Hello ${i}`]));
+    // Eight renders of two seconds each on two workers: a blocked loop would not have ticked at all.
+    expect(ticks).toBeGreaterThan(20);
+  }, 60_000);
+
+  it("terminates a worker that makes no progress within the hard limit, replaces it and renders the rest of the batch", async () => {
+    // liquidjs's own limit (2 s) would come later: this pool's hard limit is what stops the render.
+    const strict = createRenderPool({ size: 1, limitMs: 100, graceMs: 0 });
+    try {
+      const outcomes = await strict.render(request(7));
+      expect(texts(outcomes)).toEqual(["Hello 7", "The template took longer than 0.1 s; simplify its loops", "Hello 7"]);
+      expect(texts(await strict.render({ ...request(8), items: [{ template: 0, context: 0 }] }))).toEqual(["Hello 8"]);
+    } finally {
+      await strict.close();
+    }
+  }, 60_000);
+});
