@@ -1,7 +1,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase, type Database } from "@/db/client";
+import { logIn } from "@/spark/auth/login";
+import { THROTTLE } from "@/spark/auth/throttle";
 import { runCliScript } from "./test-run";
 
 const run = runCliScript;
@@ -50,6 +54,48 @@ describe.skipIf(process.env.SPARK_TEST_DRIVER === "postgres")("the user and migr
       code: 1,
       stdout: "",
       stderr: "spark: unknown command 'frobnicate'. Usage: npm run user -- <command>\n",
+    });
+  });
+
+  /** Opens the CLI's database in between runs (the CLI holds its lock only while it runs). */
+  async function withDatabase<T>(fn: (database: Database) => Promise<T>): Promise<T> {
+    const database = await openDatabase({ driver: "pglite", dataDir });
+    try {
+      return await fn(database);
+    } finally {
+      await database.close();
+    }
+  }
+  const signIn = (database: Database, password: string) =>
+    logIn({ db: database.db, clock: () => new Date() }, { email: "ada@example.com", password, ip: "198.51.100.7", sessionDays: 1 }).then((r) => r.status);
+
+  it("unlock lifts the sign-in throttling of an email", async () => {
+    await withDatabase(async (database) => {
+      for (let i = 0; i < THROTTLE.pairFreeFailures; i++) expect(await signIn(database, `guess ${i}`)).toBe("invalid");
+      expect(await signIn(database, "correct horse battery staple")).toBe("limited");
+    });
+    expect(await user(["unlock", "ADA@example.com"])).toEqual({
+      code: 0,
+      stdout: `Forgot ${THROTTLE.pairFreeFailures} failed sign-ins of ada@example.com; it can sign in from any client now.\n`,
+      stderr: "",
+    });
+    await withDatabase(async (database) => expect(await signIn(database, "correct horse battery staple")).toBe("ok"));
+    expect(await user(["unlock", "ada@example.com"])).toEqual({ code: 0, stdout: "ada@example.com has no failed sign-ins on record.\n", stderr: "" });
+  });
+
+  it("prints a failed password update in one line without the new password or its hash", async () => {
+    await withDatabase(async (database) => {
+      // A trigger stands in for whatever makes the UPDATE fail (a full disk, a lost connection).
+      await database.db.execute(sql.raw(`CREATE FUNCTION refuse_update() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'the disk is full'; END $$`));
+      await database.db.execute(sql.raw(`CREATE TRIGGER refuse_update BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION refuse_update()`));
+    });
+    const result = await run("cli/user.ts", ["password", "ada@example.com"], { stdin: "a secret new password 77\n", env: { SPARK_DATA_DIR: dataDir, SPARK_DEBUG: "1" } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^spark: unexpected error: Failed query: update "users" set .*: the disk is full\n/);
+    expect(result.stderr).not.toContain("scrypt$");
+    expect(result.stderr).not.toContain("a secret new password 77");
+    await withDatabase(async (database) => {
+      await database.db.execute(sql.raw(`DROP TRIGGER refuse_update ON users`));
     });
   });
 

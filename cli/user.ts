@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { findUserByEmail, listUsers } from "@/db/queries/users";
 import { createOperator, setOperatorDisabled, setPassword } from "@/spark/auth/accounts";
 import { emailField, passwordField, roleField } from "@/spark/auth/schemas";
+import { liftThrottle } from "@/spark/auth/throttle";
 import { loadConfig } from "@/spark/config";
 import { openMigratedDatabase } from "@/spark/start";
 import { CliError, runCli } from "./run";
@@ -11,6 +12,7 @@ const usage = `Usage: npm run user -- <command>
   create <email> [--role admin|operator]   create an operator (admin by default); password prompted or read from stdin
   password <email>                          set a new password; ends that operator's sessions
   disable <email> | enable <email>          stop or restore an operator's access
+  unlock <email>                            lift sign-in throttling for that email, from every client
   list                                      list operators`;
 
 function parseOr<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { message: string }[] } } }, value: unknown, what: string): T {
@@ -49,7 +51,7 @@ runCli(async () => {
     process.stdout.write(`${usage}\n`);
     return values.help ? 0 : 1;
   }
-  if (!["create", "password", "disable", "enable", "list"].includes(command)) throw new CliError(`unknown command '${command}'. ${usage.split("\n")[0]}`);
+  if (!["create", "password", "disable", "enable", "unlock", "list"].includes(command)) throw new CliError(`unknown command '${command}'. ${usage.split("\n")[0]}`);
   if (command !== "list" && !rawEmail) throw new CliError(`'${command}' needs an email: npm run user -- ${command} ada@example.com`);
   const email = command === "list" ? "" : parseOr(emailField, rawEmail, `'${rawEmail}' is not usable`);
   const role = parseOr(roleField, values.role ?? "admin", `--role '${values.role}'`);
@@ -69,6 +71,12 @@ runCli(async () => {
       const user = await createOperator(deps, { email, password, role, createdBy: null });
       if (!user) throw new CliError(`an operator with the email ${email} already exists; use 'password' to reset it.`);
       process.stdout.write(`Created ${user.role} ${user.email}.\n`);
+      return;
+    }
+    if (command === "unlock") {
+      // Failures are kept for unknown emails too, so this does not ask whether the operator exists.
+      const forgotten = await liftThrottle(deps, { email });
+      process.stdout.write(forgotten === 0 ? `${email} has no failed sign-ins on record.\n` : `Forgot ${forgotten} failed sign-in${forgotten === 1 ? "" : "s"} of ${email}; it can sign in from any client now.\n`);
       return;
     }
     const user = await findUserByEmail(database.db, { email });
