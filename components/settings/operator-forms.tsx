@@ -82,3 +82,20 @@ export function OperatorButton({ action, userId, email, label, variant }: { acti
     </form>
   );
 }
+
+/** Lifts the sign-in throttling of one (email, client) pair, or of a client when email is null. */
+export function LiftThrottleButton({ action, email, ip }: { action: Action; email: string | null; ip: string }) {
+  const [state, formAction, pending] = useActionState(action, idleState);
+  return (
+    <form action={formAction} className="flex flex-col items-end gap-2">
+      {email ? <input type="hidden" name="email" value={email} /> : null}
+      <input type="hidden" name="ip" value={ip} />
+      <Button type="submit" variant="secondary" disabled={pending} aria-label={`Lift throttling of ${email ? `${email} from ` : ""}${ip}`}>
+        Lift
+      </Button>
+      <div className="max-w-md text-left">
+        <Result state={state} />
+      </div>
+    </form>
+  );
+}

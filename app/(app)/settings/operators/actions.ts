@@ -8,6 +8,7 @@ import { requireAdmin } from "@/app/_server/session";
 import type { FormState } from "@/components/forms/form-state";
 import { createOperator, inviteOperator, reissueInvite, setOperatorDisabled } from "@/spark/auth/accounts";
 import { createOperatorInput, inviteOperatorInput } from "@/spark/auth/schemas";
+import { liftThrottle } from "@/spark/auth/throttle";
 
 const PATH = "/settings/operators";
 
@@ -66,4 +67,20 @@ export async function reissueInviteAction(_prev: FormState, formData: FormData):
   if (!invite) return { status: "error", message: "This operator has already chosen a password." };
   revalidatePath(PATH);
   return { status: "ok", message: inviteMessage(formData.get("email")?.toString() ?? "the operator", invite.url, invite.expiresAt) };
+}
+
+const throttleTarget = z
+  .object({ email: z.string().trim().max(320).optional(), ip: z.string().trim().min(1).max(100) })
+  .transform(({ email, ip }) => ({ email: email || undefined, ip }));
+
+/** Lets one email sign in again from one client (or, without an email, a client for every email). */
+export async function liftThrottleAction(_prev: FormState, formData: FormData): Promise<FormState> {
+  await requireAdmin();
+  const parsed = parseForm(throttleTarget, formData);
+  if (!parsed.ok) return { status: "error", message: "Unknown sign-in throttle; reload the page." };
+  const { deps } = await getEngine();
+  const forgotten = await liftThrottle(deps, parsed.data);
+  revalidatePath(PATH);
+  const who = parsed.data.email ? `${parsed.data.email} from ${parsed.data.ip}` : parsed.data.ip;
+  return forgotten === 0 ? { status: "ok", message: `${who} was no longer throttled.` } : { status: "ok", message: `Lifted: ${who} can sign in again.` };
 }

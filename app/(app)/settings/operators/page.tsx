@@ -1,12 +1,13 @@
 import { getEngine } from "@/app/_server/engine";
 import { requireAdmin } from "@/app/_server/session";
 import { listUsers } from "@/db/queries/users";
-import { CreateOperatorForm, InviteOperatorForm, OperatorButton } from "@/components/settings/operator-forms";
+import { CreateOperatorForm, InviteOperatorForm, LiftThrottleButton, OperatorButton } from "@/components/settings/operator-forms";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { TimeAgo } from "@/components/ui/time-ago";
 import { PASSWORD_MIN_LENGTH } from "@/spark/config";
-import { createOperatorAction, inviteOperatorAction, reissueInviteAction, setDisabledAction } from "./actions";
+import { listThrottledLogins, THROTTLE } from "@/spark/auth/throttle";
+import { createOperatorAction, inviteOperatorAction, liftThrottleAction, reissueInviteAction, setDisabledAction } from "./actions";
 import { DataTable } from "@/components/ui/data-table";
 
 export const dynamic = "force-dynamic";
@@ -16,6 +17,7 @@ export default async function OperatorsPage() {
   const { operator: me } = await requireAdmin();
   const { deps } = await getEngine();
   const users = await listUsers(deps.db);
+  const throttled = await listThrottledLogins(deps);
   const now = deps.clock();
   return (
     <div className="space-y-6">
@@ -57,6 +59,31 @@ export default async function OperatorsPage() {
             );
           })}
         </DataTable>
+      </Card>
+      <Card
+        title="Sign-in throttling"
+        description={`After ${THROTTLE.pairFreeFailures} failed sign-ins of one email from one client, or ${THROTTLE.clientFreeFailures} from one client, each further failure doubles the wait (30 seconds up to 15 minutes). Other clients are never slowed. Lifting forgets the failures.`}
+      >
+        {throttled.length === 0 ? (
+          <p className="text-sm text-zinc-500">Nobody is throttled.</p>
+        ) : (
+          <DataTable inCard columns={["Email", "Client", "Failures", "Last failure", "Waits until", { label: "Actions", hidden: true }]}>
+            {throttled.map((t) => (
+              <tr key={`${t.email ?? ""} ${t.ip}`} className="align-top">
+                <td className="px-5 py-3 font-medium">{t.email ?? <span className="text-zinc-500">any email</span>}</td>
+                <td className="px-5 py-3 font-mono text-xs">{t.ip}</td>
+                <td className="px-5 py-3">{t.failures}</td>
+                <td className="px-5 py-3 text-zinc-600">
+                  <TimeAgo date={t.lastFailure} now={now} />
+                </td>
+                <td className="px-5 py-3 text-zinc-600">{t.until ? <TimeAgo date={t.until} now={now} /> : "may try now; the next failure waits longer"}</td>
+                <td className="px-5 py-3 text-right">
+                  <LiftThrottleButton action={liftThrottleAction} email={t.email} ip={t.ip} />
+                </td>
+              </tr>
+            ))}
+          </DataTable>
+        )}
       </Card>
       <div className="grid gap-6 lg:grid-cols-2">
         <Card title="Invite an operator" description="They get a one-time link, valid for 7 days, where they choose their own password.">
