@@ -64,8 +64,25 @@ function isKnown(g: GroupVariables, path: string[]): boolean {
   return true;
 }
 
-const listed = (g: GroupVariables) => {
-  const names = [...g.leaves, ...g.objects].sort();
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** The group's variables, the likeliest meant first: a typo's fix should not hide behind the "…". */
+const listed = (g: GroupVariables, path: string) => {
+  const last = (name: string) => name.slice(name.lastIndexOf(".") + 1);
+  const near = (name: string) => Math.min(distance(name, path), distance(last(name), last(path)));
+  const names = [...g.leaves, ...g.objects].sort((a, b) => Math.min(near(a), 3) - Math.min(near(b), 3) || a.localeCompare(b));
   return names.length > 12 ? `${names.slice(0, 12).join(", ")}, …` : names.join(", ");
 };
 
@@ -82,7 +99,7 @@ export function unknownVariables(used: FieldVariable[], groups: GroupVariables[]
     const lacking = groups.find((g) => !isKnown(g, v.path));
     if (!lacking || named.has(`${v.field}\u0000${path}`)) continue;
     named.add(`${v.field}\u0000${path}`);
-    const has = listed(lacking);
+    const has = listed(lacking, path);
     (errors[v.field] ??= []).push(`\`${path}\` is not a variable of ${lacking.group}; ${has ? `it has ${has}` : "its events have no variables"} (line ${v.line}, column ${v.column})`);
   }
   return errors;
