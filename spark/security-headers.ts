@@ -7,7 +7,7 @@
  * server-rendered React writes `style="…"` attributes (chart bars, progress bars), which no nonce can
  * cover; CodeMirror adds its theme as <style> elements at run time; and the mail preview is a srcdoc
  * frame, which inherits this policy, while mail HTML is styled inline. Inline CSS cannot run script.
- * Images allow data: for the same frame, whose own policy admits only data: images.
+ * Images and fonts allow data: for the same frame, whose own policy admits only data: images and fonts.
  */
 export function contentSecurityPolicy({ nonce, https }: { nonce: string; https: boolean }): string {
   return [
@@ -15,7 +15,7 @@ export function contentSecurityPolicy({ nonce, https }: { nonce: string; https: 
     `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'`,
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:",
-    "font-src 'self'",
+    "font-src 'self' data:",
     "connect-src 'self'",
     "frame-src 'self'",
     "object-src 'none'",
