@@ -138,17 +138,20 @@ test("an invited operator chooses a password through the invite link and is sign
   await context.close();
 });
 
-test("sign-in answers 429 with Retry-After after 10 failures for one email", async ({ request }) => {
-  // A client address of its own, so the per-address limit does not lock out the other tests.
+test("sign-in answers 429 with Retry-After once one email has failed 5 times from one client", async ({ request }) => {
+  // A client address of its own (the e2e server trusts one proxy hop), so other tests are not slowed.
   const headers = { "x-forwarded-for": "203.0.113.7" };
   const data = { email: `target-${Date.now()}@example.com`, password: "guess" };
-  for (let i = 0; i < 10; i++) {
+  for (let i = 0; i < 5; i++) {
     expect((await request.post("/api/auth/login", { headers, data })).status()).toBe(401);
   }
   const limited = await request.post("/api/auth/login", { headers, data });
   expect(limited.status()).toBe(429);
-  expect(Number(limited.headers()["retry-after"])).toBeGreaterThan(800);
-  expect((await limited.json()).error).toBe("Too many failed sign-ins. Try again in 15 minutes.");
+  expect(Number(limited.headers()["retry-after"])).toBeGreaterThan(0);
+  expect(Number(limited.headers()["retry-after"])).toBeLessThanOrEqual(30);
+  expect((await limited.json()).error).toMatch(/^Too many failed sign-ins\. Try again in \d+ seconds?\.$/);
+  // Another client is not slowed by this one's failures.
+  expect((await request.post("/api/auth/login", { headers: { "x-forwarded-for": "203.0.113.8" }, data })).status()).toBe(401);
 });
 
 test("sign-in refuses bad input and foreign origins with a JSON message", async ({ request }) => {
