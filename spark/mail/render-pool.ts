@@ -42,8 +42,10 @@ export function createRenderPool({
 
   const spawn = (): Slot => {
     const progress = new Int32Array(new SharedArrayBuffer(4));
-    // Spark always runs from its project root (its migrations are found the same way).
-    const worker = new Worker(workerFile, { workerData: { progress: progress.buffer }, resourceLimits: { maxOldGenerationSizeMb: 512 } });
+    // Spark always runs from its project root (its migrations are found the same way). Constructed
+    // indirectly: the bundler treats `new Worker(path)` as an entry to bundle and would pull in the project.
+    const options = { workerData: { progress: progress.buffer }, resourceLimits: { maxOldGenerationSizeMb: 512 } };
+    const worker: Worker = Reflect.construct(Worker, [workerFile, options]);
     const slot: Slot = { worker, progress, ready: false, task: null, startedAt: 0, seen: 0, beatAt: 0 };
     worker.unref();
     worker.on("message", (reply: RenderReply) => {
