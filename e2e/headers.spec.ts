@@ -47,7 +47,7 @@ test.describe("response headers", () => {
   });
 
   test("public pages, public routes and refusals carry the headers too", async ({ playwright, baseURL }) => {
-    const stranger = await playwright.request.newContext({ baseURL });
+    const stranger = await playwright.request.newContext({ baseURL, storageState: { cookies: [], origins: [] } });
     const answers: Array<[string, APIResponse, number]> = [
       ["/login", await stranger.get("/login"), 200],
       ["/setup/not-a-real-token", await stranger.get("/setup/not-a-real-token"), 200],
@@ -181,7 +181,7 @@ test.describe("pages under the CSP", () => {
 
     // A stored template, a recorded event and a delivery with its rendered mail.
     await page.goto("/templates");
-    await page.getByRole("main").getByRole("link").filter({ hasNotText: /New|Import/ }).first().click();
+    await page.getByRole("main").getByRole("table").getByRole("link").first().click();
     await expect(page.locator(".cm-editor").first()).toBeVisible();
     await page.goto("/events");
     await page.getByRole("main").getByRole("table").getByRole("link").first().click();
