@@ -3,6 +3,9 @@ import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { insertGenerator } from "@/db/queries/generators";
 import { insertSqlSource } from "@/db/queries/sql-sources";
+import { insertConnection, SAMPLE_CONNECTION_ID } from "@/db/queries/connections";
+import { createAppPostgres, sampleImageFor, testConnections } from "@/spark/connections/testing";
+import { seal } from "@/spark/connections/secret-box";
 import { rowsOf } from "@/db/rows";
 import { openScratchDatabase } from "@/db/scratch-database";
 import { mailTemplates } from "@/db/schema";
@@ -13,14 +16,32 @@ import { silentLogger } from "@/spark/logger";
 import type { BenchOptions, BenchResult } from "./run";
 
 const QUERY = "select id, title, score, created_at from bench_items";
+const ITEMS = (n: number) => `
+  create table bench_items (id int primary key, title text not null, score int not null, created_at timestamptz not null);
+  insert into bench_items select g, 'Challenge ' || g, g % 100, timestamptz '2026-01-01' + g * interval '1 minute' from generate_series(1, ${Math.floor(n)}) g;
+  analyze bench_items;`;
+const SECRET = "bench secret key, long enough for the box";
 
-async function seed(database: Database, n: number) {
-  await database.db.execute(sql`create table bench_items (id int primary key, title text not null, score int not null, created_at timestamptz not null)`);
-  await database.db.execute(
-    sql`insert into bench_items select g, 'Challenge ' || g, g % 100, timestamptz '2026-01-01' + g * interval '1 minute' from generate_series(1, ${n}::int) g`,
-  );
+/**
+ * The same rows twice: in Spark's database for the raw INSERT … SELECT baseline, and in the place a
+ * source really reads them from — an application database through a read-only role (PostgreSQL), or
+ * the sample database (PGlite) — so Spark pays what a real pass pays, connection included.
+ */
+async function seed(database: Database, n: number, adminUrl: string | null) {
+  await database.db.execute(sql.raw(ITEMS(n)));
   await database.db.execute(sql`create table bench_events (like events including all)`);
-  await database.db.execute(sql`analyze bench_items`);
+  if (database.driver === "postgres") {
+    const app = await createAppPostgres(adminUrl!, ITEMS(n));
+    const row = await insertConnection(database.db, {
+      values: { name: "bench-app", kind: "postgres", host: app.target.host, port: app.target.port, database: app.target.database, username: app.target.username, ssl: false },
+      passwordSealed: seal(app.target.password, SECRET),
+      origin: "ui",
+      by: null,
+    });
+    return { connectionId: row!.id, connections: testConnections(database, { secretKey: SECRET, timeoutMs: 600_000 }), drop: app.drop };
+  }
+  const image = sampleImageFor({ key: `bench-${n}`, setup: async (exec) => void (await exec(ITEMS(n))) });
+  return { connectionId: SAMPLE_CONNECTION_ID, connections: testConnections(database, { image, timeoutMs: 600_000 }), drop: async () => {} };
 }
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ seconds: number; value: T }> {
@@ -44,16 +65,22 @@ async function rawInsert(database: Database) {
 
 async function measure(driver: "pglite" | "postgres", n: number, databaseUrl: string | null): Promise<BenchResult> {
   const database = await openScratchDatabase(driver === "pglite" ? { driver } : { driver, adminUrl: databaseUrl! });
+  let cleanup = async () => {};
   try {
-    await seed(database, n);
+    const place = await seed(database, n, databaseUrl);
+    cleanup = async () => {
+      await place.connections.close();
+      await place.drop();
+    };
     const source = await insertSqlSource(database.db, {
       name: "bench",
       description: "",
+      connectionId: place.connectionId,
       query: QUERY,
       variables: { id: { type: "number" }, title: { type: "string" }, score: { type: "number" }, created_at: { type: "timestamp" } },
     });
     await insertGenerator(database.db, { name: "bench", group: "bench", source: `sql:${source!.id}`, conditions: [{ variable: "score", operator: ">=", value: "0" }] });
-    const passInput = { database, clock: () => new Date(), log: silentLogger, trigger: "cli" as const, batchSize: 5000, sqlLimits: { timeoutMs: 600_000, maxPgliteCost: Number.MAX_SAFE_INTEGER } };
+    const passInput = { database, clock: () => new Date(), log: silentLogger, trigger: "cli" as const, batchSize: 5000, connections: place.connections };
     const pass = () => runJob(passInput);
     // Best of two for each side, alternating, so a cold cache or a noisy neighbour favours neither.
     let baseline = { seconds: Infinity };
@@ -102,6 +129,7 @@ async function measure(driver: "pglite" | "postgres", n: number, databaseUrl: st
       peakRssMb,
     };
   } finally {
+    await cleanup();
     await database.close();
   }
 }

@@ -5,7 +5,7 @@ import type { JobSummary } from "@/spark/job";
 import { createConsoleLogger } from "@/spark/logger";
 import { readServerFile } from "@/spark/server-file";
 import { createMailer } from "@/spark/mail/mailer";
-import { createPassRunner, openMigratedDatabase } from "@/spark/start";
+import { createPassRunner, openConnections, openMigratedDatabase } from "@/spark/start";
 import { CliError, runCli } from "./run";
 
 /**
@@ -26,9 +26,10 @@ runCli(async () => {
   }
   const database = await openMigratedDatabase(config, log);
   const mailer = createMailer({ config, database });
+  const connections = await openConnections({ config, database });
   try {
     let last = 0;
-    const summary = await createPassRunner({ config, database, log, mailer })("cli", {
+    const summary = await createPassRunner({ config, database, log, mailer, connections })("cli", {
       onProgress: (p) => {
         if (Date.now() - last < 1000) return;
         last = Date.now();
@@ -38,7 +39,7 @@ runCli(async () => {
     });
     return printSummary(summary);
   } finally {
-    await mailer.close();
+    await Promise.all([mailer.close(), connections.close()]);
     await database.close();
   }
 });

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { Database } from "@/db/client";
 import { rowsOf } from "@/db/rows";
 import { SmtpSink } from "@/emails/testing/smtp-sink";
+import { dataDirWithSample } from "@/spark/connections/testing";
 import { countRows, createScratchPostgres, repeats, report, seedMailingGenerator, startPass } from "./harness";
 
 const adminUrl = process.env.TEST_DATABASE_URL;
@@ -13,8 +14,11 @@ describe("Spark's guarantees under load and faults (PostgreSQL, pass processes, 
   let scratch: Awaited<ReturnType<typeof createScratchPostgres>>;
   let database: Database;
   let env: Record<string, string>;
+  let dataDir: string;
 
   beforeAll(async () => {
+    // Built once: every pass process reads the sample connection from this data directory.
+    dataDir = await dataDirWithSample();
     sink = new SmtpSink();
     sink.parse = false;
     await sink.start();
@@ -29,7 +33,7 @@ describe("Spark's guarantees under load and faults (PostgreSQL, pass processes, 
     sink.envelopes.length = 0;
     sink.rule = () => null;
     sink.delayMs = 0;
-    env = { DATABASE_URL: scratch.url, SMTP_URL: sink.url, SPARK_SMTP_POOL: "4", SPARK_JOB_BUDGET_SECONDS: "240", SPARK_BACKOFF_BASE_SECONDS: "1", SPARK_BACKOFF_CAP_SECONDS: "2", SPARK_LEASE_SECONDS: "5" };
+    env = { SPARK_DATA_DIR: dataDir, DATABASE_URL: scratch.url, SMTP_URL: sink.url, SPARK_SMTP_POOL: "4", SPARK_JOB_BUDGET_SECONDS: "240", SPARK_BACKOFF_BASE_SECONDS: "1", SPARK_BACKOFF_CAP_SECONDS: "2", SPARK_LEASE_SECONDS: "5" };
   });
   afterEach(async () => {
     await scratch?.drop();

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { type sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { insertGenerator } from "@/db/queries/generators";
+import { SAMPLE_CONNECTION_ID } from "@/db/queries/connections";
 import { insertSqlSource } from "@/db/queries/sql-sources";
 import { rowsOf } from "@/db/rows";
 import { mailTemplates } from "@/db/schema";
@@ -29,11 +30,12 @@ export function startPass(env: Record<string, string>): PassProcess {
   return { pid: child.pid!, done };
 }
 
-/** A SQL source of `n` candidates with an email each, a generator on it, and a template that mails each. */
+/** A SQL source on the sample connection (it reads no table) of `n` candidates with an email each, a generator on it, and a template that mails each. */
 export async function seedMailingGenerator(database: Database, { n, group, offset = 0 }: { n: number; group: string; offset?: number }) {
   const source = await insertSqlSource(database.db, {
     name: `${group}-source`,
     description: "",
+    connectionId: SAMPLE_CONNECTION_ID,
     query: `select g as id, 'user' || g || '@example.com' as email from generate_series(${offset + 1}, ${offset + n}) g`,
     variables: { id: { type: "number" }, email: { type: "string" } },
   });

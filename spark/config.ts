@@ -17,7 +17,6 @@ export type SparkConfig = {
   cronSecret: string | null;
   scheduleSeconds: number;
   sqlTimeoutMs: number;
-  pgliteMaxCost: number;
   demo: boolean;
   mail: {
     /** null: the capture transport, shown in the Inbox. */
@@ -33,6 +32,21 @@ export type SparkConfig = {
   retentionDays: number;
   /** Proxies in front of Spark that append to X-Forwarded-For; 0: the socket's peer is the client. */
   trustedProxies: number;
+  /** Seals the passwords of connections saved in the UI; null: such connections cannot keep a password. */
+  secretKey: string | null;
+  /** Connections declared as SPARK_CONNECTION_<NAME>=postgres://… or mysql://…, password included. */
+  connections: EnvConnection[];
+};
+
+export type EnvConnection = {
+  name: string;
+  kind: "postgres" | "mysql";
+  host: string;
+  port: number;
+  database: string;
+  username: string;
+  password: string;
+  ssl: boolean;
 };
 
 type Env = Record<string, string | undefined>;
@@ -48,6 +62,39 @@ function readInt(env: Env, name: string, fallback: number, min: number, max: num
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(`${name} ${raw} is out of range; set ${name} to ${min}–${max}.`);
   return value;
+}
+
+/** SPARK_CONNECTION_<NAME> variables, each a URL; the password never appears in an error. */
+function readConnections(env: Env): EnvConnection[] {
+  const found: EnvConnection[] = [];
+  for (const [key, raw] of Object.entries(env)) {
+    const match = /^SPARK_CONNECTION_([A-Za-z0-9_]+)$/.exec(key);
+    if (!match || !raw?.trim()) continue;
+    const name = match[1]!.toLowerCase().replace(/_/g, "-");
+    let url: URL;
+    try {
+      url = new URL(raw.trim());
+    } catch {
+      throw new ConfigError(`${key} is not a URL; set it like postgres://reader:password@db.example.com:5432/app or mysql://reader:password@db.example.com:3306/app.`);
+    }
+    const kind = url.protocol === "postgres:" || url.protocol === "postgresql:" ? "postgres" : url.protocol === "mysql:" || url.protocol === "mariadb:" ? "mysql" : null;
+    if (!kind) throw new ConfigError(`${key} must start with postgres:// or mysql:// (it starts with ${url.protocol}//).`);
+    if (!url.hostname) throw new ConfigError(`${key} names no host; set it like ${kind}://reader:password@host/app.`);
+    const database = decodeURIComponent(url.pathname.replace(/^\//, ""));
+    if (!database) throw new ConfigError(`${key} names no database; end it with /<database>.`);
+    const ssl = ["require", "verify-full", "verify-ca", "true"].includes(url.searchParams.get("sslmode") ?? url.searchParams.get("ssl") ?? "");
+    found.push({
+      name,
+      kind,
+      host: url.hostname,
+      port: url.port ? Number(url.port) : kind === "postgres" ? 5432 : 3306,
+      database,
+      username: decodeURIComponent(url.username),
+      password: decodeURIComponent(url.password),
+      ssl,
+    });
+  }
+  return found.sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** Reads Spark's settings from the environment; every problem becomes a ConfigError. */
@@ -91,6 +138,9 @@ export function loadConfig(env: Env = process.env): SparkConfig {
   const backoffCapMs = readInt(env, "SPARK_BACKOFF_CAP_SECONDS", 3_600, 1, 7 * 86_400) * 1000;
   if (backoffCapMs < backoffBaseMs) throw new ConfigError("SPARK_BACKOFF_CAP_SECONDS is below SPARK_BACKOFF_BASE_SECONDS; the cap must be at least the base.");
 
+  const secretKey = env.SPARK_SECRET_KEY?.trim() || null;
+  if (secretKey && secretKey.length < 32) throw new ConfigError("SPARK_SECRET_KEY is shorter than 32 characters; use a long random value (openssl rand -hex 32) and keep it: it opens the stored connection passwords.");
+
   return {
     port,
     publicUrl,
@@ -101,7 +151,6 @@ export function loadConfig(env: Env = process.env): SparkConfig {
     cronSecret,
     scheduleSeconds: readInt(env, "SPARK_SCHEDULE_SECONDS", 60, 0, 86_400),
     sqlTimeoutMs: readInt(env, "SPARK_SQL_TIMEOUT_SECONDS", 10, 1, 3_600) * 1000,
-    pgliteMaxCost: readInt(env, "SPARK_PGLITE_MAX_COST", 500_000, 1_000, 1_000_000_000),
     demo: env.SPARK_DEMO?.trim() !== "0",
     mail: {
       smtpUrl,
@@ -115,5 +164,7 @@ export function loadConfig(env: Env = process.env): SparkConfig {
     jobBudgetMs: readInt(env, "SPARK_JOB_BUDGET_SECONDS", 50, 1, 3_600) * 1000,
     retentionDays: readInt(env, "SPARK_RETENTION_DAYS", 30, 1, 36_500),
     trustedProxies: readInt(env, "SPARK_TRUSTED_PROXIES", 0, 0, 10),
+    secretKey,
+    connections: readConnections(env),
   };
 }

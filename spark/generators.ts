@@ -8,7 +8,7 @@ import { conditionOperators, type Condition, type Generator, type GeneratorCount
 import { checkConditions, compileConditions, formatConditions } from "./conditions";
 import { codeSources } from "./sources/registry";
 import { codeSourceRef, resolveSource, sqlSourceRef } from "./sources/resolve";
-import { defaultSqlLimits, type SqlLimits } from "./sources/sql";
+import type { Connections } from "./connections";
 import type { CodeSource } from "./sources/types";
 
 export const GROUP_PATTERN = /^[A-Za-z0-9_.:-]{1,100}$/;
@@ -84,17 +84,17 @@ export type Preview = {
  * create, each marked new or already recorded. It writes nothing.
  */
 export async function previewGenerator(
-  { database, clock, registry = codeSources, sqlLimits = defaultSqlLimits }: { database: Database; clock: () => Date; registry?: readonly CodeSource[]; sqlLimits?: SqlLimits },
+  { database, clock, registry = codeSources, connections }: { database: Database; clock: () => Date; registry?: readonly CodeSource[]; connections?: Connections },
   { source: ref, group, conditions, maxCandidates = 100_000, sampleSize = 20 }: { source: string; group: string; conditions: Condition[]; maxCandidates?: number; sampleSize?: number },
 ): Promise<Preview> {
   const preview: Preview = { candidates: 0, truncated: false, funnel: conditions.map((c) => ({ condition: formatConditions([c]), passing: 0 })), passed: 0, sample: [] };
   try {
-    const source = await resolveSource(ref, { database, registry, sqlLimits });
+    const source = await resolveSource(ref, { database, registry, connections });
     const problems = checkConditions(conditions, source.variables);
     if (problems.length > 0) return { ...preview, error: `Condition ${problems[0]!.index + 1}: ${problems[0]!.message}` };
     const { tests } = compileConditions(conditions, source.variables);
     const sample: { key: string; context: Record<string, unknown> }[] = [];
-    for await (const batch of source.batches({ db: database.db, clock, batchSize: 1000 })) {
+    for await (const batch of source.batches({ db: database.db, clock, batchSize: 1000, connections })) {
       for (const candidate of batch) {
         if (preview.candidates >= maxCandidates) {
           preview.truncated = true;

@@ -19,7 +19,7 @@ import { createHandlerMatcher, type Handler } from "./handlers";
 import type { Logger } from "./logger";
 import { codeSources } from "./sources/registry";
 import { resolveSource } from "./sources/resolve";
-import { defaultSqlLimits, type SqlLimits } from "./sources/sql";
+import type { Connections } from "./connections";
 import type { CodeSource, SourceContext } from "./sources/types";
 
 export type { JobSummary };
@@ -31,7 +31,8 @@ export type JobInput = {
   trigger: JobTrigger;
   handlers?: readonly Handler[];
   sources?: readonly CodeSource[];
-  sqlLimits?: SqlLimits;
+  /** Where SQL sources (and code sources such as the demo's) read from. */
+  connections?: Connections;
   batchSize?: number;
   /** Without the lease, overlapping passes still record each key once; the lease only saves the work. */
   useLease?: boolean;
@@ -113,7 +114,7 @@ export async function runJob(input: JobInput): Promise<JobSummary> {
     for (const g of generators) bySource.set(g.source, [...(bySource.get(g.source) ?? []), g]);
     const handlers = [...(input.handlers ?? []), ...((await input.passHandlers?.()) ?? [])];
     const matcher = createHandlerMatcher(handlers);
-    const ctx: SourceContext = { db, clock, batchSize: input.batchSize ?? 1000 };
+    const ctx: SourceContext = { db, clock, batchSize: input.batchSize ?? 1000, connections: input.connections };
     progress.phase = "reading sources";
     await report(true);
 
@@ -125,7 +126,7 @@ export async function runJob(input: JobInput): Promise<JobSummary> {
       };
       let source;
       try {
-        source = await resolveSource(ref, { database, registry: input.sources ?? codeSources, sqlLimits: input.sqlLimits ?? defaultSqlLimits });
+        source = await resolveSource(ref, { database, registry: input.sources ?? codeSources, connections: input.connections });
       } catch (error) {
         for (const generator of group) {
           const c = emptyCounts(generator);

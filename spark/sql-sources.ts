@@ -4,7 +4,8 @@ import { listGeneratorsBySource } from "@/db/queries/generators";
 import { deleteSqlSourceById, insertSqlSource, updateSqlSourceById } from "@/db/queries/sql-sources";
 import type { SqlSource } from "@/db/schema";
 import { sqlSourceRef } from "./sources/resolve";
-import { defaultSqlLimits, testSqlSource, type SqlLimits } from "./sources/sql";
+import type { Connections } from "./connections";
+import { connectionOfSource, testSqlSource } from "./sources/sql";
 
 export const sqlSourceInput = z.object({
   name: z
@@ -14,18 +15,25 @@ export const sqlSourceInput = z.object({
     .max(60, "Use at most 60 characters.")
     .regex(/^[a-z0-9][a-z0-9_-]*$/, "Use lowercase letters, digits, _ and - (start with a letter or digit)."),
   description: z.string().trim().max(500, "Use at most 500 characters."),
+  connectionId: z.uuid("Choose the connection the query reads from."),
   query: z.string().trim().min(1, "Write a SELECT whose first column is id.").max(20_000, "Keep the query under 20,000 characters."),
 });
 export type SqlSourceInput = z.infer<typeof sqlSourceInput>;
 
 export type SaveSqlSourceResult = { status: "ok"; source: SqlSource } | { status: "invalid"; fieldErrors: Record<string, string[]> } | { status: "gone" };
 
-/** Saves a SQL source only after its query ran as a source would (read-only, bounded), keeping its column types. */
+/** Saves a SQL source only after its query ran on its connection as a pass would run it, keeping its column types. */
 export async function saveSqlSource(
-  { database, clock, sqlLimits = defaultSqlLimits }: { database: Database; clock: () => Date; sqlLimits?: SqlLimits },
+  { database, clock, connections }: { database: Database; clock: () => Date; connections: Connections },
   { id, input }: { id?: string; input: SqlSourceInput },
 ): Promise<SaveSqlSourceResult> {
-  const tested = await testSqlSource(database, input.query, sqlLimits);
+  let connection;
+  try {
+    connection = await connectionOfSource(connections, input.connectionId);
+  } catch (error) {
+    return { status: "invalid", fieldErrors: { connectionId: [(error as Error).message] } };
+  }
+  const tested = await testSqlSource(connection, input.query);
   if (!tested.ok) return { status: "invalid", fieldErrors: { query: [tested.message] } };
   const values = { ...input, variables: tested.variables };
   if (!id) {

@@ -4,7 +4,10 @@ import { migrateDatabase } from "@/db/migrate";
 import { rowsOf } from "@/db/rows";
 import { ensureFirstAdmin } from "./auth/accounts";
 import type { SparkConfig } from "./config";
-import { seedDemo } from "./demo";
+import { seedDemo, seedDemoData } from "./demo";
+import { createConnections, type Connections } from "./connections";
+import { buildSampleImage, createSamplePool, loadSampleImage } from "./connections/sample";
+import { syncEnvConnections } from "@/db/queries/connections";
 import { handlers } from "./handler-registry";
 import { runJob, type JobInput, type JobSummary } from "./job";
 import type { Logger } from "./logger";
@@ -30,13 +33,32 @@ export async function openMigratedDatabase(config: SparkConfig, log?: Logger): P
     await migrateDatabase(database);
     if (fresh && database.driver === "pglite" && config.demo) {
       const seeded = await seedDemo({ db: database.db, clock: () => new Date() });
-      log?.info(`Seeded the demo: ${seeded.challenges} challenges, the generators ${seeded.generators.join(", ")} and ${seeded.templates.length} mail templates (SPARK_DEMO=0 skips this).`);
+      log?.info(`Seeded the demo: the generators ${seeded.generators.join(", ")} and ${seeded.templates.length} mail templates over the sample connection (SPARK_DEMO=0 skips this).`);
     }
   } catch (error) {
     await database.close();
     throw error;
   }
   return database;
+}
+
+/**
+ * Where SQL sources read from. The sample database's image (the demo application's data) is built in
+ * the data directory on first use and then read from there; the environment's connections become rows
+ * so sources can name them.
+ */
+export async function openConnections({ config, database }: { config: SparkConfig; database: Database }): Promise<Connections> {
+  await syncEnvConnections(
+    database.db,
+    config.connections.map(({ name, kind, host, port, database: db, username, ssl }) => ({ name, kind, host, port, database: db, username, ssl })),
+  );
+  return createConnections({
+    db: database.db,
+    secretKey: config.secretKey,
+    env: config.connections,
+    limits: { timeoutMs: config.sqlTimeoutMs },
+    sample: async () => createSamplePool(await loadSampleImage(config.dataDir, () => buildSampleImage((exec) => seedDemoData(exec, new Date()).then(() => {})))),
+  });
 }
 
 /** After migration, a server makes sure an operator can get in, and says how on stdout. */
@@ -61,7 +83,7 @@ export type RunPass = (trigger: JobInput["trigger"], options?: PassOptions) => P
  * handler of this moment's templates), then due mail within the pass's time budget, then retention.
  * The same for the route, the CLI and the scheduler.
  */
-export function createPassRunner({ config, database, log, mailer }: { config: SparkConfig; database: Database; log: Logger; mailer: Mailer }): RunPass {
+export function createPassRunner({ config, database, log, mailer, connections }: { config: SparkConfig; database: Database; log: Logger; mailer: Mailer; connections: Connections }): RunPass {
   const settings = mailSettingsOf(config);
   const clock = () => new Date();
   return (trigger, options = {}) => {
@@ -72,7 +94,7 @@ export function createPassRunner({ config, database, log, mailer }: { config: Sp
       log,
       trigger,
       handlers,
-      sqlLimits: { timeoutMs: config.sqlTimeoutMs, maxPgliteCost: config.pgliteMaxCost },
+      connections,
       // A pass renews its lease as it reports progress; a crashed one frees the job after this long.
       leaseMs: config.mail.leaseMs,
       passHandlers: async () => {

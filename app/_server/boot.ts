@@ -7,7 +7,8 @@ import { createConsoleLogger, describeError } from "@/spark/logger";
 import { createMailer } from "@/spark/mail/mailer";
 import { startScheduler, type Scheduler } from "@/spark/scheduler";
 import { writeServerFile } from "@/spark/server-file";
-import { announceFirstAdmin, createPassRunner, openMigratedDatabase, type RunPass } from "@/spark/start";
+import type { Connections } from "@/spark/connections";
+import { announceFirstAdmin, createPassRunner, openConnections, openMigratedDatabase, type RunPass } from "@/spark/start";
 
 export type Engine = {
   config: SparkConfig;
@@ -15,6 +16,7 @@ export type Engine = {
   deps: Deps;
   runPass: RunPass;
   mailer: Mailer;
+  connections: Connections;
   /** The secret `npm run job` uses to ask this server for a pass (embedded database only). */
   internalSecret: string | null;
   scheduler: Scheduler | null;
@@ -39,7 +41,8 @@ async function bootEngine(): Promise<Engine> {
   await announceFirstAdmin({ database, config, log });
   const mailer = createMailer({ config, database });
   log.info(`Mail goes to ${mailer.description}.`);
-  const runPass = createPassRunner({ config, database, log, mailer });
+  const connections = await openConnections({ config, database });
+  const runPass = createPassRunner({ config, database, log, mailer, connections });
   const internalSecret = database.driver === "pglite" ? writeServerFile(config.dataDir, { port: config.port }).secret : null;
   const scheduler =
     config.scheduleSeconds > 0
@@ -55,14 +58,13 @@ async function bootEngine(): Promise<Engine> {
   if (!scheduler) log.info("Scheduler off (SPARK_SCHEDULE_SECONDS=0): call POST /api/jobs/run from cron.");
   const closeOnSignal = (signal: NodeJS.Signals) => {
     scheduler?.stop();
-    void mailer
-      .close()
+    void Promise.all([mailer.close(), connections.close()])
       .then(() => database.close())
       .finally(() => process.kill(process.pid, signal));
   };
   process.once("SIGTERM", closeOnSignal);
   process.once("SIGINT", closeOnSignal);
-  return { config, database, deps: { db: database.db, clock: () => new Date(), log }, runPass, mailer, internalSecret, scheduler };
+  return { config, database, deps: { db: database.db, clock: () => new Date(), log }, runPass, mailer, connections, internalSecret, scheduler };
 }
 
 /** For the server's start: a setting or database problem is one line and exit code 1, not a stack trace. */

@@ -1,6 +1,4 @@
-import { sql } from "drizzle-orm";
-import { rowsOf } from "@/db/rows";
-import type { CodeSource } from "./types";
+import { SourceError, type CodeSource } from "./types";
 
 export type ChallengeParticipant = { name: string; email: string };
 
@@ -44,7 +42,56 @@ const MAX_PARTICIPANTS = 10;
 
 // Formatted in SQL because the drivers disagree on timestamps (PGlite answers Dates, postgres.js under
 // Drizzle answers Postgres' text form); this way both give the same ISO string.
-const iso = (column: string) => sql.raw(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
+const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+// $1: the pass's "now", $2: the last id of the previous batch, $3: the batch size.
+const BATCH_QUERY = `
+  with page as (
+    select id, title, owner_id, created_at, starts_at, ends_at
+    from demo.challenges
+    where id > $2::integer
+    order by id
+    limit $3::integer
+  ),
+  totals as (
+    select d.challenge_id, count(*)::integer as donation_count, sum(d.amount) as donation_total
+    from demo.donations d
+    where d.challenge_id in (select id from page)
+    group by d.challenge_id
+  )
+  select
+    p.id,
+    p.title,
+    o.name as owner_name,
+    o.email as owner_email,
+    ${iso("p.created_at")} as created_at,
+    ${iso("p.starts_at")} as starts_at,
+    ${iso("p.ends_at")} as ends_at,
+    floor(extract(epoch from ($1::timestamptz - p.starts_at)) / 86400)::integer as days_since_start,
+    floor(extract(epoch from (p.ends_at - $1::timestamptz)) / 86400)::integer as days_until_end,
+    coalesce(t.donation_count, 0) as donation_count,
+    coalesce(t.donation_total, 0)::text as donation_total,
+    p.starts_at <= $1::timestamptz as has_started,
+    p.ends_at < $1::timestamptz as has_ended,
+    coalesce(people.participants, '[]'::jsonb) as participants
+  from page p
+  join demo.participants o on o.id = p.owner_id
+  left join totals t on t.challenge_id = p.id
+  left join lateral (
+    select jsonb_agg(jsonb_build_object('name', pt.name, 'email', pt.email) order by x.is_owner desc, pt.id) as participants
+    from (
+      select y.id, y.is_owner
+      from (
+        select p.owner_id as id, true as is_owner
+        union
+        select dn.participant_id, false from demo.donations dn where dn.challenge_id = p.id and dn.participant_id <> p.owner_id
+      ) y
+      order by y.is_owner desc, y.id
+      limit ${MAX_PARTICIPANTS}
+    ) x
+    join demo.participants pt on pt.id = x.id
+  ) people on true
+  order by p.id`;
 
 function candidateOf(row: Row): ChallengeCandidate {
   const participants = typeof row.participants === "string" ? (JSON.parse(row.participants) as ChallengeParticipant[]) : (row.participants ?? []);
@@ -91,61 +138,17 @@ export const challengesSource: CodeSource<ChallengeCandidate> = {
     participants: { type: "json", description: `The owner and the first donors, as a list of { name, email } (at most ${MAX_PARTICIPANTS}).` },
   },
 
-  async *candidates({ db, clock, batchSize }) {
+  async *candidates({ connections, clock, batchSize }) {
+    // The demo's data is the application's, so it lives in the sample database, not in Spark's.
+    if (!connections) throw new SourceError("The challenges source reads the sample connection, and this pass was given no connections.");
+    const sample = connections.sample();
     const size = Math.max(1, Math.floor(batchSize));
     // One "now" for the whole pass, so a run that straddles midnight does not count days two ways.
     const now = clock().toISOString();
     let after = 0;
     for (;;) {
-      const result = await db.execute(sql`
-        with page as (
-          select id, title, owner_id, created_at, starts_at, ends_at
-          from demo.challenges
-          where id > ${after}::integer
-          order by id
-          limit ${size}::integer
-        ),
-        totals as (
-          select d.challenge_id, count(*)::integer as donation_count, sum(d.amount) as donation_total
-          from demo.donations d
-          where d.challenge_id in (select id from page)
-          group by d.challenge_id
-        )
-        select
-          p.id,
-          p.title,
-          o.name as owner_name,
-          o.email as owner_email,
-          ${iso("p.created_at")} as created_at,
-          ${iso("p.starts_at")} as starts_at,
-          ${iso("p.ends_at")} as ends_at,
-          floor(extract(epoch from (${now}::timestamptz - p.starts_at)) / 86400)::integer as days_since_start,
-          floor(extract(epoch from (p.ends_at - ${now}::timestamptz)) / 86400)::integer as days_until_end,
-          coalesce(t.donation_count, 0) as donation_count,
-          coalesce(t.donation_total, 0)::text as donation_total,
-          p.starts_at <= ${now}::timestamptz as has_started,
-          p.ends_at < ${now}::timestamptz as has_ended,
-          coalesce(people.participants, '[]'::jsonb) as participants
-        from page p
-        join demo.participants o on o.id = p.owner_id
-        left join totals t on t.challenge_id = p.id
-        left join lateral (
-          select jsonb_agg(jsonb_build_object('name', pt.name, 'email', pt.email) order by x.is_owner desc, pt.id) as participants
-          from (
-            select y.id, y.is_owner
-            from (
-              select p.owner_id as id, true as is_owner
-              union
-              select dn.participant_id, false from demo.donations dn where dn.challenge_id = p.id and dn.participant_id <> p.owner_id
-            ) y
-            order by y.is_owner desc, y.id
-            limit ${MAX_PARTICIPANTS}
-          ) x
-          join demo.participants pt on pt.id = x.id
-        ) people on true
-        order by p.id
-      `);
-      const batch = rowsOf<Row>(result).map(candidateOf);
+      const result = await sample.query(BATCH_QUERY, [now, after, size]);
+      const batch = (result.rows as Row[]).map(candidateOf);
       if (batch.length > 0) yield batch;
       if (batch.length < size) return;
       after = batch.at(-1)!.id;

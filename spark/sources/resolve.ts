@@ -1,7 +1,8 @@
-import type { Database } from "@/db/client";
 import { findSqlSourceById } from "@/db/queries/sql-sources";
+import type { Database } from "@/db/client";
+import type { Connections } from "../connections";
 import { codeSources } from "./registry";
-import { defaultSqlLimits, pageSqlSource, type SqlLimits } from "./sql";
+import { connectionOfSource, streamSqlSource } from "./sql";
 import { SourceError, type CodeSource, type ResolvedSource } from "./types";
 
 export const codeSourceRef = (name: string) => `code:${name}`;
@@ -10,7 +11,7 @@ export const sqlSourceRef = (id: string) => `sql:${id}`;
 /** Turns a generator's source reference into something that streams candidates, or a SourceError that says why not. */
 export async function resolveSource(
   ref: string,
-  { database, registry = codeSources, sqlLimits = defaultSqlLimits }: { database: Database; registry?: readonly CodeSource[]; sqlLimits?: SqlLimits },
+  { database, registry = codeSources, connections }: { database: Database; registry?: readonly CodeSource[]; connections?: Connections },
 ): Promise<ResolvedSource> {
   const [kind, name] = [ref.slice(0, ref.indexOf(":")), ref.slice(ref.indexOf(":") + 1)];
   if (kind === "code") {
@@ -30,7 +31,8 @@ export async function resolveSource(
   if (kind === "sql" && /^[0-9a-f-]{36}$/i.test(name)) {
     const row = await findSqlSourceById(database.db, { id: name });
     if (!row) throw new SourceError("Its SQL source was deleted.");
-    return { ref, label: row.name, variables: row.variables, batches: (ctx) => pageSqlSource(database, row.query, { pageSize: ctx.batchSize, limits: sqlLimits }) };
+    const connection = await connectionOfSource(connections, row.connectionId);
+    return { ref, label: row.name, variables: row.variables, batches: (ctx) => streamSqlSource(connection, row.query, { batchSize: ctx.batchSize }) };
   }
   throw new SourceError(`Unknown source '${ref}'.`);
 }

@@ -1,7 +1,9 @@
 import type { Db } from "@/db/client";
+import type { Connections } from "../connections";
 import type { VariableSpec } from "@/db/schema";
 
-export type SourceContext = { db: Db; clock: () => Date; batchSize: number };
+/** What a source reads with: code sources may read Spark's database and the connections (the demo reads the sample one). */
+export type SourceContext = { db: Db; clock: () => Date; batchSize: number; connections?: Connections };
 
 /** What every source yields: a stable id and the variables conditions and templates read. */
 export type SourceCandidate = { id: string; context: Record<string, unknown> };

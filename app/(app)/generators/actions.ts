@@ -87,9 +87,9 @@ export async function previewGeneratorAction(input: unknown): Promise<PreviewRes
   await requireSession();
   const parsed = previewInput.safeParse(input);
   if (!parsed.success) return { ok: false, message: "Choose a source and complete each condition (variable and operator) to preview." };
-  const { database, deps, config } = await getEngine();
+  const { database, deps, connections } = await getEngine();
   const preview = await previewGenerator(
-    { database, clock: deps.clock, sqlLimits: { timeoutMs: config.sqlTimeoutMs, maxPgliteCost: config.pgliteMaxCost } },
+    { database, clock: deps.clock, connections },
     { ...parsed.data, group: parsed.data.group || "group" },
   );
   return { ok: true, preview };

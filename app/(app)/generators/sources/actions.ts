@@ -7,19 +7,17 @@ import { getEngine } from "@/app/_server/engine";
 import { echoValues, parseForm } from "@/app/_server/forms";
 import { requireSession } from "@/app/_server/session";
 import type { FormState } from "@/components/forms/form-state";
-import { testSqlSource, type SqlTestResult } from "@/spark/sources/sql";
+import { connectionOfSource, testSqlSource, type SqlTestResult } from "@/spark/sources/sql";
 import { deleteSqlSource, saveSqlSource, sqlSourceInput } from "@/spark/sql-sources";
 
 const PATH = "/generators/sources";
-
-const limitsOf = (config: { sqlTimeoutMs: number; pgliteMaxCost: number }) => ({ timeoutMs: config.sqlTimeoutMs, maxPgliteCost: config.pgliteMaxCost });
 
 export async function saveSqlSourceAction(id: string | null, _prev: FormState, formData: FormData): Promise<FormState> {
   await requireSession();
   const parsed = parseForm(sqlSourceInput, formData);
   if (!parsed.ok) return parsed.state;
-  const { database, deps, config } = await getEngine();
-  const result = await saveSqlSource({ database, clock: deps.clock, sqlLimits: limitsOf(config) }, { id: id ?? undefined, input: parsed.data });
+  const { database, deps, connections } = await getEngine();
+  const result = await saveSqlSource({ database, clock: deps.clock, connections }, { id: id ?? undefined, input: parsed.data });
   if (result.status === "invalid") return { status: "invalid", fieldErrors: result.fieldErrors, values: echoValues(formData) };
   if (result.status === "gone") return { status: "error", message: "This source was deleted meanwhile; go back to the list.", values: echoValues(formData) };
   revalidatePath(PATH);
@@ -41,11 +39,17 @@ export async function deleteSqlSourceAction(_prev: FormState, formData: FormData
   redirect(`${PATH}?deleted=${encodeURIComponent(formData.get("name")?.toString() ?? "")}`);
 }
 
-/** "Test query": runs it exactly as a source would (read-only, bounded) and shows columns and 20 rows. */
-export async function testSqlQueryAction(query: unknown): Promise<SqlTestResult> {
+const testInput = z.object({ query: sqlSourceInput.shape.query, connectionId: sqlSourceInput.shape.connectionId });
+
+/** "Test query": runs it on its connection exactly as a pass would and shows columns and the first 20 rows. */
+export async function testSqlQueryAction(input: unknown): Promise<SqlTestResult> {
   await requireSession();
-  const parsed = sqlSourceInput.shape.query.safeParse(query);
+  const parsed = testInput.safeParse(input);
   if (!parsed.success) return { ok: false, message: parsed.error.issues[0]?.message ?? "Write a SELECT whose first column is id." };
-  const { database, config } = await getEngine();
-  return testSqlSource(database, parsed.data, limitsOf(config));
+  const { connections } = await getEngine();
+  try {
+    return await testSqlSource(await connectionOfSource(connections, parsed.data.connectionId), parsed.data.query);
+  } catch (error) {
+    return { ok: false, message: (error as Error).message };
+  }
 }

@@ -1,0 +1,210 @@
+import type { Connection, FieldPacket, RowDataPacket } from "mysql2/promise";
+import type { VariableType } from "@/db/schema";
+import { asSubquery, ConnectionError, type ReadBatch, type ReadLimits, type SourceConnection } from "./types";
+
+export type MysqlTarget = { host: string; port: number; database: string; username: string; password: string; ssl: boolean };
+
+// What a source's user may hold. Anything else (a write, FILE, PROCESS, SUPER, a role, GRANT OPTION)
+// would let an operator's query reach beyond reading the application's rows.
+const ALLOWED_PRIVILEGES = new Set(["SELECT", "SHOW VIEW", "USAGE"]);
+const CANCEL_GRACE_MS = 1_000;
+
+// mysql2's column type codes, grouped by the variable type a condition compares them as.
+const NUMBER_TYPES = new Set([0, 1, 2, 3, 4, 5, 8, 9, 13, 246]);
+const TIMESTAMP_TYPES = new Set([7, 10, 11, 12, 14]);
+const JSON_TYPES = new Set([245]);
+
+function variableTypeOf(field: FieldPacket): VariableType {
+  const code = field.columnType ?? field.type ?? -1;
+  if (NUMBER_TYPES.has(code)) return "number";
+  if (TIMESTAMP_TYPES.has(code)) return "timestamp";
+  if (JSON_TYPES.has(code)) return "json";
+  return "string";
+}
+
+async function openSession(target: MysqlTarget, { timeoutMs }: ReadLimits): Promise<Connection> {
+  const mysql = await import("mysql2/promise");
+  let connection: Connection;
+  try {
+    connection = await mysql.createConnection({
+      host: target.host,
+      port: target.port,
+      user: target.username,
+      password: target.password,
+      database: target.database || undefined,
+      ssl: target.ssl ? {} : undefined,
+      // One statement per query, whatever the text: a second one is a syntax error, never run.
+      multipleStatements: false,
+      connectTimeout: 10_000,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      dateStrings: false,
+      timezone: "Z",
+    });
+  } catch (error) {
+    throw new ConnectionError(describeConnectError(error, target));
+  }
+  try {
+    const [rows] = await connection.query<RowDataPacket[]>("select version() as v");
+    const mariadb = /mariadb/i.test(String(rows[0]?.v ?? ""));
+    // MariaDB counts seconds, MySQL milliseconds (and only for SELECT, which is all a source may run).
+    if (mariadb) await connection.query(`set session max_statement_time = ${Math.max(0.001, timeoutMs / 1000)}`);
+    else await connection.query(`set session max_execution_time = ${Math.max(1, Math.floor(timeoutMs))}`);
+    await connection.query("set session transaction read only");
+    await connection.query("start transaction read only");
+  } catch (error) {
+    connection.destroy();
+    throw new ConnectionError(`Cannot prepare a read-only session on ${target.host}: ${(error as Error).message}`);
+  }
+  return connection;
+}
+
+function describeConnectError(error: unknown, target: MysqlTarget): string {
+  const e = error as { code?: string; message?: string };
+  const where = `${target.host}:${target.port}`;
+  switch (e.code) {
+    case "ECONNREFUSED":
+      return `Nothing answers at ${where}; check the host and port.`;
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return `The host ${target.host} does not resolve; check its name.`;
+    case "ETIMEDOUT":
+      return `Connecting to ${where} timed out; check the host, port and firewall.`;
+    case "ER_ACCESS_DENIED_ERROR":
+      return `The server refused user ${target.username}: check the user name and password.`;
+    case "ER_BAD_DB_ERROR":
+      return `There is no database ${target.database} on ${target.host}.`;
+    default:
+      return `Cannot connect to ${where}: ${(e.message ?? String(error)).split("\n")[0]}`;
+  }
+}
+
+function describeQueryError(error: unknown, { timeoutMs }: ReadLimits): ConnectionError {
+  if (error instanceof ConnectionError) return error;
+  const e = error as { code?: string; errno?: number; message?: string };
+  // 3024: MySQL's max_execution_time; 1969: MariaDB's max_statement_time; 1317: KILL QUERY from here.
+  if (e.errno === 3024 || e.errno === 1969 || e.errno === 1317) {
+    return new ConnectionError(`The query ran longer than ${timeoutMs / 1000} s and was stopped; make it cheaper (an index, a narrower WHERE).`);
+  }
+  if (e.errno === 1792) return new ConnectionError("A source only reads, and this query tried to write.");
+  if (e.code === "ER_PARSE_ERROR" && /;/.test(e.message ?? "")) return new ConnectionError(`The query failed: ${e.message}. Write a single statement.`);
+  return new ConnectionError(`The query failed: ${(e.message ?? String(error)).split("\n")[0]}`);
+}
+
+/** A statement the server does not stop in time is killed from a second session of the same user. */
+async function bounded<T>(target: MysqlTarget, connection: Connection, limits: ReadLimits, run: () => Promise<T>): Promise<T> {
+  const timer = setTimeout(() => {
+    void (async () => {
+      const mysql = await import("mysql2/promise");
+      const killer = await mysql.createConnection({ host: target.host, port: target.port, user: target.username, password: target.password, connectTimeout: 5_000 });
+      try {
+        await killer.query(`kill query ${Number(connection.threadId)}`);
+      } finally {
+        killer.destroy();
+      }
+    })().catch(() => {});
+  }, limits.timeoutMs + CANCEL_GRACE_MS);
+  try {
+    return await run();
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const batchOf = (rows: RowDataPacket[], fields: FieldPacket[]): ReadBatch => ({
+  columns: fields.map((f) => ({ name: f.name, type: variableTypeOf(f) })),
+  rows: rows.map((row) => ({ ...row })),
+});
+
+/** Privileges from SHOW GRANTS, judged against what reading needs; an empty list when the user is fit. */
+export function judgeMysqlGrants(grants: string[]): string[] {
+  const problems: string[] = [];
+  for (const grant of grants) {
+    const match = /^GRANT (.+?) ON (.+?) TO /i.exec(grant);
+    if (!match) {
+      problems.push(`The user holds a role or proxy grant (${grant.replace(/ IDENTIFIED BY .*$/i, "").slice(0, 120)}); grant SELECT directly instead.`);
+      continue;
+    }
+    // Column lists in parentheses hold commas of their own.
+    const privileges = match[1]!.replace(/\([^)]*\)/g, "").split(",").map((p) => p.trim().toUpperCase());
+    const extra = privileges.filter((p) => !ALLOWED_PRIVILEGES.has(p));
+    if (extra.length > 0) problems.push(`The user holds ${extra.join(", ")} ON ${match[2]}; a source's user needs SELECT only (REVOKE ${extra.join(", ")} ON ${match[2]} FROM it).`);
+    if (/WITH GRANT OPTION/i.test(grant)) problems.push(`The user may grant privileges ON ${match[2]}; REVOKE GRANT OPTION.`);
+  }
+  return problems;
+}
+
+async function checkGrants(connection: Connection): Promise<string[]> {
+  const [rows] = await connection.query<RowDataPacket[]>("show grants for current_user()");
+  return judgeMysqlGrants(rows.map((row) => String(Object.values(row)[0])));
+}
+
+export function mysqlConnection(name: string, target: MysqlTarget, limits: ReadLimits): SourceConnection {
+  async function guarded<T>(fn: (connection: Connection) => Promise<T>): Promise<T> {
+    const connection = await openSession(target, limits);
+    try {
+      const problems = await checkGrants(connection);
+      if (problems.length > 0) throw new ConnectionError(`The connection ${name} is refused: ${problems[0]}`);
+      return await fn(connection);
+    } catch (error) {
+      throw describeQueryError(error, limits);
+    } finally {
+      // A session per read: nothing a query sets survives it.
+      connection.destroy();
+    }
+  }
+  return {
+    kind: "mysql",
+    name,
+    head: (query, limit) =>
+      guarded(async (c) => {
+        const [rows, fields] = await bounded(target, c, limits, () => c.query<RowDataPacket[]>(`${asSubquery(query)} limit ${Math.max(0, Math.floor(limit))}`));
+        return batchOf(rows, fields);
+      }),
+    query: (text, params) =>
+      guarded(async (c) => {
+        const [rows, fields] = await bounded(target, c, limits, () => c.execute<RowDataPacket[]>(text, params as never[]));
+        return batchOf(rows, fields);
+      }),
+    async *stream(query, batchSize) {
+      const connection = await openSession(target, limits);
+      try {
+        const problems = await checkGrants(connection);
+        if (problems.length > 0) throw new ConnectionError(`The connection ${name} is refused: ${problems[0]}`);
+        const size = Math.max(1, Math.floor(batchSize));
+        // The whole read is one statement here (MySQL has no cursor a client can page), so the timeout
+        // bounds the read; rows arrive as a stream with backpressure, never all at once.
+        const running = (connection as unknown as { connection: import("mysql2").Connection }).connection.query(asSubquery(query));
+        let fields: FieldPacket[] = [];
+        running.on("fields", (f: FieldPacket[]) => (fields = f));
+        const stream = running.stream({ objectMode: true, highWaterMark: size });
+        const timer = setTimeout(() => void connection.destroy(), limits.timeoutMs + CANCEL_GRACE_MS);
+        try {
+          let rows: RowDataPacket[] = [];
+          for await (const row of stream as AsyncIterable<RowDataPacket>) {
+            rows.push(row);
+            if (rows.length >= size) {
+              yield batchOf(rows, fields);
+              rows = [];
+            }
+          }
+          if (rows.length > 0) yield batchOf(rows, fields);
+        } finally {
+          clearTimeout(timer);
+        }
+      } catch (error) {
+        throw describeQueryError(error, limits);
+      } finally {
+        connection.destroy();
+      }
+    },
+    checkPrivileges: async () => {
+      const connection = await openSession(target, limits);
+      try {
+        return await checkGrants(connection);
+      } finally {
+        connection.destroy();
+      }
+    },
+  };
+}

@@ -1,0 +1,174 @@
+import type { Sql } from "postgres";
+import { variableTypeOfOid } from "../variables";
+import { asSubquery, ConnectionError, type ReadBatch, type ReadLimits, type SourceConnection } from "./types";
+
+export type PostgresTarget = { host: string; port: number; database: string; username: string; password: string; ssl: boolean };
+
+/** Spark's own tables: a user who can read any of them could read sessions, hashes and captured mail. */
+export const SPARK_TABLES = ["users", "sessions", "account_tokens", "login_failures", "connections", "captured_mails", "deliveries", "events", "mail_templates", "job_lease"];
+
+// A statement the server did not stop in time (a query that turned its own timeout off) is cancelled
+// from here this long after its timeout.
+const CANCEL_GRACE_MS = 1_000;
+
+async function openSession(target: PostgresTarget, { timeoutMs }: ReadLimits): Promise<Sql> {
+  const { default: postgres } = await import("postgres");
+  const sql = postgres({
+    host: target.host,
+    port: target.port,
+    database: target.database,
+    username: target.username,
+    password: target.password,
+    ssl: target.ssl ? "require" : false,
+    max: 1,
+    connect_timeout: 10,
+    prepare: false,
+    onnotice: () => {},
+    // Set at connection start, before any operator text runs.
+    connection: { application_name: "spark source", statement_timeout: timeoutMs, lock_timeout: timeoutMs, default_transaction_read_only: true },
+  });
+  try {
+    await sql`select 1`;
+  } catch (error) {
+    await sql.end({ timeout: 0 }).catch(() => {});
+    throw new ConnectionError(describeConnectError(error, target));
+  }
+  return sql;
+}
+
+function describeConnectError(error: unknown, target: PostgresTarget): string {
+  const e = error as { code?: string; message?: string };
+  const where = `${target.host}:${target.port}/${target.database}`;
+  switch (e.code) {
+    case "ECONNREFUSED":
+      return `Nothing answers at ${where}; check the host and port.`;
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return `The host ${target.host} does not resolve; check its name.`;
+    case "CONNECT_TIMEOUT":
+    case "ETIMEDOUT":
+      return `Connecting to ${where} timed out; check the host, port and firewall.`;
+    case "28P01":
+    case "28000":
+      return `The server refused user ${target.username}: check the user name and password.`;
+    case "3D000":
+      return `There is no database ${target.database} on ${target.host}.`;
+    default:
+      return `Cannot connect to ${where}: ${(e.message ?? String(error)).split("\n")[0]}`;
+  }
+}
+
+function describeQueryError(error: unknown, { timeoutMs }: ReadLimits): ConnectionError {
+  if (error instanceof ConnectionError) return error;
+  const e = error as { code?: string; message?: string };
+  if (e.code === "57014") return new ConnectionError(`The query ran longer than ${timeoutMs / 1000} s and was stopped; make it cheaper (an index, a narrower WHERE).`);
+  if (e.code === "25006") return new ConnectionError("A source only reads, and this query tried to write.");
+  if (e.code === "42501") return new ConnectionError(`The connection's user may not do that: ${e.message}.`);
+  if (/multiple commands/.test(e.message ?? "")) return new ConnectionError("Write a single statement: remove everything after the first ';'.");
+  return new ConnectionError(`The query failed: ${(e.message ?? String(error)).split("\n")[0]}`);
+}
+
+/** Runs one statement through the extended protocol (one statement, whatever the text), cancelled if it overruns. */
+async function bounded(sql: Sql, text: string, params: unknown[], { timeoutMs }: ReadLimits) {
+  // postgres.js sends a query without parameters through the simple protocol, which runs several
+  // statements; `simple: false` (not in its types) keeps it on the extended protocol.
+  const query = sql.unsafe(text, params as never[], { simple: false, prepare: false } as { prepare: boolean });
+  const timer = setTimeout(() => void query.cancel(), timeoutMs + CANCEL_GRACE_MS);
+  try {
+    return await query;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function batchOf(result: { columns?: readonly { name: string; type: number }[] } & Iterable<Record<string, unknown>>): ReadBatch {
+  return { columns: (result.columns ?? []).map((c) => ({ name: c.name, type: variableTypeOfOid(c.type) })), rows: [...result] };
+}
+
+async function inReadOnly<T>(target: PostgresTarget, limits: ReadLimits, fn: (sql: Sql) => Promise<T>): Promise<T> {
+  const sql = await openSession(target, limits);
+  try {
+    await sql.unsafe("begin transaction read only");
+    return await fn(sql);
+  } catch (error) {
+    throw describeQueryError(error, limits);
+  } finally {
+    // Ending the session drops whatever the query set, locked or created: nothing reaches the next read.
+    await sql.end({ timeout: 0 }).catch(() => {});
+  }
+}
+
+/** What makes a role unfit for operators' SQL, or an empty list. */
+export async function checkPostgresPrivileges(sql: Sql): Promise<string[]> {
+  const [row] = await sql<
+    { rolsuper: boolean; rolbypassrls: boolean; roles: string[]; spark_tables: string[]; spark_database: boolean; dangerous_functions: string[]; user: string }[]
+  >`
+    select r.rolsuper, r.rolbypassrls, current_user as user,
+      array(
+        select g.rolname from pg_roles g
+        where g.rolname in ('pg_read_server_files', 'pg_write_server_files', 'pg_execute_server_program', 'pg_signal_backend', 'pg_read_all_data', 'pg_write_all_data')
+          and pg_has_role(current_user, g.oid, 'member')
+      ) as roles,
+      array(
+        select n.nspname || '.' || c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where c.relname = any(${SPARK_TABLES}::text[]) and c.relkind in ('r', 'p', 'v', 'm') and has_table_privilege(c.oid, 'select')
+      ) as spark_tables,
+      exists (
+        select 1 from pg_class a join pg_class b on a.relnamespace = b.relnamespace
+        where a.relname = 'job_lease' and b.relname = 'account_tokens'
+      ) as spark_database,
+      array(
+        select p.oid::regprocedure::text from pg_proc p
+        where p.proname in ('pg_read_file', 'pg_read_binary_file', 'pg_ls_dir', 'pg_stat_file', 'lo_import', 'lo_export', 'dblink_connect', 'dblink_connect_u', 'dblink')
+          and has_function_privilege(p.oid, 'execute')
+      ) as dangerous_functions
+    from pg_roles r where r.rolname = current_user`;
+  if (!row) return ["The connection's user was not found in pg_roles."];
+  const problems: string[] = [];
+  const user = row.user;
+  if (row.spark_database) problems.push("This is Spark's own database, which operators' SQL never reads; connect to the application's database instead.");
+  if (row.rolsuper) problems.push(`${user} is a superuser; connect as a read-only role (ALTER ROLE ${user} NOSUPERUSER, or create one as the README shows).`);
+  if (row.rolbypassrls) problems.push(`${user} bypasses row-level security; ALTER ROLE ${user} NOBYPASSRLS.`);
+  for (const role of row.roles) problems.push(`${user} is a member of ${role}; REVOKE ${role} FROM ${user}.`);
+  if (row.spark_tables.length > 0) problems.push(`${user} can read Spark's own tables (${row.spark_tables.join(", ")}); use a role that cannot, on the application's database.`);
+  if (row.dangerous_functions.length > 0) problems.push(`${user} may run ${row.dangerous_functions.join(", ")}; REVOKE EXECUTE on them.`);
+  return problems;
+}
+
+export function postgresConnection(name: string, target: PostgresTarget, limits: ReadLimits): SourceConnection {
+  const guarded = <T>(fn: (sql: Sql) => Promise<T>) =>
+    inReadOnly(target, limits, async (sql) => {
+      // Checked on every read as well as on save: a role can gain a privilege after it was saved.
+      const problems = await checkPostgresPrivileges(sql);
+      if (problems.length > 0) throw new ConnectionError(`The connection ${name} is refused: ${problems[0]}`);
+      return fn(sql);
+    });
+  return {
+    kind: "postgres",
+    name,
+    head: (query, limit) => guarded(async (sql) => batchOf(await bounded(sql, `${asSubquery(query)} limit ${Math.max(0, Math.floor(limit))}`, [], limits))),
+    query: (text, params) => guarded(async (sql) => batchOf(await bounded(sql, text, params, limits))),
+    async *stream(query, batchSize) {
+      const sql = await openSession(target, limits);
+      try {
+        await sql.unsafe("begin transaction read only");
+        const problems = await checkPostgresPrivileges(sql);
+        if (problems.length > 0) throw new ConnectionError(`The connection ${name} is refused: ${problems[0]}`);
+        await bounded(sql, `declare spark_cursor no scroll cursor for ${asSubquery(query)}`, [], limits);
+        const size = Math.max(1, Math.floor(batchSize));
+        for (;;) {
+          // Each fetch is a statement of its own, under the timeout: a large source streams however long it is.
+          const batch = batchOf(await bounded(sql, `fetch forward ${size} from spark_cursor`, [], limits));
+          if (batch.rows.length > 0) yield batch;
+          if (batch.rows.length < size) break;
+        }
+      } catch (error) {
+        throw describeQueryError(error, limits);
+      } finally {
+        await sql.end({ timeout: 0 }).catch(() => {});
+      }
+    },
+    checkPrivileges: () =>
+      inReadOnly(target, limits, (sql) => checkPostgresPrivileges(sql)),
+  };
+}
