@@ -5,19 +5,22 @@ import { generators, sqlSources } from "@/db/schema";
 import { openTestDatabase, testDriver } from "@/db/test-database";
 import { generatorInput, saveGenerator } from "./generators";
 import { saveSqlSource, sqlSourceInput } from "./sql-sources";
+import { SAMPLE_CONNECTION_ID } from "@/db/queries/connections";
+import type { Connections } from "./connections";
+import { testConnections } from "./connections/testing";
 
 // Table-driven: each input is refused with a message that says what to fix, and nothing is written.
 describe(`bad input at the generator and SQL source boundaries on ${testDriver}`, () => {
   let database: Database;
+  let connections: Connections;
   const clock = () => new Date("2030-01-01T00:00:00Z");
   beforeAll(async () => {
     database = await openTestDatabase();
-    const { sql } = await import("drizzle-orm");
-    await database.db.execute(sql`create schema if not exists demo`);
-    await database.db.execute(sql`create table demo.challenges (id serial primary key, title text not null)`);
-    await database.db.execute(sql`create table demo.donations (id serial primary key)`);
+    // The demo tables live in the sample database, which SQL sources read.
+    connections = testConnections(database);
   });
   afterAll(async () => {
+    await connections?.close();
     await database?.close();
   });
 
@@ -76,13 +79,13 @@ describe(`bad input at the generator and SQL source boundaries on ${testDriver}`
     { name: "no id column", query: "select title from demo.challenges", message: /first column must be named id/ },
     { name: "a syntax error", query: "select id, from demo.challenges", message: /The query failed: syntax error/ },
     { name: "a table that does not exist", query: "select id from nowhere", message: /The query failed: relation "nowhere" does not exist/ },
-    { name: "a write hidden in a function call", query: "select 1 as id, nextval('demo.challenges_id_seq')", message: /A source only reads, and this query tried to write\./ },
+    { name: "a write hidden in a function call", query: "select 1 as id, nextval('demo.challenges_id_seq')", message: /only reads, and this query tried to write|may not do that: permission denied for sequence/ },
   ];
 
   for (const c of sqlCases) {
     it(`refuses a SQL source with ${c.name} and writes nothing`, async () => {
       const before = await counts();
-      const result = await saveSqlSource({ database, clock }, { input: sqlSourceInput.parse({ name: "bad", description: "", query: c.query }) });
+      const result = await saveSqlSource({ database, clock, connections }, { input: sqlSourceInput.parse({ name: "bad", description: "", connectionId: SAMPLE_CONNECTION_ID, query: c.query }) });
       expect(result.status).toBe("invalid");
       expect(result.status === "invalid" ? result.fieldErrors.query?.[0] : "").toMatch(c.message);
       expect(await counts()).toEqual(before);
@@ -90,8 +93,8 @@ describe(`bad input at the generator and SQL source boundaries on ${testDriver}`
   }
 
   it("refuses SQL source names and oversized queries before running anything", () => {
-    expect(sqlSourceInput.safeParse({ name: "Has Caps", description: "", query: "select 1 as id" }).error?.issues[0]?.message).toMatch(/lowercase/);
-    expect(sqlSourceInput.safeParse({ name: "ok", description: "", query: `select 1 as id -- ${"x".repeat(20_000)}` }).error?.issues[0]?.message).toMatch(/under 20,000/);
-    expect(sqlSourceInput.safeParse({ name: "ok", description: "d".repeat(501), query: "select 1 as id" }).error?.issues[0]?.message).toMatch(/at most 500/);
+    expect(sqlSourceInput.safeParse({ name: "Has Caps", description: "", connectionId: SAMPLE_CONNECTION_ID, query: "select 1 as id" }).error?.issues[0]?.message).toMatch(/lowercase/);
+    expect(sqlSourceInput.safeParse({ name: "ok", description: "", connectionId: SAMPLE_CONNECTION_ID, query: `select 1 as id -- ${"x".repeat(20_000)}` }).error?.issues[0]?.message).toMatch(/under 20,000/);
+    expect(sqlSourceInput.safeParse({ name: "ok", description: "d".repeat(501), connectionId: SAMPLE_CONNECTION_ID, query: "select 1 as id" }).error?.issues[0]?.message).toMatch(/at most 500/);
   });
 });

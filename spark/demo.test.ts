@@ -5,7 +5,9 @@ import { rowsOf } from "@/db/rows";
 import { generators } from "@/db/schema";
 import { openTestDatabase } from "@/db/test-database";
 import { compileConditions } from "./conditions";
-import { demoGenerators, demoTemplates, hasDemo, seedDemo } from "./demo";
+import { demoGenerators, demoTemplates, seedDemo } from "./demo";
+import type { Connections } from "./connections";
+import { sampleImageFor, testConnections } from "./connections/testing";
 import { runJob } from "./job";
 import { silentLogger } from "./logger";
 import { createMailHandler } from "./mail/handler";
@@ -19,45 +21,47 @@ const now = new Date("2026-03-15T12:00:00.000Z");
 const clock = () => now;
 
 let database: Database;
+let connections: Connections;
 
 beforeAll(async () => {
   database = await openTestDatabase();
+  connections = testConnections(database, { image: sampleImageFor({ now }) });
 });
 afterAll(async () => {
+  await connections?.close();
   await database?.close();
 });
 
 async function rowCounts() {
-  const [row] = rowsOf<{ participants: number; challenges: number; donations: number }>(
-    await database.db.execute(sql`
-      select (select count(*) from demo.participants)::integer as participants,
-             (select count(*) from demo.challenges)::integer as challenges,
-             (select count(*) from demo.donations)::integer as donations`),
+  const result = await connections.sample().query(
+    `select (select count(*) from demo.participants)::integer as participants,
+            (select count(*) from demo.challenges)::integer as challenges,
+            (select count(*) from demo.donations)::integer as donations`,
+    [],
   );
-  return row;
+  return result.rows[0];
 }
 
 async function allChallenges(): Promise<ChallengeCandidate[]> {
   const all: ChallengeCandidate[] = [];
-  for await (const batch of challengesSource.candidates({ db: database.db, clock, batchSize: 100 })) all.push(...batch);
+  for await (const batch of challengesSource.candidates({ db: database.db, clock, batchSize: 100, connections })) all.push(...batch);
   return all;
 }
 
 describe("seedDemo", () => {
-  it("creates the demo schema, its rows and the four generators on a new database", async () => {
-    expect(await hasDemo(database.db)).toBe(false);
+  it("creates the four generators and the templates in Spark's database, the demo's rows in the sample database only", async () => {
     const seeded = await seedDemo({ db: database.db, clock });
-    expect(seeded).toEqual({ participants: 7, challenges: 12, donations: 11, generators: demoGenerators.map((g) => g.name), templates: demoTemplates.map((t) => t.name) });
-    expect(await hasDemo(database.db)).toBe(true);
+    expect(seeded).toEqual({ generators: demoGenerators.map((g) => g.name), templates: demoTemplates.map((t) => t.name) });
     expect(await rowCounts()).toEqual({ participants: 7, challenges: 12, donations: 11 });
+    const [own] = rowsOf<{ present: boolean }>(await database.db.execute(sql`select to_regclass('demo.challenges') is not null as present`));
+    expect(own?.present).toBe(false);
     const stored = await database.db.select().from(generators);
     expect(stored.map((g) => [g.name, g.source, g.active]).sort()).toEqual(demoGenerators.map((g) => [g.name, "code:challenges", true]).sort());
   });
 
   it("adds nothing when run again: same row counts, no second generator", async () => {
     const again = await seedDemo({ db: database.db, clock: () => new Date(now.getTime() + 86_400_000) });
-    expect(again).toEqual({ participants: 0, challenges: 0, donations: 0, generators: [], templates: [] });
-    expect(await rowCounts()).toEqual({ participants: 7, challenges: 12, donations: 11 });
+    expect(again).toEqual({ generators: [], templates: [] });
     expect(await database.db.select().from(generators)).toHaveLength(4);
   });
 
@@ -73,7 +77,7 @@ describe("seedDemo", () => {
     const candidates = await allChallenges();
     const matching = (name: string) => {
       const { test } = compileConditions(demoGenerators.find((g) => g.name === name)!.conditions!, challengesSource.variables);
-      return candidates.filter((c) => test(challengesSource.context(c, { db: database.db, clock, batchSize: 100 }))).map((c) => c.title);
+      return candidates.filter((c) => test(challengesSource.context(c, { db: database.db, clock, batchSize: 100, connections }))).map((c) => c.title);
     };
     expect(matching("challenge_created")).toHaveLength(12);
     expect(matching("challenge_inactivity_2d")).toEqual(["Swim across the lake", "Cycle to work every day", "Learn to juggle three balls", "No sugar for two weeks", "A silent week"]);
@@ -82,9 +86,10 @@ describe("seedDemo", () => {
   });
 
   it("keeps the participant whose name needs escaping as written", async () => {
-    const [row] = rowsOf<{ name: string }>(await database.db.execute(sql`select name from demo.participants where email = 'obrien@example.com'`));
+    const sample = connections.sample();
+    const [row] = (await sample.query("select name from demo.participants where email = 'obrien@example.com'", [])).rows;
     expect(row?.name).toBe("Máire O'Brien & <Co>");
-    const emails = rowsOf<{ email: string }>(await database.db.execute(sql`select email from demo.participants`)).map((r) => r.email);
+    const emails = (await sample.query("select email from demo.participants", [])).rows.map((r) => String(r.email));
     expect(emails.every((email) => email.endsWith("@example.com"))).toBe(true);
   });
 
@@ -97,6 +102,7 @@ describe("seedDemo", () => {
       clock,
       log: silentLogger,
       trigger: "manual",
+      connections,
       passHandlers: async () => [(await createMailHandler({ database, settings }))!],
       afterEvents: async () => {
         const t = await deliverWithinBudget({ database, mailer, clock, settings, budgetMs: 30_000 });

@@ -7,6 +7,8 @@ import { generatorInput, listGeneratorOverview, previewGenerator, saveGenerator 
 import { runJob } from "./job";
 import { silentLogger } from "./logger";
 import { deleteSqlSource, saveSqlSource } from "./sql-sources";
+import { SAMPLE_CONNECTION_ID } from "@/db/queries/connections";
+import { testConnections } from "./connections/testing";
 import type { CodeSource } from "./sources/types";
 
 const rows = [
@@ -101,14 +103,16 @@ describe(`generators on ${testDriver}`, () => {
   });
 
   it("saves a SQL source only when its query works, and will not delete one in use", async () => {
-    const bad = await saveSqlSource({ database, clock }, { input: { name: "bad", description: "", query: "select 1 as nope" } });
+    const connections = testConnections(database);
+    const bad = await saveSqlSource({ database, clock, connections }, { input: { name: "bad", description: "", connectionId: SAMPLE_CONNECTION_ID, query: "select 1 as nope" } });
     expect(bad).toEqual({ status: "invalid", fieldErrors: { query: ["The first column must be named id (it is 'nope'); write SELECT t.id, … so each row has a stable id."] } });
-    const good = await saveSqlSource({ database, clock }, { input: { name: "nums", description: "", query: "select g as id, g * 2 as twice from generate_series(1, 3) g" } });
+    const good = await saveSqlSource({ database, clock, connections }, { input: { name: "nums", description: "", connectionId: SAMPLE_CONNECTION_ID, query: "select g as id, g * 2 as twice from generate_series(1, 3) g" } });
     if (good.status !== "ok") throw new Error("save failed");
     expect(good.source.variables).toEqual({ id: { type: "number" }, twice: { type: "number" } });
     const user = await saveGenerator({ database, clock, registry }, { input: input({ name: "uses sql", source: `sql:${good.source.id}`, conditions: [{ variable: "twice", operator: ">", value: "2" }] }) });
     expect(user.status).toBe("ok");
     expect(await deleteSqlSource({ database }, { id: good.source.id })).toEqual({ status: "in-use", generators: ["uses sql"] });
+    await connections.close();
   });
 
   it("lists each generator with its source's label, its conditions as text and its last run's counts", async () => {

@@ -7,6 +7,8 @@ import { events, generators, jobRuns, type Condition } from "@/db/schema";
 import { openTestDatabase, testDriver } from "@/db/test-database";
 import type { Handler } from "./handlers";
 import { runJob, type JobInput } from "./job";
+import { SAMPLE_CONNECTION_ID } from "@/db/queries/connections";
+import { testConnections } from "./connections/testing";
 import { silentLogger } from "./logger";
 import type { CodeSource } from "./sources/types";
 
@@ -235,11 +237,13 @@ describe(`runJob on ${testDriver}`, () => {
     const source = await insertSqlSource(database.db, {
       name: "numbers",
       description: "",
+      connectionId: SAMPLE_CONNECTION_ID,
       query: "select g as id, g * 2 as doubled, 'n' || g as label from generate_series(1, 7) g",
       variables: { id: { type: "number" }, doubled: { type: "number" }, label: { type: "string" } },
     });
     await addGenerator("sql", "sql", [{ variable: "doubled", operator: ">", value: "6" }], `sql:${source!.id}`);
-    const summary = await run({ batchSize: 2 });
+    const connections = testConnections(database);
+    const summary = await run({ batchSize: 2, connections }).finally(() => connections.close());
     expect(summary.generators[0]).toMatchObject({ candidates: 7, passed: 4, recorded: 4 });
     const [event] = await database.db.select().from(events).where(eq(events.key, "sql:4"));
     expect(event?.context).toEqual({ id: 4, doubled: 8, label: "n4" });

@@ -1,3 +1,4 @@
+import { SAMPLE_CONNECTION_ID } from "@/db/queries/connections";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
@@ -35,7 +36,7 @@ describe(`templates checked against their events on ${testDriver}`, () => {
     database = await openTestDatabase();
     // The demo's code source feeds challenge_ends_2d; a SQL source and recorded events feed sql_group.
     await insertGenerator(database.db, { name: "ends", group: "challenge_ends_2d", source: "code:challenges", conditions: [] });
-    const sqlSource = await insertSqlSource(database.db, { name: "orders", description: "", query: "select 1 as id", variables: { order_no: { type: "number" }, customer: { type: "json" } } });
+    const sqlSource = await insertSqlSource(database.db, { name: "orders", description: "", connectionId: SAMPLE_CONNECTION_ID, query: "select 1 as id", variables: { order_no: { type: "number" }, customer: { type: "json" } } });
     await insertGenerator(database.db, { name: "orders", group: "sql_group", source: `sql:${sqlSource!.id}`, conditions: [] });
     await insertNewEvents(database.db, {
       events: [{ group: "sql_group", key: "sql_group:1", context: { order_no: 7, customer: { name: "Ada", email: "ada@example.com" }, lines: [{ sku: "x" }] }, generatorId: null, source: null }],

@@ -1,52 +1,50 @@
-import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
-import { rowsOf } from "@/db/rows";
 import { openTestDatabase } from "@/db/test-database";
-import { seedDemo } from "../demo";
+import type { Connections } from "../connections";
+import { sampleImageFor, testConnections } from "../connections/testing";
 import { challengesSource, type ChallengeCandidate } from "./challenges";
 
 const now = new Date("2026-03-15T12:00:00.000Z");
 const clock = () => now;
 
+// The demo seeds challenges 1–12 and participants 1–7 (Ada is 1, Máire O'Brien 5); these come after.
+const OWNER = 8;
+const nearlyTwoDaysId = 13;
+const exactlyTwoDaysId = 14;
+
 let database: Database;
-let nearlyTwoDaysId = 0;
-let exactlyTwoDaysId = 0;
+let connections: Connections;
 
 async function batchesOf(batchSize: number): Promise<ChallengeCandidate[][]> {
   const batches: ChallengeCandidate[][] = [];
-  for await (const batch of challengesSource.candidates({ db: database.db, clock, batchSize })) batches.push(batch);
+  for await (const batch of challengesSource.candidates({ db: database.db, clock, batchSize, connections })) batches.push(batch);
   return batches;
-}
-
-async function insertOne(query: ReturnType<typeof sql>): Promise<number> {
-  const [row] = rowsOf<{ id: number }>(await database.db.execute(query));
-  return Number(row!.id);
 }
 
 beforeAll(async () => {
   database = await openTestDatabase();
-  await seedDemo({ db: database.db, clock });
-  const owner = await insertOne(sql`insert into demo.participants (name, email) values ('Olive Owner', 'olive@example.com') returning id`);
-  const person = async (email: string) => insertOne(sql`select id from demo.participants where email = ${email}`);
-  const ada = await person("ada@example.com");
-  const obrien = await person("obrien@example.com");
-  // One millisecond short of two days since the start, and an hour past the end: both round down.
-  nearlyTwoDaysId = await insertOne(sql`
-    insert into demo.challenges (title, owner_id, created_at, starts_at, ends_at)
-    values ('Hand-checked', ${owner}::integer, '2026-03-01T08:30:00Z', '2026-03-13T12:00:00.001Z', '2026-03-15T11:00:00Z')
-    returning id`);
-  await database.db.execute(sql`
-    insert into demo.donations (challenge_id, participant_id, amount, created_at)
-    values (${nearlyTwoDaysId}::integer, ${obrien}::integer, 4.75, '2026-03-14T00:00:00Z'),
-           (${nearlyTwoDaysId}::integer, ${ada}::integer, 10.25, '2026-03-14T01:00:00Z'),
-           (${nearlyTwoDaysId}::integer, ${ada}::integer, 5, '2026-03-14T02:00:00Z')`);
-  exactlyTwoDaysId = await insertOne(sql`
-    insert into demo.challenges (title, owner_id, created_at, starts_at, ends_at)
-    values ('Exactly two days', ${owner}::integer, '2026-03-13T12:00:00Z', '2026-03-13T12:00:00Z', '2026-03-17T12:00:00Z')
-    returning id`);
+  const image = sampleImageFor({
+    now,
+    key: "challenges.test",
+    setup: async (exec) => {
+      await exec(`insert into demo.participants (id, name, email) values (${OWNER}, 'Olive Owner', 'olive@example.com')`);
+      // One millisecond short of two days since the start, and an hour past the end: both round down.
+      await exec(`
+        insert into demo.challenges (id, title, owner_id, created_at, starts_at, ends_at)
+        values (${nearlyTwoDaysId}, 'Hand-checked', ${OWNER}, '2026-03-01T08:30:00Z', '2026-03-13T12:00:00.001Z', '2026-03-15T11:00:00Z'),
+               (${exactlyTwoDaysId}, 'Exactly two days', ${OWNER}, '2026-03-13T12:00:00Z', '2026-03-13T12:00:00Z', '2026-03-17T12:00:00Z')`);
+      await exec(`
+        insert into demo.donations (challenge_id, participant_id, amount, created_at)
+        values (${nearlyTwoDaysId}, 5, 4.75, '2026-03-14T00:00:00Z'),
+               (${nearlyTwoDaysId}, 1, 10.25, '2026-03-14T01:00:00Z'),
+               (${nearlyTwoDaysId}, 1, 5, '2026-03-14T02:00:00Z')`);
+    },
+  });
+  connections = testConnections(database, { image });
 });
 afterAll(async () => {
+  await connections?.close();
   await database?.close();
 });
 
@@ -65,7 +63,7 @@ describe("the challenges source", () => {
 
   it("computes a hand-checked challenge's variables exactly", async () => {
     const candidate = (await batchesOf(3)).flat().find((c) => c.id === nearlyTwoDaysId)!;
-    expect(challengesSource.context(candidate, { db: database.db, clock, batchSize: 3 })).toEqual({
+    expect(challengesSource.context(candidate, { db: database.db, clock, batchSize: 3, connections })).toEqual({
       title: "Hand-checked",
       owner_name: "Olive Owner",
       owner_email: "olive@example.com",
@@ -88,14 +86,14 @@ describe("the challenges source", () => {
 
   it("counts whole days on the boundary and an open challenge as not ended", async () => {
     const candidate = (await batchesOf(100)).flat().find((c) => c.id === exactlyTwoDaysId)!;
-    const context = challengesSource.context(candidate, { db: database.db, clock, batchSize: 100 });
+    const context = challengesSource.context(candidate, { db: database.db, clock, batchSize: 100, connections });
     expect(context).toMatchObject({ days_since_start: 2, days_until_end: 2, donation_count: 0, donation_total: 0, has_started: true, has_ended: false });
     expect(context.participants).toEqual([{ name: "Olive Owner", email: "olive@example.com" }]);
   });
 
   it("gives contexts that survive JSON unchanged and declares every variable it sets", async () => {
     for (const candidate of (await batchesOf(5)).flat()) {
-      const context = challengesSource.context(candidate, { db: database.db, clock, batchSize: 5 });
+      const context = challengesSource.context(candidate, { db: database.db, clock, batchSize: 5, connections });
       expect(JSON.parse(JSON.stringify(context))).toEqual(context);
       expect(Object.keys(context).sort()).toEqual(Object.keys(challengesSource.variables).sort());
     }
