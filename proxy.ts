@@ -13,7 +13,7 @@ const PUBLIC_API = new Set(["/api/health", "/api/auth/login", "/api/jobs/run"]);
  */
 export function proxy(request: NextRequest) {
   const nonce = createNonce();
-  const headers = securityHeaders({ nonce, https: isHttps(request) });
+  const headers = securityHeaders({ nonce, https: isHttps(request), allowEval: process.env.NODE_ENV === "development" });
   const withHeaders = (response: NextResponse) => {
     for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
     return response;

@@ -13,6 +13,11 @@ describe("securityHeaders", () => {
     expect(policy.has("upgrade-insecure-requests")).toBe(false);
   });
 
+  it("allows eval only when asked (for the development server)", () => {
+    expect(contentSecurityPolicy({ nonce: "n", https: false })).not.toContain("unsafe-eval");
+    expect(directives(contentSecurityPolicy({ nonce: "n", https: false, allowEval: true })).get("script-src")).toContain("'unsafe-eval'");
+  });
+
   it("refuses framing and sniffing, keeps the referrer home and caching off", () => {
     expect(securityHeaders({ nonce: "n", https: false })).toMatchObject({
       "X-Frame-Options": "DENY",

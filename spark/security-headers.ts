@@ -1,3 +1,10 @@
+type PolicyInput = {
+  nonce: string;
+  https: boolean;
+  /** Only for `next dev`, whose React build evaluates code for its debugging aids; never in production. */
+  allowEval?: boolean;
+};
+
 /**
  * The Content-Security-Policy of every page and API answer. Scripts run only with this response's
  * nonce (Next puts it on its own inline and chunk scripts; 'strict-dynamic' lets those load the rest),
@@ -9,10 +16,10 @@
  * frame, which inherits this policy, while mail HTML is styled inline. Inline CSS cannot run script.
  * Images and fonts allow data: for the same frame, whose own policy admits only data: images and fonts.
  */
-export function contentSecurityPolicy({ nonce, https }: { nonce: string; https: boolean }): string {
+export function contentSecurityPolicy({ nonce, https, allowEval = false }: PolicyInput): string {
   return [
     "default-src 'self'",
-    `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'`,
+    `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${allowEval ? " 'unsafe-eval'" : ""}`,
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:",
     "font-src 'self' data:",
@@ -27,9 +34,10 @@ export function contentSecurityPolicy({ nonce, https }: { nonce: string; https: 
 }
 
 /** Headers for every answer that passes the request proxy: pages, their actions and the API. */
-export function securityHeaders({ nonce, https }: { nonce: string; https: boolean }): Record<string, string> {
+export function securityHeaders(input: PolicyInput): Record<string, string> {
+  const { https } = input;
   return {
-    "Content-Security-Policy": contentSecurityPolicy({ nonce, https }),
+    "Content-Security-Policy": contentSecurityPolicy(input),
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
