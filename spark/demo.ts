@@ -1,6 +1,5 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { rowsOf } from "@/db/rows";
 import { insertPartial, insertPartialVersion } from "@/db/queries/partials";
 import { insertTemplate, insertTemplateVersion } from "@/db/queries/templates";
 import { generators, type Condition, type NewGenerator, type PartialFieldValues, type TemplateFieldValues } from "@/db/schema";

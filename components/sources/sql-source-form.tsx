@@ -4,18 +4,31 @@ import { useActionState, useState, useTransition } from "react";
 import { fieldError, idleState, type FormState } from "@/components/forms/form-state";
 import { Button } from "@/components/ui/button";
 import { CodeEditor } from "@/components/ui/code-editor";
-import { TextField } from "@/components/ui/field";
+import { SelectField, TextField } from "@/components/ui/field";
 import { Notice } from "@/components/ui/notice";
 import type { SqlTestResult } from "@/spark/sources/sql";
 import { VariableTable } from "./variable-table";
 
 type Action = (prev: FormState, data: FormData) => Promise<FormState>;
-type TestAction = (query: string) => Promise<SqlTestResult>;
+type TestAction = (input: { query: string; connectionId: string }) => Promise<SqlTestResult>;
 
-export type SqlSourceValues = { name: string; description: string; query: string };
+export type SqlSourceValues = { name: string; description: string; connectionId: string; query: string };
+export type ConnectionChoice = { id: string; name: string; kind: string };
 
 /** Create or edit a SQL source; the query is tested on save too, so a broken one is never stored. */
-export function SqlSourceForm({ action, test, initial, submitLabel }: { action: Action; test: TestAction; initial: SqlSourceValues; submitLabel: string }) {
+export function SqlSourceForm({
+  action,
+  test,
+  initial,
+  submitLabel,
+  connections,
+}: {
+  action: Action;
+  test: TestAction;
+  initial: SqlSourceValues;
+  submitLabel: string;
+  connections: ConnectionChoice[];
+}) {
   const [state, formAction, pending] = useActionState(action, idleState);
   const [values, setValues] = useState(initial);
   const [result, setResult] = useState<SqlTestResult | null>(null);
@@ -24,7 +37,7 @@ export function SqlSourceForm({ action, test, initial, submitLabel }: { action: 
   const runTest = () =>
     startTest(async () => {
       try {
-        setResult(await test(values.query));
+        setResult(await test({ query: values.query, connectionId: values.connectionId }));
       } catch {
         setResult({ ok: false, message: "The test could not reach the server; check that Spark is running and try again." });
       }
@@ -45,6 +58,21 @@ export function SqlSourceForm({ action, test, initial, submitLabel }: { action: 
           />
           <TextField label="Description" name="description" value={values.description} onChange={(e) => setValues({ ...values, description: e.target.value })} error={fieldError(state, "description")} hint="Optional: what each row is." />
         </div>
+        <SelectField
+          label="Connection"
+          name="connectionId"
+          value={values.connectionId}
+          onChange={(e) => setValues({ ...values, connectionId: e.target.value })}
+          error={fieldError(state, "connectionId")}
+          hint="The database the query reads, as a read-only user. Admins add connections under Settings → Connections."
+        >
+          {values.connectionId === "" ? <option value="">Choose a connection…</option> : null}
+          {connections.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.name} ({c.kind === "sample" ? "sample data" : c.kind === "mysql" ? "MySQL/MariaDB" : "PostgreSQL"})
+            </option>
+          ))}
+        </SelectField>
         <div className="space-y-1.5">
           <p className="block text-sm font-medium text-zinc-800">Query</p>
           <CodeEditor
@@ -59,14 +87,15 @@ export function SqlSourceForm({ action, test, initial, submitLabel }: { action: 
             minHeight="10rem"
           />
           <p id="sql-query-help" className={`text-sm ${queryError ? "text-red-700" : "text-zinc-500"}`}>
-            {queryError ?? "One SELECT whose first column is id (unique, sortable). It runs read-only with a time limit; each row is a candidate and its columns are the variables."}
+            {queryError ??
+              "One SELECT whose first column is id. It runs on the connection in a read-only transaction, as its read-only user, with a time limit; each row is a candidate and its columns are the variables."}
           </p>
         </div>
         <div className="flex flex-wrap gap-2 border-t border-zinc-100 pt-4">
           <Button type="submit" disabled={pending}>
             {pending ? "Testing and saving…" : submitLabel}
           </Button>
-          <Button type="button" variant="secondary" onClick={runTest} disabled={testing || values.query.trim() === ""}>
+          <Button type="button" variant="secondary" onClick={runTest} disabled={testing || values.query.trim() === "" || values.connectionId === ""}>
             {testing ? "Running…" : "Test query"}
           </Button>
         </div>

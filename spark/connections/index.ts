@@ -38,14 +38,14 @@ export function createConnections({ db, secretKey, env, sample, limits = default
   const samplePool = () => (pool ??= sample());
   // The pool starts its workers on first use; a connection object is needed before that.
   const lazySample = (name: string): SourceConnection => {
-    const use = async () => (await samplePool()).connection(name, limits);
+    const pooled = async () => (await samplePool()).connection(name, limits);
     return {
       kind: "sample",
       name,
-      head: async (query, limit) => (await use()).head(query, limit),
-      query: async (text, params) => (await use()).query(text, params),
+      head: async (query, limit) => (await pooled()).head(query, limit),
+      query: async (text, params) => (await pooled()).query(text, params),
       async *stream(query, batchSize) {
-        yield* (await use()).stream(query, batchSize);
+        yield* (await pooled()).stream(query, batchSize);
       },
       checkPrivileges: async () => [],
     };

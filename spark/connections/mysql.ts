@@ -1,3 +1,4 @@
+import type { Connection as CallbackConnection } from "mysql2";
 import type { Connection, FieldPacket, RowDataPacket } from "mysql2/promise";
 import type { VariableType } from "@/db/schema";
 import { asSubquery, ConnectionError, type ReadBatch, type ReadLimits, type SourceConnection } from "./types";
@@ -174,7 +175,7 @@ export function mysqlConnection(name: string, target: MysqlTarget, limits: ReadL
         const size = Math.max(1, Math.floor(batchSize));
         // The whole read is one statement here (MySQL has no cursor a client can page), so the timeout
         // bounds the read; rows arrive as a stream with backpressure, never all at once.
-        const running = (connection as unknown as { connection: import("mysql2").Connection }).connection.query(asSubquery(query));
+        const running = (connection as unknown as { connection: CallbackConnection }).connection.query(asSubquery(query));
         let fields: FieldPacket[] = [];
         running.on("fields", (f: FieldPacket[]) => (fields = f));
         const stream = running.stream({ objectMode: true, highWaterMark: size });

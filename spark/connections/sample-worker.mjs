@@ -1,6 +1,7 @@
 // The embedded sample database, in a worker thread of its own: an operator's query that runs too long
 // is stopped by terminating this thread, which no query can prevent and which never blocks the server.
 // Plain JavaScript so the worker starts the same under Next's server, the CLI and the tests.
+import { Blob } from "node:buffer";
 import { parentPort, workerData } from "node:worker_threads";
 import { PGlite } from "@electric-sql/pglite";
 

@@ -6,7 +6,12 @@ export default async function SettingsLayout({ children }: { children: React.Rea
   const { operator } = await requireSession();
   const tabs = [
     { href: "/settings/account", label: "Your account" },
-    ...(operator.role === "admin" ? [{ href: "/settings/operators", label: "Operators" }] : []),
+    ...(operator.role === "admin"
+      ? [
+          { href: "/settings/operators", label: "Operators" },
+          { href: "/settings/connections", label: "Connections" },
+        ]
+      : []),
   ];
   return (
     <>

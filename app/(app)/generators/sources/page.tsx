@@ -9,6 +9,7 @@ import { Notice } from "@/components/ui/notice";
 import { TimeAgo } from "@/components/ui/time-ago";
 import { listGenerators } from "@/db/queries/generators";
 import { listSqlSources } from "@/db/queries/sql-sources";
+import { listConnections } from "@/db/queries/connections";
 import { codeSources } from "@/spark/sources/registry";
 import { codeSourceRef, sqlSourceRef } from "@/spark/sources/resolve";
 import { DataTable } from "@/components/ui/data-table";
@@ -19,7 +20,8 @@ export const metadata = { title: "Sources" };
 export default async function SourcesPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   await requireSession();
   const { deps } = await getEngine();
-  const [sqlSources, generators, params] = await Promise.all([listSqlSources(deps.db), listGenerators(deps.db), searchParams]);
+  const [sqlSources, generators, connections, params] = await Promise.all([listSqlSources(deps.db), listGenerators(deps.db), listConnections(deps.db), searchParams]);
+  const connectionName = (id: string | null) => connections.find((c) => c.id === id)?.name ?? null;
   const usedBy = (ref: string) => generators.filter((g) => g.source === ref).map((g) => g.name);
   const now = deps.clock();
   const saved = typeof params.saved === "string" ? params.saved : null;
@@ -34,7 +36,7 @@ export default async function SourcesPage({ searchParams }: { searchParams: Prom
         <div className="flex flex-wrap items-end justify-between gap-4">
           <div>
             <h2 className="text-lg font-semibold text-zinc-900">SQL sources</h2>
-            <p className="text-sm text-zinc-600">Written here: one read-only SELECT; each row is a candidate and its columns are the variables.</p>
+            <p className="text-sm text-zinc-600">Written here: one SELECT on a connection, read by its read-only user; each row is a candidate and its columns are the variables.</p>
           </div>
           <Link href="/generators/sources/new" className={buttonClass("primary")}>
             New SQL source
@@ -45,7 +47,7 @@ export default async function SourcesPage({ searchParams }: { searchParams: Prom
             No SQL sources yet. Write one when the candidates you need are rows of your own tables — for example overdue invoices or users who signed up yesterday.
           </p>
         ) : (
-          <DataTable columns={["Name", "Variables", "Used by", "Changed"]}>
+          <DataTable columns={["Name", "Connection", "Variables", "Used by", "Changed"]}>
             {sqlSources.map((s) => {
               const users = usedBy(sqlSourceRef(s.id));
               return (
@@ -56,7 +58,8 @@ export default async function SourcesPage({ searchParams }: { searchParams: Prom
                     </Link>
                     {s.description ? <p className="mt-0.5 text-zinc-600">{s.description}</p> : null}
                   </td>
-                  <td className="px-4 py-3 font-mono text-xs text-zinc-700">{Object.keys(s.variables).join(", ")}</td>
+                  <td className="px-4 py-3 text-zinc-700">{connectionName(s.connectionId) ?? <Badge tone="red">needs a connection</Badge>}</td>
+                  <td className="px-4 py-3 font-mono text-xs break-words text-zinc-700">{Object.keys(s.variables).join(", ")}</td>
                   <td className="px-4 py-3 text-zinc-700">{users.length === 0 ? <span className="text-zinc-400">no generator</span> : users.join(", ")}</td>
                   <td className="px-4 py-3 text-zinc-600">
                     <TimeAgo date={s.updatedAt} now={now} />

@@ -7,6 +7,8 @@ import { ConfirmButton } from "@/components/ui/confirm-button";
 import { PageHeader } from "@/components/ui/page-header";
 import { listGeneratorsBySource } from "@/db/queries/generators";
 import { findSqlSourceById } from "@/db/queries/sql-sources";
+import { listConnections } from "@/db/queries/connections";
+import { Notice } from "@/components/ui/notice";
 import { sqlSourceRef } from "@/spark/sources/resolve";
 import { deleteSqlSourceAction, saveSqlSourceAction, testSqlQueryAction } from "../actions";
 
@@ -20,18 +22,24 @@ export default async function EditSqlSourcePage({ params }: { params: Promise<{ 
   const { deps } = await getEngine();
   const source = await findSqlSourceById(deps.db, { id });
   if (!source) notFound();
-  const users = await listGeneratorsBySource(deps.db, { source: sqlSourceRef(source.id) });
+  const [users, connections] = await Promise.all([listGeneratorsBySource(deps.db, { source: sqlSourceRef(source.id) }), listConnections(deps.db)]);
   return (
     <>
       <PageHeader
         title={source.name}
         description={users.length === 0 ? "No generator uses this source yet." : `Used by ${users.map((g) => g.name).join(", ")}: a change applies from their next run.`}
       />
+      {source.connectionId === null ? (
+        <div className="mb-4">
+          <Notice tone="warning">This source was written before connections and read Spark&apos;s own database, which sources may no longer read. Choose the connection that holds its tables, test, and save.</Notice>
+        </div>
+      ) : null}
       <SqlSourceForm
         action={saveSqlSourceAction.bind(null, source.id)}
         test={testSqlQueryAction}
-        initial={{ name: source.name, description: source.description, query: source.query }}
+        initial={{ name: source.name, description: source.description, connectionId: source.connectionId ?? "", query: source.query }}
         submitLabel="Save changes"
+        connections={connections.map((c) => ({ id: c.id, name: c.name, kind: c.kind }))}
       />
       <section className="mt-8 max-w-xl space-y-2">
         <h2 className="text-sm font-semibold text-zinc-900">Delete this source</h2>

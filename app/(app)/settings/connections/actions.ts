@@ -1,0 +1,59 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { redirect } from "next/navigation";
+import { z } from "zod";
+import { getEngine } from "@/app/_server/engine";
+import { echoValues, parseForm } from "@/app/_server/forms";
+import { requireAdmin } from "@/app/_server/session";
+import type { FormState } from "@/components/forms/form-state";
+import { connectionInput, deleteConnection, saveConnection, testConnectionInput, testStoredConnection, type ConnectionDeps } from "@/spark/connections/service";
+
+const PATH = "/settings/connections";
+
+async function connectionDeps(): Promise<ConnectionDeps> {
+  const { deps, connections, config } = await getEngine();
+  return { db: deps.db, clock: deps.clock, connections, secretKey: config.secretKey };
+}
+
+export async function saveConnectionAction(target: { id: string; version: number } | null, _prev: FormState, formData: FormData): Promise<FormState> {
+  const { operator } = await requireAdmin();
+  const parsed = parseForm(connectionInput, formData);
+  if (!parsed.ok) return parsed.state;
+  const result = await saveConnection(await connectionDeps(), { id: target?.id, version: target?.version, input: parsed.data, by: operator.id });
+  if (result.status === "invalid") return { status: "invalid", fieldErrors: result.fieldErrors, values: echoValues(formData) };
+  if (result.status === "gone") return { status: "error", message: "This connection was deleted meanwhile; go back to the list.", values: echoValues(formData) };
+  if (result.status === "stale") return { status: "error", message: result.message, values: echoValues(formData) };
+  revalidatePath(PATH);
+  redirect(`${PATH}?saved=${encodeURIComponent(result.connection.name)}`);
+}
+
+export type ConnectionTestResult = { ok: true } | { ok: false; problems: string[] };
+
+/** "Test connection" on the form as it stands: connects as its user and judges its privileges; saves nothing. */
+export async function testConnectionFormAction(id: string | null, values: unknown): Promise<ConnectionTestResult> {
+  await requireAdmin();
+  const parsed = connectionInput.safeParse(values);
+  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map((i) => `${String(i.path[0] ?? "form")}: ${i.message}`) };
+  return testConnectionInput(await connectionDeps(), { id: id ?? undefined, input: parsed.data });
+}
+
+export async function testStoredConnectionAction(_prev: FormState, formData: FormData): Promise<FormState> {
+  await requireAdmin();
+  const parsed = z.object({ id: z.uuid() }).safeParse({ id: formData.get("id") });
+  if (!parsed.success) return { status: "error", message: "Unknown connection; reload the page." };
+  const result = await testStoredConnection(await connectionDeps(), { id: parsed.data.id });
+  revalidatePath(PATH);
+  return result.ok ? { status: "ok", message: "Connected; the user reads and can do nothing else." } : { status: "error", message: result.problems.join(" ") };
+}
+
+export async function deleteConnectionAction(_prev: FormState, formData: FormData): Promise<FormState> {
+  await requireAdmin();
+  const parsed = z.object({ id: z.uuid() }).safeParse({ id: formData.get("id") });
+  if (!parsed.success) return { status: "error", message: "Unknown connection; reload the page." };
+  const result = await deleteConnection(await connectionDeps(), { id: parsed.data.id });
+  if (result.status === "in-use") return { status: "error", message: `SQL sources read from it: ${result.sources.map((n) => `“${n}”`).join(", ")}. Move them to another connection or delete them first.` };
+  if (result.status === "fixed") return { status: "error", message: result.message };
+  revalidatePath(PATH);
+  redirect(`${PATH}?deleted=${encodeURIComponent(formData.get("name")?.toString() ?? "")}`);
+}
