@@ -1,25 +1,27 @@
 import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:http";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { hostname, tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "@/db/client";
 import { insertGenerator } from "@/db/queries/generators";
+import { dataDirWithSample } from "@/spark/connections/testing";
 import { runCliScript } from "./test-run";
 
 describe.skipIf(process.env.SPARK_TEST_DRIVER === "postgres")("npm run job", () => {
   let dataDir = "";
   const job = (env: Record<string, string> = {}) => runCliScript("cli/job.ts", [], { env: { SPARK_DATA_DIR: dataDir, ...env } });
 
-  beforeAll(() => {
-    dataDir = mkdtempSync(join(tmpdir(), "spark-job-"));
+  beforeAll(async () => {
+    // The sample image is built once here rather than by the first pass: the e2e server's first start builds its own.
+    dataDir = await dataDirWithSample();
   });
   afterAll(() => {
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it("seeds the demo on a new embedded database, runs a pass and prints one JSON line", async () => {
+  it("seeds the demo on a new embedded database, runs a pass and prints one JSON line", { timeout: 90_000 }, async () => {
     const first = await job();
     expect(first.code).toBe(0);
     const lines = first.stdout.trim().split("\n");

@@ -26,7 +26,7 @@ export default async function globalSetup() {
   const port = await freePort();
   const log = openSync(join(e2eDir, "server.log"), "a");
   const child = spawn(process.execPath, ["node_modules/tsx/dist/cli.mjs", "cli/start.ts"], {
-    env: { ...process.env, PORT: String(port), SPARK_DATA_DIR: dataDir, SPARK_ADMIN_EMAIL: "", SPARK_ADMIN_PASSWORD: "", DATABASE_URL: "", SPARK_CRON_SECRET: cronSecret, SPARK_SCHEDULE_SECONDS: "0", SPARK_TRUSTED_PROXIES: "1", NEXT_TELEMETRY_DISABLED: "1" },
+    env: { ...process.env, PORT: String(port), SPARK_DATA_DIR: dataDir, SPARK_ADMIN_EMAIL: "", SPARK_ADMIN_PASSWORD: "", DATABASE_URL: "", SPARK_CRON_SECRET: cronSecret, SPARK_SECRET_KEY: "e2e secret key for sealed connection passwords", SPARK_SCHEDULE_SECONDS: "0", SPARK_TRUSTED_PROXIES: "1", NEXT_TELEMETRY_DISABLED: "1" },
     stdio: ["ignore", "pipe", log],
     detached: true,
   });
