@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gt, gte, lt, max, sql, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, gt, gte, lt, max, ne, sql, type SQL } from "drizzle-orm";
 import type { Db, Tx } from "../client";
 import { loginFailures } from "../schema";
 
@@ -6,12 +6,20 @@ type Conn = Db | Tx;
 
 export type FailureCount = { n: number; last: Date | null };
 
-export async function insertLoginFailure(db: Conn, failure: { email: string; ip: string; at: Date }): Promise<void> {
-  await db.insert(loginFailures).values(failure);
+export async function insertLoginFailure(db: Conn, failure: { email: string; ip: string; at: Date }): Promise<number> {
+  const [row] = await db.insert(loginFailures).values(failure).returning({ id: loginFailures.id });
+  return row!.id;
 }
 
-/** Failures since `since` for this email from this ip, and from this ip for any email, each with its latest. */
-export async function countLoginFailuresSince(db: Conn, { email, ip, since }: { email: string; ip: string; since: Date }): Promise<{ pair: FailureCount; client: FailureCount }> {
+export async function deleteLoginFailureById(db: Conn, { id }: { id: number }): Promise<void> {
+  await db.delete(loginFailures).where(eq(loginFailures.id, id));
+}
+
+/**
+ * Failures since `since` for this email from this ip, and from this ip for any email, each with its
+ * latest; `exceptId` leaves out the caller's own attempt.
+ */
+export async function countLoginFailuresSince(db: Conn, { email, ip, since, exceptId }: { email: string; ip: string; since: Date; exceptId?: number }): Promise<{ pair: FailureCount; client: FailureCount }> {
   const [row] = await db
     .select({
       pairN: sql<number>`count(*) filter (where ${loginFailures.email} = ${email})`.mapWith(Number),
@@ -20,7 +28,7 @@ export async function countLoginFailuresSince(db: Conn, { email, ip, since }: { 
       clientLast: max(loginFailures.at),
     })
     .from(loginFailures)
-    .where(and(eq(loginFailures.ip, ip), gt(loginFailures.at, since)));
+    .where(and(eq(loginFailures.ip, ip), gt(loginFailures.at, since), exceptId === undefined ? undefined : ne(loginFailures.id, exceptId)));
   return {
     pair: { n: row?.pairN ?? 0, last: row?.pairLast ?? null },
     client: { n: row?.clientN ?? 0, last: row?.clientLast ?? null },

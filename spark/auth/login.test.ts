@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
 import { eq } from "drizzle-orm";
+import { countLoginFailuresSince } from "@/db/queries/login-failures";
 import { findUserById } from "@/db/queries/users";
 import { sessions } from "@/db/schema";
 import { openTestDatabase, testDriver } from "@/db/test-database";
@@ -105,6 +106,20 @@ describe(`logIn on ${testDriver}`, () => {
     expect(waits).toEqual([30 * second, minute, 2 * minute, 4 * minute, 8 * minute, 15 * minute, 15 * minute]);
     expect(waits).toEqual(Array.from({ length: 7 }, (_, i) => waitsFrom(THROTTLE.pairFreeFailures + i)));
     expect((await attempt(user.email, password, ip)).status).toBe("ok");
+  });
+
+  it("lets no more than the free failures through when guesses for one email arrive all at once", async () => {
+    const user = await operator();
+    const ip = freshIp();
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => attempt(user.email, `parallel guess ${i}`, ip)));
+    const counts = results.reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {});
+    // How many get checked depends on the interleaving; never more than the free ones.
+    const checked = counts.invalid ?? 0;
+    expect(checked).toBeLessThanOrEqual(THROTTLE.pairFreeFailures);
+    expect(checked + (counts.limited ?? 0)).toBe(20);
+    // Only checked guesses stay on record; refused ones leave nothing behind.
+    const { pair } = await countLoginFailuresSince(database.db, { email: user.email, ip, since: new Date(0) });
+    expect(pair.n).toBe(checked);
   });
 
   it("slows a client after 20 failures across emails, while the operator still signs in from elsewhere", async () => {

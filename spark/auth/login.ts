@@ -1,4 +1,4 @@
-import { countLoginFailuresSince, deleteLoginFailures, deleteLoginFailuresBefore, insertLoginFailure } from "@/db/queries/login-failures";
+import { countLoginFailuresSince, deleteLoginFailureById, deleteLoginFailures, deleteLoginFailuresBefore, insertLoginFailure } from "@/db/queries/login-failures";
 import { deleteExpiredSessions } from "@/db/queries/sessions";
 import { findUserByEmail, updateUserLastLoginById } from "@/db/queries/users";
 import type { Deps } from "../deps";
@@ -26,19 +26,26 @@ export async function logIn(
   const email = input.email.trim().toLowerCase();
   const since = new Date(now.getTime() - THROTTLE.memoryMs);
   await deleteLoginFailuresBefore(db, { before: since });
-  const { pair, client } = await countLoginFailuresSince(db, { email, ip: input.ip, since });
+  // Every attempt counts as a failure until its password checks out, so a burst of parallel guesses
+  // sees its own earlier members and cannot slip more than the free failures past the count.
+  const attemptId = await insertLoginFailure(db, { email, ip: input.ip, at: now });
+  const { pair, client } = await countLoginFailuresSince(db, { email, ip: input.ip, since, exceptId: attemptId });
   const waits = [throttledUntil(pair, THROTTLE.pairFreeFailures, now), throttledUntil(client, THROTTLE.clientFreeFailures, now)];
   const retryAt = Math.max(...waits.map((d) => d?.getTime() ?? 0));
-  if (retryAt > 0) return { status: "limited", retryAt: new Date(retryAt) };
+  if (retryAt > 0) {
+    // A try while waiting is not counted, so it does not push the wait further out.
+    await deleteLoginFailureById(db, { id: attemptId });
+    return { status: "limited", retryAt: new Date(retryAt) };
+  }
 
   const user = await findUserByEmail(db, { email });
   const ok = user?.passwordHash ? await verifyPassword(input.password, user.passwordHash) : await verifyDecoyPassword(input.password);
-  if (!user || !ok) {
-    await insertLoginFailure(db, { email, ip: input.ip, at: now });
-    return { status: "invalid" };
-  }
+  if (!user || !ok) return { status: "invalid" };
   // Said only to someone who knows the password, so it reveals nothing to a guesser.
-  if (user.disabledAt) return { status: "disabled" };
+  if (user.disabledAt) {
+    await deleteLoginFailureById(db, { id: attemptId });
+    return { status: "disabled" };
+  }
 
   // Only this pair's: the client's failures for other emails still count against it.
   await deleteLoginFailures(db, { email, ip: input.ip });
