@@ -24,12 +24,13 @@ describe("loadConfig", () => {
       cronSecret: null,
       scheduleSeconds: 60,
       sqlTimeoutMs: 10_000,
-      pgliteMaxCost: 500_000,
       demo: true,
       mail: { smtpUrl: null, smtpConnections: 5, from: "Spark <spark@localhost>", maxAttempts: 8, backoffBaseMs: 30_000, backoffCapMs: 3_600_000, leaseMs: 60_000 },
       jobBudgetMs: 50_000,
       retentionDays: 30,
       trustedProxies: 0,
+      secretKey: null,
+      connections: [],
     });
   });
 
@@ -142,5 +143,29 @@ describe("loadConfig", () => {
   it("limits SPARK_SESSION_DAYS to 1–365", () => {
     expect(loadConfig({ SPARK_SESSION_DAYS: "30" }).sessionDays).toBe(30);
     expect(configErrorOf({ SPARK_SESSION_DAYS: "400" }).message).toBe("SPARK_SESSION_DAYS 400 is out of range; set SPARK_SESSION_DAYS to 1–365.");
+  });
+
+  it("reads connections declared as SPARK_CONNECTION_<NAME>, and names a bad one without its password", () => {
+    expect(loadConfig({ SPARK_CONNECTION_APP_DB: "postgres://reader:s3cret@db.internal:6432/app?sslmode=require", SPARK_CONNECTION_SHOP: "mysql://ro:pw@shop/sales" }).connections).toEqual([
+      { name: "app-db", kind: "postgres", host: "db.internal", port: 6432, database: "app", username: "reader", password: "s3cret", ssl: true },
+      { name: "shop", kind: "mysql", host: "shop", port: 3306, database: "sales", username: "ro", password: "pw", ssl: false },
+    ]);
+    const bad = (url: string) => {
+      try {
+        loadConfig({ SPARK_CONNECTION_X: url });
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return "accepted";
+    };
+    expect(bad("redis://u:hunter2@h/0")).toBe("SPARK_CONNECTION_X must start with postgres:// or mysql:// (it starts with redis://).");
+    expect(bad("postgres://u:hunter2@h")).toMatch(/names no database/);
+    expect(bad("not a url hunter2")).toMatch(/^SPARK_CONNECTION_X is not a URL/);
+    for (const message of [bad("redis://u:hunter2@h/0"), bad("postgres://u:hunter2@h"), bad("not a url hunter2")]) expect(message).not.toContain("hunter2");
+  });
+
+  it("wants SPARK_SECRET_KEY long enough to seal passwords", () => {
+    expect(() => loadConfig({ SPARK_SECRET_KEY: "short" })).toThrow(/SPARK_SECRET_KEY is shorter than 32 characters/);
+    expect(loadConfig({ SPARK_SECRET_KEY: "k".repeat(32) }).secretKey).toBe("k".repeat(32));
   });
 });

@@ -30,7 +30,12 @@ describe("the render pool", () => {
     const timer = setInterval(() => ticks++, 20);
     const outcomes = await Promise.all(Array.from({ length: 8 }, (_, i) => pool.render(request(i))));
     clearInterval(timer);
-    expect(outcomes.map(texts)).toEqual(Array.from({ length: 8 }, (_, i) => [`Hello ${i}`, "Text body: The template took longer than 2 s; simplify its loops (line 1, column 25)", `Hello ${i}`]));
+    expect(outcomes.map(texts)).toEqual(Array.from({ length: 8 }, (_, i) => [
+        `Hello ${i}`,
+        // liquidjs's own limit names the loop's position; the pool's hard stop (under load) the field's start.
+        expect.stringMatching(/^Text body: The template took longer than 2 s; simplify its loops \(line 1, column (25|1)\)$/),
+        `Hello ${i}`,
+      ]));
     // Eight renders of two seconds each on two workers: a blocked loop would not have ticked at all.
     expect(ticks).toBeGreaterThan(20);
   }, 60_000);
