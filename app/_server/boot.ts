@@ -5,6 +5,7 @@ import type { Deps } from "@/spark/deps";
 import type { Mailer } from "@/emails/transports/types";
 import { createConsoleLogger, describeError } from "@/spark/logger";
 import { createMailer } from "@/spark/mail/mailer";
+import { closeRenderPool } from "@/spark/mail/render-pool";
 import { startScheduler, type Scheduler } from "@/spark/scheduler";
 import { writeServerFile } from "@/spark/server-file";
 import type { Connections } from "@/spark/connections";
@@ -58,7 +59,7 @@ async function bootEngine(): Promise<Engine> {
   if (!scheduler) log.info("Scheduler off (SPARK_SCHEDULE_SECONDS=0): call POST /api/jobs/run from cron.");
   const closeOnSignal = (signal: NodeJS.Signals) => {
     scheduler?.stop();
-    void Promise.all([mailer.close(), connections.close()])
+    void Promise.all([mailer.close(), connections.close(), closeRenderPool()])
       .then(() => database.close())
       .finally(() => process.kill(process.pid, signal));
   };
