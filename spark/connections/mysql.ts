@@ -1,7 +1,8 @@
 import type { Connection as CallbackConnection } from "mysql2";
 import type { Connection, FieldPacket, RowDataPacket } from "mysql2/promise";
 import type { VariableType } from "@/db/schema";
-import { asSubquery, ConnectionError, type ReadBatch, type ReadLimits, type SourceConnection } from "./types";
+import { takeSessionSlot } from "./session-slots";
+import { asSubquery, ConnectionError, MAX_ROW_BYTES, rowBytes, rowTooLarge, type ReadBatch, type ReadLimits, type SourceConnection } from "./types";
 
 export type MysqlTarget = { host: string; port: number; database: string; username: string; password: string; ssl: boolean };
 
@@ -9,6 +10,19 @@ export type MysqlTarget = { host: string; port: number; database: string; userna
 // would let an operator's query reach beyond reading the application's rows.
 const ALLOWED_PRIVILEGES = new Set(["SELECT", "SHOW VIEW", "USAGE"]);
 const CANCEL_GRACE_MS = 1_000;
+const SYSTEM_SCHEMAS = new Set(["mysql", "sys", "performance_schema", "information_schema"]);
+
+/**
+ * MySQL-only ways to do more than read, named before the query runs: executable comments run their
+ * text as SQL whatever a reader of the query sees, and LOCK IN SHARE MODE holds locks on the
+ * application's rows even in a read-only transaction.
+ */
+export function mysqlTextProblem(query: string): string | null {
+  if (/\/\*[M]?!/i.test(query)) return "Executable comments (/*! … */) are not allowed in a source; write the SQL plainly.";
+  const code = query.replace(/'(?:[^'\\]|\\.|'')*'/g, "''").replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/--[^\n]*|#[^\n]*/g, " ").replace(/\/\*[\s\S]*?\*\//g, " ");
+  if (/\block\s+in\s+share\s+mode\b|\bfor\s+(share|update)\b/i.test(code)) return "A source only reads: remove the locking clause (LOCK IN SHARE MODE, FOR SHARE, FOR UPDATE).";
+  return null;
+}
 
 // mysql2's column type codes, grouped by the variable type a condition compares them as.
 const NUMBER_TYPES = new Set([0, 1, 2, 3, 4, 5, 8, 9, 13, 246]);
@@ -23,7 +37,24 @@ function variableTypeOf(field: FieldPacket): VariableType {
   return "string";
 }
 
-async function openSession(target: MysqlTarget, { timeoutMs }: ReadLimits): Promise<Connection> {
+async function openSession(target: MysqlTarget, limits: ReadLimits): Promise<Connection> {
+  const release = await takeSessionSlot(`mysql://${target.username}@${target.host}:${target.port}/${target.database}`, limits.timeoutMs);
+  try {
+    const connection = await connect(target, limits);
+    const destroy = connection.destroy.bind(connection);
+    // The slot is free again when the session ends, however the read ends.
+    connection.destroy = () => {
+      destroy();
+      release();
+    };
+    return connection;
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+async function connect(target: MysqlTarget, { timeoutMs }: ReadLimits): Promise<Connection> {
   const mysql = await import("mysql2/promise");
   let connection: Connection;
   try {
@@ -129,6 +160,13 @@ export function judgeMysqlGrants(grants: string[]): string[] {
     // Column lists in parentheses hold commas of their own.
     const privileges = match[1]!.replace(/\([^)]*\)/g, "").split(",").map((p) => p.trim().toUpperCase());
     const extra = privileges.filter((p) => !ALLOWED_PRIVILEGES.has(p));
+    const on = match[2]!.replace(/`/g, "").trim();
+    const schema = on.split(".")[0]!.toLowerCase();
+    // USAGE ON *.* is every account's "no privileges" line; anything more on every schema, or on the
+    // server's own schemas, reaches mysql.user's password hashes and the server's internals.
+    const readsEverything = on === "*.*" && privileges.some((p) => p !== "USAGE");
+    if (readsEverything) problems.push(`The user holds ${privileges.join(", ")} ON *.* (every schema, mysql.user included); grant SELECT ON <application schema>.* only.`);
+    else if (SYSTEM_SCHEMAS.has(schema)) problems.push(`The user holds ${privileges.join(", ")} ON ${on}, a schema of the server itself; grant SELECT on the application's schema only.`);
     if (extra.length > 0) problems.push(`The user holds ${extra.join(", ")} ON ${match[2]}; a source's user needs SELECT only (REVOKE ${extra.join(", ")} ON ${match[2]} FROM it).`);
     if (/WITH GRANT OPTION/i.test(grant)) problems.push(`The user may grant privileges ON ${match[2]}; REVOKE GRANT OPTION.`);
   }
@@ -137,7 +175,36 @@ export function judgeMysqlGrants(grants: string[]): string[] {
 
 async function checkGrants(connection: Connection): Promise<string[]> {
   const [rows] = await connection.query<RowDataPacket[]>("show grants for current_user()");
-  return judgeMysqlGrants(rows.map((row) => String(Object.values(row)[0])));
+  const grants = rows.map((row) => String(Object.values(row)[0]));
+  // MariaDB's grants to PUBLIC apply to every account but are not among its own.
+  try {
+    const [publicRows] = await connection.query<RowDataPacket[]>("show grants for public");
+    grants.push(...publicRows.map((row) => String(Object.values(row)[0])).filter((g) => !/^GRANT USAGE ON \*\.\* TO/i.test(g)));
+  } catch {
+    // MySQL has no PUBLIC, and a server without it grants nothing that way.
+  }
+  return judgeMysqlGrants(grants);
+}
+
+/** Streams a statement's rows with backpressure, failing on a row over the size limit before it piles up. */
+async function* streamRows(connection: Connection, text: string, size: number): AsyncIterable<ReadBatch> {
+  const running = (connection as unknown as { connection: CallbackConnection }).connection.query(text);
+  let fields: FieldPacket[] = [];
+  running.on("fields", (f: FieldPacket[]) => (fields = f));
+  const stream = running.stream({ objectMode: true, highWaterMark: size });
+  let rows: RowDataPacket[] = [];
+  for await (const row of stream as AsyncIterable<RowDataPacket>) {
+    if (rowBytes(row) > MAX_ROW_BYTES) {
+      connection.destroy();
+      throw rowTooLarge();
+    }
+    rows.push(row);
+    if (rows.length >= size) {
+      yield batchOf(rows, fields);
+      rows = [];
+    }
+  }
+  if (rows.length > 0 || fields.length > 0) yield batchOf(rows, fields);
 }
 
 export function mysqlConnection(name: string, target: MysqlTarget, limits: ReadLimits): SourceConnection {
@@ -159,8 +226,14 @@ export function mysqlConnection(name: string, target: MysqlTarget, limits: ReadL
     name,
     head: (query, limit) =>
       guarded(async (c) => {
-        const [rows, fields] = await bounded(target, c, limits, () => c.query<RowDataPacket[]>(`${asSubquery(query)} limit ${Math.max(0, Math.floor(limit))}`));
-        return batchOf(rows, fields);
+        const problem = mysqlTextProblem(query);
+        if (problem) throw new ConnectionError(problem);
+        const size = Math.max(1, Math.floor(limit));
+        return bounded(target, c, limits, async () => {
+          let head: ReadBatch = { columns: [], rows: [] };
+          for await (const batch of streamRows(c, `${asSubquery(query)} limit ${size}`, size)) head = { columns: batch.columns, rows: [...head.rows, ...batch.rows] };
+          return head;
+        });
       }),
     query: (text, params) =>
       guarded(async (c) => {
@@ -172,24 +245,14 @@ export function mysqlConnection(name: string, target: MysqlTarget, limits: ReadL
       try {
         const problems = await checkGrants(connection);
         if (problems.length > 0) throw new ConnectionError(`The connection ${name} is refused: ${problems[0]}`);
+        const problem = mysqlTextProblem(query);
+        if (problem) throw new ConnectionError(problem);
         const size = Math.max(1, Math.floor(batchSize));
         // The whole read is one statement here (MySQL has no cursor a client can page), so the timeout
         // bounds the read; rows arrive as a stream with backpressure, never all at once.
-        const running = (connection as unknown as { connection: CallbackConnection }).connection.query(asSubquery(query));
-        let fields: FieldPacket[] = [];
-        running.on("fields", (f: FieldPacket[]) => (fields = f));
-        const stream = running.stream({ objectMode: true, highWaterMark: size });
         const timer = setTimeout(() => void connection.destroy(), limits.timeoutMs + CANCEL_GRACE_MS);
         try {
-          let rows: RowDataPacket[] = [];
-          for await (const row of stream as AsyncIterable<RowDataPacket>) {
-            rows.push(row);
-            if (rows.length >= size) {
-              yield batchOf(rows, fields);
-              rows = [];
-            }
-          }
-          if (rows.length > 0) yield batchOf(rows, fields);
+          for await (const batch of streamRows(connection, asSubquery(query), size)) if (batch.rows.length > 0) yield batch;
         } finally {
           clearTimeout(timer);
         }

@@ -1,6 +1,7 @@
 import type { Sql } from "postgres";
 import { variableTypeOfOid } from "../variables";
-import { asSubquery, ConnectionError, type ReadBatch, type ReadLimits, type SourceConnection } from "./types";
+import { takeSessionSlot } from "./session-slots";
+import { asBoundedSubquery, ConnectionError, isRowTooLarge, rowTooLarge, type ReadBatch, type ReadLimits, type SourceConnection } from "./types";
 
 export type PostgresTarget = { host: string; port: number; database: string; username: string; password: string; ssl: boolean };
 
@@ -12,6 +13,20 @@ export const SPARK_TABLES = ["users", "sessions", "account_tokens", "login_failu
 const CANCEL_GRACE_MS = 1_000;
 
 async function openSession(target: PostgresTarget, { timeoutMs }: ReadLimits): Promise<Sql> {
+  const release = await takeSessionSlot(`postgres://${target.username}@${target.host}:${target.port}/${target.database}`, timeoutMs);
+  try {
+    const sql = await connect(target, timeoutMs);
+    const end = sql.end.bind(sql);
+    // The slot is free again when the session ends, however the read ends.
+    sql.end = ((options?: { timeout?: number }) => end(options).finally(release)) as Sql["end"];
+    return sql;
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+async function connect(target: PostgresTarget, timeoutMs: number): Promise<Sql> {
   const { default: postgres } = await import("postgres");
   const sql = postgres({
     host: target.host,
@@ -60,6 +75,7 @@ function describeConnectError(error: unknown, target: PostgresTarget): string {
 
 function describeQueryError(error: unknown, { timeoutMs }: ReadLimits): ConnectionError {
   if (error instanceof ConnectionError) return error;
+  if (isRowTooLarge(error)) return rowTooLarge();
   const e = error as { code?: string; message?: string };
   if (e.code === "57014") return new ConnectionError(`The query ran longer than ${timeoutMs / 1000} s and was stopped; make it cheaper (an index, a narrower WHERE).`);
   if (e.code === "25006") return new ConnectionError("A source only reads, and this query tried to write.");
@@ -101,17 +117,19 @@ async function inReadOnly<T>(target: PostgresTarget, limits: ReadLimits, fn: (sq
 /** What makes a role unfit for operators' SQL, or an empty list. */
 export async function checkPostgresPrivileges(sql: Sql): Promise<string[]> {
   const [row] = await sql<
-    { rolsuper: boolean; rolbypassrls: boolean; roles: string[]; spark_tables: string[]; spark_database: boolean; dangerous_functions: string[]; user: string }[]
+    { rolsuper: boolean; rolbypassrls: boolean; roles: string[]; spark_tables: string[]; spark_database: boolean; dangerous_functions: string[]; definers: string[]; user: string }[]
   >`
     select r.rolsuper, r.rolbypassrls, current_user as user,
+      -- Any role it belongs to, at any depth: SET ROLE (or set_config('role', …)) would hand over that
+      -- role's privileges, so a reader must stand alone.
       array(
         select g.rolname from pg_roles g
-        where g.rolname in ('pg_read_server_files', 'pg_write_server_files', 'pg_execute_server_program', 'pg_signal_backend', 'pg_read_all_data', 'pg_write_all_data')
-          and pg_has_role(current_user, g.oid, 'member')
+        where g.oid <> r.oid and g.rolname <> 'pg_database_owner' and pg_has_role(r.oid, g.oid, 'MEMBER')
+        order by g.rolname
       ) as roles,
       array(
         select n.nspname || '.' || c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
-        where c.relname = any(${SPARK_TABLES}::text[]) and c.relkind in ('r', 'p', 'v', 'm') and has_table_privilege(c.oid, 'select')
+        where c.relname = any(${SPARK_TABLES}::text[]) and c.relkind in ('r', 'p', 'v', 'm', 'f') and has_table_privilege(c.oid, 'select')
       ) as spark_tables,
       exists (
         select 1 from pg_class a join pg_class b on a.relnamespace = b.relnamespace
@@ -119,9 +137,19 @@ export async function checkPostgresPrivileges(sql: Sql): Promise<string[]> {
       ) as spark_database,
       array(
         select p.oid::regprocedure::text from pg_proc p
-        where p.proname in ('pg_read_file', 'pg_read_binary_file', 'pg_ls_dir', 'pg_stat_file', 'lo_import', 'lo_export', 'dblink_connect', 'dblink_connect_u', 'dblink')
+        where (p.proname in ('pg_read_file', 'pg_read_binary_file', 'pg_ls_dir', 'pg_stat_file', 'lo_import', 'lo_export')
+               or p.proname like 'dblink%' or p.proname like 'postgres_fdw%')
           and has_function_privilege(p.oid, 'execute')
-      ) as dangerous_functions
+        order by 1
+      ) as dangerous_functions,
+      -- A function that runs as its owner would run the query as someone else.
+      array(
+        select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+        where p.prosecdef and p.proowner <> r.oid and n.nspname not in ('pg_catalog', 'information_schema')
+          and has_function_privilege(p.oid, 'execute')
+        order by 1
+        limit 5
+      ) as definers
     from pg_roles r where r.rolname = current_user`;
   if (!row) return ["The connection's user was not found in pg_roles."];
   const problems: string[] = [];
@@ -129,9 +157,10 @@ export async function checkPostgresPrivileges(sql: Sql): Promise<string[]> {
   if (row.spark_database) problems.push("This is Spark's own database, which operators' SQL never reads; connect to the application's database instead.");
   if (row.rolsuper) problems.push(`${user} is a superuser; connect as a read-only role (ALTER ROLE ${user} NOSUPERUSER, or create one as the README shows).`);
   if (row.rolbypassrls) problems.push(`${user} bypasses row-level security; ALTER ROLE ${user} NOBYPASSRLS.`);
-  for (const role of row.roles) problems.push(`${user} is a member of ${role}; REVOKE ${role} FROM ${user}.`);
+  if (row.roles.length > 0) problems.push(`${user} is a member of ${row.roles.join(", ")}, whose privileges it could take on; REVOKE ${row.roles.join(", ")} FROM ${user} and grant it SELECT directly.`);
   if (row.spark_tables.length > 0) problems.push(`${user} can read Spark's own tables (${row.spark_tables.join(", ")}); use a role that cannot, on the application's database.`);
   if (row.dangerous_functions.length > 0) problems.push(`${user} may run ${row.dangerous_functions.join(", ")}; REVOKE EXECUTE on them.`);
+  if (row.definers.length > 0) problems.push(`${user} may run functions that run as their owner (SECURITY DEFINER): ${row.definers.join(", ")}; REVOKE EXECUTE on them from ${user} and PUBLIC.`);
   return problems;
 }
 
@@ -146,7 +175,7 @@ export function postgresConnection(name: string, target: PostgresTarget, limits:
   return {
     kind: "postgres",
     name,
-    head: (query, limit) => guarded(async (sql) => batchOf(await bounded(sql, `${asSubquery(query)} limit ${Math.max(0, Math.floor(limit))}`, [], limits))),
+    head: (query, limit) => guarded(async (sql) => batchOf(await bounded(sql, `${asBoundedSubquery(query)} limit ${Math.max(0, Math.floor(limit))}`, [], limits))),
     query: (text, params) => guarded(async (sql) => batchOf(await bounded(sql, text, params, limits))),
     async *stream(query, batchSize) {
       const sql = await openSession(target, limits);
@@ -154,7 +183,7 @@ export function postgresConnection(name: string, target: PostgresTarget, limits:
         await sql.unsafe("begin transaction read only");
         const problems = await checkPostgresPrivileges(sql);
         if (problems.length > 0) throw new ConnectionError(`The connection ${name} is refused: ${problems[0]}`);
-        await bounded(sql, `declare spark_cursor no scroll cursor for ${asSubquery(query)}`, [], limits);
+        await bounded(sql, `declare spark_cursor no scroll cursor for ${asBoundedSubquery(query)}`, [], limits);
         const size = Math.max(1, Math.floor(batchSize));
         for (;;) {
           // Each fetch is a statement of its own, under the timeout: a large source streams however long it is.

@@ -16,8 +16,8 @@ async function end() {
     inTransaction = false;
     await db.exec("rollback");
   }
-  // Session-level advisory locks outlive a rollback; nothing a query takes may outlive it.
-  await db.query("select pg_advisory_unlock_all()");
+  // Session-level advisory locks and the random seed outlive a rollback; nothing a query sets may.
+  await db.query("select pg_advisory_unlock_all(), setseed($1)", [Math.random() * 2 - 1]);
 }
 
 async function begin() {

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { variableTypeOfOid } from "../variables";
-import { asSubquery, ConnectionError, type ReadBatch, type ReadLimits, type SourceConnection } from "./types";
+import { asBoundedSubquery, ConnectionError, isRowTooLarge, rowTooLarge, type ReadBatch, type ReadLimits, type SourceConnection } from "./types";
 
 /** The only role operators' SQL runs as in the sample database: it reads the demo tables and nothing else. */
 export const SAMPLE_READER = "spark_reader";
@@ -140,6 +140,7 @@ function batchOf(raw: RawResult): ReadBatch {
 
 function describe(error: unknown): Error {
   if (error instanceof ConnectionError) return error;
+  if (isRowTooLarge(error)) return rowTooLarge();
   const e = error as { code?: string; message?: string };
   if (e.code === "25006") return new ConnectionError("A source only reads, and this query tried to write.");
   if (e.code === "42501") return new ConnectionError(`The sample database's reader may not do that: ${e.message}.`);
@@ -160,9 +161,26 @@ export function createSamplePool(image: Uint8Array, { size = 2 }: { size?: numbe
   let closed = false;
   const all = new Set<SampleWorker>();
 
-  async function acquire(): Promise<SampleWorker> {
+  async function acquire(waitMs: number): Promise<SampleWorker> {
     if (closed) throw new ConnectionError("The sample database is closed.");
-    while (running >= size) await new Promise<void>((resolve) => waiting.push(resolve));
+    const deadline = Date.now() + waitMs;
+    while (running >= size) {
+      const left = deadline - Date.now();
+      // Long reads hold every worker: say so rather than queue without end.
+      if (left <= 0) throw new ConnectionError("The sample database is busy with other reads; try again in a moment.");
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          const at = waiting.indexOf(wake);
+          if (at >= 0) waiting.splice(at, 1);
+          resolve();
+        }, left);
+        const wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        waiting.push(wake);
+      });
+    }
     running++;
     const worker = idle.pop() ?? new SampleWorker(image);
     all.add(worker);
@@ -176,8 +194,8 @@ export function createSamplePool(image: Uint8Array, { size = 2 }: { size?: numbe
     } else idle.push(worker);
     waiting.shift()?.();
   }
-  async function withWorker<T>(fn: (worker: SampleWorker) => Promise<T>): Promise<T> {
-    const worker = await acquire();
+  async function withWorker<T>(waitMs: number, fn: (worker: SampleWorker) => Promise<T>): Promise<T> {
+    const worker = await acquire(waitMs);
     try {
       return await fn(worker);
     } catch (error) {
@@ -192,12 +210,12 @@ export function createSamplePool(image: Uint8Array, { size = 2 }: { size?: numbe
       return {
         kind: "sample",
         name,
-        head: (query, limit) => withWorker(async (w) => batchOf(await w.request<RawResult>({ op: "query", text: `${asSubquery(query)} limit ${Math.max(0, Math.floor(limit))}` }, timeoutMs))),
-        query: (text, params) => withWorker(async (w) => batchOf(await w.request<RawResult>({ op: "query", text, params }, timeoutMs))),
+        head: (query, limit) => withWorker(timeoutMs, async (w) => batchOf(await w.request<RawResult>({ op: "query", text: `${asBoundedSubquery(query)} limit ${Math.max(0, Math.floor(limit))}` }, timeoutMs))),
+        query: (text, params) => withWorker(timeoutMs, async (w) => batchOf(await w.request<RawResult>({ op: "query", text, params }, timeoutMs))),
         async *stream(query, batchSize) {
-          const worker = await acquire();
+          const worker = await acquire(timeoutMs);
           try {
-            await worker.request({ op: "open", text: asSubquery(query) }, timeoutMs);
+            await worker.request({ op: "open", text: asBoundedSubquery(query) }, timeoutMs);
             for (;;) {
               const batch = batchOf(await worker.request<RawResult>({ op: "fetch", n: Math.max(1, Math.floor(batchSize)) }, timeoutMs));
               if (batch.rows.length > 0) yield batch;

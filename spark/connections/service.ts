@@ -55,9 +55,18 @@ export async function checkTarget(connections: Connections, name: string, target
   }
 }
 
-/** The password to use: the one typed, or the stored one when the field was left empty on an edit. */
+/** Where a stored password may be sent: the server and user it was saved for, and nowhere else. */
+const sameTarget = (existing: Connection, input: ConnectionInput) =>
+  existing.kind === input.kind && existing.host === input.host && existing.port === input.port && existing.database === input.database && existing.username === input.username;
+
+export class PasswordNeeded extends Error {
+  override name = "PasswordNeeded";
+}
+
+/** The password to use: the one typed, or the stored one when the field was left empty on an edit of the same target. */
 function passwordFor(existing: Connection | null, input: ConnectionInput, secretKey: string | null): string {
   if (input.password !== "" || !existing?.passwordSealed || !secretKey) return input.password;
+  if (!sameTarget(existing, input)) throw new PasswordNeeded("Enter the password again: the stored one is only sent to the server and user it was saved for.");
   return openSealed(existing.passwordSealed, secretKey);
 }
 

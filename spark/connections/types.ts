@@ -33,3 +33,33 @@ export class ConnectionError extends Error {
 
 /** SQL text wrapped so it is a subquery: the query's own ORDER BY stays, and nothing can follow it. */
 export const asSubquery = (query: string) => `select * from (${query.trim().replace(/;\s*$/, "")}\n) as spark_source`;
+
+/**
+ * A row's variables become an event's context, so a row has a size limit: far above any real context,
+ * far below what would let one query fill the server's memory (a batch holds at most this × its rows).
+ */
+export const MAX_ROW_BYTES = 64 * 1024;
+const ROW_TOO_LARGE = "spark: a row is larger than the limit";
+export const rowTooLarge = () => new ConnectionError(`A row is larger than ${MAX_ROW_BYTES / 1024} KiB; select fewer or narrower columns (each row's columns become an event's context).`);
+
+/**
+ * The same, with the row size checked by PostgreSQL (and the sample database) as rows are produced, so
+ * an oversized row fails on the server instead of reaching Spark's memory. The failing cast names the
+ * row, or the planner would fold it (and fail) before any row exists.
+ */
+export const asBoundedSubquery = (query: string) =>
+  `select spark_source.* from (${query.trim().replace(/;\s*$/, "")}\n) as spark_source where (case when pg_column_size(spark_source.*) > ${MAX_ROW_BYTES} then cast(left(spark_source::text, 0) || '${ROW_TOO_LARGE}' as integer) else 1 end) = 1`;
+
+export const isRowTooLarge = (error: unknown) => String((error as { message?: unknown })?.message ?? "").includes(ROW_TOO_LARGE);
+
+/** Roughly the bytes a row holds, for drivers where the database cannot check it. */
+export function rowBytes(row: Record<string, unknown>): number {
+  let bytes = 0;
+  for (const value of Object.values(row)) {
+    if (typeof value === "string") bytes += value.length;
+    else if (value instanceof Uint8Array) bytes += value.byteLength;
+    else if (value !== null && typeof value === "object" && !(value instanceof Date)) bytes += JSON.stringify(value)?.length ?? 0;
+    else bytes += 8;
+  }
+  return bytes;
+}
