@@ -40,19 +40,19 @@ test.describe("a PostgreSQL connection", () => {
     await page.goto("/settings/connections");
     await expect(page.getByRole("row").filter({ hasText: "Sample (embedded)" })).toContainText("built in");
     const form = page.locator("form").filter({ has: page.getByRole("button", { name: "Save connection" }) });
-    await form.getByLabel("Name").fill(name);
-    await form.getByLabel("Host").fill(app.target.host);
-    await form.getByLabel("Port").fill(String(app.target.port));
+    await form.getByLabel("Name", { exact: true }).fill(name);
+    await form.getByLabel("Host", { exact: true }).fill(app.target.host);
+    await form.getByLabel("Port", { exact: true }).fill(String(app.target.port));
     await form.getByLabel("Database name").fill(app.target.database);
-    await form.getByLabel("User").fill(decodeURIComponent(admin.username));
+    await form.getByLabel("User", { exact: true }).fill(decodeURIComponent(admin.username));
     await form.getByRole("button", { name: "Save connection" }).click();
     await expect(page.getByRole("alert").filter({ hasText: "is a superuser" })).toBeVisible();
 
-    await form.getByLabel("User").fill(app.target.username);
-    await form.getByLabel("Password").fill(app.target.password);
+    await form.getByLabel("User", { exact: true }).fill(app.target.username);
+    await form.getByLabel("Password", { exact: true }).fill(app.target.password);
     await form.getByRole("button", { name: "Test connection" }).click();
     await expect(page.getByRole("status").filter({ hasText: "Connected: the user can read" })).toBeVisible();
-    await form.getByLabel("Password").fill(app.target.password);
+    await form.getByLabel("Password", { exact: true }).fill(app.target.password);
     await form.getByRole("button", { name: "Save connection" }).click();
     await expect(page.getByRole("status").filter({ hasText: `Saved the connection “${name}”` })).toBeVisible();
     await expect(page.getByText(app.target.password)).toHaveCount(0);
@@ -86,6 +86,6 @@ test.describe("a PostgreSQL connection", () => {
     const run = await request.post("/api/jobs/run", { headers: { authorization: `Bearer ${cronSecret}` } });
     expect(run.status()).toBe(200);
     await page.goto(`/events?group=${group}`);
-    await expect(page.getByRole("link", { name: `${group}:30` })).toBeVisible();
+    await expect(page.getByRole("link", { name: `${group}:30`, exact: true })).toBeVisible();
   });
 });
