@@ -43,6 +43,11 @@ async function bootEngine(): Promise<Engine> {
   const mailer = createMailer({ config, database });
   log.info(`Mail goes to ${mailer.description}.`);
   const connections = await openConnections({ config, database });
+  // Builds the sample image on a first start and warms a worker, so the first Run now does not wait for it.
+  void connections
+    .sample()
+    .head("select 1 as id", 1)
+    .catch((error: unknown) => log.warn("The sample database did not start", { error }));
   const runPass = createPassRunner({ config, database, log, mailer, connections });
   const internalSecret = database.driver === "pglite" ? writeServerFile(config.dataDir, { port: config.port }).secret : null;
   const scheduler =
