@@ -28,7 +28,8 @@ const SECRET = "bench secret key, long enough for the box";
  * the sample database (PGlite) — so Spark pays what a real pass pays, connection included.
  */
 async function seed(database: Database, n: number, adminUrl: string | null) {
-  await database.db.execute(sql.raw(ITEMS(n)));
+  // One statement at a time: PGlite runs a query's text as a single prepared statement.
+  for (const statement of ITEMS(n).split(";").map((t) => t.trim()).filter(Boolean)) await database.db.execute(sql.raw(statement));
   await database.db.execute(sql`create table bench_events (like events including all)`);
   if (database.driver === "postgres") {
     const app = await createAppPostgres(adminUrl!, ITEMS(n));
