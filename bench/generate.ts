@@ -39,10 +39,11 @@ async function seed(database: Database, n: number, adminUrl: string | null) {
       origin: "ui",
       by: null,
     });
-    return { connectionId: row!.id, connections: testConnections(database, { secretKey: SECRET, timeoutMs: 600_000 }), drop: app.drop };
+    return { connectionId: row!.id, connections: testConnections(database, { secretKey: SECRET, timeoutMs: 600_000 }), drop: app.drop, query: QUERY };
   }
-  const image = sampleImageFor({ key: `bench-${n}`, setup: async (exec) => void (await exec(ITEMS(n))) });
-  return { connectionId: SAMPLE_CONNECTION_ID, connections: testConnections(database, { image, timeoutMs: 600_000 }), drop: async () => {} };
+  // The sample database's reader sees its application schemas, not public.
+  const image = sampleImageFor({ key: `bench-${n}`, setup: async (exec) => void (await exec(`create schema app; set search_path = app; ${ITEMS(n)} reset search_path;`)) });
+  return { connectionId: SAMPLE_CONNECTION_ID, connections: testConnections(database, { image, timeoutMs: 600_000 }), drop: async () => {}, query: QUERY.replace("bench_items", "app.bench_items") };
 }
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ seconds: number; value: T }> {
@@ -77,7 +78,7 @@ async function measure(driver: "pglite" | "postgres", n: number, databaseUrl: st
       name: "bench",
       description: "",
       connectionId: place.connectionId,
-      query: QUERY,
+      query: place.query,
       variables: { id: { type: "number" }, title: { type: "string" }, score: { type: "number" }, created_at: { type: "timestamp" } },
     });
     await insertGenerator(database.db, { name: "bench", group: "bench", source: `sql:${source!.id}`, conditions: [{ variable: "score", operator: ">=", value: "0" }] });
