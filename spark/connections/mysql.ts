@@ -2,7 +2,7 @@ import type { Connection as CallbackConnection } from "mysql2";
 import type { Connection, FieldPacket, RowDataPacket } from "mysql2/promise";
 import type { VariableType } from "@/db/schema";
 import { takeSessionSlot } from "./session-slots";
-import { asSubquery, ConnectionError, MAX_ROW_BYTES, rowBytes, rowTooLarge, type ReadBatch, type ReadLimits, type SourceConnection } from "./types";
+import { asSubquery, connectFailure, ConnectionError, queryTimedOut, MAX_ROW_BYTES, rowBytes, rowTooLarge, type ReadBatch, type ReadLimits, type SourceConnection } from "./types";
 
 export type MysqlTarget = { host: string; port: number; database: string; username: string; password: string; ssl: boolean };
 
@@ -74,7 +74,7 @@ async function connect(target: MysqlTarget, { timeoutMs }: ReadLimits): Promise<
       timezone: "Z",
     });
   } catch (error) {
-    throw new ConnectionError(describeConnectError(error, target));
+    throw new ConnectionError(connectFailure(error, target, { login: ["ER_ACCESS_DENIED_ERROR"], noDatabase: ["ER_BAD_DB_ERROR"] }));
   }
   try {
     const [rows] = await connection.query<RowDataPacket[]>("select version() as v");
@@ -91,32 +91,13 @@ async function connect(target: MysqlTarget, { timeoutMs }: ReadLimits): Promise<
   return connection;
 }
 
-function describeConnectError(error: unknown, target: MysqlTarget): string {
-  const e = error as { code?: string; message?: string };
-  const where = `${target.host}:${target.port}`;
-  switch (e.code) {
-    case "ECONNREFUSED":
-      return `Nothing answers at ${where}; check the host and port.`;
-    case "ENOTFOUND":
-    case "EAI_AGAIN":
-      return `The host ${target.host} does not resolve; check its name.`;
-    case "ETIMEDOUT":
-      return `Connecting to ${where} timed out; check the host, port and firewall.`;
-    case "ER_ACCESS_DENIED_ERROR":
-      return `The server refused user ${target.username}: check the user name and password.`;
-    case "ER_BAD_DB_ERROR":
-      return `There is no database ${target.database} on ${target.host}.`;
-    default:
-      return `Cannot connect to ${where}: ${(e.message ?? String(error)).split("\n")[0]}`;
-  }
-}
 
 function describeQueryError(error: unknown, { timeoutMs }: ReadLimits): ConnectionError {
   if (error instanceof ConnectionError) return error;
   const e = error as { code?: string; errno?: number; message?: string };
   // 3024: MySQL's max_execution_time; 1969: MariaDB's max_statement_time; 1317: KILL QUERY from here.
   if (e.errno === 3024 || e.errno === 1969 || e.errno === 1317) {
-    return new ConnectionError(`The query ran longer than ${timeoutMs / 1000} s and was stopped; make it cheaper (an index, a narrower WHERE).`);
+    return queryTimedOut(timeoutMs);
   }
   if (e.errno === 1792) return new ConnectionError("A source only reads, and this query tried to write.");
   if (e.code === "ER_PARSE_ERROR" && /;/.test(e.message ?? "")) return new ConnectionError(`The query failed: ${e.message}. Write a single statement.`);

@@ -1,7 +1,7 @@
 import type { Sql } from "postgres";
 import { variableTypeOfOid } from "../variables";
 import { takeSessionSlot } from "./session-slots";
-import { asBoundedSubquery, ConnectionError, isRowTooLarge, rowTooLarge, type ReadBatch, type ReadLimits, type SourceConnection } from "./types";
+import { asBoundedSubquery, connectFailure, ConnectionError, queryTimedOut, isRowTooLarge, rowTooLarge, type ReadBatch, type ReadLimits, type SourceConnection } from "./types";
 
 export type PostgresTarget = { host: string; port: number; database: string; username: string; password: string; ssl: boolean };
 
@@ -46,38 +46,17 @@ async function connect(target: PostgresTarget, timeoutMs: number): Promise<Sql> 
     await sql`select 1`;
   } catch (error) {
     await sql.end({ timeout: 0 }).catch(() => {});
-    throw new ConnectionError(describeConnectError(error, target));
+    throw new ConnectionError(connectFailure(error, target, { login: ["28P01", "28000"], noDatabase: ["3D000"] }));
   }
   return sql;
 }
 
-function describeConnectError(error: unknown, target: PostgresTarget): string {
-  const e = error as { code?: string; message?: string };
-  const where = `${target.host}:${target.port}/${target.database}`;
-  switch (e.code) {
-    case "ECONNREFUSED":
-      return `Nothing answers at ${where}; check the host and port.`;
-    case "ENOTFOUND":
-    case "EAI_AGAIN":
-      return `The host ${target.host} does not resolve; check its name.`;
-    case "CONNECT_TIMEOUT":
-    case "ETIMEDOUT":
-      return `Connecting to ${where} timed out; check the host, port and firewall.`;
-    case "28P01":
-    case "28000":
-      return `The server refused user ${target.username}: check the user name and password.`;
-    case "3D000":
-      return `There is no database ${target.database} on ${target.host}.`;
-    default:
-      return `Cannot connect to ${where}: ${(e.message ?? String(error)).split("\n")[0]}`;
-  }
-}
 
 function describeQueryError(error: unknown, { timeoutMs }: ReadLimits): ConnectionError {
   if (error instanceof ConnectionError) return error;
   if (isRowTooLarge(error)) return rowTooLarge();
   const e = error as { code?: string; message?: string };
-  if (e.code === "57014") return new ConnectionError(`The query ran longer than ${timeoutMs / 1000} s and was stopped; make it cheaper (an index, a narrower WHERE).`);
+  if (e.code === "57014") return queryTimedOut(timeoutMs);
   if (e.code === "25006") return new ConnectionError("A source only reads, and this query tried to write.");
   if (e.code === "42501") return new ConnectionError(`The connection's user may not do that: ${e.message}.`);
   if (/multiple commands/.test(e.message ?? "")) return new ConnectionError("Write a single statement: remove everything after the first ';'.");

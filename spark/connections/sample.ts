@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { variableTypeOfOid } from "../variables";
-import { asBoundedSubquery, ConnectionError, isRowTooLarge, rowTooLarge, type ReadBatch, type ReadLimits, type SourceConnection } from "./types";
+import { asBoundedSubquery, ConnectionError, queryTimedOut, isRowTooLarge, rowTooLarge, type ReadBatch, type ReadLimits, type SourceConnection } from "./types";
 
 /** The only role operators' SQL runs as in the sample database: it reads the demo tables and nothing else. */
 export const SAMPLE_READER = "spark_reader";
@@ -112,7 +112,7 @@ class SampleWorker {
         this.pending.delete(id);
         this.broken = true;
         void this.worker.terminate();
-        reject(new ConnectionError(`The query ran longer than ${timeoutMs / 1000} s and was stopped; make it cheaper (an index, a narrower WHERE).`));
+        reject(queryTimedOut(timeoutMs));
       }, timeoutMs);
       this.pending.set(id, {
         resolve: (value) => {

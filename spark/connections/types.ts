@@ -63,3 +63,24 @@ export function rowBytes(row: Record<string, unknown>): number {
   }
   return bytes;
 }
+
+export const queryTimedOut = (timeoutMs: number) =>
+  new ConnectionError(`The query ran longer than ${timeoutMs / 1000} s and was stopped; make it cheaper (an index, a narrower WHERE).`);
+
+export type ConnectTarget = { host: string; port: number; database: string; username: string };
+
+/**
+ * Why a connection could not be opened, in the same words for every driver; each driver only says
+ * which of these its error code means (the login codes and the missing-database code differ).
+ */
+export function connectFailure(error: unknown, target: ConnectTarget, codes: { login: string[]; noDatabase: string[] }): string {
+  const e = error as { code?: string; message?: string };
+  const where = `${target.host}:${target.port}/${target.database}`;
+  const code = e.code ?? "";
+  if (code === "ECONNREFUSED") return `Nothing answers at ${where}; check the host and port.`;
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return `The host ${target.host} does not resolve; check its name.`;
+  if (code === "CONNECT_TIMEOUT" || code === "ETIMEDOUT") return `Connecting to ${where} timed out; check the host, port and firewall.`;
+  if (codes.login.includes(code)) return `The server refused user ${target.username}: check the user name and password.`;
+  if (codes.noDatabase.includes(code)) return `There is no database ${target.database} on ${target.host}.`;
+  return `Cannot connect to ${where}: ${(e.message ?? String(error)).split("\n")[0]}`;
+}
