@@ -9,16 +9,35 @@ const frameworkFree = {
   paths: [
     { name: "react", message: "spark/, db/ and emails/ stay free of React; move UI code to components/." },
     { name: "react-dom", message: "spark/, db/ and emails/ stay free of React." },
-    { name: "server-only", message: "spark/, db/ and emails/ must be importable from tests and the CLI; mark the app/ module instead." },
+    {
+      name: "server-only",
+      message: "spark/, db/ and emails/ must be importable from tests and the CLI; mark the app/ module instead.",
+    },
   ],
   patterns: [
-    { group: ["next", "next/*"], message: "spark/, db/ and emails/ never import next/*; pass what they need in as arguments." },
-    { group: ["@/app/*", "@/components/*", "**/app/*", "**/components/*"], message: "Dependencies point one way: app/ and components/ import spark/, not the reverse." },
+    {
+      group: ["next", "next/*"],
+      message: "spark/, db/ and emails/ never import next/*; pass what they need in as arguments.",
+    },
+    {
+      group: ["@/app/*", "@/components/*", "**/app/*", "**/components/*"],
+      message: "Dependencies point one way: app/ and components/ import spark/, not the reverse.",
+    },
   ],
 };
 
 export default tseslint.config(
-  { ignores: [".next/**", "node_modules/**", "next-env.d.ts", "db/migrations/**", "test-results/**", "playwright-report/**", ".e2e/**"] },
+  {
+    ignores: [
+      ".next/**",
+      "node_modules/**",
+      "next-env.d.ts",
+      "db/migrations/**",
+      "test-results/**",
+      "playwright-report/**",
+      ".e2e/**",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -13,7 +13,11 @@ const PUBLIC_API = new Set(["/api/health", "/api/auth/login", "/api/jobs/run"]);
  */
 export function proxy(request: NextRequest) {
   const nonce = createNonce();
-  const headers = securityHeaders({ nonce, https: isHttps(request), allowEval: process.env.NODE_ENV === "development" });
+  const headers = securityHeaders({
+    nonce,
+    https: isHttps(request),
+    allowEval: process.env.NODE_ENV === "development",
+  });
   const withHeaders = (response: NextResponse) => {
     for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
     return response;
@@ -27,7 +31,9 @@ export function proxy(request: NextRequest) {
     return withHeaders(NextResponse.next({ request: { headers: forwarded } }));
   }
   if (pathname.startsWith("/api/")) {
-    return withHeaders(NextResponse.json({ error: "Sign in first: this endpoint needs a session cookie." }, { status: 401 }));
+    return withHeaders(
+      NextResponse.json({ error: "Sign in first: this endpoint needs a session cookie." }, { status: 401 }),
+    );
   }
   const login = new URL("/login", request.url);
   if (pathname !== "/") login.searchParams.set("next", pathname + search);
@@ -40,7 +46,9 @@ export function proxy(request: NextRequest) {
  */
 function isHttps(request: NextRequest): boolean {
   const publicUrl = process.env["SPARK_URL"]?.trim() ?? "";
-  return publicUrl.startsWith("https://") || request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim() === "https";
+  return (
+    publicUrl.startsWith("https://") || request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim() === "https"
+  );
 }
 
 export const config = {

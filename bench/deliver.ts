@@ -27,7 +27,12 @@ async function queue(database: Database, n: number) {
 
 /** The raw floor: nodemailer's pool sending the same messages, with nothing recorded anywhere. */
 async function rawSend(url: string, n: number): Promise<number> {
-  const transport = nodemailer.createTransport({ url, pool: true, maxConnections: POOL, maxMessages: Infinity } as Parameters<typeof nodemailer.createTransport>[0]);
+  const transport = nodemailer.createTransport({
+    url,
+    pool: true,
+    maxConnections: POOL,
+    maxMessages: Infinity,
+  } as Parameters<typeof nodemailer.createTransport>[0]);
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: n }, (_, i) =>
@@ -55,7 +60,11 @@ async function measure(driver: "pglite" | "postgres", n: number, databaseUrl: st
   await sink.start();
   const mailer = createSmtpMailer({ url: sink.url, connections: POOL });
   try {
-    const settings = { ...defaultMailSettings, defaultFrom: "Spark <spark@example.com>", messageIdDomain: "example.com" };
+    const settings = {
+      ...defaultMailSettings,
+      defaultFrom: "Spark <spark@example.com>",
+      messageIdDomain: "example.com",
+    };
     // Best of two for each side, alternating, so neither gets the warm start.
     let raw = Infinity;
     let spark = Infinity;
@@ -66,15 +75,33 @@ async function measure(driver: "pglite" | "postgres", n: number, databaseUrl: st
       await queue(database, n);
       sink.received = 0;
       const t0 = performance.now();
-      const tally = await deliverWithinBudget({ database, mailer, clock: () => new Date(), settings, budgetMs: 600_000, batchSize: 500 });
+      const tally = await deliverWithinBudget({
+        database,
+        mailer,
+        clock: () => new Date(),
+        settings,
+        budgetMs: 600_000,
+        batchSize: 500,
+      });
       spark = Math.min(spark, (performance.now() - t0) / 1000);
-      if (tally.sent !== n || sink.received !== n) throw new Error(`Spark delivered ${tally.sent} (${sink.received} received) of ${n}`);
+      if (tally.sent !== n || sink.received !== n)
+        throw new Error(`Spark delivered ${tally.sent} (${sink.received} received) of ${n}`);
     }
-    const [left] = rowsOf<{ n: number }>(await database.db.execute(sql`select count(*)::int as n from deliveries where status <> 'sent'`));
+    const [left] = rowsOf<{ n: number }>(
+      await database.db.execute(sql`select count(*)::int as n from deliveries where status <> 'sent'`),
+    );
     if (left?.n) throw new Error(`${left.n} deliveries were not sent`);
     const rate = n / spark;
     const baseline = n / raw;
-    return { name: `deliver.${driver}`, value: Math.round(rate), unit: "mails/s", baseline: Math.round(baseline), ratio: Number((rate / baseline).toFixed(3)), n, pool: POOL };
+    return {
+      name: `deliver.${driver}`,
+      value: Math.round(rate),
+      unit: "mails/s",
+      baseline: Math.round(baseline),
+      ratio: Number((rate / baseline).toFixed(3)),
+      n,
+      pool: POOL,
+    };
   } finally {
     await mailer.close();
     await sink.stop();
@@ -88,16 +115,25 @@ export async function deliverBenchmark(options: BenchOptions): Promise<BenchResu
   const results: BenchResult[] = [];
   for (const driver of drivers) {
     if (driver === "postgres" && !options.databaseUrl) {
-      process.stderr.write("deliver: skipping postgres; set BENCH_DATABASE_URL (or TEST_DATABASE_URL) to a server where a scratch database may be created.\n");
+      process.stderr.write(
+        "deliver: skipping postgres; set BENCH_DATABASE_URL (or TEST_DATABASE_URL) to a server where a scratch database may be created.\n",
+      );
       continue;
     }
-    process.stderr.write(`deliver: ${driver}, ${n.toLocaleString("en")} mails through a pool of ${POOL} into an in-process SMTP server…\n`);
+    process.stderr.write(
+      `deliver: ${driver}, ${n.toLocaleString("en")} mails through a pool of ${POOL} into an in-process SMTP server…\n`,
+    );
     results.push(await measure(driver, n, options.databaseUrl));
   }
   if (!options.json) {
     printTable(
       ["benchmark", "Spark deliverDue", "raw nodemailer pool", "ratio"],
-      results.map((r) => [r.name, `${r.value.toLocaleString("en")} ${r.unit}`, `${r.baseline.toLocaleString("en")} mails/s`, r.ratio.toFixed(2)]),
+      results.map((r) => [
+        r.name,
+        `${r.value.toLocaleString("en")} ${r.unit}`,
+        `${r.baseline.toLocaleString("en")} mails/s`,
+        r.ratio.toFixed(2),
+      ]),
     );
   }
   return results;

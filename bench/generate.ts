@@ -29,21 +29,47 @@ const SECRET = "bench secret key, long enough for the box";
  */
 async function seed(database: Database, n: number, adminUrl: string | null) {
   // One statement at a time: PGlite runs a query's text as a single prepared statement.
-  for (const statement of ITEMS(n).split(";").map((t) => t.trim()).filter(Boolean)) await database.db.execute(sql.raw(statement));
+  for (const statement of ITEMS(n)
+    .split(";")
+    .map((t) => t.trim())
+    .filter(Boolean))
+    await database.db.execute(sql.raw(statement));
   await database.db.execute(sql`create table bench_events (like events including all)`);
   if (database.driver === "postgres") {
     const app = await createAppPostgres(adminUrl!, ITEMS(n));
     const row = await insertConnection(database.db, {
-      values: { name: "bench-app", kind: "postgres", host: app.target.host, port: app.target.port, database: app.target.database, username: app.target.username, ssl: false },
+      values: {
+        name: "bench-app",
+        kind: "postgres",
+        host: app.target.host,
+        port: app.target.port,
+        database: app.target.database,
+        username: app.target.username,
+        ssl: false,
+      },
       passwordSealed: seal(app.target.password, SECRET),
       origin: "ui",
       by: null,
     });
-    return { connectionId: row!.id, connections: testConnections(database, { secretKey: SECRET, timeoutMs: 600_000 }), drop: app.drop, query: QUERY };
+    return {
+      connectionId: row!.id,
+      connections: testConnections(database, { secretKey: SECRET, timeoutMs: 600_000 }),
+      drop: app.drop,
+      query: QUERY,
+    };
   }
   // The sample database's reader sees its application schemas, not public.
-  const image = sampleImageFor({ key: `bench-${n}`, setup: async (exec) => void (await exec(`create schema app; set search_path = app; ${ITEMS(n)} reset search_path;`)) });
-  return { connectionId: SAMPLE_CONNECTION_ID, connections: testConnections(database, { image, timeoutMs: 600_000 }), drop: async () => {}, query: QUERY.replace("bench_items", "app.bench_items") };
+  const image = sampleImageFor({
+    key: `bench-${n}`,
+    setup: async (exec) =>
+      void (await exec(`create schema app; set search_path = app; ${ITEMS(n)} reset search_path;`)),
+  });
+  return {
+    connectionId: SAMPLE_CONNECTION_ID,
+    connections: testConnections(database, { image, timeoutMs: 600_000 }),
+    drop: async () => {},
+    query: QUERY.replace("bench_items", "app.bench_items"),
+  };
 }
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ seconds: number; value: T }> {
@@ -79,10 +105,27 @@ async function measure(driver: "pglite" | "postgres", n: number, databaseUrl: st
       description: "",
       connectionId: place.connectionId,
       query: place.query,
-      variables: { id: { type: "number" }, title: { type: "string" }, score: { type: "number" }, created_at: { type: "timestamp" } },
+      variables: {
+        id: { type: "number" },
+        title: { type: "string" },
+        score: { type: "number" },
+        created_at: { type: "timestamp" },
+      },
     });
-    await insertGenerator(database.db, { name: "bench", group: "bench", source: `sql:${source!.id}`, conditions: [{ variable: "score", operator: ">=", value: "0" }] });
-    const passInput = { database, clock: () => new Date(), log: silentLogger, trigger: "cli" as const, batchSize: 5000, connections: place.connections };
+    await insertGenerator(database.db, {
+      name: "bench",
+      group: "bench",
+      source: `sql:${source!.id}`,
+      conditions: [{ variable: "score", operator: ">=", value: "0" }],
+    });
+    const passInput = {
+      database,
+      clock: () => new Date(),
+      log: silentLogger,
+      trigger: "cli" as const,
+      batchSize: 5000,
+      connections: place.connections,
+    };
     const pass = () => runJob(passInput);
     // Best of two for each side, alternating, so a cold cache or a noisy neighbour favours neither.
     let baseline = { seconds: Infinity };
@@ -96,7 +139,9 @@ async function measure(driver: "pglite" | "postgres", n: number, databaseUrl: st
       if (run.value.status !== "ok") throw new Error(`the pass failed: ${JSON.stringify(run.value.errors)}`);
     }
     const second = await timed(pass);
-    const [{ n: recorded }] = rowsOf<{ n: number }>(await database.db.execute(sql`select count(*)::int as n from events`)) as [{ n: number }];
+    const [{ n: recorded }] = rowsOf<{ n: number }>(
+      await database.db.execute(sql`select count(*)::int as n from events`),
+    ) as [{ n: number }];
     if (recorded !== n) throw new Error(`the pass recorded ${recorded} of ${n} events`);
 
     // Peak RSS of generating alone, before the runs with templates below add their own.
@@ -105,15 +150,26 @@ async function measure(driver: "pglite" | "postgres", n: number, databaseUrl: st
     const withTemplate = async (group: string) => {
       await database.db.execute(sql`truncate events cascade`);
       await database.db.delete(mailTemplates);
-      await database.db.insert(mailTemplates).values({ name: group, groupPattern: group, subject: "Item {{ id }}", text: "{{ title }}", toAddress: "user{{ id }}@example.com" });
+      await database.db.insert(mailTemplates).values({
+        name: group,
+        groupPattern: group,
+        subject: "Item {{ id }}",
+        text: "{{ title }}",
+        toAddress: "user{{ id }}@example.com",
+      });
       const settings = { ...defaultMailSettings, defaultFrom: "Spark <spark@example.com>" };
-      const run = await timed(() => runJob({ ...passInput, passHandlers: async () => [(await createMailHandler({ database, settings }))!] }));
-      if (run.value.status !== "ok") throw new Error(`the pass with a template failed: ${JSON.stringify(run.value.errors)}`);
+      const run = await timed(() =>
+        runJob({ ...passInput, passHandlers: async () => [(await createMailHandler({ database, settings }))!] }),
+      );
+      if (run.value.status !== "ok")
+        throw new Error(`the pass with a template failed: ${JSON.stringify(run.value.errors)}`);
       return Math.round(n / run.seconds);
     };
     const otherTemplatePerSecond = await withTemplate("elsewhere");
     const mailPerSecond = await withTemplate("bench");
-    const [{ n: queued }] = rowsOf<{ n: number }>(await database.db.execute(sql`select count(*)::int as n from deliveries where status = 'queued'`)) as [{ n: number }];
+    const [{ n: queued }] = rowsOf<{ n: number }>(
+      await database.db.execute(sql`select count(*)::int as n from deliveries where status = 'queued'`),
+    ) as [{ n: number }];
     if (queued !== n) throw new Error(`the pass queued ${queued} of ${n} mails`);
     const rate = n / first.seconds;
     const baselineRate = n / baseline.seconds;
@@ -138,11 +194,15 @@ async function measure(driver: "pglite" | "postgres", n: number, databaseUrl: st
 
 /** Each driver in a process of its own, so peak RSS belongs to one driver's run. */
 function measureInChild(driver: "pglite" | "postgres", n: number): BenchResult {
-  const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, "generate", "--json", "--driver", driver, "--n", String(n)], {
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "inherit"],
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  const child = spawnSync(
+    process.execPath,
+    [...process.execArgv, process.argv[1]!, "generate", "--json", "--driver", driver, "--n", String(n)],
+    {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "inherit"],
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
   const last = child.stdout.trim().split("\n").at(-1) ?? "";
   if (child.status !== 0 || !last.startsWith("{")) throw new Error(`the ${driver} run failed (exit ${child.status})`);
   return JSON.parse(last) as BenchResult;
@@ -154,7 +214,9 @@ export async function generateBenchmark(options: BenchOptions): Promise<BenchRes
   const results: BenchResult[] = [];
   for (const driver of drivers) {
     if (driver === "postgres" && !options.databaseUrl) {
-      process.stderr.write("generate: skipping postgres; set BENCH_DATABASE_URL (or TEST_DATABASE_URL) to a server where a scratch database may be created.\n");
+      process.stderr.write(
+        "generate: skipping postgres; set BENCH_DATABASE_URL (or TEST_DATABASE_URL) to a server where a scratch database may be created.\n",
+      );
       continue;
     }
     process.stderr.write(`generate: ${driver}, ${n.toLocaleString("en")} candidates…\n`);
@@ -171,7 +233,19 @@ export async function generateBenchmark(options: BenchOptions): Promise<BenchRes
     `${(r.mailPerSecond as number).toLocaleString("en")} /s`,
     `${r.peakRssMb} MB`,
   ]);
-  printTable(["benchmark", "Spark (first run)", "raw INSERT…SELECT", "ratio", "second run (all seen)", "template elsewhere", "with mail queued", "peak RSS"], rows);
+  printTable(
+    [
+      "benchmark",
+      "Spark (first run)",
+      "raw INSERT…SELECT",
+      "ratio",
+      "second run (all seen)",
+      "template elsewhere",
+      "with mail queued",
+      "peak RSS",
+    ],
+    rows,
+  );
   return results;
 }
 

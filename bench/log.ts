@@ -38,7 +38,8 @@ async function seed(database: Database, n: number) {
 
 type Scenario = { name: string; table: "events" | "deliveries"; params: Record<string, string>; pagesDeep?: number };
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 /** Index names, and any sequential scan of a big table, from a JSON plan. */
 function indexUse(plan: unknown): { indexes: string[]; seqScans: string[] } {
@@ -46,7 +47,8 @@ function indexUse(plan: unknown): { indexes: string[]; seqScans: string[] } {
   const seqScans = new Set<string>();
   const walk = (node: Record<string, unknown>) => {
     if (typeof node["Index Name"] === "string") indexes.add(node["Index Name"]);
-    if (node["Node Type"] === "Seq Scan" && typeof node["Relation Name"] === "string") seqScans.add(node["Relation Name"]);
+    if (node["Node Type"] === "Seq Scan" && typeof node["Relation Name"] === "string")
+      seqScans.add(node["Relation Name"]);
     for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child);
   };
   walk((plan as { Plan: Record<string, unknown> }[])[0]!.Plan);
@@ -55,7 +57,9 @@ function indexUse(plan: unknown): { indexes: string[]; seqScans: string[] } {
 
 export async function logBenchmark(options: BenchOptions): Promise<BenchResult[]> {
   if (options.driver === "pglite" || !options.databaseUrl) {
-    throw new Error("the log benchmark measures PostgreSQL: set BENCH_DATABASE_URL (or TEST_DATABASE_URL) and use --driver postgres");
+    throw new Error(
+      "the log benchmark measures PostgreSQL: set BENCH_DATABASE_URL (or TEST_DATABASE_URL) and use --driver postgres",
+    );
   }
   const n = options.n ?? 1_000_000;
   let capture: { text: string; params: unknown[] }[] | null = null;
@@ -75,14 +79,24 @@ export async function logBenchmark(options: BenchOptions): Promise<BenchResult[]
       { name: "events: group, after 50 next clicks", table: "events", params: { group: "group_3" }, pagesDeep: 50 },
       { name: "events: failed or dead mail", table: "events", params: { failing: "1" } },
       { name: "events: key contains (rare)", table: "events", params: { key: ":99999" } },
-      { name: "events: group and a day", table: "events", params: { group: "group_7", from: "2026-10-02", to: "2026-10-03" } },
+      {
+        name: "events: group and a day",
+        table: "events",
+        params: { group: "group_7", from: "2026-10-02", to: "2026-10-03" },
+      },
       { name: "deliveries: first page", table: "deliveries", params: {} },
       { name: "deliveries: filtered by status", table: "deliveries", params: { status: "dead" } },
       { name: "deliveries: after 50 next clicks", table: "deliveries", params: {}, pagesDeep: 50 },
-      { name: "deliveries: dead, after 50 next clicks", table: "deliveries", params: { status: "dead" }, pagesDeep: 50 },
+      {
+        name: "deliveries: dead, after 50 next clicks",
+        table: "deliveries",
+        params: { status: "dead" },
+        pagesDeep: 50,
+      },
       { name: "deliveries: recipient contains", table: "deliveries", params: { recipient: "user4242@" } },
     ];
-    const load = (s: Scenario, params: Record<string, string>) => (s.table === "events" ? loadEventLog(database, params) : loadDeliveryLog(database, params));
+    const load = (s: Scenario, params: Record<string, string>) =>
+      s.table === "events" ? loadEventLog(database, params) : loadDeliveryLog(database, params);
     const results: BenchResult[] = [];
     for (const s of scenarios) {
       let params = { ...s.params };
@@ -104,7 +118,13 @@ export async function logBenchmark(options: BenchOptions): Promise<BenchResult[]
       capture = null;
       let use = { indexes: [] as string[], seqScans: [] as string[] };
       if (main) {
-        const explained = rowsOf<{ "QUERY PLAN": unknown }>(await database.db.execute(sql.raw(`explain (format json) ${main.text.replace(/\$(\d+)/g, (_, i: string) => literal(main.params[Number(i) - 1]))}`)));
+        const explained = rowsOf<{ "QUERY PLAN": unknown }>(
+          await database.db.execute(
+            sql.raw(
+              `explain (format json) ${main.text.replace(/\$(\d+)/g, (_, i: string) => literal(main.params[Number(i) - 1]))}`,
+            ),
+          ),
+        );
         use = indexUse(explained[0]!["QUERY PLAN"]);
       }
       times.sort((a, b) => a - b);
@@ -131,7 +151,9 @@ export async function logBenchmark(options: BenchOptions): Promise<BenchResult[]
           `${(r.indexes as string[]).join(", ") || "none"}${(r.seqScans as string[]).length ? `; seq scan: ${(r.seqScans as string[]).join(", ")}` : ""}`,
         ]),
       );
-      process.stdout.write(`target: p95 under 100 ms for every scenario on PostgreSQL (${n.toLocaleString("en")} events, ${n.toLocaleString("en")} deliveries)\n`);
+      process.stdout.write(
+        `target: p95 under 100 ms for every scenario on PostgreSQL (${n.toLocaleString("en")} events, ${n.toLocaleString("en")} deliveries)\n`,
+      );
     }
     return results;
   } finally {

@@ -4,10 +4,26 @@ import { deliverBenchmark } from "./deliver";
 import { generateBenchmark } from "./generate";
 import { logBenchmark } from "./log";
 
-export type BenchResult = { name: string; value: number; unit: string; baseline: number; ratio: number; [extra: string]: unknown };
-export type BenchOptions = { json: boolean; n: number | null; driver: "pglite" | "postgres" | "both"; databaseUrl: string | null };
+export type BenchResult = {
+  name: string;
+  value: number;
+  unit: string;
+  baseline: number;
+  ratio: number;
+  [extra: string]: unknown;
+};
+export type BenchOptions = {
+  json: boolean;
+  n: number | null;
+  driver: "pglite" | "postgres" | "both";
+  databaseUrl: string | null;
+};
 
-const benchmarks: Record<string, (options: BenchOptions) => Promise<BenchResult[]>> = { generate: generateBenchmark, deliver: deliverBenchmark, log: logBenchmark };
+const benchmarks: Record<string, (options: BenchOptions) => Promise<BenchResult[]>> = {
+  generate: generateBenchmark,
+  deliver: deliverBenchmark,
+  log: logBenchmark,
+};
 
 /**
  * `npm run bench -- <name> [--json] [--n N] [--driver pglite|postgres|both]`: each benchmark prints a
@@ -19,14 +35,27 @@ runCli(async () => {
   const { positionals, values } = parseArgs({
     args: process.argv.slice(2),
     allowPositionals: true,
-    options: { json: { type: "boolean", default: false }, n: { type: "string" }, driver: { type: "string", default: "both" } },
+    options: {
+      json: { type: "boolean", default: false },
+      n: { type: "string" },
+      driver: { type: "string", default: "both" },
+    },
   });
   const name = positionals[0];
   const bench = name ? benchmarks[name] : undefined;
-  if (!bench) throw new CliError(`name a benchmark: npm run bench -- <${Object.keys(benchmarks).join("|")}> [--json] [--n N] [--driver pglite|postgres|both]`);
-  if (!["pglite", "postgres", "both"].includes(values.driver!)) throw new CliError(`--driver '${values.driver}' is not pglite, postgres or both.`);
+  if (!bench)
+    throw new CliError(
+      `name a benchmark: npm run bench -- <${Object.keys(benchmarks).join("|")}> [--json] [--n N] [--driver pglite|postgres|both]`,
+    );
+  if (!["pglite", "postgres", "both"].includes(values.driver!))
+    throw new CliError(`--driver '${values.driver}' is not pglite, postgres or both.`);
   if (values.n !== undefined && !/^\d+$/.test(values.n)) throw new CliError(`--n '${values.n}' is not a whole number.`);
   const databaseUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? null;
-  const results = await bench({ json: values.json!, n: values.n ? Number(values.n) : null, driver: values.driver as BenchOptions["driver"], databaseUrl });
+  const results = await bench({
+    json: values.json!,
+    n: values.n ? Number(values.n) : null,
+    driver: values.driver as BenchOptions["driver"],
+    databaseUrl,
+  });
   if (values.json) for (const result of results) process.stdout.write(`${JSON.stringify(result)}\n`);
 });

@@ -11,7 +11,8 @@ import { runCliScript } from "./test-run";
 
 describe.skipIf(process.env.SPARK_TEST_DRIVER === "postgres")("npm run job", () => {
   let dataDir = "";
-  const job = (env: Record<string, string> = {}) => runCliScript("cli/job.ts", [], { env: { SPARK_DATA_DIR: dataDir, ...env } });
+  const job = (env: Record<string, string> = {}) =>
+    runCliScript("cli/job.ts", [], { env: { SPARK_DATA_DIR: dataDir, ...env } });
 
   beforeAll(async () => {
     // The sample image is built once here rather than by the first pass: the e2e server's first start builds its own.
@@ -21,22 +22,26 @@ describe.skipIf(process.env.SPARK_TEST_DRIVER === "postgres")("npm run job", () 
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it("seeds the demo on a new embedded database, runs a pass and prints one JSON line", { timeout: 90_000 }, async () => {
-    const first = await job();
-    expect(first.code).toBe(0);
-    const lines = first.stdout.trim().split("\n");
-    expect(lines).toHaveLength(1);
-    const summary = JSON.parse(lines[0]!);
-    expect(summary).toMatchObject({ status: "ok", trigger: "cli", deliveries: { failed: 0, dead: 0 }, errors: [] });
-    expect(summary.events.recorded).toBeGreaterThan(0);
-    // The demo's templates mail the new events; without SMTP_URL they land in the capture inbox.
-    expect(summary.deliveries.sent).toBeGreaterThan(summary.events.recorded);
-    expect(first.stderr).toContain("Seeded the demo");
+  it(
+    "seeds the demo on a new embedded database, runs a pass and prints one JSON line",
+    { timeout: 90_000 },
+    async () => {
+      const first = await job();
+      expect(first.code).toBe(0);
+      const lines = first.stdout.trim().split("\n");
+      expect(lines).toHaveLength(1);
+      const summary = JSON.parse(lines[0]!);
+      expect(summary).toMatchObject({ status: "ok", trigger: "cli", deliveries: { failed: 0, dead: 0 }, errors: [] });
+      expect(summary.events.recorded).toBeGreaterThan(0);
+      // The demo's templates mail the new events; without SMTP_URL they land in the capture inbox.
+      expect(summary.deliveries.sent).toBeGreaterThan(summary.events.recorded);
+      expect(first.stderr).toContain("Seeded the demo");
 
-    const second = JSON.parse((await job()).stdout);
-    expect(second.events).toEqual({ recorded: 0, seen: summary.events.recorded });
-    expect(second.deliveries).toEqual({ sent: 0, failed: 0, dead: 0 });
-  });
+      const second = JSON.parse((await job()).stdout);
+      expect(second.events).toEqual({ recorded: 0, seen: summary.events.recorded });
+      expect(second.deliveries).toEqual({ sent: 0, failed: 0, dead: 0 });
+    },
+  );
 
   it("exits 1 and names the problem when the pass records an error", async () => {
     const database = await openDatabase({ driver: "pglite", dataDir });
@@ -54,16 +59,40 @@ describe.skipIf(process.env.SPARK_TEST_DRIVER === "postgres")("npm run job", () 
     try {
       const ticks = (await import("node:fs")).readFileSync(`/proc/${holder.pid}/stat`, "utf8");
       const startTicks = ticks.slice(ticks.lastIndexOf(")") + 2).split(" ")[19];
-      writeFileSync(join(dataDir, "spark.lock"), JSON.stringify({ pid: holder.pid, host: hostname(), startTicks, command: "next-server", since: new Date().toISOString() }));
+      writeFileSync(
+        join(dataDir, "spark.lock"),
+        JSON.stringify({
+          pid: holder.pid,
+          host: hostname(),
+          startTicks,
+          command: "next-server",
+          since: new Date().toISOString(),
+        }),
+      );
       const seen: string[] = [];
       server = createServer((req, res) => {
         seen.push(`${req.method} ${req.url} ${req.headers.authorization}`);
         res.setHeader("content-type", "application/json");
-        res.end(JSON.stringify({ runId: 9, status: "ok", trigger: "cli", events: { recorded: 2, seen: 0 }, deliveries: { sent: 0, failed: 0, dead: 0 }, generators: [], groups: {}, errors: [], durationMs: 3 }));
+        res.end(
+          JSON.stringify({
+            runId: 9,
+            status: "ok",
+            trigger: "cli",
+            events: { recorded: 2, seen: 0 },
+            deliveries: { sent: 0, failed: 0, dead: 0 },
+            generators: [],
+            groups: {},
+            errors: [],
+            durationMs: 3,
+          }),
+        );
       });
       await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
       const port = (server.address() as { port: number }).port;
-      writeFileSync(join(dataDir, "server.json"), JSON.stringify({ url: `http://127.0.0.1:${port}`, secret: "the-internal-secret", pid: holder.pid }));
+      writeFileSync(
+        join(dataDir, "server.json"),
+        JSON.stringify({ url: `http://127.0.0.1:${port}`, secret: "the-internal-secret", pid: holder.pid }),
+      );
 
       const result = await job();
       expect(result.code).toBe(0);

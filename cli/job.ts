@@ -33,8 +33,11 @@ runCli(async () => {
       onProgress: (p) => {
         if (Date.now() - last < 1000) return;
         last = Date.now();
-        const mail = p.sent === undefined ? "" : `; mail ${p.sent} sent, ${p.failed ?? 0} to retry, ${p.dead ?? 0} dead`;
-        process.stderr.write(`job #${p.runId}: ${p.phase}; ${p.candidates.toLocaleString("en")} candidates, ${p.recorded.toLocaleString("en")} events recorded, ${p.seen.toLocaleString("en")} already seen${mail}\n`);
+        const mail =
+          p.sent === undefined ? "" : `; mail ${p.sent} sent, ${p.failed ?? 0} to retry, ${p.dead ?? 0} dead`;
+        process.stderr.write(
+          `job #${p.runId}: ${p.phase}; ${p.candidates.toLocaleString("en")} candidates, ${p.recorded.toLocaleString("en")} events recorded, ${p.seen.toLocaleString("en")} already seen${mail}\n`,
+        );
       },
     });
     return printSummary(summary);
@@ -48,17 +51,24 @@ async function askServer(server: { url: string; secret: string; pid: number }): 
   process.stderr.write(`The embedded database is held by the server (pid ${server.pid}); asking it to run the pass…\n`);
   let response: Response;
   try {
-    response = await fetch(`${server.url}/api/jobs/run`, { method: "POST", headers: { authorization: `Bearer ${server.secret}` } });
+    response = await fetch(`${server.url}/api/jobs/run`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${server.secret}` },
+    });
   } catch (error) {
-    throw new CliError(`the server (pid ${server.pid}) holds the embedded database but does not answer at ${server.url} (${(error as Error).message}); stop it or wait for it to start.`);
+    throw new CliError(
+      `the server (pid ${server.pid}) holds the embedded database but does not answer at ${server.url} (${(error as Error).message}); stop it or wait for it to start.`,
+    );
   }
   const body = (await response.json().catch(() => null)) as (JobSummary & { error?: string }) | null;
-  if (!response.ok || !body || !body.status) throw new CliError(`the server answered HTTP ${response.status}: ${body?.error ?? "no summary"}`);
+  if (!response.ok || !body || !body.status)
+    throw new CliError(`the server answered HTTP ${response.status}: ${body?.error ?? "no summary"}`);
   return body;
 }
 
 function printSummary(summary: JobSummary): number {
-  for (const error of summary.errors) process.stderr.write(`error in ${error.where}${error.key ? ` (${error.key})` : ""}: ${error.message}\n`);
+  for (const error of summary.errors)
+    process.stderr.write(`error in ${error.where}${error.key ? ` (${error.key})` : ""}: ${error.message}\n`);
   process.stdout.write(`${JSON.stringify(summary)}\n`);
   return summary.status === "error" ? 1 : 0;
 }

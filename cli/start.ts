@@ -20,7 +20,10 @@ runCli(async () => {
 
   if (!existsSync(".next/BUILD_ID")) {
     process.stderr.write("No production build yet: running `next build` (this takes a minute or two)…\n");
-    const build = spawnSync(process.execPath, [nextBin, "build"], { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+    const build = spawnSync(process.execPath, [nextBin, "build"], {
+      stdio: "inherit",
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+    });
     if (build.status !== 0) return 1;
   }
 

@@ -8,9 +8,23 @@ const tsx = join(root, "node_modules/.bin/tsx");
 export type CliRun = { code: number | null; stdout: string; stderr: string };
 
 /** Runs a CLI the way a person would, with only the settings given here (for tests). */
-export function runCliScript(script: string, args: string[], { stdin = "", env = {} }: { stdin?: string; env?: Record<string, string> } = {}): Promise<CliRun> {
+export function runCliScript(
+  script: string,
+  args: string[],
+  { stdin = "", env = {} }: { stdin?: string; env?: Record<string, string> } = {},
+): Promise<CliRun> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-  for (const name of ["DATABASE_URL", "PORT", "SPARK_URL", "SPARK_ADMIN_EMAIL", "SPARK_ADMIN_PASSWORD", "SPARK_DB_POOL", "SPARK_SESSION_DAYS", "SPARK_DEMO", "SPARK_CRON_SECRET"]) {
+  for (const name of [
+    "DATABASE_URL",
+    "PORT",
+    "SPARK_URL",
+    "SPARK_ADMIN_EMAIL",
+    "SPARK_ADMIN_PASSWORD",
+    "SPARK_DB_POOL",
+    "SPARK_SESSION_DAYS",
+    "SPARK_DEMO",
+    "SPARK_CRON_SECRET",
+  ]) {
     if (!(name in env)) delete childEnv[name];
   }
   return new Promise((resolve, reject) => {

@@ -12,7 +12,8 @@ const run = runCliScript;
 
 describe.skipIf(process.env.SPARK_TEST_DRIVER === "postgres")("the user and migrate CLIs", () => {
   let dataDir = "";
-  const user = (args: string[], stdin?: string) => run("cli/user.ts", args, { stdin, env: { SPARK_DATA_DIR: dataDir } });
+  const user = (args: string[], stdin?: string) =>
+    run("cli/user.ts", args, { stdin, env: { SPARK_DATA_DIR: dataDir } });
 
   beforeAll(() => {
     dataDir = mkdtempSync(join(tmpdir(), "spark-cli-"));
@@ -67,7 +68,10 @@ describe.skipIf(process.env.SPARK_TEST_DRIVER === "postgres")("the user and migr
     }
   }
   const signIn = (database: Database, password: string) =>
-    logIn({ db: database.db, clock: () => new Date() }, { email: "ada@example.com", password, ip: "198.51.100.7", sessionDays: 1 }).then((r) => r.status);
+    logIn(
+      { db: database.db, clock: () => new Date() },
+      { email: "ada@example.com", password, ip: "198.51.100.7", sessionDays: 1 },
+    ).then((r) => r.status);
 
   it("unlock lifts the sign-in throttling of an email", async () => {
     await withDatabase(async (database) => {
@@ -80,16 +84,29 @@ describe.skipIf(process.env.SPARK_TEST_DRIVER === "postgres")("the user and migr
       stderr: "",
     });
     await withDatabase(async (database) => expect(await signIn(database, "correct horse battery staple")).toBe("ok"));
-    expect(await user(["unlock", "ada@example.com"])).toEqual({ code: 0, stdout: "ada@example.com has no failed sign-ins on record.\n", stderr: "" });
+    expect(await user(["unlock", "ada@example.com"])).toEqual({
+      code: 0,
+      stdout: "ada@example.com has no failed sign-ins on record.\n",
+      stderr: "",
+    });
   });
 
   it("prints a failed password update in one line without the new password or its hash", async () => {
     await withDatabase(async (database) => {
       // A trigger stands in for whatever makes the UPDATE fail (a full disk, a lost connection).
-      await database.db.execute(sql.raw(`CREATE FUNCTION refuse_update() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'the disk is full'; END $$`));
-      await database.db.execute(sql.raw(`CREATE TRIGGER refuse_update BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION refuse_update()`));
+      await database.db.execute(
+        sql.raw(
+          `CREATE FUNCTION refuse_update() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'the disk is full'; END $$`,
+        ),
+      );
+      await database.db.execute(
+        sql.raw(`CREATE TRIGGER refuse_update BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION refuse_update()`),
+      );
     });
-    const result = await run("cli/user.ts", ["password", "ada@example.com"], { stdin: "a secret new password 77\n", env: { SPARK_DATA_DIR: dataDir, SPARK_DEBUG: "1" } });
+    const result = await run("cli/user.ts", ["password", "ada@example.com"], {
+      stdin: "a secret new password 77\n",
+      env: { SPARK_DATA_DIR: dataDir, SPARK_DEBUG: "1" },
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^spark: unexpected error: Failed query: update "users" set .*: the disk is full\n/);
     expect(result.stderr).not.toContain("scrypt$");

@@ -15,7 +15,13 @@ const usage = `Usage: npm run user -- <command>
   unlock <email>                            lift sign-in throttling for that email, from every client
   list                                      list operators`;
 
-function parseOr<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { message: string }[] } } }, value: unknown, what: string): T {
+function parseOr<T>(
+  schema: {
+    safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { message: string }[] } };
+  },
+  value: unknown,
+  what: string,
+): T {
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new CliError(`${what}: ${parsed.error.issues[0]?.message ?? "invalid"}`);
   return parsed.data;
@@ -32,7 +38,8 @@ async function readPassword(): Promise<string> {
     new Promise<string>((resolve) => {
       const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
       const write = (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput;
-      (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (s) => write.call(rl, s.startsWith(prompt) ? prompt : "");
+      (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (s) =>
+        write.call(rl, s.startsWith(prompt) ? prompt : "");
       rl.question(prompt, (answer) => {
         rl.close();
         process.stderr.write("\n");
@@ -40,22 +47,30 @@ async function readPassword(): Promise<string> {
       });
     });
   const first = await ask("Password: ");
-  if ((await ask("Repeat the password: ")) !== first) throw new CliError("the two passwords differ; run the command again.");
+  if ((await ask("Repeat the password: ")) !== first)
+    throw new CliError("the two passwords differ; run the command again.");
   return first;
 }
 
 runCli(async () => {
-  const { positionals, values } = parseArgs({ args: process.argv.slice(2), allowPositionals: true, options: { role: { type: "string" }, help: { type: "boolean", short: "h" } } });
+  const { positionals, values } = parseArgs({
+    args: process.argv.slice(2),
+    allowPositionals: true,
+    options: { role: { type: "string" }, help: { type: "boolean", short: "h" } },
+  });
   const [command, rawEmail] = positionals;
   if (values.help || !command) {
     process.stdout.write(`${usage}\n`);
     return values.help ? 0 : 1;
   }
-  if (!["create", "password", "disable", "enable", "unlock", "list"].includes(command)) throw new CliError(`unknown command '${command}'. ${usage.split("\n")[0]}`);
-  if (command !== "list" && !rawEmail) throw new CliError(`'${command}' needs an email: npm run user -- ${command} ada@example.com`);
+  if (!["create", "password", "disable", "enable", "unlock", "list"].includes(command))
+    throw new CliError(`unknown command '${command}'. ${usage.split("\n")[0]}`);
+  if (command !== "list" && !rawEmail)
+    throw new CliError(`'${command}' needs an email: npm run user -- ${command} ada@example.com`);
   const email = command === "list" ? "" : parseOr(emailField, rawEmail, `'${rawEmail}' is not usable`);
   const role = parseOr(roleField, values.role ?? "admin", `--role '${values.role}'`);
-  const password = command === "create" || command === "password" ? parseOr(passwordField, await readPassword(), "password") : "";
+  const password =
+    command === "create" || command === "password" ? parseOr(passwordField, await readPassword(), "password") : "";
 
   const database = await openMigratedDatabase(loadConfig());
   const deps = { db: database.db, clock: () => new Date() };
@@ -76,7 +91,11 @@ runCli(async () => {
     if (command === "unlock") {
       // Failures are kept for unknown emails too, so this does not ask whether the operator exists.
       const forgotten = await liftThrottle(deps, { email });
-      process.stdout.write(forgotten === 0 ? `${email} has no failed sign-ins on record.\n` : `Forgot ${forgotten} failed sign-in${forgotten === 1 ? "" : "s"} of ${email}; it can sign in from any client now.\n`);
+      process.stdout.write(
+        forgotten === 0
+          ? `${email} has no failed sign-ins on record.\n`
+          : `Forgot ${forgotten} failed sign-in${forgotten === 1 ? "" : "s"} of ${email}; it can sign in from any client now.\n`,
+      );
       return;
     }
     const user = await findUserByEmail(database.db, { email });
@@ -86,8 +105,13 @@ runCli(async () => {
       process.stdout.write(`Password set for ${user.email}; their sessions have ended.\n`);
       return;
     }
-    const result = await setOperatorDisabled(deps, { actorId: "cli", userId: user.id, disabled: command === "disable" });
-    if (result.status === "last-admin") throw new CliError(`${user.email} is the last active admin; create another admin first.`);
+    const result = await setOperatorDisabled(deps, {
+      actorId: "cli",
+      userId: user.id,
+      disabled: command === "disable",
+    });
+    if (result.status === "last-admin")
+      throw new CliError(`${user.email} is the last active admin; create another admin first.`);
     process.stdout.write(`${command === "disable" ? "Disabled" : "Enabled"} ${user.email}.\n`);
   } finally {
     await database.close();

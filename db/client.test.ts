@@ -21,7 +21,9 @@ describe(`database on ${testDriver}`, () => {
 
   it("applies the committed migrations once, and again is a no-op", async () => {
     await migrateDatabase(database);
-    const result = (await database.db.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`)) as unknown;
+    const result = (await database.db.execute(
+      sql`select count(*)::int as n from drizzle.__drizzle_migrations`,
+    )) as unknown;
     const rows = (Array.isArray(result) ? result : (result as { rows: { n: number }[] }).rows) as { n: number }[];
     const n = Number(rows[0]!.n);
     expect(n).toBeGreaterThanOrEqual(1);
@@ -39,15 +41,21 @@ describe("DATABASE_URL problems are one line that says what to fix", () => {
   });
 
   it("rejects another scheme", () => {
-    expect(() => describePostgresUrl("mysql://u:p@h/db")).toThrow("DATABASE_URL must start with postgres:// (it starts with mysql://)");
+    expect(() => describePostgresUrl("mysql://u:p@h/db")).toThrow(
+      "DATABASE_URL must start with postgres:// (it starts with mysql://)",
+    );
   });
 
   it("never echoes the password", () => {
-    expect(describePostgresUrl("postgres://spark:s3cret@db.internal:6543/spark")).toBe("postgres://spark@db.internal:6543/spark");
+    expect(describePostgresUrl("postgres://spark:s3cret@db.internal:6543/spark")).toBe(
+      "postgres://spark@db.internal:6543/spark",
+    );
   });
 
   it("names an unreachable server without a stack trace or the password", async () => {
-    const error = await openDatabase({ driver: "postgres", url: "postgres://spark:s3cret@127.0.0.1:1/spark" }).catch((e: unknown) => e);
+    const error = await openDatabase({ driver: "postgres", url: "postgres://spark:s3cret@127.0.0.1:1/spark" }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(DatabaseOpenError);
     expect((error as Error).message).toBe(
       "Cannot use the database at postgres://spark@127.0.0.1:1/spark: connection refused (is Postgres running on that host and port?). Check DATABASE_URL.",

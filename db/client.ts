@@ -59,7 +59,9 @@ async function openPglite(input: { dataDir: string } | { memory: true }): Promis
     await client.waitReady;
   } catch (error) {
     lock?.release();
-    throw new DatabaseOpenError(`The embedded database in ${"dataDir" in input ? input.dataDir : "memory"} could not be opened: ${messageOf(error)}`);
+    throw new DatabaseOpenError(
+      `The embedded database in ${"dataDir" in input ? input.dataDir : "memory"} could not be opened: ${messageOf(error)}`,
+    );
   }
   const db = drizzle({ client, schema }) as unknown as Db;
   return {
@@ -94,12 +96,19 @@ async function openPostgres(url: string, poolSize: number, onQuery?: QueryObserv
   const { migrate } = await import("drizzle-orm/postgres-js/migrator");
   const options = { max: poolSize, connect_timeout: 10, onnotice: () => {} };
   guardPostgresNullSocket();
-  const client = postgres(url, onQuery ? { ...options, debug: (_connection: number, text: string, params: unknown[]) => onQuery(text, params) } : options);
+  const client = postgres(
+    url,
+    onQuery
+      ? { ...options, debug: (_connection: number, text: string, params: unknown[]) => onQuery(text, params) }
+      : options,
+  );
   try {
     await client`select 1`;
   } catch (error) {
     await client.end({ timeout: 1 }).catch(() => {});
-    throw new DatabaseOpenError(`Cannot use the database at ${location}: ${describePostgresError(error)}. Check DATABASE_URL.`);
+    throw new DatabaseOpenError(
+      `Cannot use the database at ${location}: ${describePostgresError(error)}. Check DATABASE_URL.`,
+    );
   }
   const db = drizzle({ client, schema }) as unknown as Db;
   return {
@@ -109,7 +118,10 @@ async function openPostgres(url: string, poolSize: number, onQuery?: QueryObserv
         await tx.unsafe(`set local statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
         return fn(async (text, params) => {
           const result = await tx.unsafe(text, (params ?? []) as never[]);
-          return { rows: [...result] as Record<string, unknown>[], columns: (result.columns ?? []).map((c) => ({ name: c.name, oid: c.type })) };
+          return {
+            rows: [...result] as Record<string, unknown>[],
+            columns: (result.columns ?? []).map((c) => ({ name: c.name, oid: c.type })),
+          };
         });
       }) as Promise<never>,
     driver: "postgres",
@@ -136,14 +148,17 @@ export function describePostgresUrl(url: string): string {
   try {
     parsed = new URL(url);
   } catch {
-    throw new DatabaseOpenError("DATABASE_URL is not a URL; set it to postgres://user:password@host:5432/database, or unset it to use the embedded database.");
+    throw new DatabaseOpenError(
+      "DATABASE_URL is not a URL; set it to postgres://user:password@host:5432/database, or unset it to use the embedded database.",
+    );
   }
   if (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:") {
     throw new DatabaseOpenError(
       `DATABASE_URL must start with postgres:// (it starts with ${parsed.protocol}//); unset it to use the embedded database.`,
     );
   }
-  if (!parsed.hostname) throw new DatabaseOpenError("DATABASE_URL names no host; set it to postgres://user:password@host:5432/database.");
+  if (!parsed.hostname)
+    throw new DatabaseOpenError("DATABASE_URL names no host; set it to postgres://user:password@host:5432/database.");
   const user = parsed.username ? `${decodeURIComponent(parsed.username)}@` : "";
   return `postgres://${user}${parsed.host}${parsed.pathname}`;
 }

@@ -43,7 +43,10 @@ describe("lockDataDir", () => {
     const dir = freshDir();
     const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" });
     const pid = Number(dead.stdout);
-    writeFileSync(join(dir, "spark.lock"), JSON.stringify({ pid, host: hostname(), startTicks: "1", command: "gone", since: "2026-01-01T00:00:00Z" }));
+    writeFileSync(
+      join(dir, "spark.lock"),
+      JSON.stringify({ pid, host: hostname(), startTicks: "1", command: "gone", since: "2026-01-01T00:00:00Z" }),
+    );
     const lock = lockDataDir(dir);
     expect(JSON.parse(readFileSync(lock.path, "utf8")).pid).toBe(process.pid);
     lock.release();
@@ -52,7 +55,10 @@ describe("lockDataDir", () => {
   it("takes over a lock whose pid now belongs to a different process", () => {
     const dir = freshDir();
     // pid 1 is alive, but its start time differs from the one recorded, so the pid was recycled.
-    writeFileSync(join(dir, "spark.lock"), JSON.stringify({ pid: 1, host: hostname(), startTicks: "-1", command: "old", since: "2026-01-01T00:00:00Z" }));
+    writeFileSync(
+      join(dir, "spark.lock"),
+      JSON.stringify({ pid: 1, host: hostname(), startTicks: "-1", command: "old", since: "2026-01-01T00:00:00Z" }),
+    );
     const lock = lockDataDir(dir);
     lock.release();
   });

@@ -49,7 +49,10 @@ export function lockDataDir(dir: string): DataDirLock {
     if (text === null) continue;
     const owner = parseOwner(text);
     if (owner && isAlive(owner)) {
-      const who = owner.pid === process.pid ? "this process already" : `process ${owner.pid} (${owner.command || "unknown command"}) on ${owner.host}`;
+      const who =
+        owner.pid === process.pid
+          ? "this process already"
+          : `process ${owner.pid} (${owner.command || "unknown command"}) on ${owner.host}`;
       throw new DatabaseOpenError(
         `The embedded database in ${dir} is in use by ${who} since ${owner.since}; stop it, or set SPARK_DATA_DIR to another directory.`,
       );
@@ -77,7 +80,9 @@ function ensureWritableDir(dir: string) {
 
 function describeFsError(dir: string, error: unknown) {
   const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
-  return new DatabaseOpenError(`SPARK_DATA_DIR ${dir} is not a writable directory (${code}); set SPARK_DATA_DIR to a directory Spark can write to.`);
+  return new DatabaseOpenError(
+    `SPARK_DATA_DIR ${dir} is not a writable directory (${code}); set SPARK_DATA_DIR to a directory Spark can write to.`,
+  );
 }
 
 function readOwnerText(path: string): string | null {

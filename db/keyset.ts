@@ -23,9 +23,13 @@ export async function pageByKeyset<T extends { id: number }>(
   if (rows.length === 0) {
     // An empty page past either end still links back to the rows on the other side of its cursor.
     if (cursor === null) return { rows, newer: null, older: null };
-    return "before" in cursor ? { rows, newer: cursor.before - 1, older: null } : { rows, newer: null, older: cursor.after + 1 };
+    return "before" in cursor
+      ? { rows, newer: cursor.before - 1, older: null }
+      : { rows, newer: null, older: cursor.after + 1 };
   }
   const newest = rows[0]!.id;
   const oldest = rows.at(-1)!.id;
-  return backwards ? { rows, newer: more ? newest : null, older: oldest } : { rows, newer: cursor ? newest : null, older: more ? oldest : null };
+  return backwards
+    ? { rows, newer: more ? newest : null, older: oldest }
+    : { rows, newer: cursor ? newest : null, older: more ? oldest : null };
 }

@@ -8,7 +8,11 @@
 let installed = false;
 
 export function isPostgresNullSocketError(error: unknown): boolean {
-  return error instanceof TypeError && /reading 'write'|evaluating 'socket\.write'/.test(error.message) && /postgres[\\/]src[\\/]connection\.js/.test(error.stack ?? "");
+  return (
+    error instanceof TypeError &&
+    /reading 'write'|evaluating 'socket\.write'/.test(error.message) &&
+    /postgres[\\/]src[\\/]connection\.js/.test(error.stack ?? "")
+  );
 }
 
 export function guardPostgresNullSocket(): void {
@@ -16,13 +20,17 @@ export function guardPostgresNullSocket(): void {
   installed = true;
   process.on("uncaughtException", (error) => {
     if (isPostgresNullSocketError(error)) {
-      process.stderr.write("spark: a database connection closed while a query was being written to it; that query failed and the pool reconnects\n");
+      process.stderr.write(
+        "spark: a database connection closed while a query was being written to it; that query failed and the pool reconnects\n",
+      );
       return;
     }
     // With this listener present Node no longer crashes on its own; unless someone else handles it, do.
     if (process.listenerCount("uncaughtException") > 1) return;
     // The stack starts with the message, which can quote a failed query; its parameters never print.
-    process.stderr.write(`${(error instanceof Error ? (error.stack ?? error.message) : String(error)).replace(/\nparams: [\s\S]*?(?=\n {4}at |$)/, "")}\n`);
+    process.stderr.write(
+      `${(error instanceof Error ? (error.stack ?? error.message) : String(error)).replace(/\nparams: [\s\S]*?(?=\n {4}at |$)/, "")}\n`,
+    );
     process.exit(1);
   });
 }

@@ -13,13 +13,19 @@ export function withoutQueryParams<E>(error: E): E {
   const message = `Failed query: ${error.query}`;
   const stack = error.stack?.replace(before, message);
   Object.defineProperty(error, "message", { value: message, writable: true, configurable: true, enumerable: false });
-  Object.defineProperty(error, "stack", { value: stack ?? `${error.name}: ${message}`, writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(error, "stack", {
+    value: stack ?? `${error.name}: ${message}`,
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
   Object.defineProperty(error, "params", { value: [], writable: true, configurable: true, enumerable: false });
   const cause = error.cause;
   if (cause && typeof cause === "object") {
     for (const key of ["params", "parameters", "args"]) {
       // postgres.js fixes its copies as hidden and unconfigurable; nothing prints those.
-      if (Object.getOwnPropertyDescriptor(cause, key)?.configurable) delete (cause as unknown as Record<string, unknown>)[key];
+      if (Object.getOwnPropertyDescriptor(cause, key)?.configurable)
+        delete (cause as unknown as Record<string, unknown>)[key];
     }
   }
   return error;

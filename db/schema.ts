@@ -1,5 +1,16 @@
 import { sql } from "drizzle-orm";
-import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 
 const timestamps = {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -148,8 +159,27 @@ export const jobStatuses = ["running", "ok", "error", "skipped"] as const;
 export type JobStatus = (typeof jobStatuses)[number];
 
 export type JobError = { where: string; message: string; key?: string; generatorId?: string };
-export type GeneratorCounts = { id: string; name: string; group: string; source: string; candidates: number; passed: number; recorded: number; seen: number; failed: number; error?: string };
-export type JobProgress = { phase: string; candidates: number; recorded: number; seen: number; sent?: number; failed?: number; dead?: number };
+export type GeneratorCounts = {
+  id: string;
+  name: string;
+  group: string;
+  source: string;
+  candidates: number;
+  passed: number;
+  recorded: number;
+  seen: number;
+  failed: number;
+  error?: string;
+};
+export type JobProgress = {
+  phase: string;
+  candidates: number;
+  recorded: number;
+  seen: number;
+  sent?: number;
+  failed?: number;
+  dead?: number;
+};
 export type JobSummary = {
   runId: number | null;
   status: Exclude<JobStatus, "running">;
@@ -355,8 +385,12 @@ export const deliveries = pgTable(
       .on(t.eventId, t.templateId, t.recipient)
       .where(sql`${t.resendOf} is null and not ${t.isTest}`),
     // What deliverDue claims: due queued or failed rows, and sending rows whose lease ran out.
-    index("deliveries_due_idx").on(t.nextAttemptAt).where(sql`${t.status} in ('queued', 'failed')`),
-    index("deliveries_lease_idx").on(t.leaseUntil).where(sql`${t.status} = 'sending'`),
+    index("deliveries_due_idx")
+      .on(t.nextAttemptAt)
+      .where(sql`${t.status} in ('queued', 'failed')`),
+    index("deliveries_lease_idx")
+      .on(t.leaseUntil)
+      .where(sql`${t.status} = 'sending'`),
     index("deliveries_status_id_idx").on(t.status, t.id),
     index("deliveries_template_id_idx").on(t.templateId, t.id),
     index("deliveries_group_id_idx").on(t.group, t.id),
@@ -364,7 +398,9 @@ export const deliveries = pgTable(
     index("deliveries_event_idx").on(t.eventId),
     index("deliveries_recipient_trgm_idx").using("gin", t.recipient.op("gin_trgm_ops")),
     // The event log's "failed or dead mail" filter looks these up per event.
-    index("deliveries_failing_event_idx").on(t.eventId).where(sql`${t.status} in ('failed', 'dead')`),
+    index("deliveries_failing_event_idx")
+      .on(t.eventId)
+      .where(sql`${t.status} in ('failed', 'dead')`),
   ],
 );
 

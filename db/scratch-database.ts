@@ -7,7 +7,9 @@ import { migrateDatabase } from "./migrate";
  * A fresh, migrated database that disappears on close: in-memory PGlite, or a new database created on
  * the Postgres server of `adminUrl` and dropped afterwards. Tests and benchmarks never share state.
  */
-export async function openScratchDatabase(input: { driver: "pglite" } | { driver: "postgres"; adminUrl: string; poolSize?: number; onQuery?: QueryObserver }): Promise<Database> {
+export async function openScratchDatabase(
+  input: { driver: "pglite" } | { driver: "postgres"; adminUrl: string; poolSize?: number; onQuery?: QueryObserver },
+): Promise<Database> {
   if (input.driver === "pglite") {
     const database = await openDatabase({ driver: "pglite", memory: true });
     await migrateDatabase(database);
@@ -18,7 +20,12 @@ export async function openScratchDatabase(input: { driver: "pglite" } | { driver
   await admin.unsafe(`create database ${name}`);
   const url = new URL(input.adminUrl);
   url.pathname = `/${name}`;
-  const database = await openDatabase({ driver: "postgres", url: url.toString(), poolSize: input.poolSize ?? 8, onQuery: input.onQuery });
+  const database = await openDatabase({
+    driver: "postgres",
+    url: url.toString(),
+    poolSize: input.poolSize ?? 8,
+    onQuery: input.onQuery,
+  });
   await migrateDatabase(database);
   return {
     ...database,

@@ -13,7 +13,9 @@ test.describe("without a session", () => {
 
   test("a wrong password says only that email or password is incorrect", async ({ page }) => {
     await logIn(page, admin.email, "not the password at all");
-    await expect(page.getByRole("alert").filter({ hasText: "incorrect" })).toHaveText("Email or password is incorrect.");
+    await expect(page.getByRole("alert").filter({ hasText: "incorrect" })).toHaveText(
+      "Email or password is incorrect.",
+    );
     await expect(page).toHaveURL(/\/login$/);
   });
 
@@ -102,7 +104,9 @@ test("a disabled operator's open session stops working at once", async ({ browse
   await operatorPage.goto("/events");
   await expect(operatorPage).toHaveURL(/\/login/);
   await logIn(operatorPage, email, password);
-  await expect(operatorPage.getByRole("alert").filter({ hasText: "disabled" })).toHaveText("This account is disabled. Ask an admin to enable it.");
+  await expect(operatorPage.getByRole("alert").filter({ hasText: "disabled" })).toHaveText(
+    "This account is disabled. Ask an admin to enable it.",
+  );
 
   await adminContext.close();
   await operatorContext.close();
@@ -151,16 +155,24 @@ test("sign-in answers 429 with Retry-After once one email has failed 5 times fro
   expect(Number(limited.headers()["retry-after"])).toBeLessThanOrEqual(30);
   expect((await limited.json()).error).toMatch(/^Too many failed sign-ins\. Try again in \d+ seconds?\.$/);
   // Another client is not slowed by this one's failures.
-  expect((await request.post("/api/auth/login", { headers: { "x-forwarded-for": "203.0.113.8" }, data })).status()).toBe(401);
+  expect(
+    (await request.post("/api/auth/login", { headers: { "x-forwarded-for": "203.0.113.8" }, data })).status(),
+  ).toBe(401);
 });
 
 test("sign-in refuses bad input and foreign origins with a JSON message", async ({ request }) => {
-  const notJson = await request.post("/api/auth/login", { headers: { "content-type": "application/json" }, data: Buffer.from("{nope") });
+  const notJson = await request.post("/api/auth/login", {
+    headers: { "content-type": "application/json" },
+    data: Buffer.from("{nope"),
+  });
   expect(notJson.status()).toBe(400);
   expect((await notJson.json()).error).toMatch(/not JSON/);
   const badEmail = await request.post("/api/auth/login", { data: { email: "nobody", password: "x" } });
   expect(badEmail.status()).toBe(400);
   expect((await badEmail.json()).fieldErrors.email).toEqual(["Enter a valid email address, like ada@example.com."]);
-  const foreign = await request.post("/api/auth/login", { headers: { origin: "https://evil.example" }, data: { email: admin.email, password: admin.password } });
+  const foreign = await request.post("/api/auth/login", {
+    headers: { origin: "https://evil.example" },
+    data: { email: admin.email, password: admin.password },
+  });
   expect(foreign.status()).toBe(403);
 });

@@ -6,7 +6,10 @@ test.use({ storageState: adminState });
 
 const pgUrl = process.env.TEST_DATABASE_URL;
 
-test("a slow query on the sample connection is stopped, and the server answers meanwhile", async ({ page, request }) => {
+test("a slow query on the sample connection is stopped, and the server answers meanwhile", async ({
+  page,
+  request,
+}) => {
   await page.goto("/generators/sources/new");
   await page.getByLabel("Connection").selectOption({ label: "sample (sample data)" });
   await page.getByLabel("Query").fill('select 1 as id, "pg_sleep"(60) as s');
@@ -28,13 +31,19 @@ test.describe("a PostgreSQL connection", () => {
   test.skip(!pgUrl, "needs TEST_DATABASE_URL");
   let app: AppPostgres;
   test.beforeAll(async () => {
-    app = await createAppPostgres(pgUrl!, "create table invoices (id int primary key, customer text not null, overdue_days int not null); insert into invoices select g, 'customer ' || g, g from generate_series(1, 30) g");
+    app = await createAppPostgres(
+      pgUrl!,
+      "create table invoices (id int primary key, customer text not null, overdue_days int not null); insert into invoices select g, 'customer ' || g, g from generate_series(1, 30) g",
+    );
   });
   test.afterAll(async () => {
     await app?.drop();
   });
 
-  test("is refused for a superuser, saved for a read-only user, then a source on it is tested, previewed and run", async ({ page, request }) => {
+  test("is refused for a superuser, saved for a read-only user, then a source on it is tested, previewed and run", async ({
+    page,
+    request,
+  }) => {
     const name = `app-${Date.now().toString(36)}`;
     const admin = new URL(pgUrl!);
     await page.goto("/settings/connections");
@@ -66,7 +75,9 @@ test.describe("a PostgreSQL connection", () => {
     await expect(page.getByRole("alert").filter({ hasText: "single statement" })).toBeVisible();
     await page.getByLabel("Query").fill("select id, customer, overdue_days from invoices");
     await page.getByRole("button", { name: "Test query" }).click();
-    await expect(page.getByRole("region", { name: "Test result" })).toContainText("The query works: 3 columns, first 20 rows shown.");
+    await expect(page.getByRole("region", { name: "Test result" })).toContainText(
+      "The query works: 3 columns, first 20 rows shown.",
+    );
     await page.getByRole("button", { name: "Create source" }).click();
     await expect(page.getByRole("status").filter({ hasText: `Saved the SQL source “${source}”` })).toBeVisible();
     await expect(page.getByRole("row").filter({ hasText: source })).toContainText(name);

@@ -37,12 +37,26 @@ test.describe("with an expired session", () => {
     sql = postgres(url.toString(), { max: 1, onnotice: () => {} });
     const port = await freePort();
     baseURL = `http://127.0.0.1:${port}`;
-    server = spawn(process.execPath, ["node_modules/next/dist/bin/next", "start", "-p", String(port), "-H", "127.0.0.1"], {
-      env: { ...process.env, DATABASE_URL: url.toString(), SPARK_ADMIN_EMAIL: admin.email, SPARK_ADMIN_PASSWORD: admin.password, SPARK_SCHEDULE_SECONDS: "0", NEXT_TELEMETRY_DISABLED: "1", PORT: String(port) },
-      stdio: "ignore",
-    });
+    server = spawn(
+      process.execPath,
+      ["node_modules/next/dist/bin/next", "start", "-p", String(port), "-H", "127.0.0.1"],
+      {
+        env: {
+          ...process.env,
+          DATABASE_URL: url.toString(),
+          SPARK_ADMIN_EMAIL: admin.email,
+          SPARK_ADMIN_PASSWORD: admin.password,
+          SPARK_SCHEDULE_SECONDS: "0",
+          NEXT_TELEMETRY_DISABLED: "1",
+          PORT: String(port),
+        },
+        stdio: "ignore",
+      },
+    );
     for (let i = 0; i < 600; i++) {
-      const ok = await fetch(`${baseURL}/api/health`).then((r) => r.ok).catch(() => false);
+      const ok = await fetch(`${baseURL}/api/health`)
+        .then((r) => r.ok)
+        .catch(() => false);
       if (ok) return;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -68,9 +82,17 @@ test.describe("with an expired session", () => {
     const anonymous = await playwright.request.newContext({ baseURL });
     for (const route of listAppRoutes().filter((r) => !PUBLIC.has(r.path))) {
       for (const method of route.methods) {
-        const response = await anonymous.fetch(route.path, { method, headers: { cookie: `spark_session=${cookie}` }, maxRedirects: 0, failOnStatusCode: false });
+        const response = await anonymous.fetch(route.path, {
+          method,
+          headers: { cookie: `spark_session=${cookie}` },
+          maxRedirects: 0,
+          failOnStatusCode: false,
+        });
         if (route.kind === "api") expect(response.status(), `${method} ${route.path}`).toBe(401);
-        else expect(new URL(response.headers().location ?? "http://x/none", "http://x").pathname, `${route.path}`).toBe("/login");
+        else
+          expect(new URL(response.headers().location ?? "http://x/none", "http://x").pathname, `${route.path}`).toBe(
+            "/login",
+          );
       }
     }
     await request.dispose();

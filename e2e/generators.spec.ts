@@ -3,7 +3,9 @@ import { expect, test } from "./fixtures";
 
 test.use({ storageState: adminState });
 
-test("create a generator, see a wrong-typed value refused next to its row, preview it, run the job and see its events", async ({ page }) => {
+test("create a generator, see a wrong-typed value refused next to its row, preview it, run the job and see its events", async ({
+  page,
+}) => {
   const name = `big donors ${Date.now()}`;
   const group = `e2e_big_donors_${Date.now()}`;
   await page.goto("/generators");
@@ -54,7 +56,10 @@ test("create a generator, see a wrong-typed value refused next to its row, previ
   await expect(page).toHaveURL(new RegExp(`group=${group}`));
   const rows = page.getByRole("row").filter({ hasText: `${group}:` });
   await expect(rows).toHaveCount(wouldPass);
-  await rows.first().getByRole("link", { name: new RegExp(`^${group}:`) }).click();
+  await rows
+    .first()
+    .getByRole("link", { name: new RegExp(`^${group}:`) })
+    .click();
   await expect(page.getByRole("heading", { level: 2, name: "Context" })).toBeVisible();
   await expect(page.getByText("donation_count:")).toBeVisible();
   await expect(page.getByRole("link", { name })).toBeVisible();
@@ -120,5 +125,7 @@ test("a SQL source is tested, saved, offered to generators, and cannot be delete
   await page.getByRole("link", { name: source }).click();
   await page.getByRole("button", { name: "Delete source…" }).click();
   await page.getByRole("button", { name: `Delete “${source}”` }).click();
-  await expect(page.getByRole("alert").filter({ hasText: "Generators use" })).toContainText(`Generators use this source: “${generator}”`);
+  await expect(page.getByRole("alert").filter({ hasText: "Generators use" })).toContainText(
+    `Generators use this source: “${generator}”`,
+  );
 });

@@ -26,14 +26,29 @@ export default async function globalSetup() {
   const port = await freePort();
   const log = openSync(join(e2eDir, "server.log"), "a");
   const child = spawn(process.execPath, ["node_modules/tsx/dist/cli.mjs", "cli/start.ts"], {
-    env: { ...process.env, PORT: String(port), SPARK_DATA_DIR: dataDir, SPARK_ADMIN_EMAIL: "", SPARK_ADMIN_PASSWORD: "", DATABASE_URL: "", SPARK_CRON_SECRET: cronSecret, SPARK_SECRET_KEY: "e2e secret key for sealed connection passwords", SPARK_SCHEDULE_SECONDS: "0", SPARK_TRUSTED_PROXIES: "1", NEXT_TELEMETRY_DISABLED: "1" },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      SPARK_DATA_DIR: dataDir,
+      SPARK_ADMIN_EMAIL: "",
+      SPARK_ADMIN_PASSWORD: "",
+      DATABASE_URL: "",
+      SPARK_CRON_SECRET: cronSecret,
+      SPARK_SECRET_KEY: "e2e secret key for sealed connection passwords",
+      SPARK_SCHEDULE_SECONDS: "0",
+      SPARK_TRUSTED_PROXIES: "1",
+      NEXT_TELEMETRY_DISABLED: "1",
+    },
     stdio: ["ignore", "pipe", log],
     detached: true,
   });
   const baseURL = `http://127.0.0.1:${port}`;
   const setupUrl = await new Promise<string>((resolve, reject) => {
     let out = "";
-    const timer = setTimeout(() => reject(new Error(`Spark printed no setup link within 120 s; see ${join(e2eDir, "server.log")}:\n${out}`)), 120_000);
+    const timer = setTimeout(
+      () => reject(new Error(`Spark printed no setup link within 120 s; see ${join(e2eDir, "server.log")}:\n${out}`)),
+      120_000,
+    );
     child.stdout!.on("data", (chunk: Buffer) => {
       out += chunk.toString();
       writeFileSync(join(e2eDir, "server.out"), out);
@@ -43,7 +58,9 @@ export default async function globalSetup() {
         resolve(match[1]!.replace(/^http:\/\/localhost:/, "http://127.0.0.1:"));
       }
     });
-    child.once("exit", (code) => reject(new Error(`Spark exited with code ${code} before printing a setup link:\n${out}`)));
+    child.once("exit", (code) =>
+      reject(new Error(`Spark exited with code ${code} before printing a setup link:\n${out}`)),
+    );
   });
   child.stdout!.on("data", () => {});
   const server: E2eServer = { baseURL, setupUrl, dataDir, pid: child.pid! };

@@ -18,7 +18,8 @@ function expectHardened(response: APIResponse, what: string) {
   expect(h["strict-transport-security"], `${what}: no HSTS over plain http`).toBeUndefined();
 }
 
-const nonceOf = (response: APIResponse) => /'nonce-([^']+)'/.exec(response.headers()["content-security-policy"] ?? "")?.[1];
+const nonceOf = (response: APIResponse) =>
+  /'nonce-([^']+)'/.exec(response.headers()["content-security-policy"] ?? "")?.[1];
 
 test.describe("response headers", () => {
   test.use({ storageState: adminState });
@@ -35,7 +36,9 @@ test.describe("response headers", () => {
     expectHardened(session, "/api/session");
   });
 
-  test("every script a page renders carries that response's nonce, and the nonce is new each time", async ({ page }) => {
+  test("every script a page renders carries that response's nonce, and the nonce is new each time", async ({
+    page,
+  }) => {
     const first = await page.request.get("/");
     const second = await page.request.get("/");
     const nonce = nonceOf(first);
@@ -54,7 +57,14 @@ test.describe("response headers", () => {
       ["/api/health", await stranger.get("/api/health"), 200],
       ["/api/session without a session", await stranger.get("/api/session"), 401],
       ["/settings without a session", await stranger.get("/settings", { maxRedirects: 0 }), 307],
-      ["/api/auth/login with a wrong password", await stranger.post("/api/auth/login", { headers: { "x-forwarded-for": "192.0.2.200" }, data: { email: "nobody@example.com", password: "wrong" } }), 401],
+      [
+        "/api/auth/login with a wrong password",
+        await stranger.post("/api/auth/login", {
+          headers: { "x-forwarded-for": "192.0.2.200" },
+          data: { email: "nobody@example.com", password: "wrong" },
+        }),
+        401,
+      ],
       ["/api/jobs/run without the secret", await stranger.post("/api/jobs/run"), 401],
     ];
     for (const [what, response, status] of answers) {
@@ -92,7 +102,9 @@ test.describe("framing", () => {
     // Same host, another port: same-site, so the Lax session cookie goes along and only the headers stop it.
     server = createServer((_req, res) => {
       res.setHeader("content-type", "text/html");
-      res.end(`<!doctype html><h1>Win a prize</h1><iframe title="framed" src="${baseURL}/settings/operators" width="800" height="600"></iframe>`);
+      res.end(
+        `<!doctype html><h1>Win a prize</h1><iframe title="framed" src="${baseURL}/settings/operators" width="800" height="600"></iframe>`,
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     framingOrigin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -109,7 +121,9 @@ test.describe("framing", () => {
     await refused;
     const frame = await (await page.locator("iframe[title='framed']").elementHandle())!.contentFrame();
     expect(frame?.url()).not.toContain("/settings/operators");
-    await expect(page.frameLocator("iframe[title='framed']").getByRole("heading", { name: "Operators" })).toHaveCount(0);
+    await expect(page.frameLocator("iframe[title='framed']").getByRole("heading", { name: "Operators" })).toHaveCount(
+      0,
+    );
     await expect(page.frameLocator("iframe[title='framed']").getByRole("button")).toHaveCount(0);
   });
 });
@@ -128,13 +142,17 @@ test.describe("pages under the CSP", () => {
   test.use({ storageState: adminState });
   test.setTimeout(180_000);
 
-  test("the main pages, the editors, the preview frame and the charts work and report no violation", async ({ page }) => {
+  test("the main pages, the editors, the preview frame and the charts work and report no violation", async ({
+    page,
+  }) => {
     // A pass first, so the dashboard has charts and the logs have rows and mail to show.
     const pass = await page.request.post("/api/jobs/run", { headers: { authorization: `Bearer ${cronSecret}` } });
     expect(pass.status()).toBe(200);
 
     await page.addInitScript(() => {
-      document.addEventListener("securitypolicyviolation", (e) => console.error(`Content Security Policy violation: ${e.violatedDirective} ${e.blockedURI}`));
+      document.addEventListener("securitypolicyviolation", (e) =>
+        console.error(`Content Security Policy violation: ${e.violatedDirective} ${e.blockedURI}`),
+      );
     });
     const violations = watchCsp(page);
 
@@ -167,7 +185,9 @@ test.describe("pages under the CSP", () => {
     await page.getByLabel("Event group").fill(`csp_${stamp}`);
     await page.getByLabel("To", { exact: true }).fill("{{ email }}");
     await page.getByLabel("Subject").fill("Hello {{ name }}");
-    await page.getByLabel("HTML body").fill(`<p style="color: #b00">Dear {{ name }}</p><style>p { font-weight: bold }</style>`);
+    await page
+      .getByLabel("HTML body")
+      .fill(`<p style="color: #b00">Dear {{ name }}</p><style>p { font-weight: bold }</style>`);
     const preview = page.getByRole("region", { name: "Preview" });
     await preview.getByRole("radio", { name: "JSON I edit" }).check();
     await page.getByLabel("Preview context (JSON)").fill(JSON.stringify({ name: "Ada", email: "ada@example.com" }));
@@ -235,12 +255,23 @@ test.describe("redirects after sign-in stay on Spark", () => {
   });
 });
 
-test("a failed sign-in names when to retry, a stranger's failures do not lock the operator out, and an admin can lift a throttle", async ({ playwright, baseURL, browser }) => {
+test("a failed sign-in names when to retry, a stranger's failures do not lock the operator out, and an admin can lift a throttle", async ({
+  playwright,
+  baseURL,
+  browser,
+}) => {
   // The e2e server trusts one proxy hop, so each request below chooses its client address.
   const request = await playwright.request.newContext({ baseURL });
   const stranger = { "x-forwarded-for": "198.51.100.23" };
   for (let i = 0; i < 5; i++) {
-    expect((await request.post("/api/auth/login", { headers: stranger, data: { email: admin.email, password: `guess ${i}` } })).status()).toBe(401);
+    expect(
+      (
+        await request.post("/api/auth/login", {
+          headers: stranger,
+          data: { email: admin.email, password: `guess ${i}` },
+        })
+      ).status(),
+    ).toBe(401);
   }
   const limited = await request.post("/api/auth/login", { headers: stranger, data: admin });
   expect(limited.status()).toBe(429);

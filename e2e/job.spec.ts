@@ -22,7 +22,11 @@ test("npm run job asks the running server, which holds the embedded database, to
   const { dataDir } = readServer();
   const env: NodeJS.ProcessEnv = { ...process.env, SPARK_DATA_DIR: dataDir };
   delete env.DATABASE_URL;
-  const result = spawnSync(process.execPath, ["node_modules/tsx/dist/cli.mjs", "cli/job.ts"], { env, encoding: "utf8", timeout: 60_000 });
+  const result = spawnSync(process.execPath, ["node_modules/tsx/dist/cli.mjs", "cli/job.ts"], {
+    env,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   expect(result.stderr).toContain("asking it to run the pass");
   const lines = result.stdout.trim().split("\n");
   expect(lines).toHaveLength(1);

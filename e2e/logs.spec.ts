@@ -3,7 +3,9 @@ import { expect, test } from "./fixtures";
 
 test.use({ storageState: adminState });
 
-test("filter the events by group, open one, follow it to its dead delivery, fix the template, retry, and see it sent", async ({ page }) => {
+test("filter the events by group, open one, follow it to its dead delivery, fix the template, retry, and see it sent", async ({
+  page,
+}) => {
   const stamp = Date.now();
   const group = `e2e_logs_${stamp}`;
 
@@ -55,7 +57,9 @@ test("filter the events by group, open one, follow it to its dead delivery, fix 
 
   await page.goto(deliveryUrl);
   await page.getByRole("button", { name: "Retry now" }).click();
-  await expect(page.getByRole("status").filter({ hasText: "Rendered again with version 2: 1 delivery, 1 sent." })).toBeVisible();
+  await expect(
+    page.getByRole("status").filter({ hasText: "Rendered again with version 2: 1 delivery, 1 sent." }),
+  ).toBeVisible();
   await page.reload();
   const retried = page.getByRole("link", { name: /#\d+ \(sent\)/ });
   await expect(retried).toBeVisible();
@@ -67,5 +71,7 @@ test("filter the events by group, open one, follow it to its dead delivery, fix 
   await page.goto(`/deliveries?status=dead&group=${group}`);
   await expect(page.getByRole("row").filter({ hasText: "none (not rendered)" })).toHaveCount(1);
   await page.goto("/deliveries?status=bogus");
-  await expect(page.getByRole("status").filter({ hasText: "Ignored" })).toContainText("'bogus' is not one of queued, sending, sent, failed, dead.");
+  await expect(page.getByRole("status").filter({ hasText: "Ignored" })).toContainText(
+    "'bogus' is not one of queued, sending, sent, failed, dead.",
+  );
 });

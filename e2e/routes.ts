@@ -6,7 +6,14 @@ export type AppRoute = { kind: "page" | "api"; file: string; path: string; metho
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
 /** A value for each dynamic segment that reaches the page's own code: a valid shape, an unknown row. */
-const sample = (segment: string) => (segment.startsWith("[...") ? "anything" : segment === "[token]" ? "not-a-real-token" : segment === "[id]" ? "1" : segment);
+const sample = (segment: string) =>
+  segment.startsWith("[...")
+    ? "anything"
+    : segment === "[token]"
+      ? "not-a-real-token"
+      : segment === "[id]"
+        ? "1"
+        : segment;
 
 /**
  * Every page and route handler under app/, read from the files themselves, so a route added later is
@@ -31,7 +38,9 @@ export function listAppRoutes(appDir = join(process.cwd(), "app")): AppRoute[] {
         routes.push({ kind: "page", file: relative(process.cwd(), full), path, methods: ["GET"] });
       } else {
         const text = readFileSync(full, "utf8");
-        const methods = METHODS.filter((m) => new RegExp(`export (async function|const) ${m}\\b|export \\{[^}]*\\bas ${m}\\b`).test(text));
+        const methods = METHODS.filter((m) =>
+          new RegExp(`export (async function|const) ${m}\\b|export \\{[^}]*\\bas ${m}\\b`).test(text),
+        );
         routes.push({ kind: "api", file: relative(process.cwd(), full), path, methods });
       }
     }

@@ -16,20 +16,29 @@ const routes = listAppRoutes();
 
 async function expectRefused(request: APIRequestContext, route: AppRoute, cookie: string | null) {
   for (const method of route.methods) {
-    const response = await request.fetch(route.path, { method, headers: cookie ? { cookie } : {}, maxRedirects: 0, failOnStatusCode: false });
+    const response = await request.fetch(route.path, {
+      method,
+      headers: cookie ? { cookie } : {},
+      maxRedirects: 0,
+      failOnStatusCode: false,
+    });
     if (route.kind === "api") {
       expect(response.status(), `${method} ${route.path} (${route.file})`).toBe(401);
       expect(await response.json()).toHaveProperty("error");
     } else {
       expect([303, 307], `${method} ${route.path} (${route.file})`).toContain(response.status());
-      expect(new URL(response.headers().location!, "http://x").pathname, `${route.path} redirects to sign in`).toBe("/login");
+      expect(new URL(response.headers().location!, "http://x").pathname, `${route.path} redirects to sign in`).toBe(
+        "/login",
+      );
     }
   }
 }
 
 test("the crawl finds the app's pages and route handlers", () => {
   expect(routes.length).toBeGreaterThan(15);
-  expect(routes.map((r) => r.path)).toEqual(expect.arrayContaining(["/", "/events/1", "/api/jobs/runs/1", "/generators/sources/1"]));
+  expect(routes.map((r) => r.path)).toEqual(
+    expect.arrayContaining(["/", "/events/1", "/api/jobs/runs/1", "/generators/sources/1"]),
+  );
   for (const path of Object.keys(PUBLIC)) expect(routes.map((r) => r.path)).toContain(path);
 });
 
@@ -44,7 +53,8 @@ test.describe("every page and route refuses a request", () => {
 
   test("with a session cookie the server never issued", async ({ playwright, baseURL }) => {
     const request = await playwright.request.newContext({ baseURL });
-    for (const route of guarded) await expectRefused(request, route, "spark_session=Zm9yZ2VkLXNlc3Npb24tdG9rZW4tdGhhdC1kb2VzLW5vdC1leGlzdA");
+    for (const route of guarded)
+      await expectRefused(request, route, "spark_session=Zm9yZ2VkLXNlc3Npb24tdG9rZW4tdGhhdC1kb2VzLW5vdC1leGlzdA");
     await request.dispose();
   });
 
@@ -83,7 +93,9 @@ test("the session cookie is httpOnly and SameSite=Lax", async ({ browser }) => {
   await context.close();
 });
 
-test("a server action replayed from a foreign origin is refused and changes nothing; from Spark's own origin it works", async ({ browser }) => {
+test("a server action replayed from a foreign origin is refused and changes nothing; from Spark's own origin it works", async ({
+  browser,
+}) => {
   const context = await browser.newContext({ storageState: adminState });
   const page = await context.newPage();
   await page.goto("/generators/new");
@@ -100,7 +112,12 @@ test("a server action replayed from a foreign origin is refused and changes noth
   const headers = { ...(await request.allHeaders()) };
   for (const h of ["cookie", "content-length", "host"]) delete headers[h];
   const replay = (origin: string) =>
-    context.request.post("/generators/new", { headers: { ...headers, origin }, data: Buffer.from(body, "latin1"), maxRedirects: 0, failOnStatusCode: false });
+    context.request.post("/generators/new", {
+      headers: { ...headers, origin },
+      data: Buffer.from(body, "latin1"),
+      maxRedirects: 0,
+      failOnStatusCode: false,
+    });
 
   const foreign = await replay("https://evil.example");
   expect(foreign.status()).toBeGreaterThanOrEqual(400);

@@ -3,7 +3,9 @@ import { expect, test } from "./fixtures";
 
 test.use({ storageState: adminState });
 
-test("edit a template, watch the preview follow, send a test, find it in the Inbox, and restore the old version", async ({ page }) => {
+test("edit a template, watch the preview follow, send a test, find it in the Inbox, and restore the old version", async ({
+  page,
+}) => {
   const stamp = Date.now();
   await page.goto("/templates/new");
   await page.getByLabel("Name", { exact: true }).fill(`E2E ${stamp}`);
@@ -14,10 +16,14 @@ test("edit a template, watch the preview follow, send a test, find it in the Inb
 
   const preview = page.getByRole("region", { name: "Preview" });
   await preview.getByRole("radio", { name: "JSON I edit" }).check();
-  await page.getByLabel("Preview context (JSON)").fill(JSON.stringify({ owner_name: "O'Brien & <Co>", owner_email: "ob@example.com", title: "Juggling" }));
+  await page
+    .getByLabel("Preview context (JSON)")
+    .fill(JSON.stringify({ owner_name: "O'Brien & <Co>", owner_email: "ob@example.com", title: "Juggling" }));
   await expect(page.getByTestId("preview-subject")).toHaveText("Hello O'Brien & <Co>");
   await expect(page.getByTestId("preview-to")).toHaveText(`"O'Brien & <Co>" <ob@example.com>`);
-  await expect(page.frameLocator("iframe[title='HTML body preview']").locator("p")).toHaveText("Dear O'Brien & <Co>, about Juggling");
+  await expect(page.frameLocator("iframe[title='HTML body preview']").locator("p")).toHaveText(
+    "Dear O'Brien & <Co>, about Juggling",
+  );
 
   await page.getByLabel("Subject").fill("Hello {{ owner_name }} — {{ missing }}");
   await expect(page.getByText("`missing` is not defined (line 1, column 29)")).toBeVisible();
@@ -37,7 +43,9 @@ test("edit a template, watch the preview follow, send a test, find it in the Inb
 
   const address = `tester-${stamp}@example.com`;
   await page.getByRole("region", { name: "Preview" }).getByRole("radio", { name: "JSON I edit" }).check();
-  await page.getByLabel("Preview context (JSON)").fill(JSON.stringify({ owner_name: "Ada", owner_email: "ada@example.com", title: "Chess" }));
+  await page
+    .getByLabel("Preview context (JSON)")
+    .fill(JSON.stringify({ owner_name: "Ada", owner_email: "ada@example.com", title: "Chess" }));
   await expect(page.getByTestId("preview-subject")).toHaveText("Second take on Chess");
   await page.getByLabel("Test address").fill(address);
   await page.getByRole("button", { name: "Send test" }).click();
@@ -67,7 +75,9 @@ test("a django-spark template is imported, split into subject and body, and save
   await page.getByRole("link", { name: "Import django-spark template" }).first().click();
   await page.getByLabel("Name", { exact: true }).fill(`Imported ${stamp}`);
   await page.getByLabel("Event group").fill("challenge_ends_2d");
-  await page.getByLabel("django-spark template source").fill("{% load i18n %}\n\n{{ title }} ends soon   \n\n\nHello {{ owner_name }},\n\nhurry!\n\n");
+  await page
+    .getByLabel("django-spark template source")
+    .fill("{% load i18n %}\n\n{{ title }} ends soon   \n\n\nHello {{ owner_name }},\n\nhurry!\n\n");
   await page.getByRole("button", { name: "Import" }).click();
   await expect(page.getByText("Imported from django-spark as an inactive template")).toBeVisible();
   await expect(page.getByLabel("Subject")).toHaveText("{{ title }} ends soon");

@@ -9,7 +9,9 @@ const payloads = {
   svg: "<svg onload=alert('svg')>",
 };
 
-test("HTML and script in a source's rows show as text in the test result, the preview, the event log and the event", async ({ page }) => {
+test("HTML and script in a source's rows show as text in the test result, the preview, the event log and the event", async ({
+  page,
+}) => {
   const dialogs: string[] = [];
   page.on("dialog", (dialog) => {
     dialogs.push(dialog.message());
@@ -18,7 +20,9 @@ test("HTML and script in a source's rows show as text in the test result, the pr
   const stamp = Date.now();
   const source = `xss-${stamp}`;
   const group = `xss_${stamp}`;
-  const query = `select 1 as id, ${Object.values(payloads).map((p, i) => `'${p.replace(/'/g, "''")}' as p${i}`).join(", ")}`;
+  const query = `select 1 as id, ${Object.values(payloads)
+    .map((p, i) => `'${p.replace(/'/g, "''")}' as p${i}`)
+    .join(", ")}`;
 
   await page.goto("/generators/sources/new");
   await page.getByLabel("Name", { exact: true }).fill(source);
@@ -52,7 +56,9 @@ test("HTML and script in a source's rows show as text in the test result, the pr
   expect(dialogs).toEqual([]);
 });
 
-test("script and onerror payloads in a template's fields show as text in the list, the editor's preview and the Inbox; the HTML runs nowhere", async ({ page }) => {
+test("script and onerror payloads in a template's fields show as text in the list, the editor's preview and the Inbox; the HTML runs nowhere", async ({
+  page,
+}) => {
   const dialogs: string[] = [];
   page.on("dialog", (dialog) => {
     dialogs.push(dialog.message());
@@ -65,10 +71,16 @@ test("script and onerror payloads in a template's fields show as text in the lis
   await page.getByLabel("Event group").fill(`xss_mail_${stamp}`);
   await page.getByLabel("To", { exact: true }).fill("{{ email }}");
   await page.getByLabel("Subject").fill("<script>alert('subject')</script> {{ who }}");
-  await page.getByLabel("HTML body").fill(`<p>{{ who }}</p><img src=x onerror="alert('html')"><script>alert('body')</script>`);
+  await page
+    .getByLabel("HTML body")
+    .fill(`<p>{{ who }}</p><img src=x onerror="alert('html')"><script>alert('body')</script>`);
   await page.getByRole("region", { name: "Preview" }).getByRole("radio", { name: "JSON I edit" }).check();
-  await page.getByLabel("Preview context (JSON)").fill(JSON.stringify({ email: "xss@example.com", who: "<svg onload=alert('ctx')>" }));
-  await expect(page.getByTestId("preview-subject")).toHaveText("<script>alert('subject')</script> <svg onload=alert('ctx')>");
+  await page
+    .getByLabel("Preview context (JSON)")
+    .fill(JSON.stringify({ email: "xss@example.com", who: "<svg onload=alert('ctx')>" }));
+  await expect(page.getByTestId("preview-subject")).toHaveText(
+    "<script>alert('subject')</script> <svg onload=alert('ctx')>",
+  );
   const frame = page.frameLocator("iframe[title='HTML body preview']");
   await expect(frame.locator("p")).toHaveText("<svg onload=alert('ctx')>");
   await expect(page.locator("iframe[title='HTML body preview']")).toHaveAttribute("sandbox", "");

@@ -3,7 +3,16 @@ import { describe, expect, it } from "vitest";
 import type { PartialSnapshot } from "./liquid";
 import { checkTemplateSyntax, compileMail, type MailTemplateSource } from "./render";
 
-const base: MailTemplateSource = { subject: "Hi", html: "<p>{{ name }}</p>", text: "", from: "", to: "a@example.com", cc: "", bcc: "", replyTo: "" };
+const base: MailTemplateSource = {
+  subject: "Hi",
+  html: "<p>{{ name }}</p>",
+  text: "",
+  from: "",
+  to: "a@example.com",
+  cc: "",
+  bcc: "",
+  replyTo: "",
+};
 const defaultFrom = "Spark <spark@example.com>";
 const partials: PartialSnapshot = new Map([
   ["footer", { kind: "partial", body: "<small>Sent to {{ name }}</small>" }],
@@ -14,7 +23,18 @@ const partials: PartialSnapshot = new Map([
 // Strings that only these files hold: none may appear in any answer.
 const secrets = [readFileSync("package.json", "utf8").slice(0, 60), '"name": "spark"', "root:x:0:0"];
 
-const fileNames = ["package.json", "../package.json", "/etc/passwd", ".env.local", ".spark/server.json", "/work/main/package.json", ".next/server/server-reference-manifest.json", "./package.json", "..\\package.json", "file:///etc/passwd"];
+const fileNames = [
+  "package.json",
+  "../package.json",
+  "/etc/passwd",
+  ".env.local",
+  ".spark/server.json",
+  "/work/main/package.json",
+  ".next/server/server-reference-manifest.json",
+  "./package.json",
+  "..\\package.json",
+  "file:///etc/passwd",
+];
 const tags = [
   (n: string) => `{% include '${n}' %}`,
   (n: string) => `{% render "${n}" %}`,
@@ -28,7 +48,11 @@ describe("Liquid reads stored partials only, never files", () => {
       const errors = checkTemplateSyntax({ ...base, [field]: source }, { partials });
       // Liquid reads a backslash in a quoted name as an escape, so that one name comes back changed.
       const shown = name.includes("\\") ? "[^`]+" : name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-      expect(errors[field]).toMatch(new RegExp(`^There is no (partial|layout) named \`${shown}\`; Templates → (Partials|Layouts) lists them \\(line 1, column 1\\)$`));
+      expect(errors[field]).toMatch(
+        new RegExp(
+          `^There is no (partial|layout) named \`${shown}\`; Templates → (Partials|Layouts) lists them \\(line 1, column 1\\)$`,
+        ),
+      );
       const failure = await Promise.resolve()
         .then(() => compileMail({ ...base, [field]: source }, { partials }).render({ name: "Ada" }, { defaultFrom }))
         .then((mail) => JSON.stringify(mail))
@@ -38,27 +62,49 @@ describe("Liquid reads stored partials only, never files", () => {
   });
 
   it.each([
-    ["{% include file %}", "Name the partial in quotes, like {% include 'footer' %}; a name made from variables is not allowed (line 1, column 1)"],
-    ["{% render 'foot{{ x }}' %}", "Name the partial in quotes, like {% render 'footer' %}; a name made from variables is not allowed (line 1, column 1)"],
-    ["{% layout name %}", "Name the layout in quotes, like {% layout 'footer' %}; a name made from variables is not allowed (line 1, column 1)"],
-    ["{% if x %}\n  {% include 'frame' %}{% endif %}", "`frame` is a layout, not a partial; include a partial (line 2, column 3)"],
+    [
+      "{% include file %}",
+      "Name the partial in quotes, like {% include 'footer' %}; a name made from variables is not allowed (line 1, column 1)",
+    ],
+    [
+      "{% render 'foot{{ x }}' %}",
+      "Name the partial in quotes, like {% render 'footer' %}; a name made from variables is not allowed (line 1, column 1)",
+    ],
+    [
+      "{% layout name %}",
+      "Name the layout in quotes, like {% layout 'footer' %}; a name made from variables is not allowed (line 1, column 1)",
+    ],
+    [
+      "{% if x %}\n  {% include 'frame' %}{% endif %}",
+      "`frame` is a layout, not a partial; include a partial (line 2, column 3)",
+    ],
     ["{% layout 'footer' %}", "`footer` is a partial, not a layout; choose a layout (line 1, column 1)"],
   ])("refuses %j", (html, message) => {
     expect(checkTemplateSyntax({ ...base, html }, { partials })).toEqual({ html: message });
   });
 
   it("a stored partial that names a file fails at render with the same error, and shows no file", async () => {
-    const rendering = compileMail({ ...base, html: "{% include 'calls-a-file' %}" }, { partials }).render({ name: "Ada" }, { defaultFrom });
-    await expect(rendering).rejects.toThrow("HTML body: There is no partial named `package.json`; Templates → Partials lists them");
+    const rendering = compileMail({ ...base, html: "{% include 'calls-a-file' %}" }, { partials }).render(
+      { name: "Ada" },
+      { defaultFrom },
+    );
+    await expect(rendering).rejects.toThrow(
+      "HTML body: There is no partial named `package.json`; Templates → Partials lists them",
+    );
   });
 
   it("renders stored partials with the template's context, and the HTML body inside its chosen layout", async () => {
-    const mail = await compileMail({ ...base, html: "<p>{% render 'greeting', who: name %}</p>{% include 'footer' %}" }, { partials, layout: "frame" }).render({ name: "<Ada>" }, { defaultFrom });
+    const mail = await compileMail(
+      { ...base, html: "<p>{% render 'greeting', who: name %}</p>{% include 'footer' %}" },
+      { partials, layout: "frame" },
+    ).render({ name: "<Ada>" }, { defaultFrom });
     expect(mail.html).toContain("<main class=frame><p>Hello &lt;Ada&gt;</p><small>Sent to &lt;Ada&gt;</small></main>");
     expect(mail.text).toBe("Hello <Ada>\n\nSent to <Ada>");
   });
 
   it("a layout that is not stored is an error under Layout", () => {
-    expect(checkTemplateSyntax(base, { partials, layout: "missing" })).toEqual({ layout: "There is no layout named `missing`; Templates → Layouts lists them" });
+    expect(checkTemplateSyntax(base, { partials, layout: "missing" })).toEqual({
+      layout: "There is no layout named `missing`; Templates → Layouts lists them",
+    });
   });
 });

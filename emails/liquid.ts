@@ -34,7 +34,9 @@ export class TemplateError extends Error {
 
 const DIRS: Record<PartialKind, string> = { partial: "spark-partials", layout: "spark-layouts" };
 const missing = (kind: PartialKind, name: string) =>
-  kind === "layout" ? `There is no layout named \`${name}\`; Templates → Layouts lists them` : `There is no partial named \`${name}\`; Templates → Partials lists them`;
+  kind === "layout"
+    ? `There is no layout named \`${name}\`; Templates → Layouts lists them`
+    : `There is no partial named \`${name}\`; Templates → Partials lists them`;
 
 /**
  * liquidjs reads the working directory unless it is given a file system. This one holds only the
@@ -54,7 +56,10 @@ function snapshotFs(snapshot: PartialSnapshot): FS {
   };
   const read = (filepath: string) => {
     const found = lookup(filepath);
-    if (!found) throw new TemplateError(missing(filepath.startsWith(DIRS.layout) ? "layout" : "partial", filepath.replace(/^[^/]*\//, "")));
+    if (!found)
+      throw new TemplateError(
+        missing(filepath.startsWith(DIRS.layout) ? "layout" : "partial", filepath.replace(/^[^/]*\//, "")),
+      );
     return found.body;
   };
   return {
@@ -96,7 +101,9 @@ export function quoteForAddress(value: unknown): string {
 }
 
 function escapeUnlessSafe(this: unknown, value: unknown): string {
-  return value instanceof SafeHtml ? value.html : (filters.escape as (this: unknown, v: unknown) => string).call(this, value);
+  return value instanceof SafeHtml
+    ? value.html
+    : (filters.escape as (this: unknown, v: unknown) => string).call(this, value);
 }
 
 /**
@@ -133,15 +140,18 @@ export function describeLiquidError(error: unknown): TemplateError {
   let text: string;
   if (original?.variableName) text = `\`${original.variableName}\` is not defined`;
   else if (lookup) text = missing(lookup[2] === DIRS.layout ? "layout" : "partial", lookup[1]!);
-  else if (/^undefined filter: (.+)$/.test(reason)) text = `There is no filter named \`${reason.replace(/^undefined filter: /, "")}\``;
-  else if (/template render limit exceeded/.test(reason)) text = `The template took longer than ${RENDER_LIMIT_MS / 1000} s; simplify its loops`;
+  else if (/^undefined filter: (.+)$/.test(reason))
+    text = `There is no filter named \`${reason.replace(/^undefined filter: /, "")}\``;
+  else if (/template render limit exceeded/.test(reason))
+    text = `The template took longer than ${RENDER_LIMIT_MS / 1000} s; simplify its loops`;
   else if (/limit exceeded/.test(reason)) text = `The template does too much work (${reason}); simplify its loops`;
   else text = reason.charAt(0).toUpperCase() + reason.slice(1);
   return new TemplateError(`${text.replace(/\s*\(line \d+, column \d+\)$/, "")}${where}`, line, column);
 }
 
 export function parseLiquid(engine: Liquid, source: string): Template[] {
-  if (Buffer.byteLength(source) > MAX_TEMPLATE_BYTES) throw new TemplateError(`This field is larger than ${MAX_TEMPLATE_BYTES / 1024} KiB; shorten it.`);
+  if (Buffer.byteLength(source) > MAX_TEMPLATE_BYTES)
+    throw new TemplateError(`This field is larger than ${MAX_TEMPLATE_BYTES / 1024} KiB; shorten it.`);
   try {
     return engine.parse(source);
   } catch (error) {
@@ -149,7 +159,11 @@ export function parseLiquid(engine: Liquid, source: string): Template[] {
   }
 }
 
-export async function renderLiquid(engine: Liquid, templates: Template[], context: Record<string, unknown>): Promise<string> {
+export async function renderLiquid(
+  engine: Liquid,
+  templates: Template[],
+  context: Record<string, unknown>,
+): Promise<string> {
   try {
     return (await engine.render(templates, context)) as string;
   } catch (error) {
@@ -157,9 +171,18 @@ export async function renderLiquid(engine: Liquid, templates: Template[], contex
   }
 }
 
-export type PartialReference = { tag: "include" | "render" | "layout"; name: string | null; line: number; column: number };
+export type PartialReference = {
+  tag: "include" | "render" | "layout";
+  name: string | null;
+  line: number;
+  column: number;
+};
 
-type TagLike = Template & { name?: string; file?: unknown; children?: (partials: boolean, sync: boolean) => Generator<unknown, Template[]> };
+type TagLike = Template & {
+  name?: string;
+  file?: unknown;
+  children?: (partials: boolean, sync: boolean) => Generator<unknown, Template[]>;
+};
 
 /** Every `include`, `render` and `layout` in parsed Liquid, with the name it asks for (null when computed at render time). */
 export function partialReferences(templates: Template[]): PartialReference[] {
@@ -168,7 +191,13 @@ export function partialReferences(templates: Template[]): PartialReference[] {
     for (const template of list as TagLike[]) {
       if (template.name === "include" || template.name === "render" || template.name === "layout") {
         const [line = 1, column = 1] = template.token.getPosition();
-        if (!(template.name === "layout" && template.file === undefined)) found.push({ tag: template.name, name: typeof template.file === "string" ? template.file : null, line, column });
+        if (!(template.name === "layout" && template.file === undefined))
+          found.push({
+            tag: template.name,
+            name: typeof template.file === "string" ? template.file : null,
+            line,
+            column,
+          });
       }
       if (typeof template.children === "function") walk(toValueSync(template.children(false, true)));
     }
@@ -185,10 +214,20 @@ export function checkReferences(references: PartialReference[], snapshot: Partia
   for (const ref of references) {
     const where = ` (line ${ref.line}, column ${ref.column})`;
     const wanted: PartialKind = ref.tag === "layout" ? "layout" : "partial";
-    if (ref.name === null) return new TemplateError(`Name the ${wanted} in quotes, like {% ${ref.tag} 'footer' %}; a name made from variables is not allowed${where}`, ref.line, ref.column);
+    if (ref.name === null)
+      return new TemplateError(
+        `Name the ${wanted} in quotes, like {% ${ref.tag} 'footer' %}; a name made from variables is not allowed${where}`,
+        ref.line,
+        ref.column,
+      );
     const stored = PARTIAL_NAME.test(ref.name) ? snapshot.get(ref.name) : undefined;
     if (!stored) return new TemplateError(`${missing(wanted, ref.name)}${where}`, ref.line, ref.column);
-    if (stored.kind !== wanted) return new TemplateError(`\`${ref.name}\` is a ${stored.kind}, not a ${wanted}; ${wanted === "layout" ? "choose a layout" : "include a partial"}${where}`, ref.line, ref.column);
+    if (stored.kind !== wanted)
+      return new TemplateError(
+        `\`${ref.name}\` is a ${stored.kind}, not a ${wanted}; ${wanted === "layout" ? "choose a layout" : "include a partial"}${where}`,
+        ref.line,
+        ref.column,
+      );
   }
   return null;
 }

@@ -1,5 +1,12 @@
 import { TemplateError, type PartialKind, type PartialSnapshot } from "./liquid";
-import { compileMail, FieldError, type CompiledMail, type MailField, type MailTemplateSource, type RenderedMail } from "./render";
+import {
+  compileMail,
+  FieldError,
+  type CompiledMail,
+  type MailField,
+  type MailTemplateSource,
+  type RenderedMail,
+} from "./render";
 
 /** One message to a render worker: many renders at once, so a job pass pays one round trip per batch. */
 export type RenderJobMessage = {
@@ -11,20 +18,30 @@ export type RenderJobMessage = {
   items: { template: number; context: number }[];
   defaultFrom: string;
 };
-export type RenderOutcome = { ok: true; mail: RenderedMail } | { ok: false; field: MailField | null; reason: string; message: string };
+export type RenderOutcome =
+  { ok: true; mail: RenderedMail } | { ok: false; field: MailField | null; reason: string; message: string };
 export type RenderReply = { id: number; results: RenderOutcome[] } | { ready: true };
 
 export function outcomeOf(error: unknown): RenderOutcome {
-  if (error instanceof FieldError) return { ok: false, field: error.field, reason: error.reason, message: error.message };
+  if (error instanceof FieldError)
+    return { ok: false, field: error.field, reason: error.reason, message: error.message };
   const message = error instanceof Error ? error.message : String(error);
   return { ok: false, field: null, reason: message, message };
 }
 
 /** Compiled templates and partial snapshots kept between jobs, so a job pass compiles each template once per worker. */
-export type RenderCache = { snapshots: Map<number, PartialSnapshot>; compiled: Map<string, CompiledMail | TemplateError> };
+export type RenderCache = {
+  snapshots: Map<number, PartialSnapshot>;
+  compiled: Map<string, CompiledMail | TemplateError>;
+};
 export const createRenderCache = (): RenderCache => ({ snapshots: new Map(), compiled: new Map() });
 
-function compile(cache: RenderCache, partials: PartialSnapshot, partialsKey: number, t: RenderJobMessage["templates"][number]): CompiledMail | TemplateError {
+function compile(
+  cache: RenderCache,
+  partials: PartialSnapshot,
+  partialsKey: number,
+  t: RenderJobMessage["templates"][number],
+): CompiledMail | TemplateError {
   const key = t.cacheKey === null ? null : `${partialsKey}\u0000${t.cacheKey}`;
   const cached = key === null ? undefined : cache.compiled.get(key);
   if (cached) return cached;
@@ -42,7 +59,11 @@ function compile(cache: RenderCache, partials: PartialSnapshot, partialsKey: num
 }
 
 /** Renders a job's items in order; `onItem` runs as each starts (the worker's heartbeat). */
-export async function runRenderJob(job: RenderJobMessage, cache: RenderCache, onItem: () => void = () => {}): Promise<RenderOutcome[]> {
+export async function runRenderJob(
+  job: RenderJobMessage,
+  cache: RenderCache,
+  onItem: () => void = () => {},
+): Promise<RenderOutcome[]> {
   let partials = cache.snapshots.get(job.partialsKey);
   if (!partials) {
     if (cache.snapshots.size > 20) cache.snapshots.clear();
@@ -54,9 +75,13 @@ export async function runRenderJob(job: RenderJobMessage, cache: RenderCache, on
     onItem();
     try {
       let mail = prepared.get(item.template);
-      if (!mail) prepared.set(item.template, (mail = compile(cache, partials, job.partialsKey, job.templates[item.template]!)));
+      if (!mail)
+        prepared.set(item.template, (mail = compile(cache, partials, job.partialsKey, job.templates[item.template]!)));
       if (mail instanceof TemplateError) throw mail;
-      results.push({ ok: true, mail: await mail.render(job.contexts[item.context]!, { defaultFrom: job.defaultFrom }) });
+      results.push({
+        ok: true,
+        mail: await mail.render(job.contexts[item.context]!, { defaultFrom: job.defaultFrom }),
+      });
     } catch (error) {
       results.push(outcomeOf(error));
     }

@@ -2,7 +2,16 @@ import { describe, expect, it } from "vitest";
 import { parseAddressList } from "./addresses";
 import { checkTemplateSyntax, compileMail, FieldError, type MailTemplateSource } from "./render";
 
-const base: MailTemplateSource = { subject: "Hello {{ name }}", html: "<p>Dear {{ name }},</p>", text: "", from: "", to: "{{ email }}", cc: "", bcc: "", replyTo: "" };
+const base: MailTemplateSource = {
+  subject: "Hello {{ name }}",
+  html: "<p>Dear {{ name }},</p>",
+  text: "",
+  from: "",
+  to: "{{ email }}",
+  cc: "",
+  bcc: "",
+  replyTo: "",
+};
 const defaultFrom = "Spark <spark@example.com>";
 
 async function renderError(source: Partial<MailTemplateSource>, context: Record<string, unknown>): Promise<FieldError> {
@@ -17,7 +26,10 @@ async function renderError(source: Partial<MailTemplateSource>, context: Record<
 
 describe("rendering a mail template", () => {
   it("escapes variables in the HTML body and prints them exactly in the subject and the text body", async () => {
-    const mail = await compileMail({ ...base, text: "Dear {{ name }}," }).render({ name: "O'Brien & <Co>", email: "ob@example.com" }, { defaultFrom });
+    const mail = await compileMail({ ...base, text: "Dear {{ name }}," }).render(
+      { name: "O'Brien & <Co>", email: "ob@example.com" },
+      { defaultFrom },
+    );
     expect(mail.html).toContain("<p>Dear O&#39;Brien &amp; &lt;Co&gt;,</p>");
     expect(mail.text).toBe("Dear O'Brien & <Co>,");
     expect(mail.subject).toBe("Hello O'Brien & <Co>");
@@ -25,7 +37,10 @@ describe("rendering a mail template", () => {
   });
 
   it("derives an empty text body from the HTML", async () => {
-    const mail = await compileMail({ ...base, html: "<h1>Hi {{ name }}</h1><p>See <a href='https://example.com/x'>the challenge</a>.</p>" }).render({ name: "Ada", email: "a@example.com" }, { defaultFrom });
+    const mail = await compileMail({
+      ...base,
+      html: "<h1>Hi {{ name }}</h1><p>See <a href='https://example.com/x'>the challenge</a>.</p>",
+    }).render({ name: "Ada", email: "a@example.com" }, { defaultFrom });
     expect(mail.textDerived).toBe(true);
     expect(mail.text).toContain("HI ADA");
     expect(mail.text).toContain("the challenge [https://example.com/x]");
@@ -35,47 +50,98 @@ describe("rendering a mail template", () => {
     const fragment = await compileMail(base).render({ name: "Ada", email: "a@example.com" }, { defaultFrom });
     expect(fragment.html).toMatch(/^<!doctype html>/);
     expect(fragment.html).toContain("<title>Hello Ada</title>");
-    const whole = await compileMail({ ...base, html: "<html><body>{{ name }}</body></html>" }).render({ name: "Ada", email: "a@example.com" }, { defaultFrom });
+    const whole = await compileMail({ ...base, html: "<html><body>{{ name }}</body></html>" }).render(
+      { name: "Ada", email: "a@example.com" },
+      { defaultFrom },
+    );
     expect(whole.html).toBe("<html><body>Ada</body></html>");
   });
 
   it("refuses a variable the context lacks, naming it with line and column, instead of a half-empty mail", async () => {
-    const error = await renderError({ html: "<p>Hi</p>\n<p>{{ challenge.title }}</p>" }, { name: "Ada", email: "a@example.com", challenge: {} });
+    const error = await renderError(
+      { html: "<p>Hi</p>\n<p>{{ challenge.title }}</p>" },
+      { name: "Ada", email: "a@example.com", challenge: {} },
+    );
     expect(error.field).toBe("html");
     expect(error.message).toBe("HTML body: `challenge.title` is not defined (line 2, column 7)");
     expect(error.reason).toBe("`challenge.title` is not defined (line 2, column 7)");
   });
 
   it("refuses no recipient, an address that is not one, an empty subject, and two empty bodies", async () => {
-    expect((await renderError({}, { name: "Ada", email: "" })).message).toBe("To: no recipient; the field rendered empty.");
-    expect((await renderError({}, { name: "Ada", email: "ada at example" })).message).toBe("To: 'ada at example' is not an email address.");
-    expect((await renderError({ subject: "{{ blank }}" }, { blank: "  ", name: "Ada", email: "a@example.com" })).message).toBe("Subject: it rendered empty.");
-    expect((await renderError({ html: "", text: "" }, { name: "Ada", email: "a@example.com" })).message).toBe("HTML body: Both bodies rendered empty; write an HTML or a text body.");
+    expect((await renderError({}, { name: "Ada", email: "" })).message).toBe(
+      "To: no recipient; the field rendered empty.",
+    );
+    expect((await renderError({}, { name: "Ada", email: "ada at example" })).message).toBe(
+      "To: 'ada at example' is not an email address.",
+    );
+    expect(
+      (await renderError({ subject: "{{ blank }}" }, { blank: "  ", name: "Ada", email: "a@example.com" })).message,
+    ).toBe("Subject: it rendered empty.");
+    expect((await renderError({ html: "", text: "" }, { name: "Ada", email: "a@example.com" })).message).toBe(
+      "HTML body: Both bodies rendered empty; write an HTML or a text body.",
+    );
   });
 
   it("takes comma- and semicolon-separated lists with display names", async () => {
-    const mail = await compileMail({ ...base, to: "{{ email }}, Grace <grace@example.com>", cc: "x@example.com; y@example.com", bcc: "{{ audit }}", replyTo: "help@example.com" }).render(
-      { name: "Ada", email: "a@example.com", audit: "audit@example.com" },
-      { defaultFrom },
-    );
-    expect(mail).toMatchObject({ to: ["a@example.com", "Grace <grace@example.com>"], cc: ["x@example.com", "y@example.com"], bcc: ["audit@example.com"], replyTo: ["help@example.com"] });
+    const mail = await compileMail({
+      ...base,
+      to: "{{ email }}, Grace <grace@example.com>",
+      cc: "x@example.com; y@example.com",
+      bcc: "{{ audit }}",
+      replyTo: "help@example.com",
+    }).render({ name: "Ada", email: "a@example.com", audit: "audit@example.com" }, { defaultFrom });
+    expect(mail).toMatchObject({
+      to: ["a@example.com", "Grace <grace@example.com>"],
+      cc: ["x@example.com", "y@example.com"],
+      bcc: ["audit@example.com"],
+      replyTo: ["help@example.com"],
+    });
     expect(parseAddressList("")).toEqual({ ok: true, addresses: [] });
   });
 
   it("keeps a display name with <, & and quotes in it a name, quoted, in address fields", async () => {
-    const mail = await compileMail({ ...base, to: "{{ name }} <{{ email }}>", replyTo: '{{ team }} <help@example.com>' }).render(
-      { name: "Máire O'Brien & <Co>", email: "ob@example.com", team: 'The "Helpers"' },
-      { defaultFrom },
-    );
+    const mail = await compileMail({
+      ...base,
+      to: "{{ name }} <{{ email }}>",
+      replyTo: "{{ team }} <help@example.com>",
+    }).render({ name: "Máire O'Brien & <Co>", email: "ob@example.com", team: 'The "Helpers"' }, { defaultFrom });
     expect(mail.to).toEqual([`"Máire O'Brien & <Co>" <ob@example.com>`]);
     expect(mail.replyTo).toEqual([`"The \\"Helpers\\"" <help@example.com>`]);
   });
 
   it("uses django-spark's spark_mail values for the fields a template leaves empty", async () => {
-    const spark_mail = { to: ["ada@example.com", "grace@example.com"], cc: "boss@example.com", bcc: [], from_email: "noreply@example.com", reply_to: ["help@example.com"], subject: "From the event", body: "Plain body" };
-    const mail = await compileMail({ subject: "", html: "", text: "", from: "", to: "", cc: "", bcc: "", replyTo: "" }).render({ spark_mail }, { defaultFrom });
-    expect(mail).toMatchObject({ from: "noreply@example.com", to: ["ada@example.com", "grace@example.com"], cc: ["boss@example.com"], replyTo: ["help@example.com"], subject: "From the event", text: "Plain body", html: "" });
-    const own = await compileMail({ ...base, subject: "Own subject" }).render({ spark_mail, name: "Ada", email: "own@example.com" }, { defaultFrom });
+    const spark_mail = {
+      to: ["ada@example.com", "grace@example.com"],
+      cc: "boss@example.com",
+      bcc: [],
+      from_email: "noreply@example.com",
+      reply_to: ["help@example.com"],
+      subject: "From the event",
+      body: "Plain body",
+    };
+    const mail = await compileMail({
+      subject: "",
+      html: "",
+      text: "",
+      from: "",
+      to: "",
+      cc: "",
+      bcc: "",
+      replyTo: "",
+    }).render({ spark_mail }, { defaultFrom });
+    expect(mail).toMatchObject({
+      from: "noreply@example.com",
+      to: ["ada@example.com", "grace@example.com"],
+      cc: ["boss@example.com"],
+      replyTo: ["help@example.com"],
+      subject: "From the event",
+      text: "Plain body",
+      html: "",
+    });
+    const own = await compileMail({ ...base, subject: "Own subject" }).render(
+      { spark_mail, name: "Ada", email: "own@example.com" },
+      { defaultFrom },
+    );
     expect(own).toMatchObject({ subject: "Own subject", to: ["own@example.com"], cc: ["boss@example.com"] });
   });
 
@@ -84,13 +150,22 @@ describe("rendering a mail template", () => {
       subject: expect.stringMatching(/\(line 1, column 4\)$/),
       html: "Tag {% if x %} not closed (line 2, column 1)",
     });
-    expect(checkTemplateSyntax({ ...base, text: "{{ name | shout }}" })).toEqual({ text: "There is no filter named `shout` (line 1, column 1)" });
-    expect(checkTemplateSyntax({ ...base, html: "x".repeat(256 * 1024 + 1) })).toEqual({ html: "This field is larger than 256 KiB; shorten it." });
+    expect(checkTemplateSyntax({ ...base, text: "{{ name | shout }}" })).toEqual({
+      text: "There is no filter named `shout` (line 1, column 1)",
+    });
+    expect(checkTemplateSyntax({ ...base, html: "x".repeat(256 * 1024 + 1) })).toEqual({
+      html: "This field is larger than 256 KiB; shorten it.",
+    });
     expect(checkTemplateSyntax(base)).toEqual({});
   });
 
   it("stops a template that does too much work", async () => {
-    const error = await renderError({ text: "{% for i in (1..100000000) %}{{ i }}{% endfor %}" }, { name: "Ada", email: "a@example.com" });
-    expect(error.message).toMatch(/^Text body: The template does too much work \(.*limit exceeded\); simplify its loops/);
+    const error = await renderError(
+      { text: "{% for i in (1..100000000) %}{{ i }}{% endfor %}" },
+      { name: "Ada", email: "a@example.com" },
+    );
+    expect(error.message).toMatch(
+      /^Text body: The template does too much work \(.*limit exceeded\); simplify its loops/,
+    );
   });
 });

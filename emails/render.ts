@@ -1,6 +1,18 @@
 import { convert } from "html-to-text";
 import type { Template } from "liquidjs";
-import { checkReferences, createEngines, NO_PARTIALS, parseLiquid, partialReferences, renderLiquid, SafeHtml, TemplateError, usedVariables, type LiquidEngines, type PartialSnapshot } from "./liquid";
+import {
+  checkReferences,
+  createEngines,
+  NO_PARTIALS,
+  parseLiquid,
+  partialReferences,
+  renderLiquid,
+  SafeHtml,
+  TemplateError,
+  usedVariables,
+  type LiquidEngines,
+  type PartialSnapshot,
+} from "./liquid";
 import { parseAddressList } from "./addresses";
 import { wrapInLayout } from "./layout";
 
@@ -8,12 +20,32 @@ export const templateFields = ["subject", "html", "text", "from", "to", "cc", "b
 export type TemplateField = (typeof templateFields)[number];
 export type MailTemplateSource = Record<TemplateField, string>;
 
-export type RenderedMail = { from: string; to: string[]; cc: string[]; bcc: string[]; replyTo: string[]; subject: string; html: string; text: string; textDerived: boolean };
+export type RenderedMail = {
+  from: string;
+  to: string[];
+  cc: string[];
+  bcc: string[];
+  replyTo: string[];
+  subject: string;
+  html: string;
+  text: string;
+  textDerived: boolean;
+};
 
 /** The fields a render error can belong to: the Liquid fields and the chosen layout. */
 export type MailField = TemplateField | "layout";
 
-export const LABELS: Record<MailField, string> = { subject: "Subject", html: "HTML body", text: "Text body", from: "From", to: "To", cc: "Cc", bcc: "Bcc", replyTo: "Reply-To", layout: "Layout" };
+export const LABELS: Record<MailField, string> = {
+  subject: "Subject",
+  html: "HTML body",
+  text: "Text body",
+  from: "From",
+  to: "To",
+  cc: "Cc",
+  bcc: "Bcc",
+  replyTo: "Reply-To",
+  layout: "Layout",
+};
 
 /** What a template renders with besides its fields: the stored partials and layouts, and the layout it chose. */
 export type MailOptions = { partials?: PartialSnapshot; layout?: string };
@@ -26,14 +58,17 @@ export class FieldError extends TemplateError {
     readonly field: MailField,
     error: TemplateError,
   ) {
-    const reason = error.message.startsWith(`${LABELS[field]}: `) ? error.message.slice(LABELS[field].length + 2) : error.message;
+    const reason = error.message.startsWith(`${LABELS[field]}: `)
+      ? error.message.slice(LABELS[field].length + 2)
+      : error.message;
     super(`${LABELS[field]}: ${reason}`, error.line, error.column);
     this.reason = reason;
   }
 }
 
 const ADDRESS_FIELDS = ["from", "to", "cc", "bcc", "replyTo"] as const;
-const engineKind = (field: TemplateField): keyof LiquidEngines => (field === "html" ? "html" : (ADDRESS_FIELDS as readonly string[]).includes(field) ? "address" : "text");
+const engineKind = (field: TemplateField): keyof LiquidEngines =>
+  field === "html" ? "html" : (ADDRESS_FIELDS as readonly string[]).includes(field) ? "address" : "text";
 
 // One set of engines per snapshot: parsed partials are cached in them, and a snapshot never changes.
 const enginesBySnapshot = new WeakMap<PartialSnapshot, LiquidEngines>();
@@ -46,7 +81,10 @@ export function enginesFor(partials: PartialSnapshot): LiquidEngines {
 type Parsed = { fields: Record<TemplateField, Template[]>; layout: Template[] | null };
 
 /** Parses every field and the layout, refusing any include, render or layout of something not stored. */
-function parseMail(source: MailTemplateSource, { partials = NO_PARTIALS, layout = "" }: MailOptions): { parsed: Parsed | null; errors: Partial<Record<MailField, TemplateError>> } {
+function parseMail(
+  source: MailTemplateSource,
+  { partials = NO_PARTIALS, layout = "" }: MailOptions,
+): { parsed: Parsed | null; errors: Partial<Record<MailField, TemplateError>> } {
   const engines = enginesFor(partials);
   const errors: Partial<Record<MailField, TemplateError>> = {};
   const fields = {} as Record<TemplateField, Template[]>;
@@ -66,12 +104,15 @@ function parseMail(source: MailTemplateSource, { partials = NO_PARTIALS, layout 
   let layoutTemplates: Template[] | null = null;
   if (layout !== "") {
     const stored = partials.get(layout);
-    if (stored?.kind !== "layout") errors.layout = new TemplateError(`There is no layout named \`${layout}\`; Templates → Layouts lists them`);
+    if (stored?.kind !== "layout")
+      errors.layout = new TemplateError(`There is no layout named \`${layout}\`; Templates → Layouts lists them`);
     else {
       try {
         layoutTemplates = parseChecked("html", stored.body);
       } catch (error) {
-        errors.layout = new TemplateError(`The layout \`${layout}\` does not parse: ${(error as TemplateError).message}`);
+        errors.layout = new TemplateError(
+          `The layout \`${layout}\` does not parse: ${(error as TemplateError).message}`,
+        );
       }
     }
   }
@@ -79,7 +120,10 @@ function parseMail(source: MailTemplateSource, { partials = NO_PARTIALS, layout 
 }
 
 /** Every field's syntax problem, keyed by field, with line and column: what a save checks. */
-export function checkTemplateSyntax(source: MailTemplateSource, options: MailOptions = {}): Partial<Record<MailField, string>> {
+export function checkTemplateSyntax(
+  source: MailTemplateSource,
+  options: MailOptions = {},
+): Partial<Record<MailField, string>> {
   const { errors } = parseMail(source, options);
   return Object.fromEntries(Object.entries(errors).map(([field, error]) => [field, error.message]));
 }
@@ -87,21 +131,38 @@ export function checkTemplateSyntax(source: MailTemplateSource, options: MailOpt
 export type FieldVariable = { field: MailField; path: string[]; line: number; column: number };
 
 /** The context variables each field (and the layout, but for its `content`) reads; null when something does not parse. */
-export async function templateVariables(source: MailTemplateSource, options: MailOptions = {}): Promise<FieldVariable[] | null> {
+export async function templateVariables(
+  source: MailTemplateSource,
+  options: MailOptions = {},
+): Promise<FieldVariable[] | null> {
   const { parsed } = parseMail(source, options);
   if (!parsed) return null;
   const used: FieldVariable[] = [];
-  for (const field of templateFields) for (const v of await usedVariables(parsed.fields[field])) used.push({ field, ...v });
-  if (parsed.layout) for (const v of await usedVariables(parsed.layout)) if (v.path[0] !== "content") used.push({ field: "layout", ...v });
+  for (const field of templateFields)
+    for (const v of await usedVariables(parsed.fields[field])) used.push({ field, ...v });
+  if (parsed.layout)
+    for (const v of await usedVariables(parsed.layout))
+      if (v.path[0] !== "content") used.push({ field: "layout", ...v });
   return used;
 }
 
 /** django-spark's `spark_mail` context entry: values a template's empty fields fall back to. */
-type SparkMailDefaults = { to?: unknown; cc?: unknown; bcc?: unknown; from_email?: unknown; reply_to?: unknown; subject?: unknown; body?: unknown };
+type SparkMailDefaults = {
+  to?: unknown;
+  cc?: unknown;
+  bcc?: unknown;
+  from_email?: unknown;
+  reply_to?: unknown;
+  subject?: unknown;
+  body?: unknown;
+};
 
-const listText = (value: unknown) => (Array.isArray(value) ? value.map(String).join(", ") : value === undefined || value === null ? "" : String(value));
+const listText = (value: unknown) =>
+  Array.isArray(value) ? value.map(String).join(", ") : value === undefined || value === null ? "" : String(value);
 
-export type CompiledMail = { render(context: Record<string, unknown>, options: { defaultFrom: string }): Promise<RenderedMail> };
+export type CompiledMail = {
+  render(context: Record<string, unknown>, options: { defaultFrom: string }): Promise<RenderedMail>;
+};
 
 /**
  * Parses a template once for many renders (a job pass renders it for every new event). Rendering
@@ -132,7 +193,9 @@ export function compileMail(source: MailTemplateSource, options: MailOptions = {
   };
   return {
     async render(context, { defaultFrom }) {
-      const defaults = (context.spark_mail && typeof context.spark_mail === "object" ? context.spark_mail : {}) as SparkMailDefaults;
+      const defaults = (
+        context.spark_mail && typeof context.spark_mail === "object" ? context.spark_mail : {}
+      ) as SparkMailDefaults;
       const fallback: Partial<Record<TemplateField, string>> = {
         to: listText(defaults.to),
         cc: listText(defaults.cc),
@@ -142,7 +205,8 @@ export function compileMail(source: MailTemplateSource, options: MailOptions = {
         subject: listText(defaults.subject),
         text: listText(defaults.body),
       };
-      const value = async (field: TemplateField) => (source[field].trim() === "" ? (fallback[field] ?? "") : renderField(field, context));
+      const value = async (field: TemplateField) =>
+        source[field].trim() === "" ? (fallback[field] ?? "") : renderField(field, context);
       const lists = {} as Record<(typeof ADDRESS_FIELDS)[number], string[]>;
       for (const field of ADDRESS_FIELDS) {
         const parsed = parseAddressList(await value(field));
@@ -150,12 +214,14 @@ export function compileMail(source: MailTemplateSource, options: MailOptions = {
         lists[field] = parsed.addresses;
       }
       if (lists.from.length > 1) throw new FieldError("from", new TemplateError("From: give a single address."));
-      if (lists.to.length + lists.cc.length + lists.bcc.length === 0) throw new FieldError("to", new TemplateError("To: no recipient; the field rendered empty."));
+      if (lists.to.length + lists.cc.length + lists.bcc.length === 0)
+        throw new FieldError("to", new TemplateError("To: no recipient; the field rendered empty."));
       const subject = (await value("subject")).replace(/\s+/g, " ").trim();
       if (subject === "") throw new FieldError("subject", new TemplateError("Subject: it rendered empty."));
       const htmlBody = source.html.trim() === "" ? "" : await renderField("html", context);
       const textBody = await value("text");
-      if (htmlBody.trim() === "" && textBody.trim() === "") throw new FieldError("html", new TemplateError("Both bodies rendered empty; write an HTML or a text body."));
+      if (htmlBody.trim() === "" && textBody.trim() === "")
+        throw new FieldError("html", new TemplateError("Both bodies rendered empty; write an HTML or a text body."));
       const textDerived = textBody.trim() === "";
       return {
         from: lists.from[0] ?? defaultFrom,
@@ -165,7 +231,12 @@ export function compileMail(source: MailTemplateSource, options: MailOptions = {
         replyTo: lists.replyTo,
         subject,
         html: htmlBody.trim() === "" ? "" : wrapInLayout(await inLayout(htmlBody, context), subject),
-        text: textDerived ? convert(htmlBody, { wordwrap: 78, selectors: [{ selector: "a", options: { hideLinkHrefIfSameAsText: true } }] }) : textBody,
+        text: textDerived
+          ? convert(htmlBody, {
+              wordwrap: 78,
+              selectors: [{ selector: "a", options: { hideLinkHrefIfSameAsText: true } }],
+            })
+          : textBody,
         textDerived,
       };
     },

@@ -7,7 +7,10 @@ import { dataDirWithSample } from "@/spark/connections/testing";
 import { countRows, createScratchPostgres, repeats, report, seedMailingGenerator, startPass } from "./harness";
 
 const adminUrl = process.env.TEST_DATABASE_URL;
-if (!adminUrl) throw new Error("npm run test:reliability needs TEST_DATABASE_URL (a PostgreSQL server where it may create databases)");
+if (!adminUrl)
+  throw new Error(
+    "npm run test:reliability needs TEST_DATABASE_URL (a PostgreSQL server where it may create databases)",
+  );
 
 describe("Spark's guarantees under load and faults (PostgreSQL, pass processes, a real SMTP sink)", () => {
   let sink: SmtpSink;
@@ -33,14 +36,24 @@ describe("Spark's guarantees under load and faults (PostgreSQL, pass processes, 
     sink.envelopes.length = 0;
     sink.rule = () => null;
     sink.delayMs = 0;
-    env = { SPARK_DATA_DIR: dataDir, DATABASE_URL: scratch.url, SMTP_URL: sink.url, SPARK_SMTP_POOL: "4", SPARK_JOB_BUDGET_SECONDS: "240", SPARK_BACKOFF_BASE_SECONDS: "1", SPARK_BACKOFF_CAP_SECONDS: "2", SPARK_LEASE_SECONDS: "5" };
+    env = {
+      SPARK_DATA_DIR: dataDir,
+      DATABASE_URL: scratch.url,
+      SMTP_URL: sink.url,
+      SPARK_SMTP_POOL: "4",
+      SPARK_JOB_BUDGET_SECONDS: "240",
+      SPARK_BACKOFF_BASE_SECONDS: "1",
+      SPARK_BACKOFF_CAP_SECONDS: "2",
+      SPARK_LEASE_SECONDS: "5",
+    };
   });
   afterEach(async () => {
     await scratch?.drop();
   });
 
   const events = () => countRows(database, sql`select count(*)::int as n from events`);
-  const byStatus = async (status: string) => countRows(database, sql`select count(*)::int as n from deliveries where status = ${status}`);
+  const byStatus = async (status: string) =>
+    countRows(database, sql`select count(*)::int as n from deliveries where status = ${status}`);
 
   it("8 overlapping passes over 20,000 candidates record 20,000 events and deliver 20,000 mails, no Message-ID twice", async () => {
     const t0 = performance.now();
@@ -55,7 +68,13 @@ describe("Spark's guarantees under load and faults (PostgreSQL, pass processes, 
     expect(repeats(sink.messageIds)).toBe(0);
     const recorded = results.reduce((n, r) => n + (r.summary?.events.recorded ?? 0), 0);
     expect(recorded).toBe(20_000);
-    report("8 concurrent passes", { events: await events(), sent: sink.messageIds.length, duplicates: repeats(sink.messageIds), dead: await byStatus("dead"), seconds: ((performance.now() - t0) / 1000).toFixed(1) });
+    report("8 concurrent passes", {
+      events: await events(),
+      sent: sink.messageIds.length,
+      duplicates: repeats(sink.messageIds),
+      dead: await byStatus("dead"),
+      seconds: ((performance.now() - t0) / 1000).toFixed(1),
+    });
   });
 
   it("kill -9 during delivery: a new pass delivers everything, repeating at most what was in flight", async () => {
@@ -77,7 +96,15 @@ describe("Spark's guarantees under load and faults (PostgreSQL, pass processes, 
     expect(new Set(sink.messageIds).size).toBe(3_000);
     const duplicates = repeats(sink.messageIds);
     expect(duplicates).toBeLessThanOrEqual(inFlight);
-    report("kill -9 mid-delivery", { events: await events(), sent: new Set(sink.messageIds).size, receivedBeforeKill: receivedBefore, inFlight, duplicates, dead: await byStatus("dead"), seconds: ((performance.now() - t0) / 1000).toFixed(1) });
+    report("kill -9 mid-delivery", {
+      events: await events(),
+      sent: new Set(sink.messageIds).size,
+      receivedBeforeKill: receivedBefore,
+      inFlight,
+      duplicates,
+      dead: await byStatus("dead"),
+      seconds: ((performance.now() - t0) / 1000).toFixed(1),
+    });
   });
 
   it("the SMTP server down for a stretch: mail backs off and all of it arrives when the server is back; a 5xx recipient is dead with the reason", async () => {
@@ -96,10 +123,18 @@ describe("Spark's guarantees under load and faults (PostgreSQL, pass processes, 
     const after = await startPass(env).done;
     expect(after.code, after.stderr).toBe(0);
     expect(await byStatus("sent")).toBe(499);
-    const [dead] = rowsOf<{ last_error: string }>(await database.db.execute(sql`select last_error from deliveries where recipient = 'user13@example.com'`));
+    const [dead] = rowsOf<{ last_error: string }>(
+      await database.db.execute(sql`select last_error from deliveries where recipient = 'user13@example.com'`),
+    );
     expect(dead!.last_error).toMatch(/550.*No such user/);
     expect(await byStatus("dead")).toBe(1);
-    report("SMTP outage and a 5xx recipient", { events: await events(), sent: sink.messageIds.length, duplicates: repeats(sink.messageIds), dead: await byStatus("dead"), seconds: ((performance.now() - t0) / 1000).toFixed(1) });
+    report("SMTP outage and a 5xx recipient", {
+      events: await events(),
+      sent: sink.messageIds.length,
+      duplicates: repeats(sink.messageIds),
+      dead: await byStatus("dead"),
+      seconds: ((performance.now() - t0) / 1000).toFixed(1),
+    });
   });
 
   it("the database connection killed mid-pass: the pass records an error, the next one completes, nothing is lost", async () => {
@@ -137,6 +172,13 @@ describe("Spark's guarantees under load and faults (PostgreSQL, pass processes, 
     expect(await countRows(database, sql`select count(*)::int as n from deliveries`)).toBe(60_000);
     expect(await byStatus("sent")).toBe(60_000);
     expect(repeats(sink.messageIds)).toBe(0);
-    report("database connections killed mid-pass", { events: await events(), sent: sink.messageIds.length, terminated, duplicates: repeats(sink.messageIds), dead: await byStatus("dead"), seconds: ((performance.now() - t0) / 1000).toFixed(1) });
+    report("database connections killed mid-pass", {
+      events: await events(),
+      sent: sink.messageIds.length,
+      terminated,
+      duplicates: repeats(sink.messageIds),
+      dead: await byStatus("dead"),
+      seconds: ((performance.now() - t0) / 1000).toFixed(1),
+    });
   });
 });

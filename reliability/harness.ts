@@ -8,20 +8,34 @@ import { rowsOf } from "@/db/rows";
 import { mailTemplates } from "@/db/schema";
 import type { JobSummary } from "@/spark/job";
 
-export type PassProcess = { pid: number; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; summary: JobSummary | null; stderr: string }> };
+export type PassProcess = {
+  pid: number;
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; summary: JobSummary | null; stderr: string }>;
+};
 
 /** Starts `reliability/pass.ts` in a process of its own against the scratch database and the sink. */
 export function startPass(env: Record<string, string>): PassProcess {
   // `node --import tsx` keeps the pass in this one process, so a SIGKILL reaches the process doing the work.
   const child = spawn(process.execPath, ["--import", "tsx", "reliability/pass.ts"], {
-    env: { ...process.env, SPARK_SCHEDULE_SECONDS: "0", SPARK_DEMO: "0", SPARK_MAIL_FROM: "Spark <spark@example.com>", ...env },
+    env: {
+      ...process.env,
+      SPARK_SCHEDULE_SECONDS: "0",
+      SPARK_DEMO: "0",
+      SPARK_MAIL_FROM: "Spark <spark@example.com>",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
   child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; summary: JobSummary | null; stderr: string }>((resolve) =>
+  const done = new Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    summary: JobSummary | null;
+    stderr: string;
+  }>((resolve) =>
     child.on("close", (code, signal) => {
       const last = stdout.trim().split("\n").at(-1) ?? "";
       resolve({ code, signal, summary: last.startsWith("{") ? (JSON.parse(last) as JobSummary) : null, stderr });
@@ -31,7 +45,10 @@ export function startPass(env: Record<string, string>): PassProcess {
 }
 
 /** A SQL source on the sample connection (it reads no table) of `n` candidates with an email each, a generator on it, and a template that mails each. */
-export async function seedMailingGenerator(database: Database, { n, group, offset = 0 }: { n: number; group: string; offset?: number }) {
+export async function seedMailingGenerator(
+  database: Database,
+  { n, group, offset = 0 }: { n: number; group: string; offset?: number },
+) {
   const source = await insertSqlSource(database.db, {
     name: `${group}-source`,
     description: "",
@@ -40,7 +57,13 @@ export async function seedMailingGenerator(database: Database, { n, group, offse
     variables: { id: { type: "number" }, email: { type: "string" } },
   });
   await insertGenerator(database.db, { name: group, group, source: `sql:${source!.id}`, conditions: [] });
-  await database.db.insert(mailTemplates).values({ name: group, groupPattern: group, subject: "Hello {{ id }}", text: "Candidate {{ id }}", toAddress: "{{ email }}" });
+  await database.db.insert(mailTemplates).values({
+    name: group,
+    groupPattern: group,
+    subject: "Hello {{ id }}",
+    text: "Candidate {{ id }}",
+    toAddress: "{{ email }}",
+  });
 }
 
 export async function countRows(database: Database, query: ReturnType<typeof sql>): Promise<number> {
@@ -53,11 +76,17 @@ export function repeats(ids: string[]): number {
 
 /** One line of figures per scenario, as the suite's report. */
 export function report(scenario: string, figures: Record<string, number | string>) {
-  process.stdout.write(`reliability: ${scenario}: ${Object.entries(figures).map(([k, v]) => `${k}=${v}`).join(" ")}\n`);
+  process.stdout.write(
+    `reliability: ${scenario}: ${Object.entries(figures)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(" ")}\n`,
+  );
 }
 
 /** A new migrated database on the test server, its URL for the pass processes, and a way to drop it. */
-export async function createScratchPostgres(adminUrl: string): Promise<{ url: string; database: Database; drop: () => Promise<void> }> {
+export async function createScratchPostgres(
+  adminUrl: string,
+): Promise<{ url: string; database: Database; drop: () => Promise<void> }> {
   const { default: postgres } = await import("postgres");
   const { openDatabase } = await import("@/db/client");
   const { migrateDatabase } = await import("@/db/migrate");

@@ -10,12 +10,15 @@ import { createPassRunner, openConnections } from "@/spark/start";
  * job lease, so overlapping passes really overlap instead of skipping.
  */
 const config = loadConfig();
-if (config.database.driver !== "postgres") throw new Error("the reliability suite runs on PostgreSQL: set DATABASE_URL");
+if (config.database.driver !== "postgres")
+  throw new Error("the reliability suite runs on PostgreSQL: set DATABASE_URL");
 const database = await openDatabase(config.database);
 const mailer = createMailer({ config, database });
 const connections = await openConnections({ config, database });
 try {
-  const summary = await createPassRunner({ config, database, log: silentLogger, mailer, connections })("cli", { useLease: process.env.RELIABILITY_NO_LEASE !== "1" });
+  const summary = await createPassRunner({ config, database, log: silentLogger, mailer, connections })("cli", {
+    useLease: process.env.RELIABILITY_NO_LEASE !== "1",
+  });
   process.stdout.write(`${JSON.stringify(summary)}\n`);
   // As `npm run job`: a pass that recorded errors exits 1.
   process.exitCode = summary.status === "error" ? 1 : 0;

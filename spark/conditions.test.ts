@@ -10,7 +10,8 @@ const variables: Record<string, VariableSpec> = {
   j: { type: "json" },
 };
 
-const passes = (conditions: Condition[], context: Record<string, unknown>) => compileConditions(conditions, variables).test(context);
+const passes = (conditions: Condition[], context: Record<string, unknown>) =>
+  compileConditions(conditions, variables).test(context);
 
 describe("conditions", () => {
   it("compares numbers as numbers, not as strings", () => {
@@ -21,7 +22,9 @@ describe("conditions", () => {
 
   it("compares timestamps in time, whatever their notation", () => {
     expect(passes([{ variable: "t", operator: "<", value: "2026-01-02" }], { t: "2026-01-01T23:59:59Z" })).toBe(true);
-    expect(passes([{ variable: "t", operator: ">=", value: "2026-01-02T00:00:00Z" }], { t: "2026-01-01T23:00:00-02:00" })).toBe(true);
+    expect(
+      passes([{ variable: "t", operator: ">=", value: "2026-01-02T00:00:00Z" }], { t: "2026-01-01T23:00:00-02:00" }),
+    ).toBe(true);
   });
 
   it("reads booleans from true/false, yes/no and 1/0", () => {
@@ -36,7 +39,8 @@ describe("conditions", () => {
   });
 
   it("treats null, empty strings, arrays and objects as empty", () => {
-    for (const value of [null, "", [], {}]) expect(passes([{ variable: "j", operator: "is empty" }], { j: value })).toBe(true);
+    for (const value of [null, "", [], {}])
+      expect(passes([{ variable: "j", operator: "is empty" }], { j: value })).toBe(true);
     expect(passes([{ variable: "s", operator: "is not empty" }], { s: "x" })).toBe(true);
   });
 
@@ -74,9 +78,17 @@ describe("conditions", () => {
       ),
     ).toEqual([
       { index: 0, field: "value", message: "'abc' is not a number." },
-      { index: 1, field: "operator", message: "'>' does not apply to a boolean; use one of =, !=, is empty, is not empty." },
+      {
+        index: 1,
+        field: "operator",
+        message: "'>' does not apply to a boolean; use one of =, !=, is empty, is not empty.",
+      },
       { index: 2, field: "variable", message: "The source has no variable 'ghost'." },
-      { index: 3, field: "value", message: "'next week' is not a date; write it like 2026-01-31 or 2026-01-31T09:00:00Z." },
+      {
+        index: 3,
+        field: "value",
+        message: "'next week' is not a date; write it like 2026-01-31 or 2026-01-31T09:00:00Z.",
+      },
     ]);
   });
 

@@ -20,12 +20,17 @@ export const takesNoValue = (operator: ConditionOperator) => operator === "is em
 type Parsed = number | string | boolean;
 
 /** A condition's value typed by its variable: "2" is the number 2 for a number variable, and so on. */
-export function parseConditionValue(raw: string | undefined, type: VariableType): { ok: true; value: Parsed } | { ok: false; message: string } {
+export function parseConditionValue(
+  raw: string | undefined,
+  type: VariableType,
+): { ok: true; value: Parsed } | { ok: false; message: string } {
   const text = (raw ?? "").trim();
   switch (type) {
     case "number": {
       const n = Number(text);
-      return text !== "" && Number.isFinite(n) ? { ok: true, value: n } : { ok: false, message: `'${text}' is not a number.` };
+      return text !== "" && Number.isFinite(n)
+        ? { ok: true, value: n }
+        : { ok: false, message: `'${text}' is not a number.` };
     }
     case "boolean":
       if (/^(true|yes|1)$/i.test(text)) return { ok: true, value: true };
@@ -33,7 +38,9 @@ export function parseConditionValue(raw: string | undefined, type: VariableType)
       return { ok: false, message: `'${text}' is not true or false.` };
     case "timestamp": {
       const t = Date.parse(text);
-      return text !== "" && !Number.isNaN(t) ? { ok: true, value: t } : { ok: false, message: `'${text}' is not a date; write it like 2026-01-31 or 2026-01-31T09:00:00Z.` };
+      return text !== "" && !Number.isNaN(t)
+        ? { ok: true, value: t }
+        : { ok: false, message: `'${text}' is not a date; write it like 2026-01-31 or 2026-01-31T09:00:00Z.` };
     }
     default:
       return text === "" ? { ok: false, message: "Enter a value." } : { ok: true, value: text };
@@ -52,7 +59,11 @@ export function checkConditions(conditions: Condition[], variables: Record<strin
       return;
     }
     if (!operatorsByType[spec.type].includes(condition.operator)) {
-      problems.push({ index, field: "operator", message: `'${condition.operator}' does not apply to a ${spec.type}; use one of ${operatorsByType[spec.type].join(", ")}.` });
+      problems.push({
+        index,
+        field: "operator",
+        message: `'${condition.operator}' does not apply to a ${spec.type}; use one of ${operatorsByType[spec.type].join(", ")}.`,
+      });
       return;
     }
     if (takesNoValue(condition.operator)) return;
@@ -79,7 +90,8 @@ function comparable(value: unknown, type: VariableType): Parsed | null {
     const n = typeof value === "number" ? value : Number(value);
     return Number.isFinite(n) ? n : null;
   }
-  if (type === "boolean") return typeof value === "boolean" ? value : value === "true" ? true : value === "false" ? false : null;
+  if (type === "boolean")
+    return typeof value === "boolean" ? value : value === "true" ? true : value === "false" ? false : null;
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
@@ -89,7 +101,10 @@ export type CandidateTest = (context: Record<string, unknown>) => boolean;
  * Compiles conditions once into one test for many candidates. All must hold; a candidate whose
  * context lacks a variable is skipped, as in spark_generators. Call checkConditions first.
  */
-export function compileConditions(conditions: Condition[], variables: Record<string, VariableSpec>): { test: CandidateTest; tests: CandidateTest[] } {
+export function compileConditions(
+  conditions: Condition[],
+  variables: Record<string, VariableSpec>,
+): { test: CandidateTest; tests: CandidateTest[] } {
   const tests = conditions.map((condition): CandidateTest => {
     const type = variables[condition.variable]?.type ?? "string";
     const name = condition.variable;
@@ -141,5 +156,9 @@ function compareWith(operator: ConditionOperator, expected: Parsed): (actual: Pa
 /** Conditions as an operator reads them: `days_until_end <= 2 && donation_count < 2`. */
 export function formatConditions(conditions: Condition[]): string {
   if (conditions.length === 0) return "every candidate";
-  return conditions.map((c) => (takesNoValue(c.operator) ? `${c.variable} ${c.operator}` : `${c.variable} ${c.operator} ${c.value ?? ""}`)).join(" && ");
+  return conditions
+    .map((c) =>
+      takesNoValue(c.operator) ? `${c.variable} ${c.operator}` : `${c.variable} ${c.operator} ${c.value ?? ""}`,
+    )
+    .join(" && ");
 }

@@ -25,7 +25,15 @@ describe("loadConfig", () => {
       scheduleSeconds: 60,
       sqlTimeoutMs: 10_000,
       demo: true,
-      mail: { smtpUrl: null, smtpConnections: 5, from: "Spark <spark@localhost>", maxAttempts: 8, backoffBaseMs: 30_000, backoffCapMs: 3_600_000, leaseMs: 60_000 },
+      mail: {
+        smtpUrl: null,
+        smtpConnections: 5,
+        from: "Spark <spark@localhost>",
+        maxAttempts: 8,
+        backoffBaseMs: 30_000,
+        backoffCapMs: 3_600_000,
+        leaseMs: 60_000,
+      },
       jobBudgetMs: 50_000,
       retentionDays: 30,
       trustedProxies: 0,
@@ -36,8 +44,12 @@ describe("loadConfig", () => {
 
   it("reads SPARK_TRUSTED_PROXIES and refuses what is not a count of proxies", () => {
     expect(loadConfig({ SPARK_TRUSTED_PROXIES: "2" }).trustedProxies).toBe(2);
-    expect(configErrorOf({ SPARK_TRUSTED_PROXIES: "yes" }).message).toBe("SPARK_TRUSTED_PROXIES 'yes' is not a whole number; set SPARK_TRUSTED_PROXIES to 0–10.");
-    expect(configErrorOf({ SPARK_TRUSTED_PROXIES: "11" }).message).toBe("SPARK_TRUSTED_PROXIES 11 is out of range; set SPARK_TRUSTED_PROXIES to 0–10.");
+    expect(configErrorOf({ SPARK_TRUSTED_PROXIES: "yes" }).message).toBe(
+      "SPARK_TRUSTED_PROXIES 'yes' is not a whole number; set SPARK_TRUSTED_PROXIES to 0–10.",
+    );
+    expect(configErrorOf({ SPARK_TRUSTED_PROXIES: "11" }).message).toBe(
+      "SPARK_TRUSTED_PROXIES 11 is out of range; set SPARK_TRUSTED_PROXIES to 0–10.",
+    );
   });
 
   it("reads the mail settings and refuses ones that cannot work", () => {
@@ -53,22 +65,50 @@ describe("loadConfig", () => {
       SPARK_RETENTION_DAYS: "7",
     });
     expect(config).toMatchObject({
-      mail: { smtpUrl: "smtp://user:secret@mail.example.com:587", smtpConnections: 10, from: "Alerts <alerts@example.com>", maxAttempts: 3, backoffBaseMs: 10_000, backoffCapMs: 600_000, leaseMs: 60_000 },
+      mail: {
+        smtpUrl: "smtp://user:secret@mail.example.com:587",
+        smtpConnections: 10,
+        from: "Alerts <alerts@example.com>",
+        maxAttempts: 3,
+        backoffBaseMs: 10_000,
+        backoffCapMs: 600_000,
+        leaseMs: 60_000,
+      },
       jobBudgetMs: 20_000,
       retentionDays: 7,
     });
-    expect(configErrorOf({ SMTP_URL: "mail.example.com" }).message).toBe("SMTP_URL is not an smtp:// or smtps:// URL; set it like smtp://user:password@mail.example.com:587.");
+    expect(configErrorOf({ SMTP_URL: "mail.example.com" }).message).toBe(
+      "SMTP_URL is not an smtp:// or smtps:// URL; set it like smtp://user:password@mail.example.com:587.",
+    );
     expect(configErrorOf({ SMTP_URL: "http://user:hunter2@x" }).message).not.toContain("hunter2");
-    expect(configErrorOf({ SPARK_MAIL_FROM: "nobody" }).message).toBe(`SPARK_MAIL_FROM 'nobody' is not an address; set it like "Spark <spark@example.com>".`);
-    expect(configErrorOf({ SPARK_BACKOFF_BASE_SECONDS: "100", SPARK_BACKOFF_CAP_SECONDS: "10" }).message).toBe("SPARK_BACKOFF_CAP_SECONDS is below SPARK_BACKOFF_BASE_SECONDS; the cap must be at least the base.");
-    expect(configErrorOf({ SPARK_RETENTION_DAYS: "0" }).message).toBe("SPARK_RETENTION_DAYS 0 is out of range; set SPARK_RETENTION_DAYS to 1–36500.");
+    expect(configErrorOf({ SPARK_MAIL_FROM: "nobody" }).message).toBe(
+      `SPARK_MAIL_FROM 'nobody' is not an address; set it like "Spark <spark@example.com>".`,
+    );
+    expect(configErrorOf({ SPARK_BACKOFF_BASE_SECONDS: "100", SPARK_BACKOFF_CAP_SECONDS: "10" }).message).toBe(
+      "SPARK_BACKOFF_CAP_SECONDS is below SPARK_BACKOFF_BASE_SECONDS; the cap must be at least the base.",
+    );
+    expect(configErrorOf({ SPARK_RETENTION_DAYS: "0" }).message).toBe(
+      "SPARK_RETENTION_DAYS 0 is out of range; set SPARK_RETENTION_DAYS to 1–36500.",
+    );
   });
 
   it("reads the job settings", () => {
-    const config = loadConfig({ SPARK_CRON_SECRET: "0123456789abcdef", SPARK_SCHEDULE_SECONDS: "0", SPARK_SQL_TIMEOUT_SECONDS: "3", SPARK_DEMO: "0" });
-    expect(config).toMatchObject({ cronSecret: "0123456789abcdef", scheduleSeconds: 0, sqlTimeoutMs: 3000, demo: false });
+    const config = loadConfig({
+      SPARK_CRON_SECRET: "0123456789abcdef",
+      SPARK_SCHEDULE_SECONDS: "0",
+      SPARK_SQL_TIMEOUT_SECONDS: "3",
+      SPARK_DEMO: "0",
+    });
+    expect(config).toMatchObject({
+      cronSecret: "0123456789abcdef",
+      scheduleSeconds: 0,
+      sqlTimeoutMs: 3000,
+      demo: false,
+    });
     expect(() => loadConfig({ SPARK_CRON_SECRET: "short" })).toThrow("SPARK_CRON_SECRET is shorter than 16 characters");
-    expect(() => loadConfig({ SPARK_SCHEDULE_SECONDS: "soon" })).toThrow("SPARK_SCHEDULE_SECONDS 'soon' is not a whole number; set SPARK_SCHEDULE_SECONDS to 0–86400.");
+    expect(() => loadConfig({ SPARK_SCHEDULE_SECONDS: "soon" })).toThrow(
+      "SPARK_SCHEDULE_SECONDS 'soon' is not a whole number; set SPARK_SCHEDULE_SECONDS to 0–86400.",
+    );
   });
 
   it("reads PORT, trimmed, and uses it in the default public URL", () => {
@@ -95,8 +135,12 @@ describe("loadConfig", () => {
   });
 
   it("rejects a SPARK_URL that is not http(s)", () => {
-    expect(configErrorOf({ SPARK_URL: "spark.example.com" }).message).toMatch(/^SPARK_URL 'spark.example.com' is not an http\(s\) URL; set it to /);
-    expect(configErrorOf({ SPARK_URL: "ftp://spark.example.com" }).message).toMatch(/^SPARK_URL 'ftp:\/\/spark.example.com' is not an http\(s\) URL/);
+    expect(configErrorOf({ SPARK_URL: "spark.example.com" }).message).toMatch(
+      /^SPARK_URL 'spark.example.com' is not an http\(s\) URL; set it to /,
+    );
+    expect(configErrorOf({ SPARK_URL: "ftp://spark.example.com" }).message).toMatch(
+      /^SPARK_URL 'ftp:\/\/spark.example.com' is not an http\(s\) URL/,
+    );
     expect(configErrorOf({ SPARK_URL: "https://" }).message).toMatch(/^SPARK_URL 'https:\/\/' is not an http\(s\) URL/);
   });
 
@@ -126,8 +170,14 @@ describe("loadConfig", () => {
   it("uses Postgres when DATABASE_URL is set, with a pool of 10 unless SPARK_DB_POOL says otherwise", () => {
     const url = "postgres://spark:secret@db.internal:5432/spark";
     expect(loadConfig({ DATABASE_URL: url }).database).toEqual({ driver: "postgres", url, poolSize: 10 });
-    expect(loadConfig({ DATABASE_URL: ` ${url} `, SPARK_DB_POOL: "3" }).database).toEqual({ driver: "postgres", url, poolSize: 3 });
-    expect(configErrorOf({ DATABASE_URL: url, SPARK_DB_POOL: "0" }).message).toBe("SPARK_DB_POOL 0 is out of range; set SPARK_DB_POOL to 1–500.");
+    expect(loadConfig({ DATABASE_URL: ` ${url} `, SPARK_DB_POOL: "3" }).database).toEqual({
+      driver: "postgres",
+      url,
+      poolSize: 3,
+    });
+    expect(configErrorOf({ DATABASE_URL: url, SPARK_DB_POOL: "0" }).message).toBe(
+      "SPARK_DB_POOL 0 is out of range; set SPARK_DB_POOL to 1–500.",
+    );
   });
 
   it("treats a blank DATABASE_URL as unset", () => {
@@ -142,13 +192,38 @@ describe("loadConfig", () => {
 
   it("limits SPARK_SESSION_DAYS to 1–365", () => {
     expect(loadConfig({ SPARK_SESSION_DAYS: "30" }).sessionDays).toBe(30);
-    expect(configErrorOf({ SPARK_SESSION_DAYS: "400" }).message).toBe("SPARK_SESSION_DAYS 400 is out of range; set SPARK_SESSION_DAYS to 1–365.");
+    expect(configErrorOf({ SPARK_SESSION_DAYS: "400" }).message).toBe(
+      "SPARK_SESSION_DAYS 400 is out of range; set SPARK_SESSION_DAYS to 1–365.",
+    );
   });
 
   it("reads connections declared as SPARK_CONNECTION_<NAME>, and names a bad one without its password", () => {
-    expect(loadConfig({ SPARK_CONNECTION_APP_DB: "postgres://reader:s3cret@db.internal:6432/app?sslmode=require", SPARK_CONNECTION_SHOP: "mysql://ro:pw@shop/sales" }).connections).toEqual([
-      { name: "app-db", kind: "postgres", host: "db.internal", port: 6432, database: "app", username: "reader", password: "s3cret", ssl: true },
-      { name: "shop", kind: "mysql", host: "shop", port: 3306, database: "sales", username: "ro", password: "pw", ssl: false },
+    expect(
+      loadConfig({
+        SPARK_CONNECTION_APP_DB: "postgres://reader:s3cret@db.internal:6432/app?sslmode=require",
+        SPARK_CONNECTION_SHOP: "mysql://ro:pw@shop/sales",
+      }).connections,
+    ).toEqual([
+      {
+        name: "app-db",
+        kind: "postgres",
+        host: "db.internal",
+        port: 6432,
+        database: "app",
+        username: "reader",
+        password: "s3cret",
+        ssl: true,
+      },
+      {
+        name: "shop",
+        kind: "mysql",
+        host: "shop",
+        port: 3306,
+        database: "sales",
+        username: "ro",
+        password: "pw",
+        ssl: false,
+      },
     ]);
     const bad = (url: string) => {
       try {
@@ -158,10 +233,13 @@ describe("loadConfig", () => {
       }
       return "accepted";
     };
-    expect(bad("redis://u:hunter2@h/0")).toBe("SPARK_CONNECTION_X must start with postgres:// or mysql:// (it starts with redis://).");
+    expect(bad("redis://u:hunter2@h/0")).toBe(
+      "SPARK_CONNECTION_X must start with postgres:// or mysql:// (it starts with redis://).",
+    );
     expect(bad("postgres://u:hunter2@h")).toMatch(/names no database/);
     expect(bad("not a url hunter2")).toMatch(/^SPARK_CONNECTION_X is not a URL/);
-    for (const message of [bad("redis://u:hunter2@h/0"), bad("postgres://u:hunter2@h"), bad("not a url hunter2")]) expect(message).not.toContain("hunter2");
+    for (const message of [bad("redis://u:hunter2@h/0"), bad("postgres://u:hunter2@h"), bad("not a url hunter2")])
+      expect(message).not.toContain("hunter2");
   });
 
   it("wants SPARK_SECRET_KEY long enough to seal passwords", () => {

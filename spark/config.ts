@@ -58,9 +58,11 @@ const emailSchema = z.email();
 function readInt(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name]?.trim();
   if (raw === undefined || raw === "") return fallback;
-  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} '${raw}' is not a whole number; set ${name} to ${min}–${max}.`);
+  if (!/^\d+$/.test(raw))
+    throw new ConfigError(`${name} '${raw}' is not a whole number; set ${name} to ${min}–${max}.`);
   const value = Number(raw);
-  if (value < min || value > max) throw new ConfigError(`${name} ${raw} is out of range; set ${name} to ${min}–${max}.`);
+  if (value < min || value > max)
+    throw new ConfigError(`${name} ${raw} is out of range; set ${name} to ${min}–${max}.`);
   return value;
 }
 
@@ -75,14 +77,24 @@ function readConnections(env: Env): EnvConnection[] {
     try {
       url = new URL(raw.trim());
     } catch {
-      throw new ConfigError(`${key} is not a URL; set it like postgres://reader:password@db.example.com:5432/app or mysql://reader:password@db.example.com:3306/app.`);
+      throw new ConfigError(
+        `${key} is not a URL; set it like postgres://reader:password@db.example.com:5432/app or mysql://reader:password@db.example.com:3306/app.`,
+      );
     }
-    const kind = url.protocol === "postgres:" || url.protocol === "postgresql:" ? "postgres" : url.protocol === "mysql:" || url.protocol === "mariadb:" ? "mysql" : null;
-    if (!kind) throw new ConfigError(`${key} must start with postgres:// or mysql:// (it starts with ${url.protocol}//).`);
+    const kind =
+      url.protocol === "postgres:" || url.protocol === "postgresql:"
+        ? "postgres"
+        : url.protocol === "mysql:" || url.protocol === "mariadb:"
+          ? "mysql"
+          : null;
+    if (!kind)
+      throw new ConfigError(`${key} must start with postgres:// or mysql:// (it starts with ${url.protocol}//).`);
     if (!url.hostname) throw new ConfigError(`${key} names no host; set it like ${kind}://reader:password@host/app.`);
     const database = decodeURIComponent(url.pathname.replace(/^\//, ""));
     if (!database) throw new ConfigError(`${key} names no database; end it with /<database>.`);
-    const ssl = ["require", "verify-full", "verify-ca", "true"].includes(url.searchParams.get("sslmode") ?? url.searchParams.get("ssl") ?? "");
+    const ssl = ["require", "verify-full", "verify-ca", "true"].includes(
+      url.searchParams.get("sslmode") ?? url.searchParams.get("ssl") ?? "",
+    );
     found.push({
       name,
       kind,
@@ -109,26 +121,40 @@ export function loadConfig(env: Env = process.env): SparkConfig {
 
   const publicUrl = (env.SPARK_URL?.trim() || `http://localhost:${port}`).replace(/\/+$/, "");
   if (!/^https?:\/\/[^/\s]+/.test(publicUrl)) {
-    throw new ConfigError(`SPARK_URL '${env.SPARK_URL}' is not an http(s) URL; set it to the address operators open, e.g. https://spark.example.com.`);
+    throw new ConfigError(
+      `SPARK_URL '${env.SPARK_URL}' is not an http(s) URL; set it to the address operators open, e.g. https://spark.example.com.`,
+    );
   }
 
   const adminEmail = env.SPARK_ADMIN_EMAIL?.trim();
   const adminPassword = env.SPARK_ADMIN_PASSWORD;
   let admin: SparkConfig["admin"] = null;
   if (adminEmail || adminPassword) {
-    if (!adminEmail || !adminPassword) throw new ConfigError("Set both SPARK_ADMIN_EMAIL and SPARK_ADMIN_PASSWORD to create the first admin, or neither.");
-    if (!emailSchema.safeParse(adminEmail).success) throw new ConfigError(`SPARK_ADMIN_EMAIL '${adminEmail}' is not an email address.`);
+    if (!adminEmail || !adminPassword)
+      throw new ConfigError(
+        "Set both SPARK_ADMIN_EMAIL and SPARK_ADMIN_PASSWORD to create the first admin, or neither.",
+      );
+    if (!emailSchema.safeParse(adminEmail).success)
+      throw new ConfigError(`SPARK_ADMIN_EMAIL '${adminEmail}' is not an email address.`);
     if (adminPassword.length < PASSWORD_MIN_LENGTH) {
-      throw new ConfigError(`SPARK_ADMIN_PASSWORD is shorter than ${PASSWORD_MIN_LENGTH} characters; choose a longer one.`);
+      throw new ConfigError(
+        `SPARK_ADMIN_PASSWORD is shorter than ${PASSWORD_MIN_LENGTH} characters; choose a longer one.`,
+      );
     }
     admin = { email: adminEmail, password: adminPassword };
   }
 
   const cronSecret = env.SPARK_CRON_SECRET?.trim() || null;
-  if (cronSecret && cronSecret.length < 16) throw new ConfigError("SPARK_CRON_SECRET is shorter than 16 characters; use a long random value (openssl rand -hex 32).");
+  if (cronSecret && cronSecret.length < 16)
+    throw new ConfigError(
+      "SPARK_CRON_SECRET is shorter than 16 characters; use a long random value (openssl rand -hex 32).",
+    );
 
   const smtpUrl = env.SMTP_URL?.trim() || null;
-  if (smtpUrl && !/^smtps?:\/\/[^/\s]+/.test(smtpUrl)) throw new ConfigError("SMTP_URL is not an smtp:// or smtps:// URL; set it like smtp://user:password@mail.example.com:587.");
+  if (smtpUrl && !/^smtps?:\/\/[^/\s]+/.test(smtpUrl))
+    throw new ConfigError(
+      "SMTP_URL is not an smtp:// or smtps:// URL; set it like smtp://user:password@mail.example.com:587.",
+    );
   const from = env.SPARK_MAIL_FROM?.trim() || "Spark <spark@localhost>";
   const fromAddress = /<([^>]+)>\s*$/.exec(from)?.[1] ?? from;
   if (!emailSchema.safeParse(fromAddress).success && !/^[^\s@]+@localhost$/.test(fromAddress)) {
@@ -136,10 +162,16 @@ export function loadConfig(env: Env = process.env): SparkConfig {
   }
   const backoffBaseMs = readInt(env, "SPARK_BACKOFF_BASE_SECONDS", 30, 1, 86_400) * 1000;
   const backoffCapMs = readInt(env, "SPARK_BACKOFF_CAP_SECONDS", 3_600, 1, 7 * 86_400) * 1000;
-  if (backoffCapMs < backoffBaseMs) throw new ConfigError("SPARK_BACKOFF_CAP_SECONDS is below SPARK_BACKOFF_BASE_SECONDS; the cap must be at least the base.");
+  if (backoffCapMs < backoffBaseMs)
+    throw new ConfigError(
+      "SPARK_BACKOFF_CAP_SECONDS is below SPARK_BACKOFF_BASE_SECONDS; the cap must be at least the base.",
+    );
 
   const secretKey = env.SPARK_SECRET_KEY?.trim() || null;
-  if (secretKey && secretKey.length < 32) throw new ConfigError("SPARK_SECRET_KEY is shorter than 32 characters; use a long random value (openssl rand -hex 32) and keep it: it opens the stored connection passwords.");
+  if (secretKey && secretKey.length < 32)
+    throw new ConfigError(
+      "SPARK_SECRET_KEY is shorter than 32 characters; use a long random value (openssl rand -hex 32) and keep it: it opens the stored connection passwords.",
+    );
 
   return {
     port,

@@ -6,11 +6,17 @@ const internalSecret = "internal-secret-abcdefgh";
 
 describe("authorizeCron", () => {
   it("accepts the cron secret as a bearer token", () => {
-    expect(authorizeCron(`Bearer ${cronSecret}`, { cronSecret, internalSecret })).toEqual({ status: "ok", trigger: "cron" });
+    expect(authorizeCron(`Bearer ${cronSecret}`, { cronSecret, internalSecret })).toEqual({
+      status: "ok",
+      trigger: "cron",
+    });
   });
 
   it("accepts the server's own secret for the CLI, even with no cron secret set", () => {
-    expect(authorizeCron(`Bearer ${internalSecret}`, { cronSecret: null, internalSecret })).toEqual({ status: "ok", trigger: "cli" });
+    expect(authorizeCron(`Bearer ${internalSecret}`, { cronSecret: null, internalSecret })).toEqual({
+      status: "ok",
+      trigger: "cli",
+    });
   });
 
   it("refuses a wrong, missing or malformed secret", () => {
@@ -20,6 +26,8 @@ describe("authorizeCron", () => {
   });
 
   it("answers unconfigured when SPARK_CRON_SECRET is unset", () => {
-    expect(authorizeCron(`Bearer anything`, { cronSecret: null, internalSecret: null })).toEqual({ status: "unconfigured" });
+    expect(authorizeCron(`Bearer anything`, { cronSecret: null, internalSecret: null })).toEqual({
+      status: "unconfigured",
+    });
   });
 });

@@ -12,11 +12,24 @@ import {
 import { findEventById } from "@/db/queries/events";
 import { listTemplates } from "@/db/queries/templates";
 import { deliveryStatuses, type DeliveryStatus } from "@/db/schema";
-import { first, parseGroupFilter, parsePageCursor, parseTimeRange, setTimeRangeParams, type IgnoredFilter, type PageCursor, type Params } from "./list-params";
+import {
+  first,
+  parseGroupFilter,
+  parsePageCursor,
+  parseTimeRange,
+  setTimeRangeParams,
+  type IgnoredFilter,
+  type PageCursor,
+  type Params,
+} from "./list-params";
 
 export const DELIVERY_PAGE_SIZE = 50;
 
-export function parseDeliveryFilters(params: Params): { filters: DeliveryLogFilters; page: PageCursor; ignored: IgnoredFilter[] } {
+export function parseDeliveryFilters(params: Params): {
+  filters: DeliveryLogFilters;
+  page: PageCursor;
+  ignored: IgnoredFilter[];
+} {
   const filters: DeliveryLogFilters = {};
   const ignored: IgnoredFilter[] = [];
   const status = first(params.status);
@@ -68,12 +81,18 @@ export type DeliveryLogView = {
   dead: { addressable: number; renderFailures: number };
 };
 
-export async function loadDeliveryLog(database: Database, params: Params, { pageSize = DELIVERY_PAGE_SIZE }: { pageSize?: number } = {}): Promise<DeliveryLogView> {
+export async function loadDeliveryLog(
+  database: Database,
+  params: Params,
+  { pageSize = DELIVERY_PAGE_SIZE }: { pageSize?: number } = {},
+): Promise<DeliveryLogView> {
   const { filters, page, ignored } = parseDeliveryFilters(params);
   const [result, templates, dead] = await Promise.all([
     listDeliveryLogPage(database.db, { filters, cursor: page, limit: pageSize }),
     listTemplates(database.db),
-    filters.status === undefined || filters.status === "dead" ? countDeadDeliveries(database.db, { filters }) : Promise.resolve({ addressable: 0, renderFailures: 0 }),
+    filters.status === undefined || filters.status === "dead"
+      ? countDeadDeliveries(database.db, { filters })
+      : Promise.resolve({ addressable: 0, renderFailures: 0 }),
   ]);
   const names = new Map(templates.map((t) => [t.id, t.name]));
   return {

@@ -44,19 +44,27 @@ async function rowCounts() {
 
 async function allChallenges(): Promise<ChallengeCandidate[]> {
   const all: ChallengeCandidate[] = [];
-  for await (const batch of challengesSource.candidates({ db: database.db, clock, batchSize: 100, connections })) all.push(...batch);
+  for await (const batch of challengesSource.candidates({ db: database.db, clock, batchSize: 100, connections }))
+    all.push(...batch);
   return all;
 }
 
 describe("seedDemo", () => {
   it("creates the four generators and the templates in Spark's database, the demo's rows in the sample database only", async () => {
     const seeded = await seedDemo({ db: database.db, clock });
-    expect(seeded).toEqual({ generators: demoGenerators.map((g) => g.name), templates: demoTemplates.map((t) => t.name) });
+    expect(seeded).toEqual({
+      generators: demoGenerators.map((g) => g.name),
+      templates: demoTemplates.map((t) => t.name),
+    });
     expect(await rowCounts()).toEqual({ participants: 7, challenges: 12, donations: 11 });
-    const [own] = rowsOf<{ present: boolean }>(await database.db.execute(sql`select to_regclass('demo.challenges') is not null as present`));
+    const [own] = rowsOf<{ present: boolean }>(
+      await database.db.execute(sql`select to_regclass('demo.challenges') is not null as present`),
+    );
     expect(own?.present).toBe(false);
     const stored = await database.db.select().from(generators);
-    expect(stored.map((g) => [g.name, g.source, g.active]).sort()).toEqual(demoGenerators.map((g) => [g.name, "code:challenges", true]).sort());
+    expect(stored.map((g) => [g.name, g.source, g.active]).sort()).toEqual(
+      demoGenerators.map((g) => [g.name, "code:challenges", true]).sort(),
+    );
   });
 
   it("adds nothing when run again: same row counts, no second generator", async () => {
@@ -67,27 +75,47 @@ describe("seedDemo", () => {
 
   it("leaves a generator alone when one with its name exists in another case", async () => {
     await database.db.delete(generators).where(sql`${generators.name} = 'challenge_ended'`);
-    await database.db.insert(generators).values({ name: "Challenge_Ended", group: "mine", source: "code:challenges", conditions: [] });
+    await database.db
+      .insert(generators)
+      .values({ name: "Challenge_Ended", group: "mine", source: "code:challenges", conditions: [] });
     expect((await seedDemo({ db: database.db, clock })).generators).toEqual([]);
-    const ended = (await database.db.select().from(generators)).filter((g) => g.name.toLowerCase() === "challenge_ended");
+    const ended = (await database.db.select().from(generators)).filter(
+      (g) => g.name.toLowerCase() === "challenge_ended",
+    );
     expect(ended.map((g) => g.group)).toEqual(["mine"]);
   });
 
   it("gives each demo generator several candidates as soon as it is seeded", async () => {
     const candidates = await allChallenges();
     const matching = (name: string) => {
-      const { test } = compileConditions(demoGenerators.find((g) => g.name === name)!.conditions!, challengesSource.variables);
-      return candidates.filter((c) => test(challengesSource.context(c, { db: database.db, clock, batchSize: 100, connections }))).map((c) => c.title);
+      const { test } = compileConditions(
+        demoGenerators.find((g) => g.name === name)!.conditions!,
+        challengesSource.variables,
+      );
+      return candidates
+        .filter((c) => test(challengesSource.context(c, { db: database.db, clock, batchSize: 100, connections })))
+        .map((c) => c.title);
     };
     expect(matching("challenge_created")).toHaveLength(12);
-    expect(matching("challenge_inactivity_2d")).toEqual(["Swim across the lake", "Cycle to work every day", "Learn to juggle three balls", "No sugar for two weeks", "A silent week"]);
-    expect(matching("challenge_ends_2d")).toEqual(["Bake for the food bank", "No sugar for two weeks", "Walk 10,000 steps a day"]);
+    expect(matching("challenge_inactivity_2d")).toEqual([
+      "Swim across the lake",
+      "Cycle to work every day",
+      "Learn to juggle three balls",
+      "No sugar for two weeks",
+      "A silent week",
+    ]);
+    expect(matching("challenge_ends_2d")).toEqual([
+      "Bake for the food bank",
+      "No sugar for two weeks",
+      "Walk 10,000 steps a day",
+    ]);
     expect(matching("challenge_ended")).toEqual(["Marathon training", "A silent week", "Cold showers for 30 days"]);
   });
 
   it("keeps the participant whose name needs escaping as written", async () => {
     const sample = connections.sample();
-    const [row] = (await sample.query("select name from demo.participants where email = 'obrien@example.com'", [])).rows;
+    const [row] = (await sample.query("select name from demo.participants where email = 'obrien@example.com'", []))
+      .rows;
     expect(row?.name).toBe("Máire O'Brien & <Co>");
     const emails = (await sample.query("select email from demo.participants", [])).rows.map((r) => String(r.email));
     expect(emails.every((email) => email.endsWith("@example.com"))).toBe(true);
@@ -115,11 +143,17 @@ describe("seedDemo", () => {
     expect(rows.filter((d) => d.status !== "sent").map((d) => d.lastError)).toEqual([]);
     expect(summary.deliveries).toEqual({ sent: rows.length, failed: 0, dead: 0 });
     // An earlier test here renamed the challenge_ended generator's group; the other three still mail.
-    expect(new Set(rows.map((d) => d.group))).toEqual(new Set(demoTemplates.map((t) => t.group).filter((g) => g !== "challenge_ended")));
+    expect(new Set(rows.map((d) => d.group))).toEqual(
+      new Set(demoTemplates.map((t) => t.group).filter((g) => g !== "challenge_ended")),
+    );
     expect(captured.every((m) => m.envelope.to.every((to) => to.endsWith("@example.com")))).toBe(true);
     const ended = captured.find((m) => m.subject.startsWith("“Bake for the food bank” ends "))!;
     expect(ended.subject).toMatch(/ends (today|tomorrow|in 2 days)$/);
     expect(ended.headers.to.length).toBeGreaterThan(1);
-    expect(captured.find((m) => m.html.includes("Máire O&#39;Brien &amp; &lt;Co&gt;") || m.headers.to.some((t) => t.includes("O'Brien")))).toBeDefined();
+    expect(
+      captured.find(
+        (m) => m.html.includes("Máire O&#39;Brien &amp; &lt;Co&gt;") || m.headers.to.some((t) => t.includes("O'Brien")),
+      ),
+    ).toBeDefined();
   });
 });

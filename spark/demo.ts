@@ -2,7 +2,13 @@ import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { insertPartial, insertPartialVersion } from "@/db/queries/partials";
 import { insertTemplate, insertTemplateVersion } from "@/db/queries/templates";
-import { generators, type Condition, type NewGenerator, type PartialFieldValues, type TemplateFieldValues } from "@/db/schema";
+import {
+  generators,
+  type Condition,
+  type NewGenerator,
+  type PartialFieldValues,
+  type TemplateFieldValues,
+} from "@/db/schema";
 import { challengesSource } from "./sources/challenges";
 
 const DAY_MS = 86_400_000;
@@ -34,10 +40,24 @@ type SeedChallenge = {
 // Chosen so each demo generator matches several challenges as soon as the job first runs.
 const challenges: SeedChallenge[] = [
   { title: "Run 100 km in a month", owner: "ada@example.com", created: -0.1, starts: 1, ends: 31, donations: [] },
-  { title: "Read 12 books this year", owner: "obrien@example.com", created: -0.25, starts: -0.25, ends: 60, donations: [] },
+  {
+    title: "Read 12 books this year",
+    owner: "obrien@example.com",
+    created: -0.25,
+    starts: -0.25,
+    ends: 60,
+    donations: [],
+  },
   { title: "Swim across the lake", owner: "grace@example.com", created: -10, starts: -5, ends: 25, donations: [] },
   { title: "Cycle to work every day", owner: "alan@example.com", created: -4, starts: -3, ends: 27, donations: [] },
-  { title: "Learn to juggle three balls", owner: "katherine@example.com", created: -3, starts: -2.5, ends: 11.5, donations: [] },
+  {
+    title: "Learn to juggle three balls",
+    owner: "katherine@example.com",
+    created: -3,
+    starts: -2.5,
+    ends: 11.5,
+    donations: [],
+  },
   {
     title: "Bake for the food bank",
     owner: "hedy@example.com",
@@ -94,7 +114,11 @@ const challenges: SeedChallenge[] = [
   },
 ];
 
-const condition = (variable: string, operator: Condition["operator"], value: string): Condition => ({ variable, operator, value });
+const condition = (variable: string, operator: Condition["operator"], value: string): Condition => ({
+  variable,
+  operator,
+  value,
+});
 
 /** The four generators of django-spark's README example, over the `challenges` code source. */
 export const demoGenerators: Pick<NewGenerator, "name" | "group" | "conditions">[] = [
@@ -107,12 +131,17 @@ export const demoGenerators: Pick<NewGenerator, "name" | "group" | "conditions">
   {
     name: "challenge_ends_2d",
     group: "challenge_ends_2d",
-    conditions: [condition("days_until_end", "<=", "2"), condition("days_until_end", ">=", "0"), condition("donation_count", "<", "2")],
+    conditions: [
+      condition("days_until_end", "<=", "2"),
+      condition("days_until_end", ">=", "0"),
+      condition("donation_count", "<", "2"),
+    ],
   },
   { name: "challenge_ended", group: "challenge_ended", conditions: [condition("has_ended", "=", "true")] },
 ];
 
-const everyone = "{% for p in participants %}{{ p.name }} <{{ p.email }}>{% unless forloop.last %}, {% endunless %}{% endfor %}";
+const everyone =
+  "{% for p in participants %}{{ p.name }} <{{ p.email }}>{% unless forloop.last %}, {% endunless %}{% endfor %}";
 const footer = `<p style="color:#71717a;font-size:13px">Sent by Spark's demo: the challenge_* templates under Templates.</p>`;
 
 /** The demo templates' layout: a stored one, as any operator would write it under Templates → Layouts. */
@@ -159,7 +188,8 @@ export const demoTemplates: TemplateFieldValues[] = [
     cc: "",
     bcc: "",
     replyTo: "",
-    subject: "“{{ title }}” ends {% if days_until_end == 0 %}today{% elsif days_until_end == 1 %}tomorrow{% else %}in {{ days_until_end }} days{% endif %}",
+    subject:
+      "“{{ title }}” ends {% if days_until_end == 0 %}today{% elsif days_until_end == 1 %}tomorrow{% else %}in {{ days_until_end }} days{% endif %}",
     html: `<p>Hello,</p>\n<p>“{{ title }}” ends {{ ends_at | date: "%B %-d" }}. It has {{ donation_count }} donation{% if donation_count != 1 %}s{% endif %} so far.</p>\n${footer}`,
     text: "",
   },
@@ -213,10 +243,14 @@ const DEMO_TABLES = `
  * database when its image is built: it is the application's data, so it never lives in Spark's own
  * database. Dates are relative to `now`, so the generators match as soon as the demo starts.
  */
-export async function seedDemoData(exec: SampleExec, now: Date): Promise<{ participants: number; challenges: number; donations: number }> {
+export async function seedDemoData(
+  exec: SampleExec,
+  now: Date,
+): Promise<{ participants: number; challenges: number; donations: number }> {
   const at = (days: number) => new Date(now.getTime() + days * DAY_MS).toISOString();
   await exec(DEMO_TABLES);
-  for (const p of participants) await exec("insert into demo.participants (name, email) values ($1, $2)", [p.name, p.email]);
+  for (const p of participants)
+    await exec("insert into demo.participants (name, email) values ($1, $2)", [p.name, p.email]);
   const idOf = (email: string) => {
     const index = participants.findIndex((p) => p.email === email);
     if (index < 0) throw new Error(`The demo seed names ${email}, who is not among its participants.`);
@@ -224,9 +258,15 @@ export async function seedDemoData(exec: SampleExec, now: Date): Promise<{ parti
   };
   let donations = 0;
   for (const [index, c] of challenges.entries()) {
-    await exec("insert into demo.challenges (title, owner_id, created_at, starts_at, ends_at) values ($1, $2, $3, $4, $5)", [c.title, idOf(c.owner), at(c.created), at(c.starts), at(c.ends)]);
+    await exec(
+      "insert into demo.challenges (title, owner_id, created_at, starts_at, ends_at) values ($1, $2, $3, $4, $5)",
+      [c.title, idOf(c.owner), at(c.created), at(c.starts), at(c.ends)],
+    );
     for (const d of c.donations) {
-      await exec("insert into demo.donations (challenge_id, participant_id, amount, created_at) values ($1, $2, $3, $4)", [index + 1, idOf(d.donor), d.amount, at(d.at)]);
+      await exec(
+        "insert into demo.donations (challenge_id, participant_id, amount, created_at) values ($1, $2, $3, $4)",
+        [index + 1, idOf(d.donor), d.amount, at(d.at)],
+      );
       donations++;
     }
   }
@@ -251,12 +291,27 @@ export async function seedDemo({ db, clock }: { db: Db; clock: () => Date }): Pr
       .returning({ name: generators.name });
     const templates: string[] = [];
     const layout = await insertPartial(tx, { fields: demoLayout, by: null, at: now });
-    if (layout) await insertPartialVersion(tx, { partialId: layout.id, version: 1, fields: demoLayout, note: "created by the demo", createdBy: null, createdAt: now });
+    if (layout)
+      await insertPartialVersion(tx, {
+        partialId: layout.id,
+        version: 1,
+        fields: demoLayout,
+        note: "created by the demo",
+        createdBy: null,
+        createdAt: now,
+      });
     for (const demo of demoTemplates) {
       const fields = { ...demo, layout: demoLayout.name };
       const template = await insertTemplate(tx, { fields, by: null, at: now });
       if (!template) continue;
-      await insertTemplateVersion(tx, { templateId: template.id, version: 1, fields, note: "created by the demo", createdBy: null, createdAt: now });
+      await insertTemplateVersion(tx, {
+        templateId: template.id,
+        version: 1,
+        fields,
+        note: "created by the demo",
+        createdBy: null,
+        createdAt: now,
+      });
       templates.push(template.name);
     }
     return { generators: inserted.map((g) => g.name), templates };

@@ -19,7 +19,13 @@ describe("event log filters from the URL", () => {
       failing: "1",
       before: "12abc",
     });
-    expect(filters).toEqual({ group: "challenge_created", key: "12", generatorId: GEN_A, from: new Date("2026-11-01T00:00:00Z"), failing: true });
+    expect(filters).toEqual({
+      group: "challenge_created",
+      key: "12",
+      generatorId: GEN_A,
+      from: new Date("2026-11-01T00:00:00Z"),
+      failing: true,
+    });
     expect(page).toBeNull();
     expect(ignored).toEqual([
       { name: "to", message: "'yesterday' is not a date; use 2026-11-02 or 2026-11-02T14:30 (UTC)." },
@@ -28,7 +34,12 @@ describe("event log filters from the URL", () => {
   });
 
   it("refuses a group with spaces, an origin it cannot read, and a range that ends before it starts", () => {
-    const { filters, ignored } = parseEventFilters({ group: "no spaces please", origin: "generator:42", from: "2026-11-05", to: "2026-11-01T10:00" });
+    const { filters, ignored } = parseEventFilters({
+      group: "no spaces please",
+      origin: "generator:42",
+      from: "2026-11-05",
+      to: "2026-11-01T10:00",
+    });
     expect(filters).toEqual({ from: new Date("2026-11-05T00:00:00Z") });
     expect(ignored.map((i) => i.name)).toEqual(["group", "origin", "to"]);
   });
@@ -41,10 +52,20 @@ describe("event log filters from the URL", () => {
   });
 
   it("writes filters back into the same URL it reads", () => {
-    const query = eventFilterQuery({ group: "g", key: "a b", source: "code:challenges", from: new Date("2026-11-01T08:00:00Z") }, { before: "1795411041316123.42" });
-    expect(query).toBe("?group=g&key=a+b&origin=source%3Acode%3Achallenges&from=2026-11-01T08%3A00&before=1795411041316123.42");
+    const query = eventFilterQuery(
+      { group: "g", key: "a b", source: "code:challenges", from: new Date("2026-11-01T08:00:00Z") },
+      { before: "1795411041316123.42" },
+    );
+    expect(query).toBe(
+      "?group=g&key=a+b&origin=source%3Acode%3Achallenges&from=2026-11-01T08%3A00&before=1795411041316123.42",
+    );
     const back = parseEventFilters(Object.fromEntries(new URLSearchParams(query)));
-    expect(back.filters).toEqual({ group: "g", key: "a b", source: "code:challenges", from: new Date("2026-11-01T08:00:00Z") });
+    expect(back.filters).toEqual({
+      group: "g",
+      key: "a b",
+      source: "code:challenges",
+      from: new Date("2026-11-01T08:00:00Z"),
+    });
     expect(back.page).toEqual({ before: { micros: "1795411041316123", id: 42 } });
   });
 });
@@ -66,7 +87,8 @@ describe(`event log pages on ${testDriver}`, () => {
     await database?.close();
   });
 
-  const page = (filters: EventLogFilters, cursor: EventLogCursor = null, limit = 10) => listEventLogPage(database.db, { filters, cursor, limit });
+  const page = (filters: EventLogFilters, cursor: EventLogCursor = null, limit = 10) =>
+    listEventLogPage(database.db, { filters, cursor, limit });
   const contexts = (rows: { key: string }[]) => rows.map((r) => Number(r.key.split(":")[1]!.replace(/\D.*$/, "")));
 
   it("walks every event newest first with no row skipped or repeated, while new events arrive", async () => {
@@ -77,7 +99,10 @@ describe(`event log pages on ${testDriver}`, () => {
       const result = await page({}, cursor, 10);
       seen.push(...contexts(result.rows));
       pages++;
-      await insertNewEvents(database.db, { events: [{ group: "late", key: `late:${pages}`, context: {}, generatorId: null, source: null }], jobRunId: null });
+      await insertNewEvents(database.db, {
+        events: [{ group: "late", key: `late:${pages}`, context: {}, generatorId: null, source: null }],
+        jobRunId: null,
+      });
       if (result.older === null) break;
       cursor = { before: result.older };
     }
@@ -100,7 +125,16 @@ describe(`event log pages on ${testDriver}`, () => {
 
   it("orders by recording time, then id, and pages through events recorded in the same transaction", async () => {
     const { sql } = await import("drizzle-orm");
-    await insertNewEvents(database.db, { events: ["t:1", "t:2", "t:3"].map((key) => ({ group: "timed", key, context: {}, generatorId: null, source: null })), jobRunId: null });
+    await insertNewEvents(database.db, {
+      events: ["t:1", "t:2", "t:3"].map((key) => ({
+        group: "timed",
+        key,
+        context: {},
+        generatorId: null,
+        source: null,
+      })),
+      jobRunId: null,
+    });
     // t:1 was recorded last (its transaction started later): it comes first, before ids say so.
     await database.db.execute(sql`update events set created_at = created_at + interval '1 hour' where key = 't:1'`);
     const first = await page({ group: "timed" }, null, 2);
@@ -120,13 +154,17 @@ describe(`event log pages on ${testDriver}`, () => {
   });
 
   it("filters by group, key text (with % and _ taken literally), generator, source and time", async () => {
-    expect(contexts((await page({ group: "odd" }, null, 50)).rows)).toEqual([23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1]);
+    expect(contexts((await page({ group: "odd" }, null, 50)).rows)).toEqual([
+      23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1,
+    ]);
     expect(contexts((await page({ key: "_x%" }, null, 50)).rows)).toEqual([7]);
     expect(contexts((await page({ key: "EVEN:2" }, null, 50)).rows)).toEqual([24, 22, 20, 2]);
     expect(contexts((await page({ generatorId: GEN_A, group: "even" }, null, 50)).rows)).toEqual([8, 6, 4, 2, 0]);
     expect(contexts((await page({ source: "sql:other" }, null, 50)).rows)).toEqual([24, 23, 22, 21, 20]);
     expect((await page({ from: new Date(Date.now() + 60_000) }, null, 50)).rows).toEqual([]);
-    expect((await page({ to: new Date(Date.now() + 60_000), from: new Date(Date.now() - 3_600_000) }, null, 50)).rows).toHaveLength(25);
+    expect(
+      (await page({ to: new Date(Date.now() + 60_000), from: new Date(Date.now() - 3_600_000) }, null, 50)).rows,
+    ).toHaveLength(25);
   });
 });
 
@@ -141,7 +179,16 @@ describe(`event counts for the dashboard on ${testDriver}`, () => {
 
   it("counts events per UTC hour and day, and per group, since a time", async () => {
     const { countEventsByBucketSince, countEventsByGroupSince } = await import("@/db/queries/events");
-    await insertNewEvents(database.db, { events: ["a:1", "a:2", "b:1"].map((key) => ({ group: key.split(":")[0]!, key, context: {}, generatorId: null, source: null })), jobRunId: null });
+    await insertNewEvents(database.db, {
+      events: ["a:1", "a:2", "b:1"].map((key) => ({
+        group: key.split(":")[0]!,
+        key,
+        context: {},
+        generatorId: null,
+        source: null,
+      })),
+      jobRunId: null,
+    });
     const { sql } = await import("drizzle-orm");
     await database.db.execute(sql`update events set created_at = '2026-11-20T10:15:00Z' where key = 'a:1'`);
     await database.db.execute(sql`update events set created_at = '2026-11-20T10:45:00Z' where key = 'a:2'`);
@@ -155,6 +202,8 @@ describe(`event counts for the dashboard on ${testDriver}`, () => {
       { at: new Date("2026-11-20T00:00:00Z"), events: 2 },
       { at: new Date("2026-11-21T00:00:00Z"), events: 1 },
     ]);
-    expect(await countEventsByGroupSince(database.db, { since: new Date("2026-11-21T00:00:00Z") })).toEqual([{ group: "b", events: 1 }]);
+    expect(await countEventsByGroupSince(database.db, { since: new Date("2026-11-21T00:00:00Z") })).toEqual([
+      { group: "b", events: 1 },
+    ]);
   });
 });

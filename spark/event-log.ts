@@ -1,12 +1,25 @@
 import { z } from "zod";
 import type { Database } from "@/db/client";
 import { countDeliveriesByEvent, listDeliveriesByEvent } from "@/db/queries/deliveries";
-import { findEventById, listEventLogPage, type EventLogCursor, type EventLogRow, type EventPosition } from "@/db/queries/events";
+import {
+  findEventById,
+  listEventLogPage,
+  type EventLogCursor,
+  type EventLogRow,
+  type EventPosition,
+} from "@/db/queries/events";
 import type { DeliveryStatus } from "@/db/schema";
 import { findGeneratorById, listGenerators } from "@/db/queries/generators";
 import { listSourceOptions, type SourceOption } from "./generators";
 import { codeSources } from "./sources/registry";
-import { first, parseGroupFilter, parseTimeRange, setTimeRangeParams, type IgnoredFilter, type Params } from "./list-params";
+import {
+  first,
+  parseGroupFilter,
+  parseTimeRange,
+  setTimeRangeParams,
+  type IgnoredFilter,
+  type Params,
+} from "./list-params";
 
 export { parseTimeFilter } from "./list-params";
 import type { CodeSource } from "./sources/types";
@@ -24,7 +37,6 @@ export type EventFilters = {
   to?: Date;
   failing?: boolean;
 };
-
 
 /**
  * Reads the event log's filters from the URL. A filter that makes no sense is dropped and named in
@@ -47,7 +59,11 @@ export function parseEventCursor(params: Params, ignored: IgnoredFilter[]): Even
   return null;
 }
 
-export function parseEventFilters(params: Params): { filters: EventFilters; page: EventLogCursor; ignored: IgnoredFilter[] } {
+export function parseEventFilters(params: Params): {
+  filters: EventFilters;
+  page: EventLogCursor;
+  ignored: IgnoredFilter[];
+} {
   const filters: EventFilters = {};
   const ignored: IgnoredFilter[] = [];
   const group = parseGroupFilter(params, ignored);
@@ -100,7 +116,11 @@ export type EventLogView = {
 };
 
 /** Everything the event log page shows, from its URL parameters. */
-export async function loadEventLog(database: Database, params: Params, { registry = codeSources, pageSize = EVENT_PAGE_SIZE }: { registry?: readonly CodeSource[]; pageSize?: number } = {}): Promise<EventLogView> {
+export async function loadEventLog(
+  database: Database,
+  params: Params,
+  { registry = codeSources, pageSize = EVENT_PAGE_SIZE }: { registry?: readonly CodeSource[]; pageSize?: number } = {},
+): Promise<EventLogView> {
   const { filters, page, ignored } = parseEventFilters(params);
   const [result, generators, sources] = await Promise.all([
     listEventLogPage(database.db, { filters, cursor: page, limit: pageSize }),
@@ -127,7 +147,11 @@ export async function loadEventLog(database: Database, params: Params, { registr
 }
 
 /** One event with where it came from: its generator (null once deleted) and its source's label. */
-export async function loadEventDetail(database: Database, id: string, { registry = codeSources }: { registry?: readonly CodeSource[] } = {}) {
+export async function loadEventDetail(
+  database: Database,
+  id: string,
+  { registry = codeSources }: { registry?: readonly CodeSource[] } = {},
+) {
   if (!/^\d{1,15}$/.test(id)) return null;
   const event = await findEventById(database.db, { id: Number(id) });
   if (!event) return null;
@@ -136,5 +160,10 @@ export async function loadEventDetail(database: Database, id: string, { registry
     listSourceOptions(database, registry),
     listDeliveriesByEvent(database.db, { eventId: event.id }),
   ]);
-  return { event, generator, deliveries, sourceLabel: event.source ? (sources.find((s) => s.ref === event.source)?.label ?? null) : null };
+  return {
+    event,
+    generator,
+    deliveries,
+    sourceLabel: event.source ? (sources.find((s) => s.ref === event.source)?.label ?? null) : null,
+  };
 }

@@ -22,8 +22,12 @@ describe(`recording events with batch handlers on ${testDriver}`, () => {
     await database.db.execute(sql`delete from effects`);
   });
 
-  const effects = async () => rowsOf<{ key: string; handler: string }>(await database.db.execute(sql`select key, handler from effects order by key, handler`)).map((r) => `${r.handler}:${r.key}`);
-  const write = (ctx: HandlerContext, handler: string, key: string) => ctx.tx.execute(sql`insert into effects (key, handler) values (${key}, ${handler})`);
+  const effects = async () =>
+    rowsOf<{ key: string; handler: string }>(
+      await database.db.execute(sql`select key, handler from effects order by key, handler`),
+    ).map((r) => `${r.handler}:${r.key}`);
+  const write = (ctx: HandlerContext, handler: string, key: string) =>
+    ctx.tx.execute(sql`insert into effects (key, handler) values (${key}, ${handler})`);
   const batchHandler = (name: string, calls: number[], failOn?: string): Handler => ({
     name,
     group: /^g$/,
@@ -40,7 +44,10 @@ describe(`recording events with batch handlers on ${testDriver}`, () => {
   });
   const keys = (n: number) => Array.from({ length: n }, () => `g:${++seq}`);
   const record = (batch: string[], handlers: Handler[]) =>
-    recordEvents({ db: database.db, clock, log: silentLogger }, { events: batch.map((key) => ({ group: "g", key, context: {}, generatorId: null, source: null })), handlers });
+    recordEvents(
+      { db: database.db, clock, log: silentLogger },
+      { events: batch.map((key) => ({ group: "g", key, context: {}, generatorId: null, source: null })), handlers },
+    );
 
   it("runs a batch handler once for the whole batch, in the batch's transaction", async () => {
     const calls: number[] = [];
@@ -59,7 +66,12 @@ describe(`recording events with batch handlers on ${testDriver}`, () => {
     expect(calls).toEqual([4, 1, 1, 1, 1]);
     expect(outcome.failed).toEqual([{ key: bad, handler: "mail", message: `cannot handle ${bad}` }]);
     expect(outcome.recorded.map((e) => e.key)).toEqual(batch.filter((k) => k !== bad));
-    expect(await effects()).toEqual(batch.filter((k) => k !== bad).map((k) => `mail:${k}`).sort());
+    expect(await effects()).toEqual(
+      batch
+        .filter((k) => k !== bad)
+        .map((k) => `mail:${k}`)
+        .sort(),
+    );
     const again = await record([bad], [batchHandler("mail", [])]);
     expect(again.recorded.map((e) => e.key)).toEqual([bad]);
   });

@@ -4,7 +4,11 @@ import type { Handler, RecordedEvent } from "./handlers";
 import { createHandlerMatcher } from "./handlers";
 
 export type { NewEvent };
-export type RecordOutcome = { recorded: RecordedEvent[]; seen: number; failed: { key: string; handler: string; message: string }[] };
+export type RecordOutcome = {
+  recorded: RecordedEvent[];
+  seen: number;
+  failed: { key: string; handler: string; message: string }[];
+};
 
 /**
  * Records a batch of events exactly once per key and runs the matching handlers on the new ones, in
@@ -13,7 +17,17 @@ export type RecordOutcome = { recorded: RecordedEvent[]; seen: number; failed: {
  */
 export async function recordEvents(
   { db, clock, log }: Deps,
-  { events, handlers, jobRunId = null, matcher = createHandlerMatcher(handlers) }: { events: NewEvent[]; handlers: readonly Handler[]; jobRunId?: number | null; matcher?: (group: string) => Handler[] },
+  {
+    events,
+    handlers,
+    jobRunId = null,
+    matcher = createHandlerMatcher(handlers),
+  }: {
+    events: NewEvent[];
+    handlers: readonly Handler[];
+    jobRunId?: number | null;
+    matcher?: (group: string) => Handler[];
+  },
 ): Promise<RecordOutcome> {
   if (events.length === 0) return { recorded: [], seen: 0, failed: [] };
   await prepareHandlers({ db, clock, log }, { events, matcher });
@@ -24,7 +38,11 @@ export async function recordEvents(
     const failed: RecordOutcome["failed"] = [];
     const failedIds = new Set<number>();
     const fail = (event: RecordedEvent, handler: Handler, error: unknown) => {
-      failed.push({ key: event.key, handler: handler.name, message: error instanceof Error ? error.message : String(error) });
+      failed.push({
+        key: event.key,
+        handler: handler.name,
+        message: error instanceof Error ? error.message : String(error),
+      });
       failedIds.add(event.id);
     };
     const candidates: RecordedEvent[] = inserted.map(({ id, key }) => {
@@ -88,7 +106,10 @@ export async function recordEvents(
  * Runs the handlers' `prepareBatch` on the batch's events that are not recorded yet, before the
  * transaction: a key already recorded will not be inserted again, so nothing is prepared for it.
  */
-async function prepareHandlers({ db, clock, log }: Pick<Deps, "db" | "clock" | "log">, { events, matcher }: { events: NewEvent[]; matcher: (group: string) => Handler[] }) {
+async function prepareHandlers(
+  { db, clock, log }: Pick<Deps, "db" | "clock" | "log">,
+  { events, matcher }: { events: NewEvent[]; matcher: (group: string) => Handler[] },
+) {
   const wanted = events.filter((e) => matcher(e.group).some((h) => h.prepareBatch));
   if (wanted.length === 0) return;
   const recorded = await listRecordedKeys(db, { keys: wanted.map((e) => e.key) });

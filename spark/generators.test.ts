@@ -43,20 +43,40 @@ describe(`generators on ${testDriver}`, () => {
     generatorInput.parse({ name: "g", group: "g", source: "code:people", conditions: [], active: true, ...over });
 
   it("refuses group names outside the allowed characters", () => {
-    const result = generatorInput.safeParse({ name: "x", group: "has space", source: "code:people", conditions: [], active: true });
+    const result = generatorInput.safeParse({
+      name: "x",
+      group: "has space",
+      source: "code:people",
+      conditions: [],
+      active: true,
+    });
     expect(result.success).toBe(false);
     expect(result.error?.issues[0]?.message).toBe("Use only letters, digits and _ . : - (no spaces).");
-    expect(generatorInput.safeParse({ name: "x", group: "a".repeat(101), source: "s", conditions: [], active: true }).success).toBe(false);
+    expect(
+      generatorInput.safeParse({ name: "x", group: "a".repeat(101), source: "s", conditions: [], active: true })
+        .success,
+    ).toBe(false);
   });
 
   it("checks each condition against the source's variables, keyed by row and field", async () => {
     const result = await saveGenerator(
       { database, clock, registry },
-      { input: input({ conditions: [{ variable: "score", operator: ">", value: "abc" }, { variable: "name", operator: "<", value: "M" }, { variable: "nope", operator: "=", value: "1" }] }) },
+      {
+        input: input({
+          conditions: [
+            { variable: "score", operator: ">", value: "abc" },
+            { variable: "name", operator: "<", value: "M" },
+            { variable: "nope", operator: "=", value: "1" },
+          ],
+        }),
+      },
     );
     expect(result).toEqual({
       status: "invalid",
-      fieldErrors: { "conditions.0.value": ["'abc' is not a number."], "conditions.2.variable": ["The source has no variable 'nope'."] },
+      fieldErrors: {
+        "conditions.0.value": ["'abc' is not a number."],
+        "conditions.2.variable": ["The source has no variable 'nope'."],
+      },
     });
   });
 
@@ -73,7 +93,12 @@ describe(`generators on ${testDriver}`, () => {
   });
 
   it("previews the funnel and a sample marked new or already recorded, and records nothing", async () => {
-    const saved = await saveGenerator({ database, clock, registry }, { input: input({ name: "preview", group: "pv", conditions: [{ variable: "score", operator: ">", value: "5" }] }) });
+    const saved = await saveGenerator(
+      { database, clock, registry },
+      {
+        input: input({ name: "preview", group: "pv", conditions: [{ variable: "score", operator: ">", value: "5" }] }),
+      },
+    );
     if (saved.status !== "ok") throw new Error("save failed");
     const conditions = [
       { variable: "score", operator: ">" as const, value: "1" },
@@ -83,7 +108,10 @@ describe(`generators on ${testDriver}`, () => {
     const before = await database.db.select({ n: count() }).from(events);
     const runsBefore = await database.db.select({ n: count() }).from(jobRuns);
 
-    const preview = await previewGenerator({ database, clock, registry }, { source: "code:people", group: "pv", conditions });
+    const preview = await previewGenerator(
+      { database, clock, registry },
+      { source: "code:people", group: "pv", conditions },
+    );
     expect(preview).toMatchObject({ candidates: 3, passed: 2, truncated: false });
     expect(preview.funnel).toEqual([
       { condition: "score > 1", passing: 3 },
@@ -98,32 +126,81 @@ describe(`generators on ${testDriver}`, () => {
   });
 
   it("tells in the preview why a source cannot run", async () => {
-    const preview = await previewGenerator({ database, clock, registry }, { source: "code:ghost", group: "x", conditions: [] });
+    const preview = await previewGenerator(
+      { database, clock, registry },
+      { source: "code:ghost", group: "x", conditions: [] },
+    );
     expect(preview.error).toBe("No code source is named 'ghost'; it may have been removed from spark/sources.");
   });
 
   it("saves a SQL source only when its query works, and will not delete one in use", async () => {
     const connections = testConnections(database);
-    const bad = await saveSqlSource({ database, clock, connections }, { input: { name: "bad", description: "", connectionId: SAMPLE_CONNECTION_ID, query: "select 1 as nope" } });
-    expect(bad).toEqual({ status: "invalid", fieldErrors: { query: ["The first column must be named id (it is 'nope'); write SELECT t.id, … so each row has a stable id."] } });
-    const good = await saveSqlSource({ database, clock, connections }, { input: { name: "nums", description: "", connectionId: SAMPLE_CONNECTION_ID, query: "select g as id, g * 2 as twice from generate_series(1, 3) g" } });
+    const bad = await saveSqlSource(
+      { database, clock, connections },
+      { input: { name: "bad", description: "", connectionId: SAMPLE_CONNECTION_ID, query: "select 1 as nope" } },
+    );
+    expect(bad).toEqual({
+      status: "invalid",
+      fieldErrors: {
+        query: ["The first column must be named id (it is 'nope'); write SELECT t.id, … so each row has a stable id."],
+      },
+    });
+    const good = await saveSqlSource(
+      { database, clock, connections },
+      {
+        input: {
+          name: "nums",
+          description: "",
+          connectionId: SAMPLE_CONNECTION_ID,
+          query: "select g as id, g * 2 as twice from generate_series(1, 3) g",
+        },
+      },
+    );
     if (good.status !== "ok") throw new Error("save failed");
     expect(good.source.variables).toEqual({ id: { type: "number" }, twice: { type: "number" } });
-    const user = await saveGenerator({ database, clock, registry }, { input: input({ name: "uses sql", source: `sql:${good.source.id}`, conditions: [{ variable: "twice", operator: ">", value: "2" }] }) });
+    const user = await saveGenerator(
+      { database, clock, registry },
+      {
+        input: input({
+          name: "uses sql",
+          source: `sql:${good.source.id}`,
+          conditions: [{ variable: "twice", operator: ">", value: "2" }],
+        }),
+      },
+    );
     expect(user.status).toBe("ok");
-    expect(await deleteSqlSource({ database }, { id: good.source.id })).toEqual({ status: "in-use", generators: ["uses sql"] });
+    expect(await deleteSqlSource({ database }, { id: good.source.id })).toEqual({
+      status: "in-use",
+      generators: ["uses sql"],
+    });
     await connections.close();
   });
 
   it("lists each generator with its source's label, its conditions as text and its last run's counts", async () => {
-    const saved = await saveGenerator({ database, clock, registry }, { input: input({ name: "overview", group: "ov", conditions: [{ variable: "score", operator: ">=", value: "7" }] }) });
+    const saved = await saveGenerator(
+      { database, clock, registry },
+      {
+        input: input({
+          name: "overview",
+          group: "ov",
+          conditions: [{ variable: "score", operator: ">=", value: "7" }],
+        }),
+      },
+    );
     if (saved.status !== "ok") throw new Error("save failed");
     const never = await listGeneratorOverview(database, { registry });
-    expect(never.find((g) => g.id === saved.generator.id)).toMatchObject({ sourceLabel: "People", conditionsText: "score >= 7", lastRun: null });
+    expect(never.find((g) => g.id === saved.generator.id)).toMatchObject({
+      sourceLabel: "People",
+      conditionsText: "score >= 7",
+      lastRun: null,
+    });
 
     const summary = await runJob({ database, clock, log: silentLogger, trigger: "manual", sources: registry });
     const listed = await listGeneratorOverview(database, { registry });
-    expect(listed.find((g) => g.id === saved.generator.id)?.lastRun).toMatchObject({ runId: summary.runId, counts: { candidates: 3, passed: 2, recorded: 2, seen: 0 } });
+    expect(listed.find((g) => g.id === saved.generator.id)?.lastRun).toMatchObject({
+      runId: summary.runId,
+      counts: { candidates: 3, passed: 2, recorded: 2, seen: 0 },
+    });
     expect(listed.find((g) => g.source === "code:ghost")).toBeUndefined();
   });
 
@@ -131,6 +208,9 @@ describe(`generators on ${testDriver}`, () => {
     const saved = await saveGenerator({ database, clock, registry }, { input: input({ name: "orphan", group: "or" }) });
     if (saved.status !== "ok") throw new Error("save failed");
     const listed = await listGeneratorOverview(database, { registry: [] });
-    expect(listed.find((g) => g.id === saved.generator.id)).toMatchObject({ sourceLabel: null, conditionsText: "every candidate" });
+    expect(listed.find((g) => g.id === saved.generator.id)).toMatchObject({
+      sourceLabel: null,
+      conditionsText: "every candidate",
+    });
   });
 });

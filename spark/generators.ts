@@ -4,7 +4,13 @@ import { listRecordedKeys } from "@/db/queries/events";
 import { findGeneratorById, insertGenerator, listGenerators, updateGeneratorById } from "@/db/queries/generators";
 import { listRecentJobRuns } from "@/db/queries/job-runs";
 import { listSqlSources } from "@/db/queries/sql-sources";
-import { conditionOperators, type Condition, type Generator, type GeneratorCounts, type VariableSpec } from "@/db/schema";
+import {
+  conditionOperators,
+  type Condition,
+  type Generator,
+  type GeneratorCounts,
+  type VariableSpec,
+} from "@/db/schema";
 import { checkConditions, compileConditions, formatConditions } from "./conditions";
 import { codeSources } from "./sources/registry";
 import { codeSourceRef, resolveSource, sqlSourceRef } from "./sources/resolve";
@@ -23,31 +29,65 @@ export const generatorInput = z.object({
     .regex(GROUP_PATTERN, "Use only letters, digits and _ . : - (no spaces)."),
   source: z.string().min(1, "Choose a source."),
   conditions: z
-    .array(z.object({ variable: z.string().min(1, "Choose a variable."), operator: z.enum(conditionOperators, "Choose an operator."), value: z.string().max(1000).optional() }))
+    .array(
+      z.object({
+        variable: z.string().min(1, "Choose a variable."),
+        operator: z.enum(conditionOperators, "Choose an operator."),
+        value: z.string().max(1000).optional(),
+      }),
+    )
     .max(50, "Use at most 50 conditions."),
   active: z.boolean(),
 });
 export type GeneratorInput = z.infer<typeof generatorInput>;
 
-export type SourceOption = { ref: string; kind: "code" | "sql"; label: string; description: string; variables: Record<string, VariableSpec> };
+export type SourceOption = {
+  ref: string;
+  kind: "code" | "sql";
+  label: string;
+  description: string;
+  variables: Record<string, VariableSpec>;
+};
 
 /** Every source a generator can pick, code sources first, with their variables for the form. */
-export async function listSourceOptions(database: Database, registry: readonly CodeSource[] = codeSources): Promise<SourceOption[]> {
+export async function listSourceOptions(
+  database: Database,
+  registry: readonly CodeSource[] = codeSources,
+): Promise<SourceOption[]> {
   const sql = await listSqlSources(database.db);
   return [
-    ...registry.map((s) => ({ ref: codeSourceRef(s.name), kind: "code" as const, label: s.label, description: s.description, variables: s.variables })),
-    ...sql.map((s) => ({ ref: sqlSourceRef(s.id), kind: "sql" as const, label: s.name, description: s.description, variables: s.variables })),
+    ...registry.map((s) => ({
+      ref: codeSourceRef(s.name),
+      kind: "code" as const,
+      label: s.label,
+      description: s.description,
+      variables: s.variables,
+    })),
+    ...sql.map((s) => ({
+      ref: sqlSourceRef(s.id),
+      kind: "sql" as const,
+      label: s.name,
+      description: s.description,
+      variables: s.variables,
+    })),
   ];
 }
 
-export type SaveResult = { status: "ok"; generator: Generator } | { status: "invalid"; fieldErrors: Record<string, string[]> } | { status: "gone" };
+export type SaveResult =
+  | { status: "ok"; generator: Generator }
+  | { status: "invalid"; fieldErrors: Record<string, string[]> }
+  | { status: "gone" };
 
 /**
  * Saves a generator after checking what a form cannot: the source exists, and each condition's operator
  * and value fit its variable's type. Field errors are keyed `conditions.<i>.<field>` for the form's rows.
  */
 export async function saveGenerator(
-  { database, clock, registry = codeSources }: { database: Database; clock: () => Date; registry?: readonly CodeSource[] },
+  {
+    database,
+    clock,
+    registry = codeSources,
+  }: { database: Database; clock: () => Date; registry?: readonly CodeSource[] },
   { id, input }: { id?: string; input: GeneratorInput },
 ): Promise<SaveResult> {
   const options = await listSourceOptions(database, registry);
@@ -59,11 +99,15 @@ export async function saveGenerator(
     for (const p of problems) (fieldErrors[`conditions.${p.index}.${p.field}`] ??= []).push(p.message);
     return { status: "invalid", fieldErrors };
   }
-  const conditions: Condition[] = input.conditions.map((c) => (c.operator === "is empty" || c.operator === "is not empty" ? { variable: c.variable, operator: c.operator } : c));
+  const conditions: Condition[] = input.conditions.map((c) =>
+    c.operator === "is empty" || c.operator === "is not empty" ? { variable: c.variable, operator: c.operator } : c,
+  );
   const values = { name: input.name, group: input.group, source: input.source, conditions, active: input.active };
   if (!id) {
     const generator = await insertGenerator(database.db, values);
-    return generator ? { status: "ok", generator } : { status: "invalid", fieldErrors: { name: ["Another generator has this name."] } };
+    return generator
+      ? { status: "ok", generator }
+      : { status: "invalid", fieldErrors: { name: ["Another generator has this name."] } };
   }
   const updated = await updateGeneratorById(database.db, { id, changes: values, at: clock() });
   if (updated === "taken") return { status: "invalid", fieldErrors: { name: ["Another generator has this name."] } };
@@ -84,14 +128,32 @@ export type Preview = {
  * create, each marked new or already recorded. It writes nothing.
  */
 export async function previewGenerator(
-  { database, clock, registry = codeSources, connections }: { database: Database; clock: () => Date; registry?: readonly CodeSource[]; connections?: Connections },
-  { source: ref, group, conditions, maxCandidates = 100_000, sampleSize = 20 }: { source: string; group: string; conditions: Condition[]; maxCandidates?: number; sampleSize?: number },
+  {
+    database,
+    clock,
+    registry = codeSources,
+    connections,
+  }: { database: Database; clock: () => Date; registry?: readonly CodeSource[]; connections?: Connections },
+  {
+    source: ref,
+    group,
+    conditions,
+    maxCandidates = 100_000,
+    sampleSize = 20,
+  }: { source: string; group: string; conditions: Condition[]; maxCandidates?: number; sampleSize?: number },
 ): Promise<Preview> {
-  const preview: Preview = { candidates: 0, truncated: false, funnel: conditions.map((c) => ({ condition: formatConditions([c]), passing: 0 })), passed: 0, sample: [] };
+  const preview: Preview = {
+    candidates: 0,
+    truncated: false,
+    funnel: conditions.map((c) => ({ condition: formatConditions([c]), passing: 0 })),
+    passed: 0,
+    sample: [],
+  };
   try {
     const source = await resolveSource(ref, { database, registry, connections });
     const problems = checkConditions(conditions, source.variables);
-    if (problems.length > 0) return { ...preview, error: `Condition ${problems[0]!.index + 1}: ${problems[0]!.message}` };
+    if (problems.length > 0)
+      return { ...preview, error: `Condition ${problems[0]!.index + 1}: ${problems[0]!.message}` };
     const { tests } = compileConditions(conditions, source.variables);
     const sample: { key: string; context: Record<string, unknown> }[] = [];
     for await (const batch of source.batches({ db: database.db, clock, batchSize: 1000, connections })) {
@@ -134,8 +196,15 @@ export type GeneratorOverview = Generator & {
  * The generators list: each with its source's label (null when the source is gone) and the counts from
  * the most recent of the last `recentRuns` job runs that ran it.
  */
-export async function listGeneratorOverview(database: Database, { registry = codeSources, recentRuns = 50 }: { registry?: readonly CodeSource[]; recentRuns?: number } = {}): Promise<GeneratorOverview[]> {
-  const [generators, options, runs] = await Promise.all([listGenerators(database.db), listSourceOptions(database, registry), listRecentJobRuns(database.db, { limit: recentRuns })]);
+export async function listGeneratorOverview(
+  database: Database,
+  { registry = codeSources, recentRuns = 50 }: { registry?: readonly CodeSource[]; recentRuns?: number } = {},
+): Promise<GeneratorOverview[]> {
+  const [generators, options, runs] = await Promise.all([
+    listGenerators(database.db),
+    listSourceOptions(database, registry),
+    listRecentJobRuns(database.db, { limit: recentRuns }),
+  ]);
   const labels = new Map(options.map((o) => [o.ref, o.label]));
   const lastRuns = new Map<string, GeneratorOverview["lastRun"]>();
   for (const run of runs) {
@@ -143,5 +212,10 @@ export async function listGeneratorOverview(database: Database, { registry = cod
       if (!lastRuns.has(counts.id)) lastRuns.set(counts.id, { runId: run.id, finishedAt: run.finishedAt, counts });
     }
   }
-  return generators.map((g) => ({ ...g, sourceLabel: labels.get(g.source) ?? null, conditionsText: formatConditions(g.conditions), lastRun: lastRuns.get(g.id) ?? null }));
+  return generators.map((g) => ({
+    ...g,
+    sourceLabel: labels.get(g.source) ?? null,
+    conditionsText: formatConditions(g.conditions),
+    lastRun: lastRuns.get(g.id) ?? null,
+  }));
 }

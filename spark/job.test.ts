@@ -43,12 +43,21 @@ describe(`runJob on ${testDriver}`, () => {
   const other = listSource("other", () => [{ id: 1, score: 1 }]);
 
   const run = (extra: Partial<JobInput> = {}) =>
-    runJob({ database, clock: () => now, log: silentLogger, trigger: "manual", sources: [people, other] as CodeSource[], batchSize: 3, ...extra });
+    runJob({
+      database,
+      clock: () => now,
+      log: silentLogger,
+      trigger: "manual",
+      sources: [people, other] as CodeSource[],
+      batchSize: 3,
+      ...extra,
+    });
 
   const addGenerator = async (name: string, group: string, conditions: Condition[] = [], source = "code:people") =>
     (await insertGenerator(database.db, { name, group, source, conditions }))!;
 
-  const eventKeys = async () => (await database.db.select({ key: events.key }).from(events).orderBy(events.key)).map((e) => e.key);
+  const eventKeys = async () =>
+    (await database.db.select({ key: events.key }).from(events).orderBy(events.key)).map((e) => e.key);
 
   beforeAll(async () => {
     database = await openTestDatabase();
@@ -105,7 +114,11 @@ describe(`runJob on ${testDriver}`, () => {
   it("fires again when a generator's group is renamed", async () => {
     const g = await addGenerator("rename me", "before");
     await run();
-    await updateGeneratorById(database.db, { id: g.id, changes: { name: g.name, group: "after", source: g.source, conditions: [], active: true }, at: now });
+    await updateGeneratorById(database.db, {
+      id: g.id,
+      changes: { name: g.name, group: "after", source: g.source, conditions: [], active: true },
+      at: now,
+    });
     const summary = await run();
     expect(summary.events.recorded).toBe(4);
     expect(await eventKeys()).toContain("after:1");
@@ -122,12 +135,25 @@ describe(`runJob on ${testDriver}`, () => {
   it("runs every matching handler, in registration order, matching the group unanchored", async () => {
     await addGenerator("all", "challenge_created");
     const calls: string[] = [];
-    const handler = (name: string, group: RegExp | string): Handler => ({ name, group, handle: (e) => void calls.push(`${name}:${e.key}`) });
+    const handler = (name: string, group: RegExp | string): Handler => ({
+      name,
+      group,
+      handle: (e) => void calls.push(`${name}:${e.key}`),
+    });
     await run({
-      handlers: [handler("a", /created/), handler("never", "^created"), handler("b", "challenge"), handler("c", /_cre/g)],
+      handlers: [
+        handler("a", /created/),
+        handler("never", "^created"),
+        handler("b", "challenge"),
+        handler("c", /_cre/g),
+      ],
       batchSize: 10,
     });
-    expect(calls.filter((c) => c.endsWith(":challenge_created:1"))).toEqual(["a:challenge_created:1", "b:challenge_created:1", "c:challenge_created:1"]);
+    expect(calls.filter((c) => c.endsWith(":challenge_created:1"))).toEqual([
+      "a:challenge_created:1",
+      "b:challenge_created:1",
+      "c:challenge_created:1",
+    ]);
     expect(calls.filter((c) => c.startsWith("c:"))).toHaveLength(4);
   });
 
@@ -172,7 +198,9 @@ describe(`runJob on ${testDriver}`, () => {
     expect(summary.errors.find((e) => e.where === "generator missing source")?.message).toBe(
       "Source code:nope: No code source is named 'nope'; it may have been removed from spark/sources.",
     );
-    expect(summary.errors.find((e) => e.where === "generator bad condition")?.message).toBe("Condition 1: The source has no variable 'ghost'.");
+    expect(summary.errors.find((e) => e.where === "generator bad condition")?.message).toBe(
+      "Condition 1: The source has no variable 'ghost'.",
+    );
   });
 
   it("ignores inactive generators", async () => {
@@ -222,9 +250,14 @@ describe(`runJob on ${testDriver}`, () => {
 
   it("takes over the lease of a run that died, and closes that run", async () => {
     await addGenerator("all", "takeover");
-    const crashed = await run({ leaseMs: 60_000, handlers: [{ name: "crash", group: "takeover", handle: () => Promise.reject(new Error("x")) }] });
+    const crashed = await run({
+      leaseMs: 60_000,
+      handlers: [{ name: "crash", group: "takeover", handle: () => Promise.reject(new Error("x")) }],
+    });
     // Simulate a holder that died mid-run: its lease is still set, its run still "running".
-    await database.db.execute(sql`update job_lease set run_id = ${crashed.runId}, holder = 'gone:1:1', expires_at = ${new Date(now.getTime() + 60_000).toISOString()}::timestamptz`);
+    await database.db.execute(
+      sql`update job_lease set run_id = ${crashed.runId}, holder = 'gone:1:1', expires_at = ${new Date(now.getTime() + 60_000).toISOString()}::timestamptz`,
+    );
     await database.db.update(jobRuns).set({ status: "running" }).where(eq(jobRuns.id, crashed.runId!));
     expect((await run()).status).toBe("skipped");
     now = new Date(now.getTime() + 61_000);

@@ -42,10 +42,23 @@ export type JobInput = {
   /** Handlers built for this pass only, after the lease is taken: the mail handler with the templates of this moment. */
   passHandlers?: () => Promise<Handler[]>;
   /** After the events: what else the pass does (sending due mail), reporting its own progress. */
-  afterEvents?: (ctx: { runId: number; progress: (p: Partial<JobProgress>) => Promise<void> }) => Promise<{ deliveries: JobSummary["deliveries"]; errors: JobError[] }>;
+  afterEvents?: (ctx: {
+    runId: number;
+    progress: (p: Partial<JobProgress>) => Promise<void>;
+  }) => Promise<{ deliveries: JobSummary["deliveries"]; errors: JobError[] }>;
 };
 
-const emptyCounts = (g: Generator): GeneratorCounts => ({ id: g.id, name: g.name, group: g.group, source: g.source, candidates: 0, passed: 0, recorded: 0, seen: 0, failed: 0 });
+const emptyCounts = (g: Generator): GeneratorCounts => ({
+  id: g.id,
+  name: g.name,
+  group: g.group,
+  source: g.source,
+  candidates: 0,
+  passed: 0,
+  recorded: 0,
+  seen: 0,
+  failed: 0,
+});
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
@@ -126,7 +139,11 @@ export async function runJob(input: JobInput): Promise<JobSummary> {
       };
       let source;
       try {
-        source = await resolveSource(ref, { database, registry: input.sources ?? codeSources, connections: input.connections });
+        source = await resolveSource(ref, {
+          database,
+          registry: input.sources ?? codeSources,
+          connections: input.connections,
+        });
       } catch (error) {
         for (const generator of group) {
           const c = emptyCounts(generator);
@@ -156,12 +173,21 @@ export async function runJob(input: JobInput): Promise<JobSummary> {
             for (const candidate of batch) {
               if (!test(candidate.context)) continue;
               c.passed++;
-              pending.push({ group: generator.group, key: `${generator.group}:${candidate.id}`, context: candidate.context, generatorId: generator.id, source: ref });
+              pending.push({
+                group: generator.group,
+                key: `${generator.group}:${candidate.id}`,
+                context: candidate.context,
+                generatorId: generator.id,
+                source: ref,
+              });
               owners.push(c);
             }
           }
           progress.candidates += batch.length;
-          const outcome = await recordEvents({ db, clock, log }, { events: pending, handlers, jobRunId: runId, matcher });
+          const outcome = await recordEvents(
+            { db, clock, log },
+            { events: pending, handlers, jobRunId: runId, matcher },
+          );
           const recordedKeys = new Set(outcome.recorded.map((e) => e.key));
           const failedKeys = new Set(outcome.failed.map((f) => f.key));
           pending.forEach((event, i) => {
@@ -177,7 +203,8 @@ export async function runJob(input: JobInput): Promise<JobSummary> {
               tally.seen++;
             }
           });
-          for (const f of outcome.failed) errors.push({ where: `handler ${f.handler}`, key: f.key, message: f.message });
+          for (const f of outcome.failed)
+            errors.push({ where: `handler ${f.handler}`, key: f.key, message: f.message });
           progress.recorded += outcome.recorded.length;
           progress.seen += outcome.seen;
           await report();
@@ -212,7 +239,20 @@ export async function runJob(input: JobInput): Promise<JobSummary> {
   } catch (error) {
     log.error("job run failed", { runId, error: messageOf(error) });
     errors.push({ where: "job", message: messageOf(error) });
-    return await finish("error").catch(() => ({ runId, status: "error", trigger, events: { recorded: 0, seen: 0 }, deliveries: { sent: 0, failed: 0, dead: 0 }, generators: counts, groups, errors, durationMs: Math.round(performance.now() - t0) }) as JobSummary);
+    return await finish("error").catch(
+      () =>
+        ({
+          runId,
+          status: "error",
+          trigger,
+          events: { recorded: 0, seen: 0 },
+          deliveries: { sent: 0, failed: 0, dead: 0 },
+          generators: counts,
+          groups,
+          errors,
+          durationMs: Math.round(performance.now() - t0),
+        }) as JobSummary,
+    );
   } finally {
     if (input.useLease !== false) await releaseJobLease(db, { holder }).catch(() => {});
   }

@@ -9,7 +9,8 @@ export type IgnoredFilter = { name: string; message: string };
 
 export type PageCursor = KeysetCursor;
 
-export const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value)?.trim() || undefined;
+export const first = (value: string | string[] | undefined) =>
+  (Array.isArray(value) ? value[0] : value)?.trim() || undefined;
 
 /** `before` pages to older rows, `after` back to newer ones; a damaged cursor is named and dropped. */
 export function parsePageCursor(params: Params, ignored: IgnoredFilter[]): PageCursor {
@@ -24,14 +25,19 @@ export function parsePageCursor(params: Params, ignored: IgnoredFilter[]): PageC
 
 /** "2026-11-02" is that day at 00:00 UTC; a date-time without a zone is read as UTC too. */
 export function parseTimeFilter(text: string): Date | null {
-  const iso = /^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text) ? `${text}Z` : text;
+  const iso = /^\d{4}-\d{2}-\d{2}$/.test(text)
+    ? `${text}T00:00:00Z`
+    : /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text)
+      ? `${text}Z`
+      : text;
   if (!/^\d{4}-\d{2}-\d{2}T/.test(iso)) return null;
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return null;
   // JavaScript rolls 2026-02-31 over to March 3rd; a day that does not exist is a typo, not a date.
   const [year, month, day] = text.slice(0, 10).split("-").map(Number);
   const zoned = iso.length > 10 && /[+-]\d{2}:?\d{2}$/.test(iso);
-  if (!zoned && (date.getUTCFullYear() !== year || date.getUTCMonth() + 1 !== month || date.getUTCDate() !== day)) return null;
+  if (!zoned && (date.getUTCFullYear() !== year || date.getUTCMonth() + 1 !== month || date.getUTCDate() !== day))
+    return null;
   return date;
 }
 

@@ -18,7 +18,8 @@ export function redactSecrets(text: string): string {
 /** One line for an error: its message and its cause's (the database's reason), without secrets. */
 export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return redactSecrets(String(error));
-  const cause = error.cause instanceof Error && !error.message.includes(error.cause.message) ? `: ${error.cause.message}` : "";
+  const cause =
+    error.cause instanceof Error && !error.message.includes(error.cause.message) ? `: ${error.cause.message}` : "";
   return redactSecrets(`${error.message}${cause}`);
 }
 
@@ -28,11 +29,15 @@ function redactField(_key: string, value: unknown): unknown {
 }
 
 /** One line per entry, the fields as JSON after the message, so logs stay greppable and parseable. */
-export function createConsoleLogger({ info = process.stdout, error = process.stderr }: { info?: NodeJS.WritableStream; error?: NodeJS.WritableStream } = {}): Logger {
-  const write = (level: string, stream: NodeJS.WritableStream) => (message: string, fields?: Record<string, unknown>) => {
-    const tail = fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields, redactField)}` : "";
-    stream.write(`${new Date().toISOString()} ${level} ${redactSecrets(message)}${tail}\n`);
-  };
+export function createConsoleLogger({
+  info = process.stdout,
+  error = process.stderr,
+}: { info?: NodeJS.WritableStream; error?: NodeJS.WritableStream } = {}): Logger {
+  const write =
+    (level: string, stream: NodeJS.WritableStream) => (message: string, fields?: Record<string, unknown>) => {
+      const tail = fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields, redactField)}` : "";
+      stream.write(`${new Date().toISOString()} ${level} ${redactSecrets(message)}${tail}\n`);
+    };
   return { info: write("info", info), warn: write("warn", error), error: write("error", error) };
 }
 

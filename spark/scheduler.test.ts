@@ -40,10 +40,15 @@ describe("startScheduler", () => {
   it("keeps going after a pass throws", async () => {
     vi.useFakeTimers();
     let passes = 0;
-    const scheduler = startScheduler({ everySeconds: 1, firstDelayMs: 0, log: silentLogger, pass: async () => {
-      passes++;
-      throw new Error("boom");
-    } });
+    const scheduler = startScheduler({
+      everySeconds: 1,
+      firstDelayMs: 0,
+      log: silentLogger,
+      pass: async () => {
+        passes++;
+        throw new Error("boom");
+      },
+    });
     await vi.advanceTimersByTimeAsync(3_000);
     expect(passes).toBeGreaterThanOrEqual(3);
     scheduler.stop();

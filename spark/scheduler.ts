@@ -6,7 +6,17 @@ export type Scheduler = { nextAt(): Date | null; stop(): void };
  * Runs `pass` every `everySeconds`, never two at once in this process (other processes are kept apart
  * by the job lease). The first pass comes after `firstDelayMs`, so a starting server answers first.
  */
-export function startScheduler({ everySeconds, pass, log, firstDelayMs = 5_000 }: { everySeconds: number; pass: () => Promise<unknown>; log: Logger; firstDelayMs?: number }): Scheduler {
+export function startScheduler({
+  everySeconds,
+  pass,
+  log,
+  firstDelayMs = 5_000,
+}: {
+  everySeconds: number;
+  pass: () => Promise<unknown>;
+  log: Logger;
+  firstDelayMs?: number;
+}): Scheduler {
   let timer: NodeJS.Timeout | null = null;
   let next: Date | null = null;
   let stopped = false;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { contentSecurityPolicy, createNonce, securityHeaders } from "./security-headers";
 
-const directives = (policy: string) => new Map(policy.split("; ").map((d) => [d.split(" ")[0]!, d.split(" ").slice(1)]));
+const directives = (policy: string) =>
+  new Map(policy.split("; ").map((d) => [d.split(" ")[0]!, d.split(" ").slice(1)]));
 
 describe("securityHeaders", () => {
   it("lets scripts run only with the response's nonce and allows nothing from another origin", () => {
@@ -9,13 +10,16 @@ describe("securityHeaders", () => {
     expect(policy.get("script-src")).toEqual(["'self'", "'nonce-abc123'", "'strict-dynamic'"]);
     expect(policy.get("frame-ancestors")).toEqual(["'none'"]);
     expect(policy.get("object-src")).toEqual(["'none'"]);
-    for (const sources of policy.values()) for (const source of sources) expect(source).not.toMatch(/^(https?:|\*|'unsafe-eval')/);
+    for (const sources of policy.values())
+      for (const source of sources) expect(source).not.toMatch(/^(https?:|\*|'unsafe-eval')/);
     expect(policy.has("upgrade-insecure-requests")).toBe(false);
   });
 
   it("allows eval only when asked (for the development server)", () => {
     expect(contentSecurityPolicy({ nonce: "n", https: false })).not.toContain("unsafe-eval");
-    expect(directives(contentSecurityPolicy({ nonce: "n", https: false, allowEval: true })).get("script-src")).toContain("'unsafe-eval'");
+    expect(
+      directives(contentSecurityPolicy({ nonce: "n", https: false, allowEval: true })).get("script-src"),
+    ).toContain("'unsafe-eval'");
   });
 
   it("refuses framing and sniffing, keeps the referrer home and caching off", () => {

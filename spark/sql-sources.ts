@@ -16,11 +16,18 @@ export const sqlSourceInput = z.object({
     .regex(/^[a-z0-9][a-z0-9_-]*$/, "Use lowercase letters, digits, _ and - (start with a letter or digit)."),
   description: z.string().trim().max(500, "Use at most 500 characters."),
   connectionId: z.uuid("Choose the connection the query reads from."),
-  query: z.string().trim().min(1, "Write a SELECT whose first column is id.").max(20_000, "Keep the query under 20,000 characters."),
+  query: z
+    .string()
+    .trim()
+    .min(1, "Write a SELECT whose first column is id.")
+    .max(20_000, "Keep the query under 20,000 characters."),
 });
 export type SqlSourceInput = z.infer<typeof sqlSourceInput>;
 
-export type SaveSqlSourceResult = { status: "ok"; source: SqlSource } | { status: "invalid"; fieldErrors: Record<string, string[]> } | { status: "gone" };
+export type SaveSqlSourceResult =
+  | { status: "ok"; source: SqlSource }
+  | { status: "invalid"; fieldErrors: Record<string, string[]> }
+  | { status: "gone" };
 
 /** Saves a SQL source only after its query ran on its connection as a pass would run it, keeping its column types. */
 export async function saveSqlSource(
@@ -38,7 +45,9 @@ export async function saveSqlSource(
   const values = { ...input, variables: tested.variables };
   if (!id) {
     const source = await insertSqlSource(database.db, values);
-    return source ? { status: "ok", source } : { status: "invalid", fieldErrors: { name: ["Another SQL source has this name."] } };
+    return source
+      ? { status: "ok", source }
+      : { status: "invalid", fieldErrors: { name: ["Another SQL source has this name."] } };
   }
   const updated = await updateSqlSourceById(database.db, { id, changes: values, at: clock() });
   if (updated === "taken") return { status: "invalid", fieldErrors: { name: ["Another SQL source has this name."] } };
@@ -46,7 +55,10 @@ export async function saveSqlSource(
 }
 
 /** Deletes a SQL source unless generators use it; then it names them, so nothing breaks silently. */
-export async function deleteSqlSource({ database }: { database: Database }, { id }: { id: string }): Promise<{ status: "ok" | "gone" } | { status: "in-use"; generators: string[] }> {
+export async function deleteSqlSource(
+  { database }: { database: Database },
+  { id }: { id: string },
+): Promise<{ status: "ok" | "gone" } | { status: "in-use"; generators: string[] }> {
   const users = await listGeneratorsBySource(database.db, { source: sqlSourceRef(id) });
   if (users.length > 0) return { status: "in-use", generators: users.map((g) => g.name) };
   return (await deleteSqlSourceById(database.db, { id })) ? { status: "ok" } : { status: "gone" };

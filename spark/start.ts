@@ -18,7 +18,9 @@ import { mailSettingsOf } from "./mail/mailer";
 import { deliverWithinBudget, sweepRetention } from "./mail/pass";
 
 async function isFresh(database: Database): Promise<boolean> {
-  const rows = rowsOf<{ found: boolean }>(await database.db.execute(sql`select to_regclass('public.users') is not null as found`));
+  const rows = rowsOf<{ found: boolean }>(
+    await database.db.execute(sql`select to_regclass('public.users') is not null as found`),
+  );
   return !rows[0]?.found;
 }
 
@@ -33,7 +35,9 @@ export async function openMigratedDatabase(config: SparkConfig, log?: Logger): P
     await migrateDatabase(database);
     if (fresh && database.driver === "pglite" && config.demo) {
       const seeded = await seedDemo({ db: database.db, clock: () => new Date() });
-      log?.info(`Seeded the demo: the generators ${seeded.generators.join(", ")} and ${seeded.templates.length} mail templates over the sample connection (SPARK_DEMO=0 skips this).`);
+      log?.info(
+        `Seeded the demo: the generators ${seeded.generators.join(", ")} and ${seeded.templates.length} mail templates over the sample connection (SPARK_DEMO=0 skips this).`,
+      );
     }
   } catch (error) {
     await database.close();
@@ -47,23 +51,53 @@ export async function openMigratedDatabase(config: SparkConfig, log?: Logger): P
  * the data directory on first use and then read from there; the environment's connections become rows
  * so sources can name them.
  */
-export async function openConnections({ config, database }: { config: SparkConfig; database: Database }): Promise<Connections> {
+export async function openConnections({
+  config,
+  database,
+}: {
+  config: SparkConfig;
+  database: Database;
+}): Promise<Connections> {
   await syncEnvConnections(
     database.db,
-    config.connections.map(({ name, kind, host, port, database: db, username, ssl }) => ({ name, kind, host, port, database: db, username, ssl })),
+    config.connections.map(({ name, kind, host, port, database: db, username, ssl }) => ({
+      name,
+      kind,
+      host,
+      port,
+      database: db,
+      username,
+      ssl,
+    })),
   );
   return createConnections({
     db: database.db,
     secretKey: config.secretKey,
     env: config.connections,
     limits: { timeoutMs: config.sqlTimeoutMs },
-    sample: async () => createSamplePool(await loadSampleImage(config.dataDir, () => buildSampleImage((exec) => seedDemoData(exec, new Date()).then(() => {})))),
+    sample: async () =>
+      createSamplePool(
+        await loadSampleImage(config.dataDir, () =>
+          buildSampleImage((exec) => seedDemoData(exec, new Date()).then(() => {})),
+        ),
+      ),
   });
 }
 
 /** After migration, a server makes sure an operator can get in, and says how on stdout. */
-export async function announceFirstAdmin({ database, config, log }: { database: Database; config: SparkConfig; log: Logger }) {
-  const outcome = await ensureFirstAdmin({ db: database.db, clock: () => new Date() }, { admin: config.admin, publicUrl: config.publicUrl });
+export async function announceFirstAdmin({
+  database,
+  config,
+  log,
+}: {
+  database: Database;
+  config: SparkConfig;
+  log: Logger;
+}) {
+  const outcome = await ensureFirstAdmin(
+    { db: database.db, clock: () => new Date() },
+    { admin: config.admin, publicUrl: config.publicUrl },
+  );
   if (outcome.kind === "created") log.info(`Created the first admin ${outcome.email} from SPARK_ADMIN_EMAIL.`);
   if (outcome.kind === "setup-link") {
     process.stdout.write(
@@ -83,7 +117,19 @@ export type RunPass = (trigger: JobInput["trigger"], options?: PassOptions) => P
  * handler of this moment's templates), then due mail within the pass's time budget, then retention.
  * The same for the route, the CLI and the scheduler.
  */
-export function createPassRunner({ config, database, log, mailer, connections }: { config: SparkConfig; database: Database; log: Logger; mailer: Mailer; connections: Connections }): RunPass {
+export function createPassRunner({
+  config,
+  database,
+  log,
+  mailer,
+  connections,
+}: {
+  config: SparkConfig;
+  database: Database;
+  log: Logger;
+  mailer: Mailer;
+  connections: Connections;
+}): RunPass {
   const settings = mailSettingsOf(config);
   const clock = () => new Date();
   return (trigger, options = {}) => {
@@ -103,11 +149,20 @@ export function createPassRunner({ config, database, log, mailer, connections }:
       },
       afterEvents: async ({ progress }) => {
         const budgetMs = Math.max(1_000, config.jobBudgetMs - (performance.now() - started));
-        const tally = await deliverWithinBudget({ database, mailer, clock, settings, budgetMs, log, onProgress: (t) => progress({ sent: t.sent, failed: t.failed, dead: t.dead }) });
+        const tally = await deliverWithinBudget({
+          database,
+          mailer,
+          clock,
+          settings,
+          budgetMs,
+          log,
+          onProgress: (t) => progress({ sent: t.sent, failed: t.failed, dead: t.dead }),
+        });
         const errors: JobError[] = [];
         try {
           const swept = await sweepRetention({ database, clock, retentionDays: config.retentionDays });
-          if (swept.deliveries + swept.capturedMails + swept.jobRuns > 0) log.info("retention", { ...swept, olderThanDays: config.retentionDays });
+          if (swept.deliveries + swept.capturedMails + swept.jobRuns > 0)
+            log.info("retention", { ...swept, olderThanDays: config.retentionDays });
         } catch (error) {
           errors.push({ where: "retention", message: error instanceof Error ? error.message : String(error) });
         }

@@ -12,7 +12,10 @@ export function bucketStart(date: Date, bucket: Bucket): Date {
  * `n` consecutive buckets ending with the one that holds `now`, each with its count (0 where the
  * database had no row), so a chart shows quiet hours as quiet instead of skipping them.
  */
-export function fillBuckets(rows: { at: Date; count: number }[], { now, bucket, n }: { now: Date; bucket: Bucket; n: number }): BucketCount[] {
+export function fillBuckets(
+  rows: { at: Date; count: number }[],
+  { now, bucket, n }: { now: Date; bucket: Bucket; n: number },
+): BucketCount[] {
   const counts = new Map(rows.map((r) => [r.at.getTime(), r.count]));
   const last = bucketStart(now, bucket).getTime();
   return Array.from({ length: n }, (_, i) => {

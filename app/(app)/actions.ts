@@ -28,7 +28,12 @@ export async function runNowAction(): Promise<RunNowResult> {
   const { runPass, deps } = await getEngine();
   return new Promise<RunNowResult>((resolve) => {
     runPass("manual", { startedBy: operator.id, onProgress: ({ runId }) => resolve({ ok: true, runId }) }).then(
-      (summary) => resolve(summary.runId === null ? { ok: false, message: summary.message ?? "The pass did not start." } : { ok: true, runId: summary.runId }),
+      (summary) =>
+        resolve(
+          summary.runId === null
+            ? { ok: false, message: summary.message ?? "The pass did not start." }
+            : { ok: true, runId: summary.runId },
+        ),
       (error: unknown) => {
         deps.log.error("manual pass failed", { error: describeError(error) });
         resolve({ ok: false, message: "The pass could not start; the server log has the reason." });

@@ -23,13 +23,28 @@ const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
 const ranges = {
-  "24h": { label: "last 24 hours", bucket: "hour", n: 24, formatAt: (at: Date) => `${at.toISOString().slice(11, 13)}:00` },
+  "24h": {
+    label: "last 24 hours",
+    bucket: "hour",
+    n: 24,
+    formatAt: (at: Date) => `${at.toISOString().slice(11, 13)}:00`,
+  },
   "7d": { label: "last 7 days", bucket: "day", n: 7, formatAt: (at: Date) => at.toISOString().slice(5, 10) },
 } as const;
 
-const statusText = { queued: "text-zinc-700", sending: "text-spark-700", sent: "text-emerald-700", failed: "text-amber-700", dead: "text-red-700" } as const;
+const statusText = {
+  queued: "text-zinc-700",
+  sending: "text-spark-700",
+  sent: "text-emerald-700",
+  failed: "text-amber-700",
+  dead: "text-red-700",
+} as const;
 
-export default async function DashboardPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function DashboardPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   await requireSession();
   const rangeKey = (await searchParams).range === "7d" ? "7d" : "24h";
   const range = ranges[rangeKey];
@@ -52,7 +67,12 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
     deliveryBuckets.filter((b) => b.status === "sent").map((b) => ({ at: b.at, count: b.deliveries })),
     { now, bucket: range.bucket, n: range.n },
   );
-  const byStatus = Object.fromEntries(deliveryStatuses.map((s) => [s, deliveryBuckets.filter((b) => b.status === s).reduce((n, b) => n + b.deliveries, 0)]));
+  const byStatus = Object.fromEntries(
+    deliveryStatuses.map((s) => [
+      s,
+      deliveryBuckets.filter((b) => b.status === s).reduce((n, b) => n + b.deliveries, 0),
+    ]),
+  );
   const running = runs.find((r) => r.status === "running") ?? null;
   const lastDone = runs.find((r) => r.status !== "running" && r.status !== "skipped") ?? null;
   const nextAt = scheduler?.nextAt() ?? null;
@@ -61,7 +81,12 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
   const rangeLinks = (
     <nav aria-label={`Range for ${range.label}`} className="flex gap-1 text-xs">
       {(Object.keys(ranges) as (keyof typeof ranges)[]).map((key) => (
-        <Link key={key} href={key === "24h" ? "/" : `/?range=${key}`} aria-current={key === rangeKey ? "true" : undefined} className={`rounded px-2 py-1 ${key === rangeKey ? "bg-zinc-900 text-white" : "text-zinc-600 hover:bg-zinc-100"}`}>
+        <Link
+          key={key}
+          href={key === "24h" ? "/" : `/?range=${key}`}
+          aria-current={key === rangeKey ? "true" : undefined}
+          className={`rounded px-2 py-1 ${key === rangeKey ? "bg-zinc-900 text-white" : "text-zinc-600 hover:bg-zinc-100"}`}
+        >
           {key}
         </Link>
       ))}
@@ -94,7 +119,17 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
               </div>
               <div className="flex justify-between gap-2">
                 <dt className="text-zinc-500">Next scheduled</dt>
-                <dd>{scheduler ? nextAt ? <TimeAgo date={nextAt} now={now} /> : "running now" : <span title="SPARK_SCHEDULE_SECONDS=0: cron calls POST /api/jobs/run">off (cron)</span>}</dd>
+                <dd>
+                  {scheduler ? (
+                    nextAt ? (
+                      <TimeAgo date={nextAt} now={now} />
+                    ) : (
+                      "running now"
+                    )
+                  ) : (
+                    <span title="SPARK_SCHEDULE_SECONDS=0: cron calls POST /api/jobs/run">off (cron)</span>
+                  )}
+                </dd>
               </div>
               <div className="flex justify-between gap-2">
                 <dt className="text-zinc-500">Generators</dt>
@@ -139,14 +174,20 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
               </dd>
             </div>
           </dl>
-          {queue.dead > 0 ? <p className="mt-3 text-xs text-zinc-600">Dead mail stays until you retry it from Deliveries.</p> : null}
+          {queue.dead > 0 ? (
+            <p className="mt-3 text-xs text-zinc-600">Dead mail stays until you retry it from Deliveries.</p>
+          ) : null}
         </Card>
         <Card title="Mail" description={range.label} actions={rangeLinks}>
           <p className="text-2xl font-semibold">
             {formatNumber(byStatus.sent ?? 0)}
             <span className="text-sm font-normal text-zinc-500"> sent</span>
           </p>
-          <BarChart data={sentSeries} label={`Mail sent per ${range.bucket}, ${range.label}`} formatAt={range.formatAt} />
+          <BarChart
+            data={sentSeries}
+            label={`Mail sent per ${range.bucket}, ${range.label}`}
+            formatAt={range.formatAt}
+          />
           <ul className="mt-3 flex flex-wrap gap-x-4 gap-y-1 text-sm">
             {deliveryStatuses.map((s) => (
               <li key={s} className={statusText[s]}>
@@ -161,12 +202,17 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
           <p className="text-2xl font-semibold">{formatNumber(eventTotal)}</p>
           <BarChart data={eventSeries} label={`Events per ${range.bucket}, ${range.label}`} formatAt={range.formatAt} />
           {groups.length === 0 ? (
-            <p className="mt-2 text-sm text-zinc-500">{generators.length === 0 ? "Create a generator, then Run now." : "None yet: Run now to record the first."}</p>
+            <p className="mt-2 text-sm text-zinc-500">
+              {generators.length === 0 ? "Create a generator, then Run now." : "None yet: Run now to record the first."}
+            </p>
           ) : (
             <ul className="mt-3 space-y-1 text-sm">
               {groups.slice(0, 8).map((g) => (
                 <li key={g.group} className="flex justify-between gap-2">
-                  <Link href={`/events?group=${encodeURIComponent(g.group)}`} className="truncate font-mono text-xs hover:underline">
+                  <Link
+                    href={`/events?group=${encodeURIComponent(g.group)}`}
+                    className="truncate font-mono text-xs hover:underline"
+                  >
                     {g.group}
                   </Link>
                   <span className="text-zinc-700">{formatNumber(g.events)}</span>

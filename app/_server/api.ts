@@ -24,10 +24,18 @@ export function withSession<C>(handler: Handler<C>) {
  * Reads a JSON body of bounded size without holding more than `maxBytes` of it: a declared length over
  * the bound is refused before reading, and a stream that runs past it is cancelled.
  */
-export async function readJsonBody(request: Request, maxBytes = 16_384): Promise<{ ok: true; body: unknown } | { ok: false; status: 400 | 413 | 415; message: string }> {
-  const tooLarge = { ok: false as const, status: 413 as const, message: `The request body is larger than ${maxBytes} bytes.` };
+export async function readJsonBody(
+  request: Request,
+  maxBytes = 16_384,
+): Promise<{ ok: true; body: unknown } | { ok: false; status: 400 | 413 | 415; message: string }> {
+  const tooLarge = {
+    ok: false as const,
+    status: 413 as const,
+    message: `The request body is larger than ${maxBytes} bytes.`,
+  };
   const type = request.headers.get("content-type");
-  if (type && !/^application\/json\b/i.test(type)) return { ok: false, status: 415, message: "Send Content-Type: application/json with a JSON object." };
+  if (type && !/^application\/json\b/i.test(type))
+    return { ok: false, status: 415, message: "Send Content-Type: application/json with a JSON object." };
   if (Number(request.headers.get("content-length") ?? 0) > maxBytes) return tooLarge;
   const chunks: Uint8Array[] = [];
   let size = 0;

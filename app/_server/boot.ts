@@ -9,7 +9,13 @@ import { closeRenderPool } from "@/spark/mail/render-pool";
 import { startScheduler, type Scheduler } from "@/spark/scheduler";
 import { writeServerFile } from "@/spark/server-file";
 import type { Connections } from "@/spark/connections";
-import { announceFirstAdmin, createPassRunner, openConnections, openMigratedDatabase, type RunPass } from "@/spark/start";
+import {
+  announceFirstAdmin,
+  createPassRunner,
+  openConnections,
+  openMigratedDatabase,
+  type RunPass,
+} from "@/spark/start";
 
 export type Engine = {
   config: SparkConfig;
@@ -49,7 +55,8 @@ async function bootEngine(): Promise<Engine> {
     .head("select 1 as id", 1)
     .catch((error: unknown) => log.warn("The sample database did not start", { error }));
   const runPass = createPassRunner({ config, database, log, mailer, connections });
-  const internalSecret = database.driver === "pglite" ? writeServerFile(config.dataDir, { port: config.port }).secret : null;
+  const internalSecret =
+    database.driver === "pglite" ? writeServerFile(config.dataDir, { port: config.port }).secret : null;
   const scheduler =
     config.scheduleSeconds > 0
       ? startScheduler({
@@ -57,7 +64,13 @@ async function bootEngine(): Promise<Engine> {
           log,
           pass: async () => {
             const summary = await runPass("schedule");
-            if (summary.status !== "skipped") log.info("scheduled pass", { runId: summary.runId, status: summary.status, events: summary.events, errors: summary.errors.length });
+            if (summary.status !== "skipped")
+              log.info("scheduled pass", {
+                runId: summary.runId,
+                status: summary.status,
+                events: summary.events,
+                errors: summary.errors.length,
+              });
           },
         })
       : null;
@@ -70,7 +83,16 @@ async function bootEngine(): Promise<Engine> {
   };
   process.once("SIGTERM", closeOnSignal);
   process.once("SIGINT", closeOnSignal);
-  return { config, database, deps: { db: database.db, clock: () => new Date(), log }, runPass, mailer, connections, internalSecret, scheduler };
+  return {
+    config,
+    database,
+    deps: { db: database.db, clock: () => new Date(), log },
+    runPass,
+    mailer,
+    connections,
+    internalSecret,
+    scheduler,
+  };
 }
 
 /** For the server's start: a setting or database problem is one line and exit code 1, not a stack trace. */

@@ -13,7 +13,10 @@ export function echoValues(formData: FormData): Record<string, string> {
   return values;
 }
 
-export function parseForm<S extends z.ZodType>(schema: S, formData: FormData): { ok: true; data: z.output<S> } | { ok: false; state: FormState } {
+export function parseForm<S extends z.ZodType>(
+  schema: S,
+  formData: FormData,
+): { ok: true; data: z.output<S> } | { ok: false; state: FormState } {
   const raw = Object.fromEntries([...formData].filter(([, v]) => typeof v === "string"));
   const parsed = schema.safeParse(raw);
   if (parsed.success) return { ok: true, data: parsed.data };

@@ -9,7 +9,9 @@ describe("stampPeerAddress", () => {
 
   beforeAll(async () => {
     stampPeerAddress();
-    server = createServer((req, res) => res.end(JSON.stringify({ peer: req.headers[PEER_HEADER], forwardedFor: req.headers["x-forwarded-for"] })));
+    server = createServer((req, res) =>
+      res.end(JSON.stringify({ peer: req.headers[PEER_HEADER], forwardedFor: req.headers["x-forwarded-for"] })),
+    );
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     port = (server.address() as { port: number }).port;
   });
@@ -17,11 +19,14 @@ describe("stampPeerAddress", () => {
 
   it("replaces a peer header the client forged with the socket's address and leaves X-Forwarded-For alone", async () => {
     const body = await new Promise<string>((resolve, reject) => {
-      const req = httpRequest({ port, host: "127.0.0.1", headers: { [PEER_HEADER]: "203.0.113.66", "x-forwarded-for": "203.0.113.77" } }, (res) => {
-        let text = "";
-        res.on("data", (chunk) => (text += String(chunk)));
-        res.on("end", () => resolve(text));
-      });
+      const req = httpRequest(
+        { port, host: "127.0.0.1", headers: { [PEER_HEADER]: "203.0.113.66", "x-forwarded-for": "203.0.113.77" } },
+        (res) => {
+          let text = "";
+          res.on("data", (chunk) => (text += String(chunk)));
+          res.on("end", () => resolve(text));
+        },
+      );
       req.on("error", reject);
       req.end();
     });

@@ -55,5 +55,9 @@ export async function isHttps(): Promise<boolean> {
 export async function clientIp(): Promise<string> {
   const h = await headers();
   const { config } = await getEngine();
-  return clientAddress({ peer: h.get(PEER_HEADER), forwardedFor: h.get("x-forwarded-for"), trustedProxies: config.trustedProxies });
+  return clientAddress({
+    peer: h.get(PEER_HEADER),
+    forwardedFor: h.get("x-forwarded-for"),
+    trustedProxies: config.trustedProxies,
+  });
 }

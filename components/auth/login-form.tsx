@@ -52,7 +52,14 @@ export function LoginForm({ next }: { next: string }) {
         onChange={(e) => setEmail(e.target.value)}
         error={answer?.fieldErrors?.email?.[0]}
       />
-      <TextField label="Password" name="password" type="password" autoComplete="current-password" required error={answer?.fieldErrors?.password?.[0]} />
+      <TextField
+        label="Password"
+        name="password"
+        type="password"
+        autoComplete="current-password"
+        required
+        error={answer?.fieldErrors?.password?.[0]}
+      />
       <Button type="submit" className="w-full" disabled={pending}>
         {pending ? "Signing in…" : "Sign in"}
       </Button>

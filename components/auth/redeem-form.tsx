@@ -6,7 +6,12 @@ import { Button } from "@/components/ui/button";
 import { TextField } from "@/components/ui/field";
 import { Notice } from "@/components/ui/notice";
 
-type Props = { action: (prev: FormState, data: FormData) => Promise<FormState>; email?: string; submitLabel: string; minLength: number };
+type Props = {
+  action: (prev: FormState, data: FormData) => Promise<FormState>;
+  email?: string;
+  submitLabel: string;
+  minLength: number;
+};
 
 /** Choose a password for a setup or invite link; the first admin also gives an email. */
 export function RedeemForm({ action, email, submitLabel, minLength }: Props) {
@@ -17,7 +22,15 @@ export function RedeemForm({ action, email, submitLabel, minLength }: Props) {
       {email ? (
         <TextField label="Email" name="email-shown" type="email" value={email} readOnly autoComplete="username" />
       ) : (
-        <TextField label="Email" name="email" type="email" autoComplete="username" required defaultValue={fieldValue(state, "email")} error={fieldError(state, "email")} />
+        <TextField
+          label="Email"
+          name="email"
+          type="email"
+          autoComplete="username"
+          required
+          defaultValue={fieldValue(state, "email")}
+          error={fieldError(state, "email")}
+        />
       )}
       <TextField
         label="Password"
@@ -28,7 +41,14 @@ export function RedeemForm({ action, email, submitLabel, minLength }: Props) {
         hint={`At least ${minLength} characters. A passphrase of a few words works well.`}
         error={fieldError(state, "password")}
       />
-      <TextField label="Repeat the password" name="confirm" type="password" autoComplete="new-password" required error={fieldError(state, "confirm")} />
+      <TextField
+        label="Repeat the password"
+        name="confirm"
+        type="password"
+        autoComplete="new-password"
+        required
+        error={fieldError(state, "confirm")}
+      />
       <Button type="submit" className="w-full" disabled={pending}>
         {pending ? "Saving…" : submitLabel}
       </Button>

@@ -2,18 +2,44 @@ import { FilterButtons, filterControl, filterLabel, TimeRangeInputs } from "@/co
 import type { EventFilters } from "@/spark/event-log";
 import type { SourceOption } from "@/spark/generators";
 
-
 /** A GET form: the filters live in the URL, so a filtered view can be bookmarked and shared. */
-export function EventFilterForm({ filters, generators, sources, showFailing }: { filters: EventFilters; generators: { id: string; name: string; group: string }[]; sources: SourceOption[]; showFailing: boolean }) {
-  const origin = filters.generatorId ? `generator:${filters.generatorId}` : filters.source ? `source:${filters.source}` : "";
+export function EventFilterForm({
+  filters,
+  generators,
+  sources,
+  showFailing,
+}: {
+  filters: EventFilters;
+  generators: { id: string; name: string; group: string }[];
+  sources: SourceOption[];
+  showFailing: boolean;
+}) {
+  const origin = filters.generatorId
+    ? `generator:${filters.generatorId}`
+    : filters.source
+      ? `source:${filters.source}`
+      : "";
   const groups = [...new Set(generators.map((g) => g.group))].sort();
   return (
-    <form method="get" action="/events" role="search" aria-label="Filter events" className="mb-4 grid gap-3 rounded-lg bg-white p-4 shadow-xs ring-1 ring-zinc-200 sm:grid-cols-2 lg:grid-cols-6">
+    <form
+      method="get"
+      action="/events"
+      role="search"
+      aria-label="Filter events"
+      className="mb-4 grid gap-3 rounded-lg bg-white p-4 shadow-xs ring-1 ring-zinc-200 sm:grid-cols-2 lg:grid-cols-6"
+    >
       <div className="lg:col-span-1">
         <label htmlFor="f-group" className={filterLabel}>
           Group
         </label>
-        <input id="f-group" name="group" list="f-groups" defaultValue={filters.group ?? ""} placeholder="any" className={`${filterControl} font-mono`} />
+        <input
+          id="f-group"
+          name="group"
+          list="f-groups"
+          defaultValue={filters.group ?? ""}
+          placeholder="any"
+          className={`${filterControl} font-mono`}
+        />
         <datalist id="f-groups">
           {groups.map((g) => (
             <option key={g} value={g} />
@@ -24,7 +50,13 @@ export function EventFilterForm({ filters, generators, sources, showFailing }: {
         <label htmlFor="f-key" className={filterLabel}>
           Key contains
         </label>
-        <input id="f-key" name="key" defaultValue={filters.key ?? ""} placeholder="any" className={`${filterControl} font-mono`} />
+        <input
+          id="f-key"
+          name="key"
+          defaultValue={filters.key ?? ""}
+          placeholder="any"
+          className={`${filterControl} font-mono`}
+        />
       </div>
       <div className="lg:col-span-1">
         <label htmlFor="f-origin" className={filterLabel}>
@@ -54,7 +86,13 @@ export function EventFilterForm({ filters, generators, sources, showFailing }: {
       <div className="flex flex-col justify-end gap-2">
         {showFailing ? (
           <label className="flex items-center gap-2 text-sm">
-            <input type="checkbox" name="failing" value="1" defaultChecked={filters.failing} className="size-4 accent-spark-600" />
+            <input
+              type="checkbox"
+              name="failing"
+              value="1"
+              defaultChecked={filters.failing}
+              className="size-4 accent-spark-600"
+            />
             Failed or dead mail
           </label>
         ) : null}

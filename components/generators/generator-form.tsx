@@ -33,7 +33,19 @@ const valueHint: Record<VariableSpec["type"], string> = {
  * Create or edit a generator. Every field is controlled, so a refused save keeps what was typed and
  * the errors sit next to the field or condition row they concern.
  */
-export function GeneratorForm({ action, preview, sources, initial, submitLabel }: { action: Action; preview: PreviewAction; sources: SourceOption[]; initial: GeneratorFormValues; submitLabel: string }) {
+export function GeneratorForm({
+  action,
+  preview,
+  sources,
+  initial,
+  submitLabel,
+}: {
+  action: Action;
+  preview: PreviewAction;
+  sources: SourceOption[];
+  initial: GeneratorFormValues;
+  submitLabel: string;
+}) {
   const [state, formAction, pending] = useActionState(action, idleState);
   const [name, setName] = useState(initial.name);
   const [group, setGroup] = useState(initial.group);
@@ -44,7 +56,8 @@ export function GeneratorForm({ action, preview, sources, initial, submitLabel }
   const source = sources.find((s) => s.ref === sourceRef);
   const variables = source?.variables ?? {};
 
-  const updateRow = (key: number, change: Partial<Row>) => setRows((all) => all.map((r) => (r.key === key ? { ...r, ...change } : r)));
+  const updateRow = (key: number, change: Partial<Row>) =>
+    setRows((all) => all.map((r) => (r.key === key ? { ...r, ...change } : r)));
   const addRow = (variable = Object.keys(variables)[0] ?? "") => {
     const type = variables[variable]?.type ?? "string";
     setRows((all) => [...all, { key: nextKey.current++, variable, operator: operatorsByType[type][0]!, value: "" }]);
@@ -54,9 +67,19 @@ export function GeneratorForm({ action, preview, sources, initial, submitLabel }
     <div className="grid gap-6 xl:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
       <form action={formAction} className="space-y-6 rounded-lg bg-white p-5 shadow-xs ring-1 ring-zinc-200" noValidate>
         {state.status === "error" ? <Notice tone="error">{state.message}</Notice> : null}
-        {state.status === "invalid" ? <Notice tone="error">Fix the fields marked below; nothing was saved.</Notice> : null}
+        {state.status === "invalid" ? (
+          <Notice tone="error">Fix the fields marked below; nothing was saved.</Notice>
+        ) : null}
         <div className="grid gap-4 md:grid-cols-2">
-          <TextField label="Name" name="name" value={name} onChange={(e) => setName(e.target.value)} error={fieldError(state, "name")} required maxLength={100} />
+          <TextField
+            label="Name"
+            name="name"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            error={fieldError(state, "name")}
+            required
+            maxLength={100}
+          />
           <TextField
             label="Event group"
             name="group"
@@ -69,8 +92,16 @@ export function GeneratorForm({ action, preview, sources, initial, submitLabel }
             className="font-mono"
           />
         </div>
-        <SelectField label="Source" name="source" value={sourceRef} onChange={(e) => setSourceRef(e.target.value)} error={fieldError(state, "source")}>
-          {source ? null : <option value={sourceRef}>{sourceRef ? `${sourceRef} (missing)` : "Choose a source…"}</option>}
+        <SelectField
+          label="Source"
+          name="source"
+          value={sourceRef}
+          onChange={(e) => setSourceRef(e.target.value)}
+          error={fieldError(state, "source")}
+        >
+          {source ? null : (
+            <option value={sourceRef}>{sourceRef ? `${sourceRef} (missing)` : "Choose a source…"}</option>
+          )}
           {(["code", "sql"] as const).map((kind) => {
             const options = sources.filter((s) => s.kind === kind);
             return options.length === 0 ? null : (
@@ -89,7 +120,9 @@ export function GeneratorForm({ action, preview, sources, initial, submitLabel }
         <fieldset className="space-y-3">
           <legend className="text-sm font-medium text-zinc-800">Conditions</legend>
           <p className="text-sm text-zinc-500">
-            {rows.length === 0 ? "No conditions: every candidate becomes an event." : "All must hold. A candidate that lacks a variable is skipped."}
+            {rows.length === 0
+              ? "No conditions: every candidate becomes an event."
+              : "All must hold. A candidate that lacks a variable is skipped."}
           </p>
           {rows.map((row, index) => (
             <ConditionRow
@@ -102,14 +135,27 @@ export function GeneratorForm({ action, preview, sources, initial, submitLabel }
               onRemove={() => setRows((all) => all.filter((r) => r.key !== row.key))}
             />
           ))}
-          {fieldError(state, "conditions") ? <p className="text-sm text-red-700">{fieldError(state, "conditions")}</p> : null}
-          <Button type="button" variant="secondary" onClick={() => addRow()} disabled={!source || Object.keys(variables).length === 0}>
+          {fieldError(state, "conditions") ? (
+            <p className="text-sm text-red-700">{fieldError(state, "conditions")}</p>
+          ) : null}
+          <Button
+            type="button"
+            variant="secondary"
+            onClick={() => addRow()}
+            disabled={!source || Object.keys(variables).length === 0}
+          >
             Add condition
           </Button>
         </fieldset>
 
         <label className="flex items-center gap-2 text-sm">
-          <input type="checkbox" name="active" checked={active} onChange={(e) => setActive(e.target.checked)} className="size-4 rounded border-zinc-300 accent-spark-600" />
+          <input
+            type="checkbox"
+            name="active"
+            checked={active}
+            onChange={(e) => setActive(e.target.checked)}
+            className="size-4 rounded border-zinc-300 accent-spark-600"
+          />
           Active: job passes run this generator
         </label>
 
@@ -119,7 +165,14 @@ export function GeneratorForm({ action, preview, sources, initial, submitLabel }
           </Button>
         </div>
       </form>
-      <GeneratorPreview action={preview} input={{ source: sourceRef, group, conditions: rows.map(({ variable, operator, value }) => ({ variable, operator, value })) }} />
+      <GeneratorPreview
+        action={preview}
+        input={{
+          source: sourceRef,
+          group,
+          conditions: rows.map(({ variable, operator, value }) => ({ variable, operator, value })),
+        }}
+      />
     </div>
   );
 }
@@ -133,7 +186,9 @@ function SourceVariables({ source, onUse }: { source: SourceOption; onUse: (vari
         <p className="text-sm text-zinc-500">This source declares no variables.</p>
       ) : (
         <table className="w-full text-sm">
-          <caption className="mb-1 text-left text-xs font-medium tracking-wide text-zinc-500 uppercase">Variables</caption>
+          <caption className="mb-1 text-left text-xs font-medium tracking-wide text-zinc-500 uppercase">
+            Variables
+          </caption>
           <tbody className="divide-y divide-zinc-200">
             {entries.map(([name, spec]) => (
               <tr key={name}>
@@ -141,7 +196,12 @@ function SourceVariables({ source, onUse }: { source: SourceOption; onUse: (vari
                 <td className="py-1.5 pr-3 text-xs text-zinc-500">{spec.type}</td>
                 <td className="py-1.5 pr-3 text-zinc-700">{spec.description}</td>
                 <td className="py-1.5 text-right">
-                  <button type="button" onClick={() => onUse(name)} className="text-xs whitespace-nowrap text-spark-700 hover:underline" aria-label={`Add a condition on ${name}`}>
+                  <button
+                    type="button"
+                    onClick={() => onUse(name)}
+                    className="text-xs whitespace-nowrap text-spark-700 hover:underline"
+                    aria-label={`Add a condition on ${name}`}
+                  >
                     + condition
                   </button>
                 </td>
@@ -171,12 +231,24 @@ function ConditionRow({
 }) {
   const id = useId();
   const spec = variables[row.variable];
-  const operators = spec ? operatorsByType[spec.type] : (Object.values(operatorsByType).flat().filter((op, i, all) => all.indexOf(op) === i) as ConditionOperator[]);
-  const errors = (["variable", "operator", "value"] as const).map((field) => fieldError(state, `conditions.${index}.${field}`)).filter(Boolean);
+  const operators = spec
+    ? operatorsByType[spec.type]
+    : (Object.values(operatorsByType)
+        .flat()
+        .filter((op, i, all) => all.indexOf(op) === i) as ConditionOperator[]);
+  const errors = (["variable", "operator", "value"] as const)
+    .map((field) => fieldError(state, `conditions.${index}.${field}`))
+    .filter(Boolean);
   const prefix = `conditions.${index}`;
-  const control = (invalid: boolean) => `rounded-md border-0 bg-white px-2.5 py-1.5 text-sm shadow-xs ring-1 ring-inset ${invalid ? "ring-red-400" : "ring-zinc-300"} focus:ring-2 focus:ring-spark-500`;
+  const control = (invalid: boolean) =>
+    `rounded-md border-0 bg-white px-2.5 py-1.5 text-sm shadow-xs ring-1 ring-inset ${invalid ? "ring-red-400" : "ring-zinc-300"} focus:ring-2 focus:ring-spark-500`;
   return (
-    <div role="group" aria-label={`Condition ${index + 1}`} aria-describedby={errors.length > 0 ? `${id}-error` : undefined} className="space-y-1">
+    <div
+      role="group"
+      aria-label={`Condition ${index + 1}`}
+      aria-describedby={errors.length > 0 ? `${id}-error` : undefined}
+      className="space-y-1"
+    >
       <div className="flex flex-wrap items-center gap-2">
         <select
           name={`${prefix}.variable`}
@@ -184,12 +256,15 @@ function ConditionRow({
           value={row.variable}
           onChange={(e) => {
             const type = variables[e.target.value]?.type;
-            const operator = type && !operatorsByType[type].includes(row.operator) ? operatorsByType[type][0]! : row.operator;
+            const operator =
+              type && !operatorsByType[type].includes(row.operator) ? operatorsByType[type][0]! : row.operator;
             onChange({ variable: e.target.value, operator });
           }}
           className={`${control(!!fieldError(state, `${prefix}.variable`))} font-mono`}
         >
-          {spec ? null : <option value={row.variable}>{row.variable ? `${row.variable} (not in this source)` : "Choose…"}</option>}
+          {spec ? null : (
+            <option value={row.variable}>{row.variable ? `${row.variable} (not in this source)` : "Choose…"}</option>
+          )}
           {Object.keys(variables).map((name) => (
             <option key={name} value={name}>
               {name}
@@ -211,7 +286,13 @@ function ConditionRow({
           ))}
         </select>
         {takesNoValue(row.operator) ? null : spec?.type === "boolean" ? (
-          <select name={`${prefix}.value`} aria-label={`Condition ${index + 1} value`} value={row.value} onChange={(e) => onChange({ value: e.target.value })} className={control(!!fieldError(state, `${prefix}.value`))}>
+          <select
+            name={`${prefix}.value`}
+            aria-label={`Condition ${index + 1} value`}
+            value={row.value}
+            onChange={(e) => onChange({ value: e.target.value })}
+            className={control(!!fieldError(state, `${prefix}.value`))}
+          >
             <option value="">Choose…</option>
             <option value="true">true</option>
             <option value="false">false</option>

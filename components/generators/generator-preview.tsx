@@ -7,9 +7,14 @@ import { Notice } from "@/components/ui/notice";
 import type { Preview } from "@/spark/generators";
 import { formatNumber } from "@/components/ui/format";
 
-export type PreviewInput = { source: string; group: string; conditions: { variable: string; operator: string; value: string }[] };
-export type PreviewAction = (input: PreviewInput) => Promise<{ ok: true; preview: Preview } | { ok: false; message: string }>;
-
+export type PreviewInput = {
+  source: string;
+  group: string;
+  conditions: { variable: string; operator: string; value: string }[];
+};
+export type PreviewAction = (
+  input: PreviewInput,
+) => Promise<{ ok: true; preview: Preview } | { ok: false; message: string }>;
 
 /** The dry run beside the form: it previews what is typed now, saved or not, and records nothing. */
 export function GeneratorPreview({ action, input }: { action: PreviewAction; input: PreviewInput }) {
@@ -20,24 +25,36 @@ export function GeneratorPreview({ action, input }: { action: PreviewAction; inp
       try {
         setResult(await action(input));
       } catch {
-        setResult({ ok: false, message: "The preview could not reach the server; check that Spark is running and try again." });
+        setResult({
+          ok: false,
+          message: "The preview could not reach the server; check that Spark is running and try again.",
+        });
       }
     });
   return (
-    <section aria-labelledby="preview-title" className="h-fit space-y-4 rounded-lg bg-white p-5 shadow-xs ring-1 ring-zinc-200">
+    <section
+      aria-labelledby="preview-title"
+      className="h-fit space-y-4 rounded-lg bg-white p-5 shadow-xs ring-1 ring-zinc-200"
+    >
       <div className="flex items-start justify-between gap-4">
         <div>
           <h2 id="preview-title" className="text-base font-semibold text-zinc-900">
             Preview
           </h2>
-          <p className="mt-1 text-sm text-zinc-500">A dry run of the form as it is now: what would pass, and which keys are new. Nothing is recorded.</p>
+          <p className="mt-1 text-sm text-zinc-500">
+            A dry run of the form as it is now: what would pass, and which keys are new. Nothing is recorded.
+          </p>
         </div>
         <Button type="button" variant="secondary" onClick={run} disabled={pending || !input.source}>
           {pending ? "Running…" : "Preview"}
         </Button>
       </div>
       <div aria-live="polite" aria-busy={pending}>
-        {result === null ? null : result.ok ? <PreviewResult preview={result.preview} /> : <Notice tone="error">{result.message}</Notice>}
+        {result === null ? null : result.ok ? (
+          <PreviewResult preview={result.preview} />
+        ) : (
+          <Notice tone="error">{result.message}</Notice>
+        )}
       </div>
     </section>
   );
@@ -63,7 +80,11 @@ function PreviewResult({ preview }: { preview: Preview }) {
           </dd>
         </div>
       </dl>
-      {preview.truncated ? <p className="text-xs text-zinc-500">The preview stopped after {formatNumber(preview.candidates)} candidates; a job pass reads them all.</p> : null}
+      {preview.truncated ? (
+        <p className="text-xs text-zinc-500">
+          The preview stopped after {formatNumber(preview.candidates)} candidates; a job pass reads them all.
+        </p>
+      ) : null}
       {preview.funnel.length > 0 ? (
         <ol className="space-y-2 text-sm">
           {preview.funnel.map((step, i) => {
@@ -95,14 +116,18 @@ function PreviewResult({ preview }: { preview: Preview }) {
                     <span className="truncate font-mono text-xs">{s.key}</span>
                     {s.recorded ? <Badge>already recorded</Badge> : <Badge tone="green">new</Badge>}
                   </summary>
-                  <pre className="mt-2 max-h-64 overflow-auto rounded bg-zinc-50 p-2 text-xs">{JSON.stringify(s.context, null, 2)}</pre>
+                  <pre className="mt-2 max-h-64 overflow-auto rounded bg-zinc-50 p-2 text-xs">
+                    {JSON.stringify(s.context, null, 2)}
+                  </pre>
                 </details>
               </li>
             ))}
           </ul>
         </div>
       ) : preview.error ? null : (
-        <p className="text-sm text-zinc-500">No candidate passes every condition right now, so a pass would record nothing.</p>
+        <p className="text-sm text-zinc-500">
+          No candidate passes every condition right now, so a pass would record nothing.
+        </p>
       )}
     </div>
   );

@@ -2,7 +2,6 @@ import { TimeAgo } from "@/components/ui/time-ago";
 import type { GeneratorOverview } from "@/spark/generators";
 import { formatNumber } from "@/components/ui/format";
 
-
 /** A generator's figures from the last job run that ran it: read, passed, new and already seen. */
 export function LastRunCounts({ lastRun, now }: { lastRun: GeneratorOverview["lastRun"]; now: Date }) {
   if (!lastRun) return <span className="text-zinc-400">not run yet</span>;

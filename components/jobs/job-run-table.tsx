@@ -26,15 +26,26 @@ export function JobRunTable({ runs, now, empty }: { runs: JobRun[]; now: Date; e
             <StatusBadge status={run.status} />
           </td>
           <td className="px-5 py-2 whitespace-nowrap text-zinc-700">
-            {run.summary ? `${formatNumber(run.summary.events.recorded)} new · ${formatNumber(run.summary.events.seen)} seen` : run.progress ? `${formatNumber(run.progress.recorded)} new so far` : "—"}
+            {run.summary
+              ? `${formatNumber(run.summary.events.recorded)} new · ${formatNumber(run.summary.events.seen)} seen`
+              : run.progress
+                ? `${formatNumber(run.progress.recorded)} new so far`
+                : "—"}
           </td>
           <td className="px-5 py-2 whitespace-nowrap text-zinc-700">
-            {run.summary ? `${formatNumber(run.summary.deliveries.sent)} sent${run.summary.deliveries.dead > 0 ? ` · ${formatNumber(run.summary.deliveries.dead)} dead` : ""}` : "—"}
+            {run.summary
+              ? `${formatNumber(run.summary.deliveries.sent)} sent${run.summary.deliveries.dead > 0 ? ` · ${formatNumber(run.summary.deliveries.dead)} dead` : ""}`
+              : "—"}
           </td>
           <td className="max-w-sm px-5 py-2">
-            {run.summary?.message && run.status === "skipped" ? <span className="text-zinc-500">{run.summary.message}</span> : null}
+            {run.summary?.message && run.status === "skipped" ? (
+              <span className="text-zinc-500">{run.summary.message}</span>
+            ) : null}
             {run.summary && run.summary.errors.length > 0 ? (
-              <span className="text-red-700" title={run.summary.errors.map((e) => `${e.where}${e.key ? ` ${e.key}` : ""}: ${e.message}`).join("\n")}>
+              <span
+                className="text-red-700"
+                title={run.summary.errors.map((e) => `${e.where}${e.key ? ` ${e.key}` : ""}: ${e.message}`).join("\n")}
+              >
                 {run.summary.errors.length} — {run.summary.errors[0]!.where}: {run.summary.errors[0]!.message}
               </span>
             ) : run.status !== "skipped" ? (

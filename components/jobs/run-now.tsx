@@ -9,7 +9,12 @@ import type { JobProgress, JobSummary } from "@/db/schema";
 import { StatusBadge } from "./status-badge";
 import { formatNumber, formatDuration } from "@/components/ui/format";
 
-type RunState = { id: number; status: "running" | JobSummary["status"]; progress: JobProgress | null; summary: JobSummary | null };
+type RunState = {
+  id: number;
+  status: "running" | JobSummary["status"];
+  progress: JobProgress | null;
+  summary: JobSummary | null;
+};
 type RunNowAction = () => Promise<{ ok: true; runId: number } | { ok: false; message: string }>;
 
 const POLL_MS = 1000;
@@ -83,9 +88,18 @@ export function RunNow({ action, runningId }: { action: RunNowAction; runningId:
 }
 
 function RunProgress({ run }: { run: RunState }) {
-  const progress = run.summary ? { candidates: run.summary.generators.reduce((n, g) => n + g.candidates, 0), recorded: run.summary.events.recorded, seen: run.summary.events.seen } : run.progress;
+  const progress = run.summary
+    ? {
+        candidates: run.summary.generators.reduce((n, g) => n + g.candidates, 0),
+        recorded: run.summary.events.recorded,
+        seen: run.summary.events.seen,
+      }
+    : run.progress;
   return (
-    <div className="space-y-2 rounded-md bg-zinc-50 p-3 text-sm ring-1 ring-zinc-200 ring-inset" data-testid="run-progress">
+    <div
+      className="space-y-2 rounded-md bg-zinc-50 p-3 text-sm ring-1 ring-zinc-200 ring-inset"
+      data-testid="run-progress"
+    >
       <div className="flex items-center gap-2">
         <Link href={`/jobs/${run.id}`} className="font-medium text-spark-700 hover:underline">
           Run #{run.id}
@@ -96,12 +110,15 @@ function RunProgress({ run }: { run: RunState }) {
       {run.summary?.message ? <p className="text-zinc-700">{run.summary.message}</p> : null}
       {progress ? (
         <p className="text-zinc-700">
-          {formatNumber(progress.candidates)} candidates read · <strong>{formatNumber(progress.recorded)} events recorded</strong> · {formatNumber(progress.seen)} already seen
+          {formatNumber(progress.candidates)} candidates read ·{" "}
+          <strong>{formatNumber(progress.recorded)} events recorded</strong> · {formatNumber(progress.seen)} already
+          seen
         </p>
       ) : null}
       {run.summary ? (
         <p className="text-zinc-700">
-          Mail: {formatNumber(run.summary.deliveries.sent)} sent · {formatNumber(run.summary.deliveries.failed)} to retry · {formatNumber(run.summary.deliveries.dead)} dead · {formatDuration(run.summary.durationMs)}
+          Mail: {formatNumber(run.summary.deliveries.sent)} sent · {formatNumber(run.summary.deliveries.failed)} to
+          retry · {formatNumber(run.summary.deliveries.dead)} dead · {formatDuration(run.summary.durationMs)}
         </p>
       ) : null}
       {run.summary && run.summary.errors.length > 0 ? (

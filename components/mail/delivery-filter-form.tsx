@@ -2,11 +2,22 @@ import { FilterButtons, filterControl, filterLabel, TimeRangeInputs } from "@/co
 import type { DeliveryLogFilters } from "@/db/queries/deliveries";
 import { deliveryStatuses } from "@/db/schema";
 
-
 /** A GET form: the filters live in the URL, so a filtered view can be bookmarked and shared. */
-export function DeliveryFilterForm({ filters, templates }: { filters: DeliveryLogFilters; templates: { id: string; name: string }[] }) {
+export function DeliveryFilterForm({
+  filters,
+  templates,
+}: {
+  filters: DeliveryLogFilters;
+  templates: { id: string; name: string }[];
+}) {
   return (
-    <form method="get" action="/deliveries" role="search" aria-label="Filter deliveries" className="mb-4 grid gap-3 rounded-lg bg-white p-4 shadow-xs ring-1 ring-zinc-200 sm:grid-cols-2 lg:grid-cols-7">
+    <form
+      method="get"
+      action="/deliveries"
+      role="search"
+      aria-label="Filter deliveries"
+      className="mb-4 grid gap-3 rounded-lg bg-white p-4 shadow-xs ring-1 ring-zinc-200 sm:grid-cols-2 lg:grid-cols-7"
+    >
       {filters.eventId ? <input type="hidden" name="event" value={filters.eventId} /> : null}
       <div>
         <label htmlFor="d-status" className={filterLabel}>
@@ -23,7 +34,13 @@ export function DeliveryFilterForm({ filters, templates }: { filters: DeliveryLo
         <label htmlFor="d-recipient" className={filterLabel}>
           Recipient contains
         </label>
-        <input id="d-recipient" name="recipient" defaultValue={filters.recipient ?? ""} placeholder="any" className={filterControl} />
+        <input
+          id="d-recipient"
+          name="recipient"
+          defaultValue={filters.recipient ?? ""}
+          placeholder="any"
+          className={filterControl}
+        />
       </div>
       <div>
         <label htmlFor="d-template" className={filterLabel}>
@@ -42,7 +59,13 @@ export function DeliveryFilterForm({ filters, templates }: { filters: DeliveryLo
         <label htmlFor="d-group" className={filterLabel}>
           Group
         </label>
-        <input id="d-group" name="group" defaultValue={filters.group ?? ""} placeholder="any" className={`${filterControl} font-mono`} />
+        <input
+          id="d-group"
+          name="group"
+          defaultValue={filters.group ?? ""}
+          placeholder="any"
+          className={`${filterControl} font-mono`}
+        />
       </div>
       <TimeRangeInputs idPrefix="d" from={filters.from} to={filters.to} />
       <div className="flex items-end gap-2">

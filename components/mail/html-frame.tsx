@@ -4,5 +4,13 @@
  */
 export function HtmlFrame({ html, title, className = "h-96" }: { html: string; title: string; className?: string }) {
   const csp = `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:">`;
-  return <iframe title={title} sandbox="" srcDoc={`${csp}${html}`} referrerPolicy="no-referrer" className={`w-full rounded-md bg-white ring-1 ring-zinc-200 ${className}`} />;
+  return (
+    <iframe
+      title={title}
+      sandbox=""
+      srcDoc={`${csp}${html}`}
+      referrerPolicy="no-referrer"
+      className={`w-full rounded-md bg-white ring-1 ring-zinc-200 ${className}`}
+    />
+  );
 }

@@ -12,11 +12,27 @@ export function ImportForm({ action }: { action: Action }) {
   const [state, formAction, pending] = useActionState(action, idleState);
   const sourceError = fieldError(state, "source");
   return (
-    <form action={formAction} className="max-w-3xl space-y-4 rounded-lg bg-white p-5 shadow-xs ring-1 ring-zinc-200" noValidate>
+    <form
+      action={formAction}
+      className="max-w-3xl space-y-4 rounded-lg bg-white p-5 shadow-xs ring-1 ring-zinc-200"
+      noValidate
+    >
       {state.status === "error" ? <Notice tone="error">{state.message}</Notice> : null}
       <div className="grid gap-4 md:grid-cols-2">
-        <TextField label="Name" name="name" defaultValue={fieldValue(state, "name")} error={fieldError(state, "name")} />
-        <TextField label="Event group" name="group" defaultValue={fieldValue(state, "group")} error={fieldError(state, "group")} hint="Exact, or with * wildcards" className="font-mono" />
+        <TextField
+          label="Name"
+          name="name"
+          defaultValue={fieldValue(state, "name")}
+          error={fieldError(state, "name")}
+        />
+        <TextField
+          label="Event group"
+          name="group"
+          defaultValue={fieldValue(state, "group")}
+          error={fieldError(state, "group")}
+          hint="Exact, or with * wildcards"
+          className="font-mono"
+        />
       </div>
       <div className="space-y-1.5">
         <label htmlFor="import-source" className="block text-sm font-medium text-zinc-800">

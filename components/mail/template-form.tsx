@@ -26,7 +26,17 @@ export type TemplateFields = {
 
 export type PreviewContext = { kind: "event"; eventId: number | null } | { kind: "json"; json: string };
 export type ContextEvent = { id: number; key: string; group: string; createdAt: string };
-export type RenderedMail = { from: string; to: string[]; cc: string[]; bcc: string[]; replyTo: string[]; subject: string; html: string; text: string; textDerived: boolean };
+export type RenderedMail = {
+  from: string;
+  to: string[];
+  cc: string[];
+  bcc: string[];
+  replyTo: string[];
+  subject: string;
+  html: string;
+  text: string;
+  textDerived: boolean;
+};
 export type PreviewResult = {
   events: ContextEvent[];
   eventId: number | null;
@@ -36,7 +46,11 @@ export type PreviewResult = {
   mail: RenderedMail | null;
 };
 export type PreviewAction = (fields: TemplateFields, context: PreviewContext) => Promise<PreviewResult>;
-export type SendTestAction = (fields: TemplateFields, context: PreviewContext, address: string) => Promise<{ ok: true; message: string } | { ok: false; message: string }>;
+export type SendTestAction = (
+  fields: TemplateFields,
+  context: PreviewContext,
+  address: string,
+) => Promise<{ ok: true; message: string } | { ok: false; message: string }>;
 type SaveAction = (prev: FormState, data: FormData) => Promise<FormState>;
 
 const PREVIEW_DELAY_MS = 350;
@@ -79,14 +93,20 @@ export function TemplateForm({
           const next = await preview(fields, context);
           if (ticket === latest.current) setResult(next);
         } catch {
-          if (ticket === latest.current) setResult((r) => (r ? { ...r, contextError: "The preview could not reach the server; check that Spark is running." } : r));
+          if (ticket === latest.current)
+            setResult((r) =>
+              r ? { ...r, contextError: "The preview could not reach the server; check that Spark is running." } : r,
+            );
         }
       });
     }, PREVIEW_DELAY_MS);
     return () => clearTimeout(timer);
   }, [fields, context, preview]);
 
-  const set = <K extends keyof TemplateFields>(key: K) => (value: TemplateFields[K]) => setFields((f) => ({ ...f, [key]: value }));
+  const set =
+    <K extends keyof TemplateFields>(key: K) =>
+    (value: TemplateFields[K]) =>
+      setFields((f) => ({ ...f, [key]: value }));
   const errorOf = (name: string) => fieldError(state, name) ?? result?.fieldErrors[name];
   const previewContext = result?.context;
   const variables = useMemo(() => (previewContext ? flattenPaths(previewContext) : []), [previewContext]);
@@ -95,9 +115,18 @@ export function TemplateForm({
     <div className="grid gap-6 xl:grid-cols-2">
       <form action={formAction} className="space-y-5 rounded-lg bg-white p-5 shadow-xs ring-1 ring-zinc-200" noValidate>
         {state.status === "error" ? <Notice tone="error">{state.message}</Notice> : null}
-        {state.status === "invalid" ? <Notice tone="error">Fix the fields marked below; the template was not saved.</Notice> : null}
+        {state.status === "invalid" ? (
+          <Notice tone="error">Fix the fields marked below; the template was not saved.</Notice>
+        ) : null}
         <div className="grid gap-4 md:grid-cols-2">
-          <TextField label="Name" name="name" value={fields.name} onChange={(e) => set("name")(e.target.value)} error={fieldError(state, "name")} maxLength={100} />
+          <TextField
+            label="Name"
+            name="name"
+            value={fields.name}
+            onChange={(e) => set("name")(e.target.value)}
+            error={fieldError(state, "name")}
+            maxLength={100}
+          />
           <TextField
             label="Event group"
             name="group"
@@ -110,13 +139,61 @@ export function TemplateForm({
           />
         </div>
         <div className="grid gap-4 md:grid-cols-2">
-          <TextField label="From" name="from" value={fields.from} onChange={(e) => set("from")(e.target.value)} error={errorOf("from")} placeholder={defaultFrom} hint={`Empty: ${defaultFrom}`} className="font-mono" />
-          <TextField label="To" name="to" value={fields.to} onChange={(e) => set("to")(e.target.value)} error={errorOf("to")} placeholder="{{ owner_email }}" hint="Liquid; several addresses separated by commas" className="font-mono" />
-          <TextField label="Cc" name="cc" value={fields.cc} onChange={(e) => set("cc")(e.target.value)} error={errorOf("cc")} className="font-mono" />
-          <TextField label="Bcc" name="bcc" value={fields.bcc} onChange={(e) => set("bcc")(e.target.value)} error={errorOf("bcc")} className="font-mono" />
-          <TextField label="Reply-To" name="replyTo" value={fields.replyTo} onChange={(e) => set("replyTo")(e.target.value)} error={errorOf("replyTo")} className="font-mono" />
+          <TextField
+            label="From"
+            name="from"
+            value={fields.from}
+            onChange={(e) => set("from")(e.target.value)}
+            error={errorOf("from")}
+            placeholder={defaultFrom}
+            hint={`Empty: ${defaultFrom}`}
+            className="font-mono"
+          />
+          <TextField
+            label="To"
+            name="to"
+            value={fields.to}
+            onChange={(e) => set("to")(e.target.value)}
+            error={errorOf("to")}
+            placeholder="{{ owner_email }}"
+            hint="Liquid; several addresses separated by commas"
+            className="font-mono"
+          />
+          <TextField
+            label="Cc"
+            name="cc"
+            value={fields.cc}
+            onChange={(e) => set("cc")(e.target.value)}
+            error={errorOf("cc")}
+            className="font-mono"
+          />
+          <TextField
+            label="Bcc"
+            name="bcc"
+            value={fields.bcc}
+            onChange={(e) => set("bcc")(e.target.value)}
+            error={errorOf("bcc")}
+            className="font-mono"
+          />
+          <TextField
+            label="Reply-To"
+            name="replyTo"
+            value={fields.replyTo}
+            onChange={(e) => set("replyTo")(e.target.value)}
+            error={errorOf("replyTo")}
+            className="font-mono"
+          />
         </div>
-        <LiquidField name="subject" label="Subject" language="liquid-text" value={fields.subject} onChange={set("subject")} error={errorOf("subject")} variables={variables} minHeight="1.5rem" />
+        <LiquidField
+          name="subject"
+          label="Subject"
+          language="liquid-text"
+          value={fields.subject}
+          onChange={set("subject")}
+          error={errorOf("subject")}
+          variables={variables}
+          minHeight="1.5rem"
+        />
         <SelectField
           label="Layout"
           name="layout"
@@ -132,7 +209,17 @@ export function TemplateForm({
             </option>
           ))}
         </SelectField>
-        <LiquidField name="html" label="HTML body" language="liquid-html" value={fields.html} onChange={set("html")} error={errorOf("html")} variables={variables} minHeight="14rem" hint="Variables are HTML-escaped here." />
+        <LiquidField
+          name="html"
+          label="HTML body"
+          language="liquid-html"
+          value={fields.html}
+          onChange={set("html")}
+          error={errorOf("html")}
+          variables={variables}
+          minHeight="14rem"
+          hint="Variables are HTML-escaped here."
+        />
         <LiquidField
           name="text"
           label="Text body"
@@ -145,7 +232,13 @@ export function TemplateForm({
           hint="Leave empty to derive it from the HTML body. Variables are not escaped here."
         />
         <label className="flex items-center gap-2 text-sm">
-          <input type="checkbox" name="active" checked={fields.active} onChange={(e) => set("active")(e.target.checked)} className="size-4 accent-spark-600" />
+          <input
+            type="checkbox"
+            name="active"
+            checked={fields.active}
+            onChange={(e) => set("active")(e.target.checked)}
+            className="size-4 accent-spark-600"
+          />
           Active: new events of a matching group send this mail
         </label>
         <div className="flex gap-2 border-t border-zinc-100 pt-4">
@@ -187,7 +280,17 @@ function LiquidField({
   return (
     <div className="space-y-1.5">
       <p className="text-sm font-medium text-zinc-800">{label}</p>
-      <CodeEditor name={name} label={label} language={language} value={value} onChange={onChange} invalid={!!error} describedBy={helpId} variables={variables} minHeight={minHeight} />
+      <CodeEditor
+        name={name}
+        label={label}
+        language={language}
+        value={value}
+        onChange={onChange}
+        invalid={!!error}
+        describedBy={helpId}
+        variables={variables}
+        minHeight={minHeight}
+      />
       <p id={helpId} className={`text-sm ${error ? "text-red-700" : "text-zinc-500"}`}>
         {error ?? hint}
       </p>
@@ -195,11 +298,24 @@ function LiquidField({
   );
 }
 
-function PreviewPanel({ result, rendering, context, setContext }: { result: PreviewResult | null; rendering: boolean; context: PreviewContext; setContext: (c: PreviewContext) => void }) {
+function PreviewPanel({
+  result,
+  rendering,
+  context,
+  setContext,
+}: {
+  result: PreviewResult | null;
+  rendering: boolean;
+  context: PreviewContext;
+  setContext: (c: PreviewContext) => void;
+}) {
   const mail = result?.mail;
   const [tab, setTab] = useState<"html" | "text">("html");
   return (
-    <section aria-labelledby="template-preview" className="space-y-4 rounded-lg bg-white p-5 shadow-xs ring-1 ring-zinc-200">
+    <section
+      aria-labelledby="template-preview"
+      className="space-y-4 rounded-lg bg-white p-5 shadow-xs ring-1 ring-zinc-200"
+    >
       <div className="flex items-center justify-between gap-2">
         <h2 id="template-preview" className="text-base font-semibold text-zinc-900">
           Preview
@@ -239,7 +355,10 @@ function PreviewPanel({ result, rendering, context, setContext }: { result: Prev
           ) : (
             <div className="space-y-1">
               {mail.textDerived ? <Badge>derived from the HTML</Badge> : null}
-              <pre className="max-h-96 overflow-auto rounded-md bg-zinc-50 p-3 text-sm whitespace-pre-wrap ring-1 ring-zinc-200" data-testid="preview-text">
+              <pre
+                className="max-h-96 overflow-auto rounded-md bg-zinc-50 p-3 text-sm whitespace-pre-wrap ring-1 ring-zinc-200"
+                data-testid="preview-text"
+              >
                 {mail.text}
               </pre>
             </div>
@@ -256,25 +375,48 @@ function Header({ label, value, strong }: { label: string; value: string; strong
   return (
     <div className="flex gap-2">
       <dt className="w-20 shrink-0 text-zinc-500">{label}</dt>
-      <dd className={`break-all ${strong ? "font-medium text-zinc-900" : "text-zinc-800"}`} data-testid={`preview-${label.toLowerCase()}`}>
+      <dd
+        className={`break-all ${strong ? "font-medium text-zinc-900" : "text-zinc-800"}`}
+        data-testid={`preview-${label.toLowerCase()}`}
+      >
         {value}
       </dd>
     </div>
   );
 }
 
-function ContextPicker({ result, context, setContext }: { result: PreviewResult | null; context: PreviewContext; setContext: (c: PreviewContext) => void }) {
+function ContextPicker({
+  result,
+  context,
+  setContext,
+}: {
+  result: PreviewResult | null;
+  context: PreviewContext;
+  setContext: (c: PreviewContext) => void;
+}) {
   const events = result?.events ?? [];
   const json = context.kind === "json" ? context.json : JSON.stringify(result?.context ?? {}, null, 2);
   return (
     <div className="space-y-2 text-sm">
       <div className="flex flex-wrap items-center gap-3">
         <label className="flex items-center gap-1.5">
-          <input type="radio" name="context-kind" checked={context.kind === "event"} onChange={() => setContext({ kind: "event", eventId: result?.eventId ?? null })} className="accent-spark-600" />
+          <input
+            type="radio"
+            name="context-kind"
+            checked={context.kind === "event"}
+            onChange={() => setContext({ kind: "event", eventId: result?.eventId ?? null })}
+            className="accent-spark-600"
+          />
           A recent event
         </label>
         <label className="flex items-center gap-1.5">
-          <input type="radio" name="context-kind" checked={context.kind === "json"} onChange={() => setContext({ kind: "json", json })} className="accent-spark-600" />
+          <input
+            type="radio"
+            name="context-kind"
+            checked={context.kind === "json"}
+            onChange={() => setContext({ kind: "json", json })}
+            className="accent-spark-600"
+          />
           JSON I edit
         </label>
       </div>
@@ -296,13 +438,28 @@ function ContextPicker({ result, context, setContext }: { result: PreviewResult 
           </select>
         )
       ) : (
-        <CodeEditor name="context-json" label="Preview context (JSON)" language="liquid-text" value={context.json} onChange={(value) => setContext({ kind: "json", json: value })} minHeight="6rem" />
+        <CodeEditor
+          name="context-json"
+          label="Preview context (JSON)"
+          language="liquid-text"
+          value={context.json}
+          onChange={(value) => setContext({ kind: "json", json: value })}
+          minHeight="6rem"
+        />
       )}
     </div>
   );
 }
 
-function SendTest({ sendTest, fields, context }: { sendTest: SendTestAction; fields: TemplateFields; context: PreviewContext }) {
+function SendTest({
+  sendTest,
+  fields,
+  context,
+}: {
+  sendTest: SendTestAction;
+  fields: TemplateFields;
+  context: PreviewContext;
+}) {
   const [address, setAddress] = useState("");
   const [outcome, setOutcome] = useState<{ ok: boolean; message: string } | null>(null);
   const [sending, startSend] = useTransition();
@@ -311,10 +468,19 @@ function SendTest({ sendTest, fields, context }: { sendTest: SendTestAction; fie
       <h2 id="send-test" className="text-base font-semibold text-zinc-900">
         Send a test
       </h2>
-      <p className="text-sm text-zinc-500">Renders the form as it is now with the preview&apos;s context and sends it to one address, logged as a test delivery.</p>
+      <p className="text-sm text-zinc-500">
+        Renders the form as it is now with the preview&apos;s context and sends it to one address, logged as a test
+        delivery.
+      </p>
       <div className="flex flex-wrap items-end gap-2">
         <div className="min-w-56 flex-1">
-          <TextField label="Test address" type="email" value={address} onChange={(e) => setAddress(e.target.value)} placeholder="you@example.com" />
+          <TextField
+            label="Test address"
+            type="email"
+            value={address}
+            onChange={(e) => setAddress(e.target.value)}
+            placeholder="you@example.com"
+          />
         </div>
         <Button
           type="button"
@@ -342,6 +508,8 @@ function SendTest({ sendTest, fields, context }: { sendTest: SendTestAction; fie
 function flattenPaths(value: Record<string, unknown>, prefix = "", depth = 0): string[] {
   return Object.entries(value).flatMap(([key, v]) => {
     const path = prefix ? `${prefix}.${key}` : key;
-    return v && typeof v === "object" && !Array.isArray(v) && depth < 3 ? [path, ...flattenPaths(v as Record<string, unknown>, path, depth + 1)] : [path];
+    return v && typeof v === "object" && !Array.isArray(v) && depth < 3
+      ? [path, ...flattenPaths(v as Record<string, unknown>, path, depth + 1)]
+      : [path];
   });
 }

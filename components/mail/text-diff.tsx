@@ -17,7 +17,16 @@ export function TextDiff({ before, after, label }: { before: string; after: stri
               .replace(/\n$/, "")
               .split("\n")
               .map((line, j) => (
-                <div key={`${i}-${j}`} className={part.added ? "bg-emerald-50 text-emerald-900" : part.removed ? "bg-red-50 text-red-900" : "text-zinc-600"}>
+                <div
+                  key={`${i}-${j}`}
+                  className={
+                    part.added
+                      ? "bg-emerald-50 text-emerald-900"
+                      : part.removed
+                        ? "bg-red-50 text-red-900"
+                        : "text-zinc-600"
+                  }
+                >
                   <span aria-hidden className="mr-2 select-none">
                     {part.added ? "+" : part.removed ? "−" : " "}
                   </span>

@@ -5,7 +5,13 @@ import { Card } from "@/components/ui/card";
 import { TimeAgo } from "@/components/ui/time-ago";
 import { TextDiff } from "./text-diff";
 
-export type HistoryVersion = { version: number; note: string; by: string; createdAt: Date; fields: Record<string, unknown> };
+export type HistoryVersion = {
+  version: number;
+  note: string;
+  by: string;
+  createdAt: Date;
+  fields: Record<string, unknown>;
+};
 
 /**
  * Versions on the left; on the right the chosen one diffed against the current, field by field, with
@@ -55,17 +61,35 @@ export function VersionHistory({
       </Card>
       {selected ? (
         <Card
-          title={selected.version === currentVersion ? `Version ${selected.version} (current)` : `Version ${selected.version} → current (version ${currentVersion})`}
-          description={selected.version === currentVersion ? "This is what is saved now; pick an older version to compare." : "Lines removed since this version are red, lines added since are green."}
+          title={
+            selected.version === currentVersion
+              ? `Version ${selected.version} (current)`
+              : `Version ${selected.version} → current (version ${currentVersion})`
+          }
+          description={
+            selected.version === currentVersion
+              ? "This is what is saved now; pick an older version to compare."
+              : "Lines removed since this version are red, lines added since are green."
+          }
           actions={
             selected.version === currentVersion ? null : (
-              <ActionButton action={restore} fields={{ id, version: String(selected.version) }} label={`Restore version ${selected.version}`} pendingLabel="Restoring…" />
+              <ActionButton
+                action={restore}
+                fields={{ id, version: String(selected.version) }}
+                label={`Restore version ${selected.version}`}
+                pendingLabel="Restoring…"
+              />
             )
           }
         >
           <div className="space-y-4">
             {fields.map(([key, label]) => (
-              <TextDiff key={key} label={label} before={String(selected.fields[key] ?? "")} after={String(current[key] ?? "")} />
+              <TextDiff
+                key={key}
+                label={label}
+                before={String(selected.fields[key] ?? "")}
+                after={String(current[key] ?? "")}
+              />
             ))}
           </div>
         </Card>

@@ -6,13 +6,31 @@ import { Button } from "@/components/ui/button";
 import { TextField } from "@/components/ui/field";
 import { Notice } from "@/components/ui/notice";
 
-export function ChangePasswordForm({ action, minLength }: { action: (prev: FormState, data: FormData) => Promise<FormState>; minLength: number }) {
+export function ChangePasswordForm({
+  action,
+  minLength,
+}: {
+  action: (prev: FormState, data: FormData) => Promise<FormState>;
+  minLength: number;
+}) {
   const [state, formAction, pending] = useActionState(action, idleState);
   return (
-    <form action={formAction} className="max-w-sm space-y-4" noValidate key={state.status === "ok" ? "done" : "editing"}>
+    <form
+      action={formAction}
+      className="max-w-sm space-y-4"
+      noValidate
+      key={state.status === "ok" ? "done" : "editing"}
+    >
       {state.status === "ok" ? <Notice tone="success">{state.message}</Notice> : null}
       {state.status === "error" ? <Notice tone="error">{state.message}</Notice> : null}
-      <TextField label="Current password" name="current" type="password" autoComplete="current-password" required error={fieldError(state, "current")} />
+      <TextField
+        label="Current password"
+        name="current"
+        type="password"
+        autoComplete="current-password"
+        required
+        error={fieldError(state, "current")}
+      />
       <TextField
         label="New password"
         name="password"
@@ -22,7 +40,14 @@ export function ChangePasswordForm({ action, minLength }: { action: (prev: FormS
         hint={`At least ${minLength} characters.`}
         error={fieldError(state, "password")}
       />
-      <TextField label="Repeat the new password" name="confirm" type="password" autoComplete="new-password" required error={fieldError(state, "confirm")} />
+      <TextField
+        label="Repeat the new password"
+        name="confirm"
+        type="password"
+        autoComplete="new-password"
+        required
+        error={fieldError(state, "confirm")}
+      />
       <Button type="submit" disabled={pending}>
         {pending ? "Saving…" : "Change password"}
       </Button>

@@ -10,14 +10,35 @@ type Action = (prev: FormState, data: FormData) => Promise<FormState>;
 type TestResult = { ok: true } | { ok: false; problems: string[] };
 type TestAction = (values: Record<string, string>) => Promise<TestResult>;
 
-export type ConnectionFormValues = { name: string; kind: "postgres" | "mysql"; host: string; port: string; database: string; username: string; ssl: boolean; hasPassword: boolean };
+export type ConnectionFormValues = {
+  name: string;
+  kind: "postgres" | "mysql";
+  host: string;
+  port: string;
+  database: string;
+  username: string;
+  ssl: boolean;
+  hasPassword: boolean;
+};
 
 const DEFAULT_PORT = { postgres: "5432", mysql: "3306" } as const;
 
 /** Create or edit a connection; it is saved only after it connects as a least-privileged user. */
-export function ConnectionForm({ action, test, initial, submitLabel }: { action: Action; test: TestAction; initial: ConnectionFormValues; submitLabel: string }) {
+export function ConnectionForm({
+  action,
+  test,
+  initial,
+  submitLabel,
+}: {
+  action: Action;
+  test: TestAction;
+  initial: ConnectionFormValues;
+  submitLabel: string;
+}) {
   const [state, formAction, pending] = useActionState(action, idleState);
-  const [kind, setKind] = useState<"postgres" | "mysql">((fieldValue(state, "kind") as "postgres" | "mysql" | undefined) ?? initial.kind);
+  const [kind, setKind] = useState<"postgres" | "mysql">(
+    (fieldValue(state, "kind") as "postgres" | "mysql" | undefined) ?? initial.kind,
+  );
   const [port, setPort] = useState(initial.port);
   const [result, setResult] = useState<TestResult | null>(null);
   const [testing, startTest] = useTransition();
@@ -26,11 +47,16 @@ export function ConnectionForm({ action, test, initial, submitLabel }: { action:
   const formProblems = state.status === "invalid" ? state.fieldErrors.form : undefined;
   const runTest = () =>
     startTest(async () => {
-      const data = Object.fromEntries([...new FormData(form.current!)].filter(([, v]) => typeof v === "string")) as Record<string, string>;
+      const data = Object.fromEntries(
+        [...new FormData(form.current!)].filter(([, v]) => typeof v === "string"),
+      ) as Record<string, string>;
       try {
         setResult(await test(data));
       } catch {
-        setResult({ ok: false, problems: ["The test could not reach the server; check that Spark is running and try again."] });
+        setResult({
+          ok: false,
+          problems: ["The test could not reach the server; check that Spark is running and try again."],
+        });
       }
     });
   return (
@@ -47,7 +73,14 @@ export function ConnectionForm({ action, test, initial, submitLabel }: { action:
         </Notice>
       ) : null}
       <div className="grid gap-4 md:grid-cols-2">
-        <TextField label="Name" name="name" defaultValue={value("name")} error={fieldError(state, "name")} hint="Operators pick it by this name when they write a SQL source." className="font-mono" />
+        <TextField
+          label="Name"
+          name="name"
+          defaultValue={value("name")}
+          error={fieldError(state, "name")}
+          hint="Operators pick it by this name when they write a SQL source."
+          className="font-mono"
+        />
         <SelectField
           label="Database"
           name="kind"
@@ -62,17 +95,46 @@ export function ConnectionForm({ action, test, initial, submitLabel }: { action:
           <option value="postgres">PostgreSQL</option>
           <option value="mysql">MySQL or MariaDB</option>
         </SelectField>
-        <TextField label="Host" name="host" defaultValue={value("host")} error={fieldError(state, "host")} hint="As the Spark server reaches it, e.g. db.internal or 10.0.0.5." />
-        <TextField label="Port" name="port" inputMode="numeric" value={port} onChange={(e) => setPort(e.target.value)} error={fieldError(state, "port")} />
-        <TextField label="Database name" name="database" defaultValue={value("database")} error={fieldError(state, "database")} />
-        <TextField label="User" name="username" defaultValue={value("username")} error={fieldError(state, "username")} hint="A read-only user: the README has the statements that create one." autoComplete="off" />
+        <TextField
+          label="Host"
+          name="host"
+          defaultValue={value("host")}
+          error={fieldError(state, "host")}
+          hint="As the Spark server reaches it, e.g. db.internal or 10.0.0.5."
+        />
+        <TextField
+          label="Port"
+          name="port"
+          inputMode="numeric"
+          value={port}
+          onChange={(e) => setPort(e.target.value)}
+          error={fieldError(state, "port")}
+        />
+        <TextField
+          label="Database name"
+          name="database"
+          defaultValue={value("database")}
+          error={fieldError(state, "database")}
+        />
+        <TextField
+          label="User"
+          name="username"
+          defaultValue={value("username")}
+          error={fieldError(state, "username")}
+          hint="A read-only user: the README has the statements that create one."
+          autoComplete="off"
+        />
         <TextField
           label="Password"
           name="password"
           type="password"
           autoComplete="new-password"
           error={fieldError(state, "password")}
-          hint={initial.hasPassword ? "Stored encrypted and never shown; leave empty to keep it." : "Stored encrypted with SPARK_SECRET_KEY and never shown again."}
+          hint={
+            initial.hasPassword
+              ? "Stored encrypted and never shown; leave empty to keep it."
+              : "Stored encrypted with SPARK_SECRET_KEY and never shown again."
+          }
         />
         <label className="flex items-center gap-2 self-end pb-2 text-sm text-zinc-800">
           <input type="checkbox" name="ssl" defaultChecked={initial.ssl} className="size-4 rounded border-zinc-300" />
@@ -90,7 +152,9 @@ export function ConnectionForm({ action, test, initial, submitLabel }: { action:
       <div aria-live="polite" aria-busy={testing}>
         {result ? (
           result.ok ? (
-            <Notice tone="success">Connected: the user can read, and nothing more. Save to let operators use it.</Notice>
+            <Notice tone="success">
+              Connected: the user can read, and nothing more. Save to let operators use it.
+            </Notice>
           ) : (
             <Notice tone="error">
               <ul className="list-disc pl-5">
@@ -115,7 +179,9 @@ export function TestConnectionButton({ action, id, name }: { action: Action; id:
       <Button type="submit" variant="secondary" disabled={pending} aria-label={`Test connection ${name}`}>
         {pending ? "Connecting…" : "Test"}
       </Button>
-      {state.status === "ok" && state.message ? <p className="max-w-xs text-left text-xs text-emerald-700">{state.message}</p> : null}
+      {state.status === "ok" && state.message ? (
+        <p className="max-w-xs text-left text-xs text-emerald-700">{state.message}</p>
+      ) : null}
       {state.status === "error" ? <p className="max-w-xs text-left text-xs text-red-700">{state.message}</p> : null}
     </form>
   );

@@ -22,7 +22,13 @@ function Result({ state }: { state: FormState }) {
 
 function RoleSelect({ state }: { state: FormState }) {
   return (
-    <SelectField label="Role" name="role" defaultValue={fieldValue(state, "role") ?? "operator"} error={fieldError(state, "role")} hint="Admins can also manage operators.">
+    <SelectField
+      label="Role"
+      name="role"
+      defaultValue={fieldValue(state, "role") ?? "operator"}
+      error={fieldError(state, "role")}
+      hint="Admins can also manage operators."
+    >
       <option value="operator">Operator</option>
       <option value="admin">Admin</option>
     </SelectField>
@@ -34,7 +40,14 @@ export function InviteOperatorForm({ action }: { action: Action }) {
   return (
     <form action={formAction} className="space-y-4" noValidate>
       <Result state={state} />
-      <TextField label="Email" name="email" type="email" required defaultValue={fieldValue(state, "email")} error={fieldError(state, "email")} />
+      <TextField
+        label="Email"
+        name="email"
+        type="email"
+        required
+        defaultValue={fieldValue(state, "email")}
+        error={fieldError(state, "email")}
+      />
       <RoleSelect state={state} />
       <Button type="submit" disabled={pending}>
         {pending ? "Creating link…" : "Create invite link"}
@@ -48,7 +61,15 @@ export function CreateOperatorForm({ action, minLength }: { action: Action; minL
   return (
     <form action={formAction} className="space-y-4" noValidate>
       <Result state={state} />
-      <TextField label="Email" name="email" type="email" required autoComplete="off" defaultValue={fieldValue(state, "email")} error={fieldError(state, "email")} />
+      <TextField
+        label="Email"
+        name="email"
+        type="email"
+        required
+        autoComplete="off"
+        defaultValue={fieldValue(state, "email")}
+        error={fieldError(state, "email")}
+      />
       <RoleSelect state={state} />
       <TextField
         label="Password"
@@ -67,7 +88,19 @@ export function CreateOperatorForm({ action, minLength }: { action: Action; minL
 }
 
 /** One button that posts an operator's id to an action, with its outcome shown beside it. */
-export function OperatorButton({ action, userId, email, label, variant }: { action: Action; userId: string; email: string; label: string; variant: "secondary" | "danger" }) {
+export function OperatorButton({
+  action,
+  userId,
+  email,
+  label,
+  variant,
+}: {
+  action: Action;
+  userId: string;
+  email: string;
+  label: string;
+  variant: "secondary" | "danger";
+}) {
   const [state, formAction, pending] = useActionState(action, idleState);
   return (
     <form action={formAction} className="flex flex-col items-end gap-2">
@@ -90,7 +123,12 @@ export function LiftThrottleButton({ action, email, ip }: { action: Action; emai
     <form action={formAction} className="flex flex-col items-end gap-2">
       {email ? <input type="hidden" name="email" value={email} /> : null}
       <input type="hidden" name="ip" value={ip} />
-      <Button type="submit" variant="secondary" disabled={pending} aria-label={`Lift throttling of ${email ? `${email} from ` : ""}${ip}`}>
+      <Button
+        type="submit"
+        variant="secondary"
+        disabled={pending}
+        aria-label={`Lift throttling of ${email ? `${email} from ` : ""}${ip}`}
+      >
         Lift
       </Button>
       <div className="max-w-md text-left">

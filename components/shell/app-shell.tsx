@@ -13,7 +13,15 @@ const sections = [
   { href: "/settings", label: "Settings" },
 ] as const;
 
-export function AppShell({ email, logOut, children }: { email: string; logOut: () => Promise<void>; children: ReactNode }) {
+export function AppShell({
+  email,
+  logOut,
+  children,
+}: {
+  email: string;
+  logOut: () => Promise<void>;
+  children: ReactNode;
+}) {
   return (
     <div className="min-h-screen md:flex">
       <aside className="flex flex-col gap-4 bg-zinc-900 px-3 py-4 md:fixed md:inset-y-0 md:w-56">

@@ -30,7 +30,11 @@ export function NavLinks({ links, variant }: { links: readonly NavLink[]; varian
         const active = href === activeHref(pathname, links);
         return (
           <li key={href}>
-            <Link href={href} aria-current={active ? "page" : undefined} className={`${style.link} ${active ? style.active : style.idle}`}>
+            <Link
+              href={href}
+              aria-current={active ? "page" : undefined}
+              className={`${style.link} ${active ? style.active : style.idle}`}
+            >
               {label}
             </Link>
           </li>

@@ -39,7 +39,10 @@ export function SqlSourceForm({
       try {
         setResult(await test({ query: values.query, connectionId: values.connectionId }));
       } catch {
-        setResult({ ok: false, message: "The test could not reach the server; check that Spark is running and try again." });
+        setResult({
+          ok: false,
+          message: "The test could not reach the server; check that Spark is running and try again.",
+        });
       }
     });
   return (
@@ -56,7 +59,14 @@ export function SqlSourceForm({
             hint="Lowercase letters, digits, _ and -; generators show it in their source picker."
             className="font-mono"
           />
-          <TextField label="Description" name="description" value={values.description} onChange={(e) => setValues({ ...values, description: e.target.value })} error={fieldError(state, "description")} hint="Optional: what each row is." />
+          <TextField
+            label="Description"
+            name="description"
+            value={values.description}
+            onChange={(e) => setValues({ ...values, description: e.target.value })}
+            error={fieldError(state, "description")}
+            hint="Optional: what each row is."
+          />
         </div>
         <SelectField
           label="Connection"
@@ -83,7 +93,9 @@ export function SqlSourceForm({
             onChange={(query) => setValues((v) => ({ ...v, query }))}
             invalid={!!queryError}
             describedBy="sql-query-help"
-            placeholder={"select c.id, c.title, count(d.id) as donations\nfrom demo.challenges c left join demo.donations d on d.challenge_id = c.id\ngroup by c.id"}
+            placeholder={
+              "select c.id, c.title, count(d.id) as donations\nfrom demo.challenges c left join demo.donations d on d.challenge_id = c.id\ngroup by c.id"
+            }
             minHeight="10rem"
           />
           <p id="sql-query-help" className={`text-sm ${queryError ? "text-red-700" : "text-zinc-500"}`}>
@@ -95,7 +107,12 @@ export function SqlSourceForm({
           <Button type="submit" disabled={pending}>
             {pending ? "Testing and saving…" : submitLabel}
           </Button>
-          <Button type="button" variant="secondary" onClick={runTest} disabled={testing || values.query.trim() === "" || values.connectionId === ""}>
+          <Button
+            type="button"
+            variant="secondary"
+            onClick={runTest}
+            disabled={testing || values.query.trim() === "" || values.connectionId === ""}
+          >
             {testing ? "Running…" : "Test query"}
           </Button>
         </div>
@@ -113,11 +130,14 @@ function TestResult({ result }: { result: SqlTestResult }) {
   return (
     <section aria-label="Test result" className="space-y-4 rounded-lg bg-white p-5 shadow-xs ring-1 ring-zinc-200">
       <Notice tone="success">
-        The query works: {columns.length} columns, {result.rows.length === 20 ? "first 20 rows" : `${result.rows.length} rows`} shown.
+        The query works: {columns.length} columns,{" "}
+        {result.rows.length === 20 ? "first 20 rows" : `${result.rows.length} rows`} shown.
       </Notice>
       <VariableTable variables={result.variables} />
       {result.rows.length === 0 ? (
-        <p className="text-sm text-zinc-500">No rows right now; a generator on this source would record nothing until rows appear.</p>
+        <p className="text-sm text-zinc-500">
+          No rows right now; a generator on this source would record nothing until rows appear.
+        </p>
       ) : (
         <div className="max-h-96 overflow-auto">
           <table className="min-w-full text-xs">
@@ -148,4 +168,5 @@ function TestResult({ result }: { result: SqlTestResult }) {
   );
 }
 
-const display = (value: unknown) => (value === null || value === undefined ? "∅" : typeof value === "object" ? JSON.stringify(value) : String(value));
+const display = (value: unknown) =>
+  value === null || value === undefined ? "∅" : typeof value === "object" ? JSON.stringify(value) : String(value);

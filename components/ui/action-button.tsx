@@ -8,7 +8,19 @@ import { Notice } from "./notice";
 type Action = (prev: FormState, data: FormData) => Promise<FormState>;
 
 /** One button that posts hidden fields to a server action and shows its outcome beside it. */
-export function ActionButton({ action, fields, label, pendingLabel, variant = "secondary" }: { action: Action; fields: Record<string, string>; label: string; pendingLabel?: string; variant?: ButtonVariant }) {
+export function ActionButton({
+  action,
+  fields,
+  label,
+  pendingLabel,
+  variant = "secondary",
+}: {
+  action: Action;
+  fields: Record<string, string>;
+  label: string;
+  pendingLabel?: string;
+  variant?: ButtonVariant;
+}) {
   const [state, formAction, pending] = useActionState(action, idleState);
   return (
     <form action={formAction} className="inline-flex flex-col items-start gap-2">

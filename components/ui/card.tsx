@@ -1,6 +1,16 @@
 import type { ReactNode } from "react";
 
-export function Card({ title, description, children, actions }: { title?: string; description?: ReactNode; children: ReactNode; actions?: ReactNode }) {
+export function Card({
+  title,
+  description,
+  children,
+  actions,
+}: {
+  title?: string;
+  description?: ReactNode;
+  children: ReactNode;
+  actions?: ReactNode;
+}) {
   return (
     <section className="rounded-lg bg-white shadow-xs ring-1 ring-zinc-200">
       {title ? (

@@ -58,7 +58,12 @@ export function CodeEditor({
   const view = useRef<EditorView | null>(null);
   const languageSlot = useRef(new Compartment());
   const attributesSlot = useRef(new Compartment());
-  const attributes = () => EditorView.contentAttributes.of({ "aria-label": label, ...(describedBy ? { "aria-describedby": describedBy } : {}), ...(invalid ? { "aria-invalid": "true" } : {}) });
+  const attributes = () =>
+    EditorView.contentAttributes.of({
+      "aria-label": label,
+      ...(describedBy ? { "aria-describedby": describedBy } : {}),
+      ...(invalid ? { "aria-invalid": "true" } : {}),
+    });
   const onChangeRef = useRef(onChange);
   useEffect(() => {
     onChangeRef.current = onChange;
@@ -100,7 +105,8 @@ export function CodeEditor({
 
   useEffect(() => {
     const editor = view.current;
-    if (editor && editor.state.doc.toString() !== value) editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: value } });
+    if (editor && editor.state.doc.toString() !== value)
+      editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: value } });
   }, [value]);
 
   useEffect(() => {
@@ -113,7 +119,9 @@ export function CodeEditor({
   }, [label, invalid, describedBy]);
 
   return (
-    <div className={`overflow-hidden rounded-md ring-1 ring-inset focus-within:ring-2 ${invalid ? "ring-red-400" : "ring-zinc-300 focus-within:ring-spark-500"}`}>
+    <div
+      className={`overflow-hidden rounded-md ring-1 ring-inset focus-within:ring-2 ${invalid ? "ring-red-400" : "ring-zinc-300 focus-within:ring-spark-500"}`}
+    >
       <input type="hidden" name={name} value={value} />
       <div ref={host} />
     </div>

@@ -10,7 +10,17 @@ export function JsonTree({ value, openDepth = 2 }: { value: unknown; openDepth?:
   );
 }
 
-function JsonNode({ name, value, depth, openDepth }: { name?: string; value: unknown; depth: number; openDepth: number }) {
+function JsonNode({
+  name,
+  value,
+  depth,
+  openDepth,
+}: {
+  name?: string;
+  value: unknown;
+  depth: number;
+  openDepth: number;
+}) {
   const label = name === undefined ? null : <span className="text-zinc-600">{name}: </span>;
   if (value !== null && typeof value === "object") {
     const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
@@ -31,7 +41,9 @@ function JsonNode({ name, value, depth, openDepth }: { name?: string; value: unk
             {open}
             <span className="group-open:hidden">
               {" "}
-              {entries.length} {Array.isArray(value) ? (entries.length === 1 ? "item" : "items") : entries.length === 1 ? "key" : "keys"} {close}
+              {entries.length}{" "}
+              {Array.isArray(value) ? (entries.length === 1 ? "item" : "items") : entries.length === 1 ? "key" : "keys"}{" "}
+              {close}
             </span>
           </span>
         </summary>
@@ -54,7 +66,8 @@ function JsonNode({ name, value, depth, openDepth }: { name?: string; value: unk
 
 function Scalar({ value }: { value: unknown }) {
   if (value === null) return <span className="text-zinc-400">null</span>;
-  if (typeof value === "string") return <span className="whitespace-pre-wrap text-emerald-800">{JSON.stringify(value)}</span>;
+  if (typeof value === "string")
+    return <span className="whitespace-pre-wrap text-emerald-800">{JSON.stringify(value)}</span>;
   if (typeof value === "number") return <span className="text-sky-800">{value}</span>;
   if (typeof value === "boolean") return <span className="text-violet-800">{String(value)}</span>;
   return <span>{String(value)}</span>;

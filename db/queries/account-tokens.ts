@@ -23,8 +23,14 @@ export async function markAccountTokenUsed(db: Conn, { id, at }: { id: string; a
   return rows.length === 1;
 }
 
-export async function expireUnusedAccountTokens(db: Conn, { purpose, userId, at }: { purpose: AccountTokenPurpose; userId?: string; at: Date }) {
+export async function expireUnusedAccountTokens(
+  db: Conn,
+  { purpose, userId, at }: { purpose: AccountTokenPurpose; userId?: string; at: Date },
+) {
   const conditions = [eq(accountTokens.purpose, purpose), isNull(accountTokens.usedAt)];
   if (userId) conditions.push(eq(accountTokens.userId, userId));
-  await db.update(accountTokens).set({ expiresAt: at }).where(and(...conditions));
+  await db
+    .update(accountTokens)
+    .set({ expiresAt: at })
+    .where(and(...conditions));
 }

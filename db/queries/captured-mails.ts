@@ -5,13 +5,22 @@ import { capturedMails, type CapturedMail } from "../schema";
 
 type Conn = Db | Tx;
 
-export async function insertCapturedMail(db: Conn, mail: Omit<CapturedMail, "id" | "createdAt"> & { createdAt?: Date }) {
+export async function insertCapturedMail(
+  db: Conn,
+  mail: Omit<CapturedMail, "id" | "createdAt"> & { createdAt?: Date },
+) {
   await db.insert(capturedMails).values(mail);
 }
 
-export type CapturedMailRow = Pick<CapturedMail, "id" | "deliveryId" | "messageId" | "envelopeTo" | "headers" | "subject" | "createdAt">;
+export type CapturedMailRow = Pick<
+  CapturedMail,
+  "id" | "deliveryId" | "messageId" | "envelopeTo" | "headers" | "subject" | "createdAt"
+>;
 
-export async function listCapturedMailsPage(db: Conn, { cursor, limit }: { cursor: KeysetCursor; limit: number }): Promise<KeysetPage<CapturedMailRow>> {
+export async function listCapturedMailsPage(
+  db: Conn,
+  { cursor, limit }: { cursor: KeysetCursor; limit: number },
+): Promise<KeysetPage<CapturedMailRow>> {
   return pageByKeyset(capturedMails.id, { cursor, limit }, ({ bound, order, take }) =>
     db
       .select({
@@ -35,8 +44,16 @@ export async function findCapturedMailById(db: Conn, { id }: { id: number }): Pr
   return row ?? null;
 }
 
-export async function deleteCapturedMailsBefore(db: Conn, { before, limit }: { before: Date; limit: number }): Promise<number> {
-  const old = db.select({ id: capturedMails.id }).from(capturedMails).where(lt(capturedMails.createdAt, before)).orderBy(desc(capturedMails.id)).limit(limit);
+export async function deleteCapturedMailsBefore(
+  db: Conn,
+  { before, limit }: { before: Date; limit: number },
+): Promise<number> {
+  const old = db
+    .select({ id: capturedMails.id })
+    .from(capturedMails)
+    .where(lt(capturedMails.createdAt, before))
+    .orderBy(desc(capturedMails.id))
+    .limit(limit);
   const rows = await db.delete(capturedMails).where(inArray(capturedMails.id, old)).returning({ id: capturedMails.id });
   return rows.length;
 }

@@ -3,12 +3,31 @@ import { pageByKeyset, type KeysetCursor, type KeysetPage } from "../keyset";
 import { escapeLike } from "../like";
 import type { Db, Tx } from "../client";
 import { rowsOf } from "../rows";
-import { deliveries, deliveryAttempts, type Delivery, type DeliveryAttempt, type DeliveryStatus, type NewDelivery } from "../schema";
+import {
+  deliveries,
+  deliveryAttempts,
+  type Delivery,
+  type DeliveryAttempt,
+  type DeliveryStatus,
+  type NewDelivery,
+} from "../schema";
 
 type Conn = Db | Tx;
 
 /** Rows that already exist for (event, template, recipient) are skipped: a handler may run twice. */
-export type QueuedDelivery = Pick<NewDelivery, "eventId" | "templateId" | "templateVersion" | "group" | "recipient" | "subject" | "html" | "text" | "headers" | "lastError"> & {
+export type QueuedDelivery = Pick<
+  NewDelivery,
+  | "eventId"
+  | "templateId"
+  | "templateVersion"
+  | "group"
+  | "recipient"
+  | "subject"
+  | "html"
+  | "text"
+  | "headers"
+  | "lastError"
+> & {
   status: "queued" | "dead";
   at: Date;
 };
@@ -20,7 +39,20 @@ export type QueuedDelivery = Pick<NewDelivery, "eventId" | "templateId" | "templ
  */
 export async function insertDeliveries(db: Conn, rows: QueuedDelivery[]): Promise<number> {
   if (rows.length === 0) return 0;
-  const payload = rows.map((r) => ({ e: r.eventId, t: r.templateId, v: r.templateVersion, g: r.group, r: r.recipient, s: r.status, j: r.subject, h: r.html, x: r.text, hd: r.headers, le: r.lastError, at: r.at.toISOString() }));
+  const payload = rows.map((r) => ({
+    e: r.eventId,
+    t: r.templateId,
+    v: r.templateVersion,
+    g: r.group,
+    r: r.recipient,
+    s: r.status,
+    j: r.subject,
+    h: r.html,
+    x: r.text,
+    hd: r.headers,
+    le: r.lastError,
+    at: r.at.toISOString(),
+  }));
   const result = await db.execute(sql`
     insert into deliveries (event_id, template_id, template_version, event_group, recipient, status, subject, html, text, headers, last_error, created_at, updated_at, next_attempt_at)
     select d.e, d.t, d.v, d.g, d.r, d.s, coalesce(d.j, ''), coalesce(d.h, ''), coalesce(d.x, ''), d.hd, d.le, d.at, d.at, d.at
@@ -41,11 +73,19 @@ export async function insertDelivery(db: Conn, row: NewDelivery): Promise<Delive
  * sending ones whose lease ran out (their sender died). SKIP LOCKED lets concurrent senders take
  * disjoint rows; the lease and the attempt count mark them as taken once this transaction commits.
  */
-export async function claimDueDeliveries(db: Conn, { now, leaseUntil, limit }: { now: Date; leaseUntil: Date; limit: number }): Promise<Delivery[]> {
+export async function claimDueDeliveries(
+  db: Conn,
+  { now, leaseUntil, limit }: { now: Date; leaseUntil: Date; limit: number },
+): Promise<Delivery[]> {
   const due = db
     .select({ id: deliveries.id })
     .from(deliveries)
-    .where(or(and(inArray(deliveries.status, ["queued", "failed"]), lte(deliveries.nextAttemptAt, now)), and(eq(deliveries.status, "sending"), lte(deliveries.leaseUntil, now))))
+    .where(
+      or(
+        and(inArray(deliveries.status, ["queued", "failed"]), lte(deliveries.nextAttemptAt, now)),
+        and(eq(deliveries.status, "sending"), lte(deliveries.leaseUntil, now)),
+      ),
+    )
     .orderBy(asc(deliveries.nextAttemptAt), asc(deliveries.id))
     .limit(limit)
     .for("update", { skipLocked: true });
@@ -76,7 +116,12 @@ export type DeliveryOutcome = {
  */
 export async function recordDeliveryOutcomes(db: Conn, outcomes: DeliveryOutcome[]): Promise<number> {
   if (outcomes.length === 0) return 0;
-  const payload = outcomes.map((o) => ({ ...o, at: o.at.toISOString(), nextAttemptAt: o.nextAttemptAt.toISOString(), startedAt: o.startedAt.toISOString() }));
+  const payload = outcomes.map((o) => ({
+    ...o,
+    at: o.at.toISOString(),
+    nextAttemptAt: o.nextAttemptAt.toISOString(),
+    startedAt: o.startedAt.toISOString(),
+  }));
   const result = await db.execute(sql`
     with o as (
       select * from jsonb_to_recordset(${JSON.stringify(payload)}::text::jsonb) as o(
@@ -106,8 +151,15 @@ export async function recordDeliveryOutcomes(db: Conn, outcomes: DeliveryOutcome
   return rowsOf<{ marked: number }>(result)[0]?.marked ?? 0;
 }
 
-export async function listDeliveryAttempts(db: Conn, { deliveryId }: { deliveryId: number }): Promise<DeliveryAttempt[]> {
-  return db.select().from(deliveryAttempts).where(eq(deliveryAttempts.deliveryId, deliveryId)).orderBy(asc(deliveryAttempts.id));
+export async function listDeliveryAttempts(
+  db: Conn,
+  { deliveryId }: { deliveryId: number },
+): Promise<DeliveryAttempt[]> {
+  return db
+    .select()
+    .from(deliveryAttempts)
+    .where(eq(deliveryAttempts.deliveryId, deliveryId))
+    .orderBy(asc(deliveryAttempts.id));
 }
 
 export async function findDeliveryById(db: Conn, { id }: { id: number }): Promise<Delivery | null> {
@@ -120,7 +172,10 @@ export async function listDeliveriesByEvent(db: Conn, { eventId }: { eventId: nu
 }
 
 /** Sent deliveries older than `before`, at most `limit` of them; unsent ones are never touched. */
-export async function deleteSentDeliveriesBefore(db: Conn, { before, limit }: { before: Date; limit: number }): Promise<number> {
+export async function deleteSentDeliveriesBefore(
+  db: Conn,
+  { before, limit }: { before: Date; limit: number },
+): Promise<number> {
   const old = db
     .select({ id: deliveries.id })
     .from(deliveries)
@@ -141,7 +196,10 @@ export async function requeueDeliveryById(db: Conn, { id, at }: { id: number; at
 }
 
 /** Takes one queued delivery for an immediate send (a test send, a retry now), as deliverDue would. */
-export async function claimDeliveryById(db: Conn, { id, now, leaseUntil }: { id: number; now: Date; leaseUntil: Date }): Promise<Delivery | null> {
+export async function claimDeliveryById(
+  db: Conn,
+  { id, now, leaseUntil }: { id: number; now: Date; leaseUntil: Date },
+): Promise<Delivery | null> {
   const [row] = await db
     .update(deliveries)
     .set({ status: "sending", leaseUntil, attempts: sql`${deliveries.attempts} + 1`, updatedAt: now })
@@ -150,8 +208,32 @@ export async function claimDeliveryById(db: Conn, { id, now, leaseUntil }: { id:
   return row ?? null;
 }
 
-export type DeliveryLogFilters = { status?: DeliveryStatus; recipient?: string; templateId?: string; group?: string; from?: Date; to?: Date; eventId?: number };
-export type DeliveryLogRow = Pick<Delivery, "id" | "eventId" | "templateId" | "group" | "recipient" | "status" | "subject" | "attempts" | "nextAttemptAt" | "lastError" | "isTest" | "resendOf" | "createdAt" | "sentAt">;
+export type DeliveryLogFilters = {
+  status?: DeliveryStatus;
+  recipient?: string;
+  templateId?: string;
+  group?: string;
+  from?: Date;
+  to?: Date;
+  eventId?: number;
+};
+export type DeliveryLogRow = Pick<
+  Delivery,
+  | "id"
+  | "eventId"
+  | "templateId"
+  | "group"
+  | "recipient"
+  | "status"
+  | "subject"
+  | "attempts"
+  | "nextAttemptAt"
+  | "lastError"
+  | "isTest"
+  | "resendOf"
+  | "createdAt"
+  | "sentAt"
+>;
 
 export function deliveryLogConditions(filters: DeliveryLogFilters): SQL[] {
   const where: SQL[] = [];
@@ -166,7 +248,10 @@ export function deliveryLogConditions(filters: DeliveryLogFilters): SQL[] {
 }
 
 /** One page of the delivery log, newest first, by keyset on id. */
-export async function listDeliveryLogPage(db: Conn, { filters, cursor, limit }: { filters: DeliveryLogFilters; cursor: KeysetCursor; limit: number }): Promise<KeysetPage<DeliveryLogRow>> {
+export async function listDeliveryLogPage(
+  db: Conn,
+  { filters, cursor, limit }: { filters: DeliveryLogFilters; cursor: KeysetCursor; limit: number },
+): Promise<KeysetPage<DeliveryLogRow>> {
   return pageByKeyset(deliveries.id, { cursor, limit }, ({ bound, order, take }) =>
     db
       .select({
@@ -193,7 +278,10 @@ export async function listDeliveryLogPage(db: Conn, { filters, cursor, limit }: 
 }
 
 /** Per event, how many of its deliveries are in each status: the event log's delivery column. */
-export async function countDeliveriesByEvent(db: Conn, { eventIds }: { eventIds: number[] }): Promise<Map<number, Partial<Record<DeliveryStatus, number>>>> {
+export async function countDeliveriesByEvent(
+  db: Conn,
+  { eventIds }: { eventIds: number[] },
+): Promise<Map<number, Partial<Record<DeliveryStatus, number>>>> {
   const summary = new Map<number, Partial<Record<DeliveryStatus, number>>>();
   if (eventIds.length === 0) return summary;
   const rows = await db
@@ -210,16 +298,25 @@ export async function countDeliveriesByEvent(db: Conn, { eventIds }: { eventIds:
 }
 
 /** The dead deliveries a bulk retry would queue again: those with a recipient (render failures are retried one by one). */
-export async function countDeadDeliveries(db: Conn, { filters }: { filters: DeliveryLogFilters }): Promise<{ addressable: number; renderFailures: number }> {
+export async function countDeadDeliveries(
+  db: Conn,
+  { filters }: { filters: DeliveryLogFilters },
+): Promise<{ addressable: number; renderFailures: number }> {
   const rows = await db
-    .select({ addressable: sql<number>`count(*) filter (where ${deliveries.recipient} <> '')::int`, renderFailures: sql<number>`count(*) filter (where ${deliveries.recipient} = '')::int` })
+    .select({
+      addressable: sql<number>`count(*) filter (where ${deliveries.recipient} <> '')::int`,
+      renderFailures: sql<number>`count(*) filter (where ${deliveries.recipient} = '')::int`,
+    })
     .from(deliveries)
     .where(and(...deliveryLogConditions({ ...filters, status: "dead" })));
   return { addressable: Number(rows[0]?.addressable ?? 0), renderFailures: Number(rows[0]?.renderFailures ?? 0) };
 }
 
 /** Queues again, in batches, every dead delivery with a recipient that matches the filters; answers how many. */
-export async function requeueDeadDeliveries(db: Conn, { filters, at, batchSize = 1000 }: { filters: DeliveryLogFilters; at: Date; batchSize?: number }): Promise<number> {
+export async function requeueDeadDeliveries(
+  db: Conn,
+  { filters, at, batchSize = 1000 }: { filters: DeliveryLogFilters; at: Date; batchSize?: number },
+): Promise<number> {
   let total = 0;
   for (;;) {
     const batch = db
@@ -227,25 +324,45 @@ export async function requeueDeadDeliveries(db: Conn, { filters, at, batchSize =
       .from(deliveries)
       .where(and(...deliveryLogConditions({ ...filters, status: "dead" }), sql`${deliveries.recipient} <> ''`))
       .limit(batchSize);
-    const rows = await db.update(deliveries).set({ status: "queued", nextAttemptAt: at, updatedAt: at }).where(inArray(deliveries.id, batch)).returning({ id: deliveries.id });
+    const rows = await db
+      .update(deliveries)
+      .set({ status: "queued", nextAttemptAt: at, updatedAt: at })
+      .where(inArray(deliveries.id, batch))
+      .returning({ id: deliveries.id });
     total += rows.length;
     if (rows.length < batchSize) return total;
   }
 }
 
-export async function listDeliveriesResentFrom(db: Conn, { id }: { id: number }): Promise<Pick<Delivery, "id" | "status" | "recipient" | "createdAt">[]> {
-  return db.select({ id: deliveries.id, status: deliveries.status, recipient: deliveries.recipient, createdAt: deliveries.createdAt }).from(deliveries).where(eq(deliveries.resendOf, id)).orderBy(asc(deliveries.id));
+export async function listDeliveriesResentFrom(
+  db: Conn,
+  { id }: { id: number },
+): Promise<Pick<Delivery, "id" | "status" | "recipient" | "createdAt">[]> {
+  return db
+    .select({
+      id: deliveries.id,
+      status: deliveries.status,
+      recipient: deliveries.recipient,
+      createdAt: deliveries.createdAt,
+    })
+    .from(deliveries)
+    .where(eq(deliveries.resendOf, id))
+    .orderBy(asc(deliveries.id));
 }
 
 /** Queue health for the dashboard: counts by status and the age of the oldest queued delivery. */
-export async function summarizeDeliveryQueue(db: Conn): Promise<{ queued: number; sending: number; failed: number; dead: number; oldestQueuedAt: Date | null }> {
+export async function summarizeDeliveryQueue(
+  db: Conn,
+): Promise<{ queued: number; sending: number; failed: number; dead: number; oldestQueuedAt: Date | null }> {
   const [row] = await db
     .select({
       queued: sql<number>`count(*) filter (where ${deliveries.status} = 'queued')::int`,
       sending: sql<number>`count(*) filter (where ${deliveries.status} = 'sending')::int`,
       failed: sql<number>`count(*) filter (where ${deliveries.status} = 'failed')::int`,
       dead: sql<number>`count(*) filter (where ${deliveries.status} = 'dead')::int`,
-      oldestQueuedAt: sql<string | null>`min(${deliveries.createdAt}) filter (where ${deliveries.status} in ('queued', 'failed'))`,
+      oldestQueuedAt: sql<
+        string | null
+      >`min(${deliveries.createdAt}) filter (where ${deliveries.status} in ('queued', 'failed'))`,
     })
     .from(deliveries)
     .where(inArray(deliveries.status, ["queued", "sending", "failed", "dead"]));
@@ -259,9 +376,17 @@ export async function summarizeDeliveryQueue(db: Conn): Promise<{ queued: number
 }
 
 /** Deliveries per hour or day (UTC) and status since a time, for the dashboard chart. */
-export async function countDeliveriesByBucketSince(db: Conn, { since, bucket }: { since: Date; bucket: "hour" | "day" }): Promise<{ at: Date; status: DeliveryStatus; deliveries: number }[]> {
+export async function countDeliveriesByBucketSince(
+  db: Conn,
+  { since, bucket }: { since: Date; bucket: "hour" | "day" },
+): Promise<{ at: Date; status: DeliveryStatus; deliveries: number }[]> {
   const epoch = sql<number>`extract(epoch from date_trunc(${sql.raw(bucket === "day" ? "'day'" : "'hour'")}, ${deliveries.createdAt}, 'UTC'))::float8`;
-  const rows = await db.select({ epoch, status: deliveries.status, n: count() }).from(deliveries).where(gte(deliveries.createdAt, since)).groupBy(sql`1`, deliveries.status).orderBy(sql`1`);
+  const rows = await db
+    .select({ epoch, status: deliveries.status, n: count() })
+    .from(deliveries)
+    .where(gte(deliveries.createdAt, since))
+    .groupBy(sql`1`, deliveries.status)
+    .orderBy(sql`1`);
   return rows.map((r) => ({ at: new Date(Number(r.epoch) * 1000), status: r.status, deliveries: r.n }));
 }
 

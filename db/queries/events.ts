@@ -6,13 +6,22 @@ import { events, type Event } from "../schema";
 
 type Conn = Db | Tx;
 
-export type NewEvent = { group: string; key: string; context: Record<string, unknown>; generatorId: string | null; source: string | null };
+export type NewEvent = {
+  group: string;
+  key: string;
+  context: Record<string, unknown>;
+  generatorId: string | null;
+  source: string | null;
+};
 
 /**
  * Inserts a batch in one statement and returns only the rows actually inserted: a key seen before,
  * or twice in the batch, is skipped by ON CONFLICT DO NOTHING.
  */
-export async function insertNewEvents(db: Conn, { events: batch, jobRunId }: { events: NewEvent[]; jobRunId: number | null }) {
+export async function insertNewEvents(
+  db: Conn,
+  { events: batch, jobRunId }: { events: NewEvent[]; jobRunId: number | null },
+) {
   if (batch.length === 0) return [];
   // One text parameter for the whole batch: drizzle would spread an array, and postgres.js would
   // re-encode a string typed jsonb; a text cast to jsonb on the server is read the same by both drivers.
@@ -47,7 +56,10 @@ export async function listRecordedKeys(db: Conn, { keys }: { keys: string[] }): 
 }
 
 /** Events recorded since a time, per group, busiest first. */
-export async function countEventsByGroupSince(db: Conn, { since }: { since: Date }): Promise<{ group: string; events: number }[]> {
+export async function countEventsByGroupSince(
+  db: Conn,
+  { since }: { since: Date },
+): Promise<{ group: string; events: number }[]> {
   return db
     .select({ group: events.group, events: count() })
     .from(events)
@@ -56,9 +68,16 @@ export async function countEventsByGroupSince(db: Conn, { since }: { since: Date
     .orderBy(desc(count()), events.group);
 }
 
-export type EventLogFilters = { group?: string; key?: string; generatorId?: string; source?: string; from?: Date; to?: Date; failing?: boolean };
+export type EventLogFilters = {
+  group?: string;
+  key?: string;
+  generatorId?: string;
+  source?: string;
+  from?: Date;
+  to?: Date;
+  failing?: boolean;
+};
 export type EventLogRow = Pick<Event, "id" | "group" | "key" | "generatorId" | "source" | "jobRunId" | "createdAt">;
-
 
 export function eventLogConditions(filters: EventLogFilters): SQL[] {
   const where: SQL[] = [];
@@ -68,38 +87,67 @@ export function eventLogConditions(filters: EventLogFilters): SQL[] {
   if (filters.source) where.push(eq(events.source, filters.source));
   if (filters.from) where.push(gte(events.createdAt, filters.from));
   if (filters.to) where.push(lt(events.createdAt, filters.to));
-  if (filters.failing) where.push(sql`exists (select 1 from deliveries d where d.event_id = ${events.id} and d.status in ('failed', 'dead'))`);
+  if (filters.failing)
+    where.push(
+      sql`exists (select 1 from deliveries d where d.event_id = ${events.id} and d.status in ('failed', 'dead'))`,
+    );
   return where;
 }
 
 /** An event's place in the log: created_at in microseconds since the epoch (exact, as text), then id. */
 export type EventPosition = { micros: string; id: number };
 export type EventLogCursor = { before: EventPosition } | { after: EventPosition } | null;
-export type EventLogPage = { rows: (EventLogRow & { position: EventPosition })[]; newer: EventPosition | null; older: EventPosition | null };
+export type EventLogPage = {
+  rows: (EventLogRow & { position: EventPosition })[];
+  newer: EventPosition | null;
+  older: EventPosition | null;
+};
 
 const micros = sql<string>`floor(extract(epoch from ${events.createdAt}) * 1000000)::bigint::text`;
-const at = (position: EventPosition) => sql`(timestamptz 'epoch' + ${position.micros}::bigint * interval '1 microsecond', ${position.id}::bigint)`;
+const at = (position: EventPosition) =>
+  sql`(timestamptz 'epoch' + ${position.micros}::bigint * interval '1 microsecond', ${position.id}::bigint)`;
 
 /**
  * One page of the event log, newest first, by keyset on (created_at, id): every filter's index ends in
  * those two columns, so a time range is read from its own end instead of walking back from the newest
  * event. Events recorded later only ever sort above the first page, so a page never shifts.
  */
-export async function listEventLogPage(db: Conn, { filters, cursor, limit }: { filters: EventLogFilters; cursor: EventLogCursor; limit: number }): Promise<EventLogPage> {
+export async function listEventLogPage(
+  db: Conn,
+  { filters, cursor, limit }: { filters: EventLogFilters; cursor: EventLogCursor; limit: number },
+): Promise<EventLogPage> {
   const backwards = cursor !== null && "after" in cursor;
-  const bound = cursor === null ? undefined : "before" in cursor ? sql`(${events.createdAt}, ${events.id}) < ${at(cursor.before)}` : sql`(${events.createdAt}, ${events.id}) > ${at(cursor.after)}`;
+  const bound =
+    cursor === null
+      ? undefined
+      : "before" in cursor
+        ? sql`(${events.createdAt}, ${events.id}) < ${at(cursor.before)}`
+        : sql`(${events.createdAt}, ${events.id}) > ${at(cursor.after)}`;
   const fetched = await db
-    .select({ id: events.id, group: events.group, key: events.key, generatorId: events.generatorId, source: events.source, jobRunId: events.jobRunId, createdAt: events.createdAt, micros })
+    .select({
+      id: events.id,
+      group: events.group,
+      key: events.key,
+      generatorId: events.generatorId,
+      source: events.source,
+      jobRunId: events.jobRunId,
+      createdAt: events.createdAt,
+      micros,
+    })
     .from(events)
     .where(and(...eventLogConditions(filters), bound))
     .orderBy(...(backwards ? [asc(events.createdAt), asc(events.id)] : [desc(events.createdAt), desc(events.id)]))
     .limit(limit + 1);
   const more = fetched.length > limit;
-  const page = (backwards ? fetched.slice(0, limit).reverse() : fetched.slice(0, limit)).map(({ micros: m, ...row }) => ({ ...row, position: { micros: String(m), id: row.id } }));
+  const page = (backwards ? fetched.slice(0, limit).reverse() : fetched.slice(0, limit)).map(
+    ({ micros: m, ...row }) => ({ ...row, position: { micros: String(m), id: row.id } }),
+  );
   if (page.length === 0) return { rows: page, newer: null, older: null };
   const newest = page[0]!.position;
   const oldest = page.at(-1)!.position;
-  return backwards ? { rows: page, newer: more ? newest : null, older: oldest } : { rows: page, newer: cursor ? newest : null, older: more ? oldest : null };
+  return backwards
+    ? { rows: page, newer: more ? newest : null, older: oldest }
+    : { rows: page, newer: cursor ? newest : null, older: more ? oldest : null };
 }
 
 export async function findEventById(db: Conn, { id }: { id: number }): Promise<Event | null> {
@@ -108,15 +156,33 @@ export async function findEventById(db: Conn, { id }: { id: number }): Promise<E
 }
 
 /** Events per hour or per day (UTC) since a time, oldest bucket first; empty buckets are left out. */
-export async function countEventsByBucketSince(db: Conn, { since, bucket }: { since: Date; bucket: "hour" | "day" }): Promise<{ at: Date; events: number }[]> {
+export async function countEventsByBucketSince(
+  db: Conn,
+  { since, bucket }: { since: Date; bucket: "hour" | "day" },
+): Promise<{ at: Date; events: number }[]> {
   // Epoch seconds, not a timestamp: both drivers read a float8 the same way, whatever the session's zone.
   const epoch = sql<number>`extract(epoch from date_trunc(${sql.raw(bucket === "day" ? "'day'" : "'hour'")}, ${events.createdAt}, 'UTC'))::float8`;
-  const rows = await db.select({ epoch, events: count() }).from(events).where(gte(events.createdAt, since)).groupBy(sql`1`).orderBy(sql`1`);
+  const rows = await db
+    .select({ epoch, events: count() })
+    .from(events)
+    .where(gte(events.createdAt, since))
+    .groupBy(sql`1`)
+    .orderBy(sql`1`);
   return rows.map((r) => ({ at: new Date(Number(r.epoch) * 1000), events: r.events }));
 }
 
 /** The newest events whose group matches a template's pattern (`*` as a wildcard), for the editor's preview. */
-export async function listRecentEventsByGroupPattern(db: Conn, { pattern, limit }: { pattern: string; limit: number }): Promise<Pick<Event, "id" | "key" | "group" | "createdAt">[]> {
-  const where = pattern.includes("*") ? sql`${events.group} like ${escapeLike(pattern).replace(/\*/g, "%")}` : eq(events.group, pattern);
-  return db.select({ id: events.id, key: events.key, group: events.group, createdAt: events.createdAt }).from(events).where(where).orderBy(desc(events.createdAt), desc(events.id)).limit(limit);
+export async function listRecentEventsByGroupPattern(
+  db: Conn,
+  { pattern, limit }: { pattern: string; limit: number },
+): Promise<Pick<Event, "id" | "key" | "group" | "createdAt">[]> {
+  const where = pattern.includes("*")
+    ? sql`${events.group} like ${escapeLike(pattern).replace(/\*/g, "%")}`
+    : eq(events.group, pattern);
+  return db
+    .select({ id: events.id, key: events.key, group: events.group, createdAt: events.createdAt })
+    .from(events)
+    .where(where)
+    .orderBy(desc(events.createdAt), desc(events.id))
+    .limit(limit);
 }

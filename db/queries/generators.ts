@@ -5,11 +5,18 @@ import { generators, type Generator, type NewGenerator } from "../schema";
 type Conn = Db | Tx;
 
 export async function listGenerators(db: Conn): Promise<Generator[]> {
-  return db.select().from(generators).orderBy(asc(sql`lower(${generators.name})`));
+  return db
+    .select()
+    .from(generators)
+    .orderBy(asc(sql`lower(${generators.name})`));
 }
 
 export async function listActiveGenerators(db: Conn): Promise<Generator[]> {
-  return db.select().from(generators).where(eq(generators.active, true)).orderBy(asc(sql`lower(${generators.name})`));
+  return db
+    .select()
+    .from(generators)
+    .where(eq(generators.active, true))
+    .orderBy(asc(sql`lower(${generators.name})`));
 }
 
 export async function listGeneratorsBySource(db: Conn, { source }: { source: string }): Promise<Generator[]> {
@@ -30,7 +37,10 @@ export async function insertGenerator(db: Conn, generator: NewGenerator): Promis
 export type GeneratorChanges = Pick<NewGenerator, "name" | "group" | "source" | "conditions" | "active">;
 
 /** "taken" when the new name belongs to another generator, null when the generator is gone. */
-export async function updateGeneratorById(db: Conn, { id, changes, at }: { id: string; changes: GeneratorChanges; at: Date }): Promise<Generator | null | "taken"> {
+export async function updateGeneratorById(
+  db: Conn,
+  { id, changes, at }: { id: string; changes: GeneratorChanges; at: Date },
+): Promise<Generator | null | "taken"> {
   const [clash] = await db
     .select({ id: generators.id })
     .from(generators)
@@ -44,7 +54,10 @@ export async function updateGeneratorById(db: Conn, { id, changes, at }: { id: s
   return row ?? null;
 }
 
-export async function updateGeneratorActiveById(db: Conn, { id, active, at }: { id: string; active: boolean; at: Date }) {
+export async function updateGeneratorActiveById(
+  db: Conn,
+  { id, active, at }: { id: string; active: boolean; at: Date },
+) {
   await db.update(generators).set({ active, updatedAt: at }).where(eq(generators.id, id));
 }
 

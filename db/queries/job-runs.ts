@@ -1,11 +1,22 @@
 import { and, desc, eq, inArray, isNull, lt, ne, or } from "drizzle-orm";
 import type { Db, Tx } from "../client";
 import { pageByKeyset, type KeysetCursor, type KeysetPage } from "../keyset";
-import { jobLease, jobRuns, type JobProgress, type JobRun, type JobStatus, type JobSummary, type JobTrigger } from "../schema";
+import {
+  jobLease,
+  jobRuns,
+  type JobProgress,
+  type JobRun,
+  type JobStatus,
+  type JobSummary,
+  type JobTrigger,
+} from "../schema";
 
 type Conn = Db | Tx;
 
-export async function insertJobRun(db: Conn, run: { trigger: JobTrigger; startedAt: Date; startedBy?: string | null }): Promise<number> {
+export async function insertJobRun(
+  db: Conn,
+  run: { trigger: JobTrigger; startedAt: Date; startedBy?: string | null },
+): Promise<number> {
   const [row] = await db
     .insert(jobRuns)
     .values({ ...run, status: "running", progress: { phase: "starting", candidates: 0, recorded: 0, seen: 0 } })
@@ -19,7 +30,21 @@ export async function updateJobRunProgress(db: Conn, { id, progress }: { id: num
 
 export async function finishJobRun(
   db: Conn,
-  { id, status, finishedAt, durationMs, summary, progress }: { id: number; status: Exclude<JobStatus, "running">; finishedAt: Date; durationMs: number; summary: JobSummary; progress: JobProgress },
+  {
+    id,
+    status,
+    finishedAt,
+    durationMs,
+    summary,
+    progress,
+  }: {
+    id: number;
+    status: Exclude<JobStatus, "running">;
+    finishedAt: Date;
+    durationMs: number;
+    summary: JobSummary;
+    progress: JobProgress;
+  },
 ) {
   await db.update(jobRuns).set({ status, finishedAt, durationMs, summary, progress }).where(eq(jobRuns.id, id));
 }
@@ -38,7 +63,9 @@ export async function listJobRunsPage(
     db
       .select()
       .from(jobRuns)
-      .where(and(status ? eq(jobRuns.status, status) : undefined, trigger ? eq(jobRuns.trigger, trigger) : undefined, bound))
+      .where(
+        and(status ? eq(jobRuns.status, status) : undefined, trigger ? eq(jobRuns.trigger, trigger) : undefined, bound),
+      )
       .orderBy(order)
       .limit(take),
   );
@@ -49,7 +76,10 @@ export async function listRecentJobRuns(db: Conn, { limit }: { limit: number }):
 }
 
 /** Takes the single job lease when it is free or its holder's lease ran out; false when another run holds it. */
-export async function acquireJobLease(db: Conn, { runId, holder, now, expiresAt }: { runId: number; holder: string; now: Date; expiresAt: Date }): Promise<boolean> {
+export async function acquireJobLease(
+  db: Conn,
+  { runId, holder, now, expiresAt }: { runId: number; holder: string; now: Date; expiresAt: Date },
+): Promise<boolean> {
   const rows = await db
     .update(jobLease)
     .set({ runId, holder, expiresAt })
@@ -59,11 +89,17 @@ export async function acquireJobLease(db: Conn, { runId, holder, now, expiresAt 
 }
 
 export async function renewJobLease(db: Conn, { holder, expiresAt }: { holder: string; expiresAt: Date }) {
-  await db.update(jobLease).set({ expiresAt }).where(and(eq(jobLease.id, 1), eq(jobLease.holder, holder)));
+  await db
+    .update(jobLease)
+    .set({ expiresAt })
+    .where(and(eq(jobLease.id, 1), eq(jobLease.holder, holder)));
 }
 
 export async function releaseJobLease(db: Conn, { holder }: { holder: string }) {
-  await db.update(jobLease).set({ runId: null, holder: null, expiresAt: null }).where(and(eq(jobLease.id, 1), eq(jobLease.holder, holder)));
+  await db
+    .update(jobLease)
+    .set({ runId: null, holder: null, expiresAt: null })
+    .where(and(eq(jobLease.id, 1), eq(jobLease.holder, holder)));
 }
 
 export async function findJobLease(db: Conn) {
@@ -80,7 +116,10 @@ export async function markJobRunAbandoned(db: Conn, { id, at }: { id: number; at
 }
 
 /** Finished job runs older than `before`, at most `limit` of them; a running one is never touched. */
-export async function deleteJobRunsBefore(db: Conn, { before, limit }: { before: Date; limit: number }): Promise<number> {
+export async function deleteJobRunsBefore(
+  db: Conn,
+  { before, limit }: { before: Date; limit: number },
+): Promise<number> {
   const old = db
     .select({ id: jobRuns.id })
     .from(jobRuns)

@@ -19,16 +19,27 @@ export async function deleteLoginFailureById(db: Conn, { id }: { id: number }): 
  * Failures since `since` for this email from this ip, and from this ip for any email, each with its
  * latest; `exceptId` leaves out the caller's own attempt.
  */
-export async function countLoginFailuresSince(db: Conn, { email, ip, since, exceptId }: { email: string; ip: string; since: Date; exceptId?: number }): Promise<{ pair: FailureCount; client: FailureCount }> {
+export async function countLoginFailuresSince(
+  db: Conn,
+  { email, ip, since, exceptId }: { email: string; ip: string; since: Date; exceptId?: number },
+): Promise<{ pair: FailureCount; client: FailureCount }> {
   const [row] = await db
     .select({
       pairN: sql<number>`count(*) filter (where ${loginFailures.email} = ${email})`.mapWith(Number),
-      pairLast: sql<Date | null>`max(${loginFailures.at}) filter (where ${loginFailures.email} = ${email})`.mapWith(loginFailures.at),
+      pairLast: sql<Date | null>`max(${loginFailures.at}) filter (where ${loginFailures.email} = ${email})`.mapWith(
+        loginFailures.at,
+      ),
       clientN: count(),
       clientLast: max(loginFailures.at),
     })
     .from(loginFailures)
-    .where(and(eq(loginFailures.ip, ip), gt(loginFailures.at, since), exceptId === undefined ? undefined : ne(loginFailures.id, exceptId)));
+    .where(
+      and(
+        eq(loginFailures.ip, ip),
+        gt(loginFailures.at, since),
+        exceptId === undefined ? undefined : ne(loginFailures.id, exceptId),
+      ),
+    );
   return {
     pair: { n: row?.pairN ?? 0, last: row?.pairLast ?? null },
     client: { n: row?.clientN ?? 0, last: row?.clientLast ?? null },
@@ -41,7 +52,10 @@ export type FailureGroup = { email: string | null; ip: string; n: number; last: 
  * (email, ip) pairs with at least `pairMin` failures since `since`, and ips with at least `clientMin`
  * across all emails (email null), most recent first.
  */
-export async function listLoginFailureGroups(db: Conn, { since, pairMin, clientMin, limit = 200 }: { since: Date; pairMin: number; clientMin: number; limit?: number }): Promise<FailureGroup[]> {
+export async function listLoginFailureGroups(
+  db: Conn,
+  { since, pairMin, clientMin, limit = 200 }: { since: Date; pairMin: number; clientMin: number; limit?: number },
+): Promise<FailureGroup[]> {
   const recent = gt(loginFailures.at, since);
   const n = count();
   const last = max(loginFailures.at);
@@ -61,7 +75,10 @@ export async function listLoginFailureGroups(db: Conn, { since, pairMin, clientM
     .having(gte(n, clientMin))
     .orderBy(desc(last))
     .limit(limit);
-  return [...pairs.map((p) => ({ ...p, last: p.last! })), ...clients.map((c) => ({ email: null, ...c, last: c.last! }))];
+  return [
+    ...pairs.map((p) => ({ ...p, last: p.last! })),
+    ...clients.map((c) => ({ email: null, ...c, last: c.last! })),
+  ];
 }
 
 /** Forgets failures: of one email (from every ip), of one ip (for every email), or of one pair. Answers how many. */
@@ -70,7 +87,10 @@ export async function deleteLoginFailures(db: Conn, { email, ip }: { email?: str
   if (email !== undefined) where.push(eq(loginFailures.email, email));
   if (ip !== undefined) where.push(eq(loginFailures.ip, ip));
   if (where.length === 0) throw new Error("deleteLoginFailures needs an email, an ip or both");
-  const rows = await db.delete(loginFailures).where(and(...where)).returning({ id: loginFailures.id });
+  const rows = await db
+    .delete(loginFailures)
+    .where(and(...where))
+    .returning({ id: loginFailures.id });
   return rows.length;
 }
 

@@ -7,7 +7,10 @@ type Conn = Db | Tx;
 export const partialFieldsOf = (p: StoredPartial): PartialFieldValues => ({ name: p.name, kind: p.kind, body: p.body });
 
 export async function listPartials(db: Conn): Promise<StoredPartial[]> {
-  return db.select().from(partials).orderBy(asc(partials.kind), asc(sql`lower(${partials.name})`));
+  return db
+    .select()
+    .from(partials)
+    .orderBy(asc(partials.kind), asc(sql`lower(${partials.name})`));
 }
 
 export async function findPartialById(db: Conn, { id }: { id: string }): Promise<StoredPartial | null> {
@@ -16,12 +19,18 @@ export async function findPartialById(db: Conn, { id }: { id: string }): Promise
 }
 
 export async function findPartialIdByName(db: Conn, { name }: { name: string }): Promise<string | null> {
-  const [row] = await db.select({ id: partials.id }).from(partials).where(eq(sql`lower(${partials.name})`, name.toLowerCase()));
+  const [row] = await db
+    .select({ id: partials.id })
+    .from(partials)
+    .where(eq(sql`lower(${partials.name})`, name.toLowerCase()));
   return row?.id ?? null;
 }
 
 /** Null when the name is taken (case-insensitively). */
-export async function insertPartial(tx: Tx, { fields, by, at }: { fields: PartialFieldValues; by: string | null; at: Date }): Promise<StoredPartial | null> {
+export async function insertPartial(
+  tx: Tx,
+  { fields, by, at }: { fields: PartialFieldValues; by: string | null; at: Date },
+): Promise<StoredPartial | null> {
   const [row] = await tx
     .insert(partials)
     .values({ ...fields, version: 1, updatedBy: by, createdAt: at, updatedAt: at })
@@ -30,7 +39,10 @@ export async function insertPartial(tx: Tx, { fields, by, at }: { fields: Partia
   return row ?? null;
 }
 
-export async function updatePartialById(tx: Tx, { id, fields, by, at }: { id: string; fields: PartialFieldValues; by: string | null; at: Date }): Promise<StoredPartial | null> {
+export async function updatePartialById(
+  tx: Tx,
+  { id, fields, by, at }: { id: string; fields: PartialFieldValues; by: string | null; at: Date },
+): Promise<StoredPartial | null> {
   const [row] = await tx
     .update(partials)
     .set({ ...fields, version: sql`${partials.version} + 1`, updatedBy: by, updatedAt: at })
@@ -43,15 +55,32 @@ export async function deletePartialById(db: Conn, { id }: { id: string }): Promi
   return (await db.delete(partials).where(eq(partials.id, id)).returning({ id: partials.id })).length === 1;
 }
 
-export async function insertPartialVersion(tx: Tx, version: { partialId: string; version: number; fields: PartialFieldValues; note: string; createdBy: string | null; createdAt: Date }) {
+export async function insertPartialVersion(
+  tx: Tx,
+  version: {
+    partialId: string;
+    version: number;
+    fields: PartialFieldValues;
+    note: string;
+    createdBy: string | null;
+    createdAt: Date;
+  },
+) {
   await tx.insert(partialVersions).values(version);
 }
 
 export async function listPartialVersions(db: Conn, { partialId }: { partialId: string }): Promise<PartialVersion[]> {
-  return db.select().from(partialVersions).where(eq(partialVersions.partialId, partialId)).orderBy(desc(partialVersions.version));
+  return db
+    .select()
+    .from(partialVersions)
+    .where(eq(partialVersions.partialId, partialId))
+    .orderBy(desc(partialVersions.version));
 }
 
-export async function findPartialVersion(db: Conn, { partialId, version }: { partialId: string; version: number }): Promise<PartialVersion | null> {
+export async function findPartialVersion(
+  db: Conn,
+  { partialId, version }: { partialId: string; version: number },
+): Promise<PartialVersion | null> {
   const [row] = await db
     .select()
     .from(partialVersions)

@@ -9,7 +9,10 @@ export async function insertSession(db: Conn, session: typeof sessions.$inferIns
 }
 
 /** A live session and its user; a disabled user's sessions count as gone at once. */
-export async function findLiveSessionById(db: Conn, { id, now }: { id: string; now: Date }): Promise<{ session: Session; user: User } | null> {
+export async function findLiveSessionById(
+  db: Conn,
+  { id, now }: { id: string; now: Date },
+): Promise<{ session: Session; user: User } | null> {
   const [row] = await db
     .select({ session: sessions, user: users })
     .from(sessions)
@@ -22,8 +25,13 @@ export async function deleteSessionById(db: Conn, { id }: { id: string }): Promi
   await db.delete(sessions).where(eq(sessions.id, id));
 }
 
-export async function deleteSessionsByUser(db: Conn, { userId, exceptId }: { userId: string; exceptId?: string }): Promise<void> {
-  await db.delete(sessions).where(exceptId ? and(eq(sessions.userId, userId), ne(sessions.id, exceptId)) : eq(sessions.userId, userId));
+export async function deleteSessionsByUser(
+  db: Conn,
+  { userId, exceptId }: { userId: string; exceptId?: string },
+): Promise<void> {
+  await db
+    .delete(sessions)
+    .where(exceptId ? and(eq(sessions.userId, userId), ne(sessions.id, exceptId)) : eq(sessions.userId, userId));
 }
 
 export async function deleteExpiredSessions(db: Conn, { now }: { now: Date }): Promise<void> {

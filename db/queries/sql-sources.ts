@@ -14,18 +14,48 @@ export async function findSqlSourceById(db: Conn, { id }: { id: string }): Promi
 }
 
 /** Null when the name is taken. */
-export async function insertSqlSource(db: Conn, source: { name: string; description: string; connectionId: string; query: string; variables: Record<string, VariableSpec> }): Promise<SqlSource | null> {
+export async function insertSqlSource(
+  db: Conn,
+  source: {
+    name: string;
+    description: string;
+    connectionId: string;
+    query: string;
+    variables: Record<string, VariableSpec>;
+  },
+): Promise<SqlSource | null> {
   const [row] = await db.insert(sqlSources).values(source).onConflictDoNothing().returning();
   return row ?? null;
 }
 
 export async function updateSqlSourceById(
   db: Conn,
-  { id, changes, at }: { id: string; changes: { name: string; description: string; connectionId: string; query: string; variables: Record<string, VariableSpec> }; at: Date },
+  {
+    id,
+    changes,
+    at,
+  }: {
+    id: string;
+    changes: {
+      name: string;
+      description: string;
+      connectionId: string;
+      query: string;
+      variables: Record<string, VariableSpec>;
+    };
+    at: Date;
+  },
 ): Promise<SqlSource | null | "taken"> {
-  const [clash] = await db.select({ id: sqlSources.id }).from(sqlSources).where(and(eq(sqlSources.name, changes.name), sql`${sqlSources.id} <> ${id}`));
+  const [clash] = await db
+    .select({ id: sqlSources.id })
+    .from(sqlSources)
+    .where(and(eq(sqlSources.name, changes.name), sql`${sqlSources.id} <> ${id}`));
   if (clash) return "taken";
-  const [row] = await db.update(sqlSources).set({ ...changes, updatedAt: at }).where(eq(sqlSources.id, id)).returning();
+  const [row] = await db
+    .update(sqlSources)
+    .set({ ...changes, updatedAt: at })
+    .where(eq(sqlSources.id, id))
+    .returning();
   return row ?? null;
 }
 

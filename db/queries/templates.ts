@@ -1,6 +1,12 @@
 import { and, asc, desc, eq, sql } from "drizzle-orm";
 import type { Db, Tx } from "../client";
-import { mailTemplates, templateVersions, type MailTemplate, type TemplateFieldValues, type TemplateVersion } from "../schema";
+import {
+  mailTemplates,
+  templateVersions,
+  type MailTemplate,
+  type TemplateFieldValues,
+  type TemplateVersion,
+} from "../schema";
 
 type Conn = Db | Tx;
 
@@ -35,11 +41,18 @@ export const templateFieldsOf = (t: MailTemplate): TemplateFieldValues => ({
 });
 
 export async function listTemplates(db: Conn): Promise<MailTemplate[]> {
-  return db.select().from(mailTemplates).orderBy(asc(sql`lower(${mailTemplates.name})`));
+  return db
+    .select()
+    .from(mailTemplates)
+    .orderBy(asc(sql`lower(${mailTemplates.name})`));
 }
 
 export async function listActiveTemplates(db: Conn): Promise<MailTemplate[]> {
-  return db.select().from(mailTemplates).where(eq(mailTemplates.active, true)).orderBy(asc(mailTemplates.createdAt), asc(mailTemplates.id));
+  return db
+    .select()
+    .from(mailTemplates)
+    .where(eq(mailTemplates.active, true))
+    .orderBy(asc(mailTemplates.createdAt), asc(mailTemplates.id));
 }
 
 export async function findTemplateById(db: Conn, { id }: { id: string }): Promise<MailTemplate | null> {
@@ -48,12 +61,23 @@ export async function findTemplateById(db: Conn, { id }: { id: string }): Promis
 }
 
 export async function findTemplateIdByName(db: Conn, { name }: { name: string }): Promise<string | null> {
-  const [row] = await db.select({ id: mailTemplates.id }).from(mailTemplates).where(eq(sql`lower(${mailTemplates.name})`, name.toLowerCase()));
+  const [row] = await db
+    .select({ id: mailTemplates.id })
+    .from(mailTemplates)
+    .where(eq(sql`lower(${mailTemplates.name})`, name.toLowerCase()));
   return row?.id ?? null;
 }
 
 /** Null when the name is taken (case-insensitively). */
-export async function insertTemplate(tx: Tx, { fields, draftReason = null, by, at }: { fields: TemplateFieldValues; draftReason?: string | null; by: string | null; at: Date }): Promise<MailTemplate | null> {
+export async function insertTemplate(
+  tx: Tx,
+  {
+    fields,
+    draftReason = null,
+    by,
+    at,
+  }: { fields: TemplateFieldValues; draftReason?: string | null; by: string | null; at: Date },
+): Promise<MailTemplate | null> {
   const [row] = await tx
     .insert(mailTemplates)
     .values({ ...templateColumns(fields), draftReason, version: 1, updatedBy: by, createdAt: at, updatedAt: at })
@@ -63,16 +87,34 @@ export async function insertTemplate(tx: Tx, { fields, draftReason = null, by, a
 }
 
 /** Writes the new fields and bumps the version, locking the row so two saves number their versions apart. */
-export async function updateTemplateById(tx: Tx, { id, fields, draftReason = null, by, at }: { id: string; fields: TemplateFieldValues; draftReason?: string | null; by: string | null; at: Date }): Promise<MailTemplate | null> {
+export async function updateTemplateById(
+  tx: Tx,
+  {
+    id,
+    fields,
+    draftReason = null,
+    by,
+    at,
+  }: { id: string; fields: TemplateFieldValues; draftReason?: string | null; by: string | null; at: Date },
+): Promise<MailTemplate | null> {
   const [row] = await tx
     .update(mailTemplates)
-    .set({ ...templateColumns(fields), draftReason, version: sql`${mailTemplates.version} + 1`, updatedBy: by, updatedAt: at })
+    .set({
+      ...templateColumns(fields),
+      draftReason,
+      version: sql`${mailTemplates.version} + 1`,
+      updatedBy: by,
+      updatedAt: at,
+    })
     .where(eq(mailTemplates.id, id))
     .returning();
   return row ?? null;
 }
 
-export async function updateTemplateActiveById(db: Conn, { id, active, draftReason, at }: { id: string; active: boolean; draftReason?: string | null; at: Date }) {
+export async function updateTemplateActiveById(
+  db: Conn,
+  { id, active, draftReason, at }: { id: string; active: boolean; draftReason?: string | null; at: Date },
+) {
   await db
     .update(mailTemplates)
     .set({ active, updatedAt: at, ...(draftReason === undefined ? {} : { draftReason }) })
@@ -80,18 +122,40 @@ export async function updateTemplateActiveById(db: Conn, { id, active, draftReas
 }
 
 export async function deleteTemplateById(db: Conn, { id }: { id: string }): Promise<boolean> {
-  return (await db.delete(mailTemplates).where(eq(mailTemplates.id, id)).returning({ id: mailTemplates.id })).length === 1;
+  return (
+    (await db.delete(mailTemplates).where(eq(mailTemplates.id, id)).returning({ id: mailTemplates.id })).length === 1
+  );
 }
 
-export async function insertTemplateVersion(tx: Tx, version: { templateId: string; version: number; fields: TemplateFieldValues; note: string; createdBy: string | null; createdAt: Date }) {
+export async function insertTemplateVersion(
+  tx: Tx,
+  version: {
+    templateId: string;
+    version: number;
+    fields: TemplateFieldValues;
+    note: string;
+    createdBy: string | null;
+    createdAt: Date;
+  },
+) {
   await tx.insert(templateVersions).values(version);
 }
 
-export async function listTemplateVersions(db: Conn, { templateId }: { templateId: string }): Promise<TemplateVersion[]> {
-  return db.select().from(templateVersions).where(eq(templateVersions.templateId, templateId)).orderBy(desc(templateVersions.version));
+export async function listTemplateVersions(
+  db: Conn,
+  { templateId }: { templateId: string },
+): Promise<TemplateVersion[]> {
+  return db
+    .select()
+    .from(templateVersions)
+    .where(eq(templateVersions.templateId, templateId))
+    .orderBy(desc(templateVersions.version));
 }
 
-export async function findTemplateVersion(db: Conn, { templateId, version }: { templateId: string; version: number }): Promise<TemplateVersion | null> {
+export async function findTemplateVersion(
+  db: Conn,
+  { templateId, version }: { templateId: string; version: number },
+): Promise<TemplateVersion | null> {
   const [row] = await db
     .select()
     .from(templateVersions)

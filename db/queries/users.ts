@@ -5,7 +5,10 @@ import { users, type NewUser, type OperatorRole, type User } from "../schema";
 type Conn = Db | Tx;
 
 export async function findUserByEmail(db: Conn, { email }: { email: string }): Promise<User | null> {
-  const [row] = await db.select().from(users).where(eq(sql`lower(${users.email})`, email.toLowerCase()));
+  const [row] = await db
+    .select()
+    .from(users)
+    .where(eq(sql`lower(${users.email})`, email.toLowerCase()));
   return row ?? null;
 }
 
@@ -37,7 +40,10 @@ export async function insertUser(db: Conn, user: NewUser): Promise<User | null> 
   return row ?? null;
 }
 
-export async function updateUserPasswordById(db: Conn, { id, passwordHash, at }: { id: string; passwordHash: string; at: Date }) {
+export async function updateUserPasswordById(
+  db: Conn,
+  { id, passwordHash, at }: { id: string; passwordHash: string; at: Date },
+) {
   await db.update(users).set({ passwordHash, passwordChangedAt: at }).where(eq(users.id, id));
 }
 

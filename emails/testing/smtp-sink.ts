@@ -86,7 +86,8 @@ export class SmtpSink {
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       // smtp-server waits for clients to leave; a pooled client never does on its own.
-      for (const connection of (server as unknown as { connections: Set<{ close(): void }> }).connections ?? []) connection.close();
+      for (const connection of (server as unknown as { connections: Set<{ close(): void }> }).connections ?? [])
+        connection.close();
     });
   }
 

@@ -4,7 +4,18 @@ import { SendError, type Mailer } from "./types";
 
 type SmtpFailure = Error & { code?: string; responseCode?: number; response?: string; rejected?: string[] };
 
-const TRANSIENT_CODES = new Set(["ECONNECTION", "ETIMEDOUT", "ESOCKET", "EDNS", "ECONNREFUSED", "ECONNRESET", "EPIPE", "EAI_AGAIN", "ETLS", "EPROTOCOL"]);
+const TRANSIENT_CODES = new Set([
+  "ECONNECTION",
+  "ETIMEDOUT",
+  "ESOCKET",
+  "EDNS",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "EAI_AGAIN",
+  "ETLS",
+  "EPROTOCOL",
+]);
 
 /** SMTP 5xx and refused envelopes are permanent; 4xx, network errors and timeouts are transient. */
 export function classifySmtpError(error: unknown): SendError {
@@ -31,7 +42,15 @@ export function describeSmtpUrl(url: string): string {
  * A pooled SMTP transport. nodemailer's pool reconnects every 100 messages by default, and each new
  * connection waits for the server's greeting; the limit is raised so a busy pass keeps its connections.
  */
-export function createSmtpMailer({ url, connections, timeoutMs = 30_000 }: { url: string; connections: number; timeoutMs?: number }): Mailer {
+export function createSmtpMailer({
+  url,
+  connections,
+  timeoutMs = 30_000,
+}: {
+  url: string;
+  connections: number;
+  timeoutMs?: number;
+}): Mailer {
   const transport = nodemailer.createTransport({
     url,
     pool: true,
@@ -48,7 +67,11 @@ export function createSmtpMailer({ url, connections, timeoutMs = 30_000 }: { url
     async send(mail) {
       try {
         const info = await transport.sendMail(toNodemailer(mail));
-        if (info.rejected.length > 0 && info.accepted.length === 0) throw Object.assign(new Error(`The server refused ${info.rejected.join(", ")}`), { code: "EENVELOPE", response: info.response });
+        if (info.rejected.length > 0 && info.accepted.length === 0)
+          throw Object.assign(new Error(`The server refused ${info.rejected.join(", ")}`), {
+            code: "EENVELOPE",
+            response: info.response,
+          });
         return { response: info.response };
       } catch (error) {
         throw error instanceof SendError ? error : classifySmtpError(error);

@@ -25,7 +25,11 @@ type TestDeps = { db: Database["db"]; clock: () => Date };
 
 /** A fresh database and a clock that only moves when a test moves it. */
 function useDatabase() {
-  const state = { database: undefined as unknown as Database, deps: undefined as unknown as TestDeps, now: new Date("2030-01-01T09:00:00Z") };
+  const state = {
+    database: undefined as unknown as Database,
+    deps: undefined as unknown as TestDeps,
+    now: new Date("2030-01-01T09:00:00Z"),
+  };
   beforeAll(async () => {
     state.database = await openTestDatabase();
     state.deps = { db: state.database.db, clock: () => state.now };
@@ -42,7 +46,8 @@ function tokenOf(url: string): string {
 }
 
 let ips = 0;
-const signIn = (deps: TestDeps, email: string, pw: string) => logIn(deps, { email, password: pw, ip: `198.51.100.${++ips}`, sessionDays: 14 });
+const signIn = (deps: TestDeps, email: string, pw: string) =>
+  logIn(deps, { email, password: pw, ip: `198.51.100.${++ips}`, sessionDays: 14 });
 
 describe(`ensureFirstAdmin without SPARK_ADMIN_* on ${testDriver}`, () => {
   const t = useDatabase();
@@ -52,7 +57,10 @@ describe(`ensureFirstAdmin without SPARK_ADMIN_* on ${testDriver}`, () => {
     const outcome = await ensure();
     if (outcome.kind !== "setup-link") throw new Error(`expected a setup link, got ${outcome.kind}`);
     expect(outcome.expiresAt).toEqual(new Date(t.now.getTime() + 24 * hour));
-    expect(await readAccountToken(t.deps, { token: tokenOf(outcome.url) })).toEqual({ status: "valid", purpose: "setup" });
+    expect(await readAccountToken(t.deps, { token: tokenOf(outcome.url) })).toEqual({
+      status: "valid",
+      purpose: "setup",
+    });
   });
 
   it("expires the previous setup link when it issues a new one", async () => {
@@ -60,8 +68,13 @@ describe(`ensureFirstAdmin without SPARK_ADMIN_* on ${testDriver}`, () => {
     const second = await ensure();
     if (first.kind !== "setup-link" || second.kind !== "setup-link") throw new Error("expected setup links");
     expect(await readAccountToken(t.deps, { token: tokenOf(first.url) })).toEqual({ status: "expired" });
-    expect(await readAccountToken(t.deps, { token: tokenOf(second.url) })).toEqual({ status: "valid", purpose: "setup" });
-    expect(await redeemAccountToken(t.deps, { token: tokenOf(first.url), email: "late@example.com", password })).toEqual({ status: "expired" });
+    expect(await readAccountToken(t.deps, { token: tokenOf(second.url) })).toEqual({
+      status: "valid",
+      purpose: "setup",
+    });
+    expect(
+      await redeemAccountToken(t.deps, { token: tokenOf(first.url), email: "late@example.com", password }),
+    ).toEqual({ status: "expired" });
   });
 
   it("lets a setup link expire once 24 hours have passed", async () => {
@@ -72,13 +85,17 @@ describe(`ensureFirstAdmin without SPARK_ADMIN_* on ${testDriver}`, () => {
     expect((await readAccountToken(t.deps, { token })).status).toBe("valid");
     t.now = outcome.expiresAt;
     expect(await readAccountToken(t.deps, { token })).toEqual({ status: "expired" });
-    expect(await redeemAccountToken(t.deps, { token, email: "late@example.com", password })).toEqual({ status: "expired" });
+    expect(await redeemAccountToken(t.deps, { token, email: "late@example.com", password })).toEqual({
+      status: "expired",
+    });
   });
 
   it("answers unknown for a token it never issued, or one too long to be real", async () => {
     expect(await readAccountToken(t.deps, { token: "never-issued" })).toEqual({ status: "unknown" });
     expect(await readAccountToken(t.deps, { token: "x".repeat(101) })).toEqual({ status: "unknown" });
-    expect(await redeemAccountToken(t.deps, { token: "never-issued", email: "x@example.com", password })).toEqual({ status: "unknown" });
+    expect(await redeemAccountToken(t.deps, { token: "never-issued", email: "x@example.com", password })).toEqual({
+      status: "unknown",
+    });
   });
 
   it("creates the first admin from the setup link exactly once", async () => {
@@ -89,7 +106,9 @@ describe(`ensureFirstAdmin without SPARK_ADMIN_* on ${testDriver}`, () => {
     if (redeemed.status !== "ok") throw new Error(`expected ok, got ${redeemed.status}`);
     expect(redeemed.user).toMatchObject({ email: "root@example.com", role: "admin", disabledAt: null });
 
-    expect(await redeemAccountToken(t.deps, { token, email: "second@example.com", password })).toEqual({ status: "used" });
+    expect(await redeemAccountToken(t.deps, { token, email: "second@example.com", password })).toEqual({
+      status: "used",
+    });
     expect(await readAccountToken(t.deps, { token })).toEqual({ status: "used" });
     expect(await findUserByEmail(t.deps.db, { email: "second@example.com" })).toBeNull();
     expect((await signIn(t.deps, "root@example.com", password)).status).toBe("ok");
@@ -102,7 +121,10 @@ describe(`ensureFirstAdmin with SPARK_ADMIN_* on ${testDriver}`, () => {
 
   it("creates that admin once, and later calls find it there", async () => {
     const admin = { email: "Admin@Example.com", password };
-    expect(await ensureFirstAdmin(t.deps, { admin, publicUrl })).toEqual({ kind: "created", email: "admin@example.com" });
+    expect(await ensureFirstAdmin(t.deps, { admin, publicUrl })).toEqual({
+      kind: "created",
+      email: "admin@example.com",
+    });
     expect(await ensureFirstAdmin(t.deps, { admin, publicUrl })).toEqual({ kind: "exists" });
     expect(await ensureFirstAdmin(t.deps, { admin: null, publicUrl })).toEqual({ kind: "exists" });
     const result = await signIn(t.deps, "admin@example.com", password);
@@ -129,7 +151,11 @@ describe(`operator accounts on ${testDriver}`, () => {
     const invited = await invite();
     expect(invited.user).toMatchObject({ role: "operator", passwordHash: null });
     expect(invited.expiresAt).toEqual(new Date(t.now.getTime() + 7 * 24 * hour));
-    expect(await readAccountToken(t.deps, { token: tokenOf(invited.url) })).toEqual({ status: "valid", purpose: "invite", email: invited.user.email });
+    expect(await readAccountToken(t.deps, { token: tokenOf(invited.url) })).toEqual({
+      status: "valid",
+      purpose: "invite",
+      email: invited.user.email,
+    });
     expect(await signIn(t.deps, invited.user.email, password)).toEqual({ status: "invalid" });
     expect(await signIn(t.deps, invited.user.email, "")).toEqual({ status: "invalid" });
   });
@@ -141,7 +167,9 @@ describe(`operator accounts on ${testDriver}`, () => {
     expect(redeemed.status === "ok" && redeemed.user.id).toBe(invited.user.id);
     expect((await signIn(t.deps, invited.user.email, password)).status).toBe("ok");
     expect(await readAccountToken(t.deps, { token })).toEqual({ status: "used" });
-    expect(await redeemAccountToken(t.deps, { token, password: "a different long password" })).toEqual({ status: "used" });
+    expect(await redeemAccountToken(t.deps, { token, password: "a different long password" })).toEqual({
+      status: "used",
+    });
     expect((await signIn(t.deps, invited.user.email, password)).status).toBe("ok");
   });
 
@@ -159,8 +187,17 @@ describe(`operator accounts on ${testDriver}`, () => {
 
   it("refuses to invite an email that is already taken, whatever its case", async () => {
     const invited = await invite();
-    expect(await inviteOperator(t.deps, { email: invited.user.email.toUpperCase(), role: "operator", createdBy: admin.id, publicUrl })).toBeNull();
-    expect(await inviteOperator(t.deps, { email: " ADMIN@example.com ", role: "admin", createdBy: admin.id, publicUrl })).toBeNull();
+    expect(
+      await inviteOperator(t.deps, {
+        email: invited.user.email.toUpperCase(),
+        role: "operator",
+        createdBy: admin.id,
+        publicUrl,
+      }),
+    ).toBeNull();
+    expect(
+      await inviteOperator(t.deps, { email: " ADMIN@example.com ", role: "admin", createdBy: admin.id, publicUrl }),
+    ).toBeNull();
   });
 
   it("a reissued invite expires the earlier link", async () => {
@@ -187,35 +224,51 @@ describe(`operator accounts on ${testDriver}`, () => {
 
   it("an invite link stops working when its operator is disabled", async () => {
     const invited = await invite();
-    expect(await setOperatorDisabled(t.deps, { actorId: admin.id, userId: invited.user.id, disabled: true })).toEqual({ status: "ok" });
+    expect(await setOperatorDisabled(t.deps, { actorId: admin.id, userId: invited.user.id, disabled: true })).toEqual({
+      status: "ok",
+    });
     expect(await readAccountToken(t.deps, { token: tokenOf(invited.url) })).toEqual({ status: "used" });
   });
 
   it("refuses to let an operator disable themselves", async () => {
-    expect(await setOperatorDisabled(t.deps, { actorId: admin.id, userId: admin.id, disabled: true })).toEqual({ status: "self" });
+    expect(await setOperatorDisabled(t.deps, { actorId: admin.id, userId: admin.id, disabled: true })).toEqual({
+      status: "self",
+    });
   });
 
   it("refuses to disable the last active admin; an invited admin without a password does not count", async () => {
     await invite(freshEmail(), "admin");
-    expect(await setOperatorDisabled(t.deps, { actorId: "cli", userId: admin.id, disabled: true })).toEqual({ status: "last-admin" });
+    expect(await setOperatorDisabled(t.deps, { actorId: "cli", userId: admin.id, disabled: true })).toEqual({
+      status: "last-admin",
+    });
     const second = await operator("admin");
-    expect(await setOperatorDisabled(t.deps, { actorId: admin.id, userId: second.id, disabled: true })).toEqual({ status: "ok" });
-    expect(await setOperatorDisabled(t.deps, { actorId: "cli", userId: admin.id, disabled: true })).toEqual({ status: "last-admin" });
+    expect(await setOperatorDisabled(t.deps, { actorId: admin.id, userId: second.id, disabled: true })).toEqual({
+      status: "ok",
+    });
+    expect(await setOperatorDisabled(t.deps, { actorId: "cli", userId: admin.id, disabled: true })).toEqual({
+      status: "last-admin",
+    });
   });
 
   it("answers unknown for an operator that does not exist", async () => {
-    expect(await setOperatorDisabled(t.deps, { actorId: admin.id, userId: randomUUID(), disabled: true })).toEqual({ status: "unknown" });
+    expect(await setOperatorDisabled(t.deps, { actorId: admin.id, userId: randomUUID(), disabled: true })).toEqual({
+      status: "unknown",
+    });
   });
 
   it("disabling ends the operator's sessions; enabling lets them sign in again", async () => {
     const user = await operator();
     const before = await signIn(t.deps, user.email, password);
     if (before.status !== "ok") throw new Error(`expected ok, got ${before.status}`);
-    expect(await setOperatorDisabled(t.deps, { actorId: admin.id, userId: user.id, disabled: true })).toEqual({ status: "ok" });
+    expect(await setOperatorDisabled(t.deps, { actorId: admin.id, userId: user.id, disabled: true })).toEqual({
+      status: "ok",
+    });
     expect(await resolveSession(t.deps, { token: before.token })).toBeNull();
     expect(await signIn(t.deps, user.email, password)).toEqual({ status: "disabled" });
 
-    expect(await setOperatorDisabled(t.deps, { actorId: admin.id, userId: user.id, disabled: false })).toEqual({ status: "ok" });
+    expect(await setOperatorDisabled(t.deps, { actorId: admin.id, userId: user.id, disabled: false })).toEqual({
+      status: "ok",
+    });
     expect((await signIn(t.deps, user.email, password)).status).toBe("ok");
     expect(await resolveSession(t.deps, { token: before.token })).toBeNull();
   });
@@ -228,12 +281,24 @@ describe(`operator accounts on ${testDriver}`, () => {
     const keptSession = (await sessionOf(kept.token))!;
     const newPassword = "a brand new long password";
 
-    expect(await changeOwnPassword(t.deps, { userId: user.id, sessionId: keptSession.id, current: "not my password", password: newPassword })).toBe(
-      "wrong-current",
-    );
+    expect(
+      await changeOwnPassword(t.deps, {
+        userId: user.id,
+        sessionId: keptSession.id,
+        current: "not my password",
+        password: newPassword,
+      }),
+    ).toBe("wrong-current");
     expect(await sessionOf(other.token)).not.toBeNull();
 
-    expect(await changeOwnPassword(t.deps, { userId: user.id, sessionId: keptSession.id, current: password, password: newPassword })).toBe("ok");
+    expect(
+      await changeOwnPassword(t.deps, {
+        userId: user.id,
+        sessionId: keptSession.id,
+        current: password,
+        password: newPassword,
+      }),
+    ).toBe("ok");
     expect(await sessionOf(kept.token)).not.toBeNull();
     expect(await sessionOf(other.token)).toBeNull();
     expect(await signIn(t.deps, user.email, password)).toEqual({ status: "invalid" });
@@ -242,6 +307,8 @@ describe(`operator accounts on ${testDriver}`, () => {
 
   it("an invited operator without a password cannot change it as their own", async () => {
     const invited = await invite();
-    expect(await changeOwnPassword(t.deps, { userId: invited.user.id, sessionId: "none", current: "", password })).toBe("wrong-current");
+    expect(await changeOwnPassword(t.deps, { userId: invited.user.id, sessionId: "none", current: "", password })).toBe(
+      "wrong-current",
+    );
   });
 });

@@ -1,4 +1,9 @@
-import { expireUnusedAccountTokens, findAccountTokenById, insertAccountToken, markAccountTokenUsed } from "@/db/queries/account-tokens";
+import {
+  expireUnusedAccountTokens,
+  findAccountTokenById,
+  insertAccountToken,
+  markAccountTokenUsed,
+} from "@/db/queries/account-tokens";
 import { deleteSessionsByUser } from "@/db/queries/sessions";
 import {
   countActiveAdminsExcept,
@@ -19,9 +24,7 @@ export const SETUP_LINK_HOURS = 24;
 export const INVITE_LINK_DAYS = 7;
 
 export type FirstAdminOutcome =
-  | { kind: "exists" }
-  | { kind: "created"; email: string }
-  | { kind: "setup-link"; url: string; expiresAt: Date };
+  { kind: "exists" } | { kind: "created"; email: string } | { kind: "setup-link"; url: string; expiresAt: Date };
 
 /**
  * Makes sure someone can get in: with operators present nothing happens; otherwise the admin from
@@ -33,22 +36,45 @@ export async function ensureFirstAdmin(
 ): Promise<FirstAdminOutcome> {
   if ((await countUsers(deps.db)) > 0) return { kind: "exists" };
   if (admin) {
-    const created = await createOperator(deps, { email: admin.email, password: admin.password, role: "admin", createdBy: null });
+    const created = await createOperator(deps, {
+      email: admin.email,
+      password: admin.password,
+      role: "admin",
+      createdBy: null,
+    });
     return created ? { kind: "created", email: created.email } : { kind: "exists" };
   }
   const now = deps.clock();
   await expireUnusedAccountTokens(deps.db, { purpose: "setup", at: now });
-  const { url, expiresAt } = await issueAccountToken(deps, { purpose: "setup", userId: null, createdBy: null, publicUrl, ms: SETUP_LINK_HOURS * 3_600_000 });
+  const { url, expiresAt } = await issueAccountToken(deps, {
+    purpose: "setup",
+    userId: null,
+    createdBy: null,
+    publicUrl,
+    ms: SETUP_LINK_HOURS * 3_600_000,
+  });
   return { kind: "setup-link", url, expiresAt };
 }
 
 async function issueAccountToken(
   { db, clock }: AuthDeps,
-  input: { purpose: AccountTokenPurpose; userId: string | null; createdBy: string | null; publicUrl: string; ms: number },
+  input: {
+    purpose: AccountTokenPurpose;
+    userId: string | null;
+    createdBy: string | null;
+    publicUrl: string;
+    ms: number;
+  },
 ) {
   const token = newToken();
   const expiresAt = new Date(clock().getTime() + input.ms);
-  await insertAccountToken(db, { id: hashToken(token), purpose: input.purpose, userId: input.userId, createdBy: input.createdBy, expiresAt });
+  await insertAccountToken(db, {
+    id: hashToken(token),
+    purpose: input.purpose,
+    userId: input.userId,
+    createdBy: input.createdBy,
+    expiresAt,
+  });
   return { url: `${input.publicUrl}/setup/${token}`, expiresAt };
 }
 
@@ -57,12 +83,16 @@ export type AccountTokenState =
   | { status: "valid"; purpose: "invite"; email: string }
   | { status: "used" | "expired" | "unknown" };
 
-export async function readAccountToken({ db, clock }: AuthDeps, { token }: { token: string }): Promise<AccountTokenState> {
+export async function readAccountToken(
+  { db, clock }: AuthDeps,
+  { token }: { token: string },
+): Promise<AccountTokenState> {
   const row = token.length <= 100 ? await findAccountTokenById(db, { id: hashToken(token) }) : null;
   if (!row) return { status: "unknown" };
   if (row.usedAt) return { status: "used" };
   if (row.expiresAt <= clock()) return { status: "expired" };
-  if (row.purpose === "setup") return (await countUsers(db)) > 0 ? { status: "used" } : { status: "valid", purpose: "setup" };
+  if (row.purpose === "setup")
+    return (await countUsers(db)) > 0 ? { status: "used" } : { status: "valid", purpose: "setup" };
   const user = row.userId ? await findUserById(db, { id: row.userId }) : null;
   if (!user || user.disabledAt || user.passwordHash) return { status: "used" };
   return { status: "valid", purpose: "invite", email: user.email };
@@ -71,7 +101,10 @@ export async function readAccountToken({ db, clock }: AuthDeps, { token }: { tok
 export type RedeemResult = { status: "ok"; user: User } | { status: "used" | "expired" | "unknown" };
 
 /** Uses a setup or invite link once: creates the first admin, or sets the invited operator's password. */
-export async function redeemAccountToken(deps: AuthDeps, input: { token: string; email?: string; password: string }): Promise<RedeemResult> {
+export async function redeemAccountToken(
+  deps: AuthDeps,
+  input: { token: string; email?: string; password: string },
+): Promise<RedeemResult> {
   const state = await readAccountToken(deps, { token: input.token });
   if (state.status !== "valid") return { status: state.status };
   const passwordHash = await hashPassword(input.password);
@@ -82,7 +115,12 @@ export async function redeemAccountToken(deps: AuthDeps, input: { token: string;
     if (!(await markAccountTokenUsed(tx, { id, at: now }))) return { status: "used" as const };
     if (state.purpose === "setup") {
       if (!input.email) throw new Error("redeemAccountToken: a setup link needs an email");
-      const user = await insertUser(tx, { email: input.email.trim().toLowerCase(), passwordHash, role: "admin", passwordChangedAt: now });
+      const user = await insertUser(tx, {
+        email: input.email.trim().toLowerCase(),
+        passwordHash,
+        role: "admin",
+        passwordChangedAt: now,
+      });
       if (!user) throw new Error("redeemAccountToken: the first admin could not be inserted");
       return { status: "ok" as const, user };
     }
@@ -100,7 +138,12 @@ export async function createOperator(
   input: { email: string; password: string; role: OperatorRole; createdBy: string | null },
 ): Promise<User | null> {
   const passwordHash = await hashPassword(input.password);
-  return insertUser(db, { email: input.email.trim().toLowerCase(), passwordHash, role: input.role, passwordChangedAt: clock() });
+  return insertUser(db, {
+    email: input.email.trim().toLowerCase(),
+    passwordHash,
+    role: input.role,
+    passwordChangedAt: clock(),
+  });
 }
 
 /** Creates an operator without a password and a link where they choose one; null when the email is taken. */
@@ -109,11 +152,21 @@ export async function inviteOperator(
   input: { email: string; role: OperatorRole; createdBy: string; publicUrl: string },
 ): Promise<{ user: User; url: string; expiresAt: Date } | null> {
   return deps.db.transaction(async (tx) => {
-    const user = await insertUser(tx, { email: input.email.trim().toLowerCase(), passwordHash: null, role: input.role });
+    const user = await insertUser(tx, {
+      email: input.email.trim().toLowerCase(),
+      passwordHash: null,
+      role: input.role,
+    });
     if (!user) return null;
     const link = await issueAccountToken(
       { db: tx, clock: deps.clock },
-      { purpose: "invite", userId: user.id, createdBy: input.createdBy, publicUrl: input.publicUrl, ms: INVITE_LINK_DAYS * 86_400_000 },
+      {
+        purpose: "invite",
+        userId: user.id,
+        createdBy: input.createdBy,
+        publicUrl: input.publicUrl,
+        ms: INVITE_LINK_DAYS * 86_400_000,
+      },
     );
     return { user, ...link };
   });
@@ -124,7 +177,13 @@ export async function reissueInvite(deps: AuthDeps, input: { userId: string; cre
   const user = await findUserById(deps.db, { id: input.userId });
   if (!user || user.passwordHash) return null;
   await expireUnusedAccountTokens(deps.db, { purpose: "invite", userId: user.id, at: deps.clock() });
-  return issueAccountToken(deps, { purpose: "invite", userId: user.id, createdBy: input.createdBy, publicUrl: input.publicUrl, ms: INVITE_LINK_DAYS * 86_400_000 });
+  return issueAccountToken(deps, {
+    purpose: "invite",
+    userId: user.id,
+    createdBy: input.createdBy,
+    publicUrl: input.publicUrl,
+    ms: INVITE_LINK_DAYS * 86_400_000,
+  });
 }
 
 export type DisableResult = { status: "ok" } | { status: "self" | "last-admin" | "unknown" };
@@ -138,7 +197,8 @@ export async function setOperatorDisabled(
   return deps.db.transaction(async (tx) => {
     const user = await findUserById(tx, { id: userId });
     if (!user) return { status: "unknown" as const };
-    if (disabled && user.role === "admin" && (await countActiveAdminsExcept(tx, { id: userId })) === 0) return { status: "last-admin" as const };
+    if (disabled && user.role === "admin" && (await countActiveAdminsExcept(tx, { id: userId })) === 0)
+      return { status: "last-admin" as const };
     await updateUserDisabledById(tx, { id: userId, disabledAt: disabled ? (user.disabledAt ?? deps.clock()) : null });
     if (disabled) await deleteSessionsByUser(tx, { userId });
     return { status: "ok" as const };
@@ -157,7 +217,10 @@ export async function changeOwnPassword(
 }
 
 /** Sets a password and ends every session but the one kept (the CLI keeps none). */
-export async function setPassword(deps: AuthDeps, { userId, password, keepSessionId }: { userId: string; password: string; keepSessionId?: string }) {
+export async function setPassword(
+  deps: AuthDeps,
+  { userId, password, keepSessionId }: { userId: string; password: string; keepSessionId?: string },
+) {
   const passwordHash = await hashPassword(password);
   await deps.db.transaction(async (tx) => {
     await updateUserPasswordById(tx, { id: userId, passwordHash, at: deps.clock() });

@@ -7,9 +7,20 @@ export const PEER_HEADER = "x-spark-peer";
  * address they saw, the Nth entry from the right is the one the outermost trusted proxy saw; entries
  * further left came from the client and prove nothing.
  */
-export function clientAddress({ peer, forwardedFor, trustedProxies }: { peer: string | null; forwardedFor: string | null; trustedProxies: number }): string {
+export function clientAddress({
+  peer,
+  forwardedFor,
+  trustedProxies,
+}: {
+  peer: string | null;
+  forwardedFor: string | null;
+  trustedProxies: number;
+}): string {
   if (trustedProxies > 0) {
-    const hops = (forwardedFor ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+    const hops = (forwardedFor ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
     const address = hops.at(-trustedProxies);
     if (address) return normalize(address);
   }
@@ -18,5 +29,8 @@ export function clientAddress({ peer, forwardedFor, trustedProxies }: { peer: st
 
 function normalize(address: string): string {
   // One client reached over IPv4 and over IPv4-mapped IPv6 is one client.
-  return address.toLowerCase().replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, "$1").slice(0, 100);
+  return address
+    .toLowerCase()
+    .replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, "$1")
+    .slice(0, 100);
 }

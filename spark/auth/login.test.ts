@@ -28,8 +28,10 @@ describe(`logIn on ${testDriver}`, () => {
   const freshEmail = () => `operator${++emails}@example.com`;
   const freshIp = () => `10.0.${Math.floor(++ips / 250)}.${(ips % 250) + 1}`;
 
-  const operator = (email = freshEmail()) => createOperator(deps, { email, password, role: "operator", createdBy: null }).then((user) => user!);
-  const attempt = (email: string, pw: string, ip = freshIp()) => logIn(deps, { email, password: pw, ip, sessionDays: 14 });
+  const operator = (email = freshEmail()) =>
+    createOperator(deps, { email, password, role: "operator", createdBy: null }).then((user) => user!);
+  const attempt = (email: string, pw: string, ip = freshIp()) =>
+    logIn(deps, { email, password: pw, ip, sessionDays: 14 });
 
   beforeAll(async () => {
     database = await openTestDatabase();
@@ -64,7 +66,10 @@ describe(`logIn on ${testDriver}`, () => {
     if (first.status !== "ok") throw new Error(`expected ok, got ${first.status}`);
     advance(15 * 86_400_000);
     await attempt(user.email, password);
-    const rows = await database.db.select().from(sessions).where(eq(sessions.id, hashToken(first.token)));
+    const rows = await database.db
+      .select()
+      .from(sessions)
+      .where(eq(sessions.id, hashToken(first.token)));
     expect(rows).toEqual([]);
   });
 
@@ -82,7 +87,8 @@ describe(`logIn on ${testDriver}`, () => {
     const stranger = freshIp();
     // Many addresses (spoofed or a botnet), and one address that keeps at it.
     for (let i = 0; i < 30; i++) expect((await attempt(user.email, `guess ${i}`)).status).toBe("invalid");
-    for (let i = 0; i < THROTTLE.pairFreeFailures; i++) expect((await attempt(user.email, `guess ${i}`, stranger)).status).toBe("invalid");
+    for (let i = 0; i < THROTTLE.pairFreeFailures; i++)
+      expect((await attempt(user.email, `guess ${i}`, stranger)).status).toBe("invalid");
     expect((await attempt(user.email, password, stranger)).status).toBe("limited");
     expect((await attempt(user.email, password, freshIp())).status).toBe("ok");
   });
@@ -90,13 +96,15 @@ describe(`logIn on ${testDriver}`, () => {
   it("slows one email from one client after 5 failures with a wait that doubles per failure up to 15 minutes", async () => {
     const user = await operator();
     const ip = freshIp();
-    for (let i = 0; i < THROTTLE.pairFreeFailures - 1; i++) expect((await attempt(user.email, `guess ${i}`, ip)).status).toBe("invalid");
+    for (let i = 0; i < THROTTLE.pairFreeFailures - 1; i++)
+      expect((await attempt(user.email, `guess ${i}`, ip)).status).toBe("invalid");
     const waits: number[] = [];
     for (let failures = THROTTLE.pairFreeFailures; failures < THROTTLE.pairFreeFailures + 7; failures++) {
       expect((await attempt(user.email, "wrong again", ip)).status).toBe("invalid");
       const lastFailure = now;
       const limited = await attempt(user.email, password, ip);
-      if (limited.status !== "limited") throw new Error(`expected limited after ${failures} failures, got ${limited.status}`);
+      if (limited.status !== "limited")
+        throw new Error(`expected limited after ${failures} failures, got ${limited.status}`);
       waits.push(limited.retryAt.getTime() - lastFailure.getTime());
       // A try while waiting is not counted, so it does not push the wait further out.
       advance(limited.retryAt.getTime() - now.getTime() - 1);
@@ -111,8 +119,13 @@ describe(`logIn on ${testDriver}`, () => {
   it("lets no more than the free failures through when guesses for one email arrive all at once", async () => {
     const user = await operator();
     const ip = freshIp();
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => attempt(user.email, `parallel guess ${i}`, ip)));
-    const counts = results.reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {});
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => attempt(user.email, `parallel guess ${i}`, ip)),
+    );
+    const counts = results.reduce<Record<string, number>>(
+      (acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }),
+      {},
+    );
     // How many get checked depends on the interleaving; never more than the free ones.
     const checked = counts.invalid ?? 0;
     expect(checked).toBeLessThanOrEqual(THROTTLE.pairFreeFailures);
@@ -125,8 +138,12 @@ describe(`logIn on ${testDriver}`, () => {
   it("slows a client after 20 failures across emails, while the operator still signs in from elsewhere", async () => {
     const user = await operator();
     const ip = freshIp();
-    for (let i = 0; i < THROTTLE.clientFreeFailures; i++) expect((await attempt(freshEmail(), password, ip)).status).toBe("invalid");
-    expect(await attempt(user.email, password, ip)).toEqual({ status: "limited", retryAt: new Date(now.getTime() + 30 * second) });
+    for (let i = 0; i < THROTTLE.clientFreeFailures; i++)
+      expect((await attempt(freshEmail(), password, ip)).status).toBe("invalid");
+    expect(await attempt(user.email, password, ip)).toEqual({
+      status: "limited",
+      retryAt: new Date(now.getTime() + 30 * second),
+    });
     expect((await attempt(user.email, password, freshIp())).status).toBe("ok");
     advance(30 * second);
     expect((await attempt(user.email, password, ip)).status).toBe("ok");
@@ -135,8 +152,10 @@ describe(`logIn on ${testDriver}`, () => {
   it("forgets the pair's failures after a successful sign-in, and keeps the client's other failures", async () => {
     const user = await operator();
     const ip = freshIp();
-    for (let i = 0; i < THROTTLE.pairFreeFailures - 1; i++) expect((await attempt(user.email, `guess ${i}`, ip)).status).toBe("invalid");
-    for (let i = 0; i < THROTTLE.clientFreeFailures - THROTTLE.pairFreeFailures; i++) expect((await attempt(freshEmail(), "x", ip)).status).toBe("invalid");
+    for (let i = 0; i < THROTTLE.pairFreeFailures - 1; i++)
+      expect((await attempt(user.email, `guess ${i}`, ip)).status).toBe("invalid");
+    for (let i = 0; i < THROTTLE.clientFreeFailures - THROTTLE.pairFreeFailures; i++)
+      expect((await attempt(freshEmail(), "x", ip)).status).toBe("invalid");
     expect((await attempt(user.email, password, ip)).status).toBe("ok");
     // Had the pair's four been kept, this fifth failure would make the pair wait.
     expect((await attempt(user.email, "one more wrong guess", ip)).status).toBe("invalid");
@@ -148,20 +167,29 @@ describe(`logIn on ${testDriver}`, () => {
   it("forgets failures a day old", async () => {
     const user = await operator();
     const ip = freshIp();
-    for (let i = 0; i < THROTTLE.pairFreeFailures; i++) expect((await attempt(user.email, `guess ${i}`, ip)).status).toBe("invalid");
+    for (let i = 0; i < THROTTLE.pairFreeFailures; i++)
+      expect((await attempt(user.email, `guess ${i}`, ip)).status).toBe("invalid");
     advance(THROTTLE.memoryMs + 1);
     // With the old five still counted, the first of these would already make the pair wait.
-    for (let i = 0; i < THROTTLE.pairFreeFailures - 1; i++) expect((await attempt(user.email, `guess ${i}`, ip)).status).toBe("invalid");
+    for (let i = 0; i < THROTTLE.pairFreeFailures - 1; i++)
+      expect((await attempt(user.email, `guess ${i}`, ip)).status).toBe("invalid");
     expect((await attempt(user.email, password, ip)).status).toBe("ok");
   });
 
   it("lists the throttled pair and client for admins, and lifting an email lets it in at once", async () => {
     const user = await operator();
     const ip = freshIp();
-    for (let i = 0; i < THROTTLE.pairFreeFailures; i++) expect((await attempt(user.email, `guess ${i}`, ip)).status).toBe("invalid");
+    for (let i = 0; i < THROTTLE.pairFreeFailures; i++)
+      expect((await attempt(user.email, `guess ${i}`, ip)).status).toBe("invalid");
     const lastFailure = now;
     const listed = await listThrottledLogins(deps);
-    expect(listed).toContainEqual({ email: user.email, ip, failures: THROTTLE.pairFreeFailures, lastFailure, until: new Date(lastFailure.getTime() + 30 * second) });
+    expect(listed).toContainEqual({
+      email: user.email,
+      ip,
+      failures: THROTTLE.pairFreeFailures,
+      lastFailure,
+      until: new Date(lastFailure.getTime() + 30 * second),
+    });
     expect((await attempt(user.email, password, ip)).status).toBe("limited");
 
     expect(await liftThrottle(deps, { email: ` ${user.email.toUpperCase()}` })).toBe(THROTTLE.pairFreeFailures);
@@ -172,14 +200,18 @@ describe(`logIn on ${testDriver}`, () => {
   it("lifts a throttled client for every email", async () => {
     const ip = freshIp();
     for (let i = 0; i < THROTTLE.clientFreeFailures; i++) await attempt(freshEmail(), "x", ip);
-    expect((await listThrottledLogins(deps)).find((t) => t.ip === ip && t.email === null)).toMatchObject({ failures: THROTTLE.clientFreeFailures });
+    expect((await listThrottledLogins(deps)).find((t) => t.ip === ip && t.email === null)).toMatchObject({
+      failures: THROTTLE.clientFreeFailures,
+    });
     expect(await liftThrottle(deps, { ip })).toBe(THROTTLE.clientFreeFailures);
     expect((await attempt((await operator()).email, password, ip)).status).toBe("ok");
   });
 
   it("tells a disabled operator so only when the password is right", async () => {
     const user = await operator();
-    expect(await setOperatorDisabled(deps, { actorId: "cli", userId: user.id, disabled: true })).toEqual({ status: "ok" });
+    expect(await setOperatorDisabled(deps, { actorId: "cli", userId: user.id, disabled: true })).toEqual({
+      status: "ok",
+    });
     expect(await attempt(user.email, password)).toEqual({ status: "disabled" });
     expect(await attempt(user.email, "not the right password")).toEqual({ status: "invalid" });
   });

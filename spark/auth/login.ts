@@ -1,4 +1,10 @@
-import { countLoginFailuresSince, deleteLoginFailureById, deleteLoginFailures, deleteLoginFailuresBefore, insertLoginFailure } from "@/db/queries/login-failures";
+import {
+  countLoginFailuresSince,
+  deleteLoginFailureById,
+  deleteLoginFailures,
+  deleteLoginFailuresBefore,
+  insertLoginFailure,
+} from "@/db/queries/login-failures";
 import { deleteExpiredSessions } from "@/db/queries/sessions";
 import { findUserByEmail, updateUserLastLoginById } from "@/db/queries/users";
 import type { Deps } from "../deps";
@@ -30,7 +36,10 @@ export async function logIn(
   // sees its own earlier members and cannot slip more than the free failures past the count.
   const attemptId = await insertLoginFailure(db, { email, ip: input.ip, at: now });
   const { pair, client } = await countLoginFailuresSince(db, { email, ip: input.ip, since, exceptId: attemptId });
-  const waits = [throttledUntil(pair, THROTTLE.pairFreeFailures, now), throttledUntil(client, THROTTLE.clientFreeFailures, now)];
+  const waits = [
+    throttledUntil(pair, THROTTLE.pairFreeFailures, now),
+    throttledUntil(client, THROTTLE.clientFreeFailures, now),
+  ];
   const retryAt = Math.max(...waits.map((d) => d?.getTime() ?? 0));
   if (retryAt > 0) {
     // A try while waiting is not counted, so it does not push the wait further out.
@@ -39,7 +48,9 @@ export async function logIn(
   }
 
   const user = await findUserByEmail(db, { email });
-  const ok = user?.passwordHash ? await verifyPassword(input.password, user.passwordHash) : await verifyDecoyPassword(input.password);
+  const ok = user?.passwordHash
+    ? await verifyPassword(input.password, user.passwordHash)
+    : await verifyDecoyPassword(input.password);
   if (!user || !ok) return { status: "invalid" };
   // Said only to someone who knows the password, so it reveals nothing to a guesser.
   if (user.disabledAt) {
@@ -52,6 +63,11 @@ export async function logIn(
   // Sign-ins are rare enough to sweep expired sessions here instead of in a job of their own.
   await deleteExpiredSessions(db, { now });
   await updateUserLastLoginById(db, { id: user.id, at: now });
-  const { token, expiresAt } = await startSession(deps, { userId: user.id, days: input.sessionDays, ip: input.ip, userAgent: input.userAgent });
+  const { token, expiresAt } = await startSession(deps, {
+    userId: user.id,
+    days: input.sessionDays,
+    ip: input.ip,
+    userAgent: input.userAgent,
+  });
   return { status: "ok", operator: { id: user.id, email: user.email, role: user.role }, token, expiresAt };
 }

@@ -38,14 +38,23 @@ describe("password hashing", () => {
   });
 
   it("answers false for stored strings that are not scrypt hashes", async () => {
-    for (const stored of ["", "not-a-hash", "scrypt$32768$8$1", "$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy"]) {
+    for (const stored of [
+      "",
+      "not-a-hash",
+      "scrypt$32768$8$1",
+      "$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy",
+    ]) {
       expect(await verifyPassword(password, stored), stored).toBe(false);
     }
   });
 
   it("answers false, rather than throwing, for scrypt hashes with unusable parameters", async () => {
     const [, , , , salt, key] = (await hashPassword(password)).split("$");
-    for (const stored of [`scrypt$abc$8$1$${salt}$${key}`, `scrypt$3$8$1$${salt}$${key}`, `scrypt$32768$0$1$${salt}$${key}`]) {
+    for (const stored of [
+      `scrypt$abc$8$1$${salt}$${key}`,
+      `scrypt$3$8$1$${salt}$${key}`,
+      `scrypt$32768$0$1$${salt}$${key}`,
+    ]) {
       await expect(verifyPassword(password, stored), stored).resolves.toBe(false);
     }
   });

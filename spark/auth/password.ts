@@ -9,7 +9,9 @@ export const SCRYPT_PARAMS = { N: 2 ** 15, r: 8, p: 1, keyLength: 64, saltLength
 function derive(password: string, salt: Buffer, N: number, r: number, p: number, keyLength: number): Promise<Buffer> {
   const options: ScryptOptions = { N, r, p, maxmem: 128 * N * r * p * 2 };
   return new Promise((resolve, reject) => {
-    scrypt(password.normalize("NFKC"), salt, keyLength, options, (error, key) => (error ? reject(error) : resolve(key)));
+    scrypt(password.normalize("NFKC"), salt, keyLength, options, (error, key) =>
+      error ? reject(error) : resolve(key),
+    );
   });
 }
 
@@ -26,7 +28,15 @@ export async function verifyPassword(password: string, stored: string): Promise<
   if (scheme !== "scrypt" || !salt || !key || rest.length > 0) return false;
   const [N, R, P] = [Number(n), Number(r), Number(p)];
   // Bounds keep a corrupted row from costing unbounded memory or accepting an empty key.
-  const sound = [N, R, P].every(Number.isSafeInteger) && N >= 2 ** 10 && N <= 2 ** 20 && (N & (N - 1)) === 0 && R >= 1 && R <= 32 && P >= 1 && P <= 16;
+  const sound =
+    [N, R, P].every(Number.isSafeInteger) &&
+    N >= 2 ** 10 &&
+    N <= 2 ** 20 &&
+    (N & (N - 1)) === 0 &&
+    R >= 1 &&
+    R <= 32 &&
+    P >= 1 &&
+    P <= 16;
   const expected = Buffer.from(key, "base64url");
   const saltBytes = Buffer.from(salt, "base64url");
   if (!sound || expected.length < 32 || saltBytes.length < 16) return false;

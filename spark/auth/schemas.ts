@@ -29,6 +29,8 @@ const sameTwiceError = { path: ["confirm"], message: "The two passwords differ; 
 
 export const setupInput = newPassword.extend({ email: emailField }).refine(sameTwice, sameTwiceError);
 export const acceptInviteInput = newPassword.refine(sameTwice, sameTwiceError);
-export const changePasswordInput = newPassword.extend({ current: z.string().min(1, "Enter your current password.") }).refine(sameTwice, sameTwiceError);
+export const changePasswordInput = newPassword
+  .extend({ current: z.string().min(1, "Enter your current password.") })
+  .refine(sameTwice, sameTwiceError);
 export const createOperatorInput = z.object({ email: emailField, role: roleField, password: passwordField });
 export const inviteOperatorInput = z.object({ email: emailField, role: roleField });

@@ -16,10 +16,21 @@ describe(`a failed password update on ${testDriver}`, () => {
   beforeAll(async () => {
     database = await openTestDatabase();
     const deps = { db: database.db, clock: () => new Date("2030-01-01T09:00:00Z") };
-    const user = await createOperator(deps, { email: "ada@example.com", password: "the old password 1234", role: "admin", createdBy: null });
+    const user = await createOperator(deps, {
+      email: "ada@example.com",
+      password: "the old password 1234",
+      role: "admin",
+      createdBy: null,
+    });
     // A trigger stands in for whatever makes the UPDATE fail (a full disk, a lost connection).
-    await database.db.execute(sql.raw(`CREATE FUNCTION refuse_update() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'the disk is full'; END $$`));
-    await database.db.execute(sql.raw(`CREATE TRIGGER refuse_update BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION refuse_update()`));
+    await database.db.execute(
+      sql.raw(
+        `CREATE FUNCTION refuse_update() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'the disk is full'; END $$`,
+      ),
+    );
+    await database.db.execute(
+      sql.raw(`CREATE TRIGGER refuse_update BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION refuse_update()`),
+    );
     failure = await setPassword(deps, { userId: user!.id, password: newPassword }).then(
       () => null,
       (error: unknown) => error,
@@ -33,7 +44,7 @@ describe(`a failed password update on ${testDriver}`, () => {
     expect(failure).toBeInstanceOf(Error);
     // util.inspect is what Next and console.error print for a thrown error, its cause included.
     const printed = inspect(failure, { depth: 5 });
-    expect(printed).toContain("Failed query: update \"users\"");
+    expect(printed).toContain('Failed query: update "users"');
     expect(printed).toContain("the disk is full");
     expect(printed).not.toContain("scrypt$");
     expect(printed).not.toContain(newPassword);

@@ -12,7 +12,12 @@ describe(`sessions on ${testDriver}`, () => {
   let deps: { db: Database["db"]; clock: () => Date };
 
   let emails = 0;
-  const operator = async () => (await insertUser(database.db, { email: `operator${++emails}@example.com`, passwordHash: "unused", role: "operator" }))!;
+  const operator = async () =>
+    (await insertUser(database.db, {
+      email: `operator${++emails}@example.com`,
+      passwordHash: "unused",
+      role: "operator",
+    }))!;
 
   beforeAll(async () => {
     database = await openTestDatabase();
@@ -24,7 +29,12 @@ describe(`sessions on ${testDriver}`, () => {
 
   it("resolves a new session's token to its operator, keeping ip and user agent", async () => {
     const user = await operator();
-    const { token, expiresAt } = await startSession(deps, { userId: user.id, days: 14, ip: "192.0.2.1", userAgent: "Firefox" });
+    const { token, expiresAt } = await startSession(deps, {
+      userId: user.id,
+      days: 14,
+      ip: "192.0.2.1",
+      userAgent: "Firefox",
+    });
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(expiresAt).toEqual(new Date(now.getTime() + 14 * 86_400_000));
     const live = await resolveSession(deps, { token });
@@ -51,7 +61,9 @@ describe(`sessions on ${testDriver}`, () => {
   it("drops a disabled operator's existing session at once", async () => {
     const user = await operator();
     const { token } = await startSession(deps, { userId: user.id, days: 14 });
-    expect(await setOperatorDisabled(deps, { actorId: "cli", userId: user.id, disabled: true })).toEqual({ status: "ok" });
+    expect(await setOperatorDisabled(deps, { actorId: "cli", userId: user.id, disabled: true })).toEqual({
+      status: "ok",
+    });
     expect(await resolveSession(deps, { token })).toBeNull();
   });
 

@@ -14,12 +14,21 @@ export async function startSession(
 ): Promise<{ token: string; expiresAt: Date }> {
   const token = newToken();
   const expiresAt = new Date(clock().getTime() + days * 86_400_000);
-  await insertSession(db, { id: hashToken(token), userId, expiresAt, ip: ip ?? null, userAgent: userAgent?.slice(0, 400) ?? null });
+  await insertSession(db, {
+    id: hashToken(token),
+    userId,
+    expiresAt,
+    ip: ip ?? null,
+    userAgent: userAgent?.slice(0, 400) ?? null,
+  });
   return { token, expiresAt };
 }
 
 /** The operator behind a cookie's token, or null when it is unknown, expired, or the account is disabled. */
-export async function resolveSession({ db, clock }: Pick<Deps, "db" | "clock">, { token }: { token: string | undefined }): Promise<LiveSession | null> {
+export async function resolveSession(
+  { db, clock }: Pick<Deps, "db" | "clock">,
+  { token }: { token: string | undefined },
+): Promise<LiveSession | null> {
   if (!token || token.length > 100) return null;
   const row = await findLiveSessionById(db, { id: hashToken(token), now: clock() });
   if (!row) return null;

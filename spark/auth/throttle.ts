@@ -30,7 +30,13 @@ export function throttledUntil({ n, last }: { n: number; last: Date | null }, fr
   return until > now ? until : null;
 }
 
-export type ThrottledLogin = { email: string | null; ip: string; failures: number; lastFailure: Date; until: Date | null };
+export type ThrottledLogin = {
+  email: string | null;
+  ip: string;
+  failures: number;
+  lastFailure: Date;
+  until: Date | null;
+};
 
 /**
  * Pairs and clients that have used up their free failures, for Settings → Operators. `until` is when

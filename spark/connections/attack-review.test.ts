@@ -40,11 +40,23 @@ import { judgeMysqlGrants, mysqlConnection } from "./mysql";
 import { postgresConnection } from "./postgres";
 import { createSamplePool, type SamplePool } from "./sample";
 import { saveConnection, testConnectionInput } from "./service";
-import { createAppMysql, createAppPostgres, sampleImageFor, testConnections, type AppMysql, type AppPostgres } from "./testing";
+import {
+  createAppMysql,
+  createAppPostgres,
+  sampleImageFor,
+  testConnections,
+  type AppMysql,
+  type AppPostgres,
+} from "./testing";
 import type { SourceConnection } from "./types";
 // The review drives the server actions themselves (requireAdmin, input parsing), hence app/ from spark/.
 // eslint-disable-next-line no-restricted-imports
-import { deleteConnectionAction, saveConnectionAction, testConnectionFormAction, testStoredConnectionAction } from "@/app/(app)/settings/connections/actions";
+import {
+  deleteConnectionAction,
+  saveConnectionAction,
+  testConnectionFormAction,
+  testStoredConnectionAction,
+} from "@/app/(app)/settings/connections/actions";
 // eslint-disable-next-line no-restricted-imports
 import { saveSqlSourceAction, testSqlQueryAction } from "@/app/(app)/generators/sources/actions";
 
@@ -68,7 +80,12 @@ const hole = process.env.REVIEW_SHOW_HOLES ? it : it.fails;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A TCP listener that answers like a PostgreSQL server asking for a cleartext password, and keeps it. */
-async function fakePostgres(): Promise<{ port: number; connections: () => number; password: () => string | null; close: () => Promise<void> }> {
+async function fakePostgres(): Promise<{
+  port: number;
+  connections: () => number;
+  password: () => string | null;
+  close: () => Promise<void>;
+}> {
   let password: string | null = null;
   let accepted = 0;
   const server: Server = createServer((socket) => {
@@ -91,7 +108,10 @@ async function fakePostgres(): Promise<{ port: number; connections: () => number
         socket.write(ask);
       }
       if (started && buf.length >= 5 && buf[0] === 0x70 && buf.length >= 1 + buf.readInt32BE(1)) {
-        password = buf.subarray(5, 1 + buf.readInt32BE(1)).toString("utf8").replace(/\0$/, "");
+        password = buf
+          .subarray(5, 1 + buf.readInt32BE(1))
+          .toString("utf8")
+          .replace(/\0$/, "");
         // FATAL 28P01, so the client gives up at once.
         const fields = Buffer.from("SFATAL\0C28P01\0Mpassword authentication failed\0\0");
         const error = Buffer.alloc(5);
@@ -103,7 +123,12 @@ async function fakePostgres(): Promise<{ port: number; connections: () => number
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as { port: number }).port;
-  return { port, connections: () => accepted, password: () => password, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    port,
+    connections: () => accepted,
+    password: () => password,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 let spark: Database;
@@ -112,9 +137,18 @@ let connections: Connections;
 beforeAll(async () => {
   spark = await openTestDatabase();
   connections = testConnections(spark, { timeoutMs: 5_000, secretKey: SECRET_KEY });
-  h.engine = { deps: { db: spark.db, clock: () => new Date(), log: console }, connections, config: { secretKey: SECRET_KEY }, database: spark };
+  h.engine = {
+    deps: { db: spark.db, clock: () => new Date(), log: console },
+    connections,
+    config: { secretKey: SECRET_KEY },
+    database: spark,
+  };
   await insertUser(spark.db, { email: "admin@example.com", passwordHash: "scrypt$admin-secret", role: "admin" });
-  const operator = await insertUser(spark.db, { email: "op@example.com", passwordHash: "scrypt$op-secret", role: "operator" });
+  const operator = await insertUser(spark.db, {
+    email: "op@example.com",
+    passwordHash: "scrypt$op-secret",
+    role: "operator",
+  });
   h.token = (await startSession({ db: spark.db, clock: () => new Date() }, { userId: operator!.id, days: 1 })).token;
 }, 120_000);
 afterAll(async () => {
@@ -128,7 +162,16 @@ afterAll(async () => {
 describe("server actions as a non-admin operator", () => {
   const connectionForm = (port: number) => {
     const form = new FormData();
-    for (const [k, v] of Object.entries({ name: "evil", kind: "postgres", host: "127.0.0.1", port: String(port), database: "postgres", username: "postgres", password: "x" })) form.set(k, v);
+    for (const [k, v] of Object.entries({
+      name: "evil",
+      kind: "postgres",
+      host: "127.0.0.1",
+      port: String(port),
+      database: "postgres",
+      username: "postgres",
+      password: "x",
+    }))
+      form.set(k, v);
     return form;
   };
   const connectionCount = async () => (await spark.db.select({ n: count() }).from(connectionsTable))[0]!.n;
@@ -137,13 +180,21 @@ describe("server actions as a non-admin operator", () => {
     const listener = await fakePostgres();
     try {
       const before = await connectionCount();
-      await expect(saveConnectionAction(null, { status: "idle" } as never, connectionForm(listener.port))).rejects.toThrow(/NEXT_REDIRECT \/settings\/account/);
-      await expect(testConnectionFormAction(null, Object.fromEntries(connectionForm(listener.port)))).rejects.toThrow(/NEXT_REDIRECT \/settings\/account/);
+      await expect(
+        saveConnectionAction(null, { status: "idle" } as never, connectionForm(listener.port)),
+      ).rejects.toThrow(/NEXT_REDIRECT \/settings\/account/);
+      await expect(testConnectionFormAction(null, Object.fromEntries(connectionForm(listener.port)))).rejects.toThrow(
+        /NEXT_REDIRECT \/settings\/account/,
+      );
       const byId = new FormData();
       byId.set("id", SAMPLE_CONNECTION_ID);
       byId.set("name", "sample");
-      await expect(testStoredConnectionAction({ status: "idle" } as never, byId)).rejects.toThrow(/NEXT_REDIRECT \/settings\/account/);
-      await expect(deleteConnectionAction({ status: "idle" } as never, byId)).rejects.toThrow(/NEXT_REDIRECT \/settings\/account/);
+      await expect(testStoredConnectionAction({ status: "idle" } as never, byId)).rejects.toThrow(
+        /NEXT_REDIRECT \/settings\/account/,
+      );
+      await expect(deleteConnectionAction({ status: "idle" } as never, byId)).rejects.toThrow(
+        /NEXT_REDIRECT \/settings\/account/,
+      );
       expect(await connectionCount()).toBe(before);
       await sleep(100);
       expect(listener.connections()).toBe(0);
@@ -152,21 +203,40 @@ describe("server actions as a non-admin operator", () => {
     }
   });
 
-  it.each([["x' or 1=1 --"], ["../../etc/passwd"], [""], ["00000000-0000-4000-8000-00000000A001; select 1"], [{ toString: (): string => SAMPLE_CONNECTION_ID }]])("Test query refuses the connection id %s", async (connectionId) => {
+  it.each([
+    ["x' or 1=1 --"],
+    ["../../etc/passwd"],
+    [""],
+    ["00000000-0000-4000-8000-00000000A001; select 1"],
+    [{ toString: (): string => SAMPLE_CONNECTION_ID }],
+  ])("Test query refuses the connection id %s", async (connectionId) => {
     const result = await testSqlQueryAction({ query: "select 1 as id", connectionId });
     expect(result).toEqual({ ok: false, message: "Choose the connection the query reads from." });
   });
 
   it("Test query on a uuid that names no connection says so, and on the sample works", async () => {
-    expect(await testSqlQueryAction({ query: "select 1 as id", connectionId: "7d3f1b2e-0000-4000-8000-000000000000" })).toEqual({ ok: false, message: expect.stringMatching(/deleted/) });
-    expect(await testSqlQueryAction({ query: "select 1 as id", connectionId: SAMPLE_CONNECTION_ID })).toMatchObject({ ok: true });
+    expect(
+      await testSqlQueryAction({ query: "select 1 as id", connectionId: "7d3f1b2e-0000-4000-8000-000000000000" }),
+    ).toEqual({ ok: false, message: expect.stringMatching(/deleted/) });
+    expect(await testSqlQueryAction({ query: "select 1 as id", connectionId: SAMPLE_CONNECTION_ID })).toMatchObject({
+      ok: true,
+    });
   });
 
   it("saving a SQL source on a connection that does not exist is refused and writes nothing", async () => {
     const form = new FormData();
-    for (const [k, v] of Object.entries({ name: "s1", description: "", connectionId: "7d3f1b2e-0000-4000-8000-000000000000", query: "select 1 as id" })) form.set(k, v);
+    for (const [k, v] of Object.entries({
+      name: "s1",
+      description: "",
+      connectionId: "7d3f1b2e-0000-4000-8000-000000000000",
+      query: "select 1 as id",
+    }))
+      form.set(k, v);
     const state = await saveSqlSourceAction(null, { status: "idle" } as never, form);
-    expect(state).toMatchObject({ status: "invalid", fieldErrors: { connectionId: [expect.stringMatching(/deleted/)] } });
+    expect(state).toMatchObject({
+      status: "invalid",
+      fieldErrors: { connectionId: [expect.stringMatching(/deleted/)] },
+    });
     expect((await spark.db.select({ n: count() }).from(sqlSources))[0]!.n).toBe(0);
   });
 
@@ -174,7 +244,9 @@ describe("server actions as a non-admin operator", () => {
     const token = h.token;
     h.token = undefined;
     try {
-      await expect(testSqlQueryAction({ query: "select 1 as id", connectionId: SAMPLE_CONNECTION_ID })).rejects.toThrow(/NEXT_REDIRECT \/login/);
+      await expect(testSqlQueryAction({ query: "select 1 as id", connectionId: SAMPLE_CONNECTION_ID })).rejects.toThrow(
+        /NEXT_REDIRECT \/login/,
+      );
     } finally {
       h.token = token;
     }
@@ -199,17 +271,32 @@ describe("the sample connection", () => {
   it.each([
     ["set_config('role')", "select 1 as id, set_config('role', 'postgres', false) as r"],
     ["quoted, schema-qualified set_config", `select 1 as id, "pg_catalog"."set_config"('role', 'none', false) as r`],
-    ["set_config through query_to_xml", "select 1 as id, query_to_xml('select set_config(''role'', ''postgres'', false)', true, false, '') as x"],
-    ["the superuser's file functions through query_to_xml", "select 1 as id, query_to_xml('select pg_read_file(''/etc/passwd'')', true, false, '') as x"],
-    ["UPDATE pg_settings (its rule calls set_config as the owner)", "with x as (update pg_settings set setting = 'postgres' where name = 'role' returning 1) select 1 as id"],
+    [
+      "set_config through query_to_xml",
+      "select 1 as id, query_to_xml('select set_config(''role'', ''postgres'', false)', true, false, '') as x",
+    ],
+    [
+      "the superuser's file functions through query_to_xml",
+      "select 1 as id, query_to_xml('select pg_read_file(''/etc/passwd'')', true, false, '') as x",
+    ],
+    [
+      "UPDATE pg_settings (its rule calls set_config as the owner)",
+      "with x as (update pg_settings set setting = 'postgres' where name = 'role' returning 1) select 1 as id",
+    ],
     ["pg_authid (password hashes)", "select 1 as id, rolpassword from pg_authid"],
     ["a large object write", "select 1 as id, lo_from_bytea(0, 'x') as l"],
-    ["COPY TO PROGRAM hidden in a dollar quote", "select 1 as id, $$x$$ as a; copy (select 1) to program 'touch /tmp/spark-review-ran'; select $$"],
+    [
+      "COPY TO PROGRAM hidden in a dollar quote",
+      "select 1 as id, $$x$$ as a; copy (select 1) to program 'touch /tmp/spark-review-ran'; select $$",
+    ],
   ])("refuses %s, and the next query still runs as spark_reader", async (_name, query) => {
     const result = await testSqlSource(sample, query);
     expect(result.ok).toBe(false);
     expect(JSON.stringify(result)).not.toMatch(/root:x:0|SCRAM|md5[0-9a-f]{32}/);
-    const who = await testSqlSource(sample, "select 1 as id, current_user::text as u, current_setting('is_superuser') as su");
+    const who = await testSqlSource(
+      sample,
+      "select 1 as id, current_user::text as u, current_setting('is_superuser') as su",
+    );
     expect(who).toMatchObject({ ok: true, rows: [{ u: "spark_reader", su: "off" }] });
     expect(existsSync("/tmp/spark-review-ran")).toBe(false);
   });
@@ -218,7 +305,10 @@ describe("the sample connection", () => {
     // A set-returning function in FROM is materialized whole: a huge one is stopped by the timeout instead.
     const a = await testSqlSource(sample, "select g as id from generate_series(1, 100000000) g");
     const b = await testSqlSource(sample, "select g as id from generate_series(1, 1000) g) s, lateral (select 1 as x");
-    const c = await testSqlSource(sample, "select g as id from generate_series(1, 1000) g union all select 1) s cross join (select 1 as y");
+    const c = await testSqlSource(
+      sample,
+      "select g as id from generate_series(1, 1000) g union all select 1) s cross join (select 1 as y",
+    );
     expect(a.ok ? a.rows.length : a.message).toMatch(/ran longer than/);
     // Refused (the row-size guard names the wrap's alias) or cut at 20 rows: never more.
     expect(b.ok ? b.rows.length : 0).toBeLessThanOrEqual(20);
@@ -226,7 +316,10 @@ describe("the sample connection", () => {
   });
 
   it("survives a parser/stack blow-up (100,000-deep JSON) and the worker keeps answering", async () => {
-    const deep = await testSqlSource(sample, "select 1 as id, (repeat('[', 100000) || repeat(']', 100000))::jsonb as x");
+    const deep = await testSqlSource(
+      sample,
+      "select 1 as id, (repeat('[', 100000) || repeat(']', 100000))::jsonb as x",
+    );
     expect(deep.ok).toBe(false);
     expect(await testSqlSource(sample, "select id from demo.challenges")).toMatchObject({ ok: true });
   });
@@ -261,7 +354,11 @@ describe("the sample connection", () => {
     const slowStream = async () => {
       let first = true;
       try {
-        for await (const batch of streamSqlSource(sample, `select g as id, "pg_sleep"(0.3) as s from generate_series(1, 100000) g`, { batchSize: 2 })) {
+        for await (const batch of streamSqlSource(
+          sample,
+          `select g as id, "pg_sleep"(0.3) as s from generate_series(1, 100000) g`,
+          { batchSize: 2 },
+        )) {
           void batch;
           if (first) {
             first = false;
@@ -297,7 +394,10 @@ describe.runIf(remote && pgUrl)("a PostgreSQL connection", () => {
   const suffix = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
   beforeAll(async () => {
-    app = await createAppPostgres(pgUrl!, "create table items (id int primary key, title text not null); insert into items select g, 'item ' || g from generate_series(1, 50) g");
+    app = await createAppPostgres(
+      pgUrl!,
+      "create table items (id int primary key, title text not null); insert into items select g, 'item ' || g from generate_series(1, 50) g",
+    );
     reader = postgresConnection("app", app.target, { timeoutMs: 1_500 });
     const { default: postgres } = await import("postgres");
     admin = postgres(app.adminUrl, { max: 1, onnotice: () => {} });
@@ -307,13 +407,25 @@ describe.runIf(remote && pgUrl)("a PostgreSQL connection", () => {
     await app?.drop();
   });
 
-  it("a query that turns its own statement_timeout off in a stream is still stopped (the cancel backstop)", { timeout: 15_000 }, async () => {
-    const read = async () => {
-      for await (const batch of streamSqlSource(reader, "select g as id, set_config('statement_timeout', '0', false) as t, case when g > 2 then \"pg_sleep\"(30) end as s from generate_series(1, 10) g", { batchSize: 2 })) void batch;
-    };
-    await expect(read()).rejects.toThrow(/ran longer than 1.5 s|cancel/i);
-    expect(await testSqlSource(reader, "select 1 as id, current_setting('statement_timeout') as t")).toMatchObject({ ok: true, rows: [{ t: "1500ms" }] });
-  });
+  it(
+    "a query that turns its own statement_timeout off in a stream is still stopped (the cancel backstop)",
+    { timeout: 15_000 },
+    async () => {
+      const read = async () => {
+        for await (const batch of streamSqlSource(
+          reader,
+          "select g as id, set_config('statement_timeout', '0', false) as t, case when g > 2 then \"pg_sleep\"(30) end as s from generate_series(1, 10) g",
+          { batchSize: 2 },
+        ))
+          void batch;
+      };
+      await expect(read()).rejects.toThrow(/ran longer than 1.5 s|cancel/i);
+      expect(await testSqlSource(reader, "select 1 as id, current_setting('statement_timeout') as t")).toMatchObject({
+        ok: true,
+        rows: [{ t: "1500ms" }],
+      });
+    },
+  );
 
   it("a large object written inside the READ ONLY transaction does not survive the read", async () => {
     await testSqlSource(reader, "select 1 as id, lo_from_bytea(0, 'planted') as l");
@@ -323,16 +435,27 @@ describe.runIf(remote && pgUrl)("a PostgreSQL connection", () => {
 
   it("cannot see other roles' query text in pg_stat_activity", async () => {
     await admin.unsafe("select 'admin-secret-in-query-text' as s");
-    const result = await testSqlSource(reader, "select pid as id, query from pg_stat_activity where usename <> current_user and query like '%admin-secret%'");
+    const result = await testSqlSource(
+      reader,
+      "select pid as id, query from pg_stat_activity where usename <> current_user and query like '%admin-secret%'",
+    );
     expect(result).toMatchObject({ ok: true, rows: [] });
   });
 
   it("never echoes the password when the server refuses it", async () => {
-    const wrong = postgresConnection("app", { ...app.target, password: "wrong-Pa55word-for-review" }, { timeoutMs: 1_500 });
+    const wrong = postgresConnection(
+      "app",
+      { ...app.target, password: "wrong-Pa55word-for-review" },
+      { timeoutMs: 1_500 },
+    );
     const problems = await wrong.checkPrivileges().catch((e: Error) => [e.message]);
     const test = await testSqlSource(wrong, "select 1 as id");
     expect(JSON.stringify([problems, test])).not.toMatch(/wrong-Pa55word|pw-/);
-    const nowhere = postgresConnection("app", { ...app.target, port: 1, password: "wrong-Pa55word-for-review" }, { timeoutMs: 1_500 });
+    const nowhere = postgresConnection(
+      "app",
+      { ...app.target, port: 1, password: "wrong-Pa55word-for-review" },
+      { timeoutMs: 1_500 },
+    );
     expect(JSON.stringify(await testSqlSource(nowhere, "select 1 as id"))).not.toMatch(/wrong-Pa55word/);
   });
 
@@ -341,9 +464,15 @@ describe.runIf(remote && pgUrl)("a PostgreSQL connection", () => {
   // Fix: REVOKE EXECUTE ON FUNCTION pg_terminate_backend(int, bigint), pg_cancel_backend(int) FROM PUBLIC
   // in the README's setup, and have the check refuse a reader that may still run them.
   hole("one operator's query cannot terminate another read on the same connection", { timeout: 15_000 }, async () => {
-    const victim = testSqlSource(postgresConnection("app", app.target, { timeoutMs: 5_000 }), `select 1 as id, "pg_sleep"(1.5)::text as s`);
+    const victim = testSqlSource(
+      postgresConnection("app", app.target, { timeoutMs: 5_000 }),
+      `select 1 as id, "pg_sleep"(1.5)::text as s`,
+    );
     await sleep(500);
-    await testSqlSource(reader, "select pid as id, pg_terminate_backend(pid) as t from pg_stat_activity where usename = current_user and pid <> pg_backend_pid()");
+    await testSqlSource(
+      reader,
+      "select pid as id, pg_terminate_backend(pid) as t from pg_stat_activity where usename = current_user and pid <> pg_backend_pid()",
+    );
     expect(await victim).toMatchObject({ ok: true });
   });
 
@@ -356,7 +485,10 @@ describe.runIf(remote && pgUrl)("a PostgreSQL connection", () => {
     await admin.unsafe(`create role ${su} nologin superuser; grant ${su} to ${app.target.username}`);
     try {
       const problems = await reader.checkPrivileges();
-      const read = await testSqlSource(reader, `select 1 as id, set_config('role', '${su}', false) as r, query_to_xml('select pg_read_file(''/etc/passwd'') as f', true, false, '')::text as x`);
+      const read = await testSqlSource(
+        reader,
+        `select 1 as id, set_config('role', '${su}', false) as r, query_to_xml('select pg_read_file(''/etc/passwd'') as f', true, false, '')::text as x`,
+      );
       expect(JSON.stringify(read)).not.toMatch(/root:x:0/);
       expect(problems.join(" ")).toMatch(/superuser|member/);
     } finally {
@@ -367,14 +499,17 @@ describe.runIf(remote && pgUrl)("a PostgreSQL connection", () => {
   // HOLE (g, medium): pg_read_all_stats shows every session's query text on the cluster (verified: an
   // admin's `create role … password '…'`); pg_read_all_settings every setting; pg_monitor both plus
   // pg_ls_logdir/pg_ls_waldir. None is refused.
-  it.each(["pg_read_all_stats", "pg_read_all_settings", "pg_monitor"])("refuses a reader that is a member of %s", async (role) => {
-    await admin.unsafe(`grant ${role} to ${app.target.username}`);
-    try {
-      expect(await reader.checkPrivileges()).not.toEqual([]);
-    } finally {
-      await admin.unsafe(`revoke ${role} from ${app.target.username}`);
-    }
-  });
+  it.each(["pg_read_all_stats", "pg_read_all_settings", "pg_monitor"])(
+    "refuses a reader that is a member of %s",
+    async (role) => {
+      await admin.unsafe(`grant ${role} to ${app.target.username}`);
+      try {
+        expect(await reader.checkPrivileges()).not.toEqual([]);
+      } finally {
+        await admin.unsafe(`revoke ${role} from ${app.target.username}`);
+      }
+    },
+  );
 
   // HOLE (g, medium): only dblink, dblink_connect and dblink_connect_u are looked at. After an admin
   // revokes exactly those (as the refusal tells them to), dblink_exec(connstr, sql), dblink_open,
@@ -382,11 +517,22 @@ describe.runIf(remote && pgUrl)("a PostgreSQL connection", () => {
   it("refuses a reader that may still run dblink_exec once dblink/dblink_connect are revoked", async () => {
     await admin.unsafe(`create extension if not exists dblink`);
     try {
-      for (const fn of ["dblink(text)", "dblink(text,text)", "dblink(text,boolean)", "dblink(text,text,boolean)", "dblink_connect(text)", "dblink_connect(text,text)", "dblink_connect_u(text)", "dblink_connect_u(text,text)"]) {
+      for (const fn of [
+        "dblink(text)",
+        "dblink(text,text)",
+        "dblink(text,boolean)",
+        "dblink(text,text,boolean)",
+        "dblink_connect(text)",
+        "dblink_connect(text,text)",
+        "dblink_connect_u(text)",
+        "dblink_connect_u(text,text)",
+      ]) {
         await admin.unsafe(`revoke execute on function ${fn} from public`);
       }
       expect((await reader.checkPrivileges()).join(" ")).toMatch(/may run .*dblink_exec/);
-      expect(await testSqlSource(reader, "select 1 as id, dblink_exec('dbname=postgres', 'select 1') as x")).toMatchObject({ ok: false, message: expect.stringMatching(/is refused: .*dblink_exec/) });
+      expect(
+        await testSqlSource(reader, "select 1 as id, dblink_exec('dbname=postgres', 'select 1') as x"),
+      ).toMatchObject({ ok: false, message: expect.stringMatching(/is refused: .*dblink_exec/) });
     } finally {
       await admin.unsafe(`drop extension if exists dblink`);
     }
@@ -397,7 +543,9 @@ describe.runIf(remote && pgUrl)("a PostgreSQL connection", () => {
   // dynamic-SQL helper in the application's database is a shell. The check never looks at them.
   it("refuses a reader that may execute a superuser's SECURITY DEFINER function", async () => {
     const bomb = `/tmp/spark-review-secdef-${suffix}`;
-    await admin.unsafe(`create function run_sql(q text) returns text language plpgsql security definer as $$ begin execute q; return 'ok'; end $$`);
+    await admin.unsafe(
+      `create function run_sql(q text) returns text language plpgsql security definer as $$ begin execute q; return 'ok'; end $$`,
+    );
     try {
       await testSqlSource(reader, `select 1 as id, run_sql('copy (select 1) to program ''touch ${bomb}''') as x`);
       const ran = existsSync(bomb);
@@ -423,7 +571,9 @@ describe.runIf(remote && pgUrl)("a PostgreSQL connection", () => {
     const slow = postgresConnection("app", app.target, { timeoutMs: 5_000 });
     const reads = Array.from({ length: 12 }, () => testSqlSource(slow, `select 1 as id, "pg_sleep"(2) as s`));
     await sleep(1_000);
-    const [row] = await admin<{ n: number }[]>`select count(*)::int as n from pg_stat_activity where usename = ${app.target.username}`;
+    const [row] = await admin<
+      { n: number }[]
+    >`select count(*)::int as n from pg_stat_activity where usename = ${app.target.username}`;
     await Promise.all(reads);
     expect(row!.n).toBeLessThanOrEqual(5);
   });
@@ -433,12 +583,24 @@ describe.runIf(remote && pgUrl)("a PostgreSQL connection", () => {
   // that asks for a cleartext password hands the stored secret over (postgres.js answers in clear).
   it("never sends a stored password to a host other than the one it was saved for", async () => {
     const deps = { db: spark.db, clock: () => new Date(), connections, secretKey: SECRET_KEY };
-    const input = { name: `review-${suffix}`, kind: "postgres" as const, host: app.target.host, port: app.target.port, database: app.target.database, username: app.target.username, password: app.target.password, ssl: false };
+    const input = {
+      name: `review-${suffix}`,
+      kind: "postgres" as const,
+      host: app.target.host,
+      port: app.target.port,
+      database: app.target.database,
+      username: app.target.username,
+      password: app.target.password,
+      ssl: false,
+    };
     const saved = await saveConnection(deps, { input, by: null });
     if (saved.status !== "ok") throw new Error(JSON.stringify(saved));
     const rogue = await fakePostgres();
     try {
-      await testConnectionInput(deps, { id: saved.connection.id, input: { ...input, host: "127.0.0.1", port: rogue.port, password: "" } });
+      await testConnectionInput(deps, {
+        id: saved.connection.id,
+        input: { ...input, host: "127.0.0.1", port: rogue.port, password: "" },
+      });
       expect(rogue.password()).toBeNull();
     } finally {
       await rogue.close();
@@ -447,20 +609,24 @@ describe.runIf(remote && pgUrl)("a PostgreSQL connection", () => {
 });
 
 describe("connections declared in the environment", () => {
-  it.each(["postgres://u:topsecret%zz@h/db", "ftp://u:topsecret@h/db", "postgres://u:topsecret@/db", "postgres://u:topsecret@h", "postgres://u:topsecret@h:99999/db", "mysql://u:topsecret@h/%zz"])(
-    "a malformed SPARK_CONNECTION_ (%s) is refused without echoing its password",
-    async (url) => {
-      const { loadConfig } = await import("../config");
-      let message = "";
-      try {
-        loadConfig({ SPARK_CONNECTION_X: url });
-      } catch (error) {
-        message = String(error);
-      }
-      expect(message).not.toBe("");
-      expect(message).not.toMatch(/topsecret/);
-    },
-  );
+  it.each([
+    "postgres://u:topsecret%zz@h/db",
+    "ftp://u:topsecret@h/db",
+    "postgres://u:topsecret@/db",
+    "postgres://u:topsecret@h",
+    "postgres://u:topsecret@h:99999/db",
+    "mysql://u:topsecret@h/%zz",
+  ])("a malformed SPARK_CONNECTION_ (%s) is refused without echoing its password", async (url) => {
+    const { loadConfig } = await import("../config");
+    let message = "";
+    try {
+      loadConfig({ SPARK_CONNECTION_X: url });
+    } catch (error) {
+      message = String(error);
+    }
+    expect(message).not.toBe("");
+    expect(message).not.toMatch(/topsecret/);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -476,11 +642,19 @@ describe.runIf(remote && mysqlUrl)("a MySQL/MariaDB connection", () => {
   };
 
   beforeAll(async () => {
-    app = await createAppMysql(mysqlUrl!, ["create table items (id int primary key, title text not null)", "insert into items values (1, 'item 1'), (2, 'item 2')"]);
+    app = await createAppMysql(mysqlUrl!, [
+      "create table items (id int primary key, title text not null)",
+      "insert into items values (1, 'item 1'), (2, 'item 2')",
+    ]);
     reader = mysqlConnection("app", app.target, { timeoutMs: 1_500 });
     const mysql = await import("mysql2/promise");
     const url = new URL(mysqlUrl!);
-    root = await mysql.createConnection({ host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username) || "root", password: decodeURIComponent(url.password) });
+    root = await mysql.createConnection({
+      host: url.hostname,
+      port: Number(url.port || 3306),
+      user: decodeURIComponent(url.username) || "root",
+      password: decodeURIComponent(url.password),
+    });
   }, 60_000);
   afterAll(async () => {
     await root?.end();
@@ -490,10 +664,19 @@ describe.runIf(remote && mysqlUrl)("a MySQL/MariaDB connection", () => {
   it.each([
     // `--1` is not a comment to MySQL (it wants `-- `), so the text check sees only `select 1`.
     ["`--x` that the text check takes for a comment", "select 1 --1 as id; drop table items"],
-    ["an executable comment hiding a second statement", "select 1 as id /*!) t; drop table items; select * from (select 1 */"],
+    [
+      "an executable comment hiding a second statement",
+      "select 1 as id /*!) t; drop table items; select * from (select 1 */",
+    ],
     ["an executable comment reading mysql.user", "select 1 as id /*!, (select count(*) from mysql.user) as n */"],
-    ["SET STATEMENT max_statement_time=0 FOR in a union", "(select 1 as id) union (set statement max_statement_time=0 for select sleep(5))"],
-    ["LOAD DATA LOCAL INFILE after a hidden semicolon", "select 1 as id /* */; load data local infile '/etc/passwd' into table items; select 1 as id"],
+    [
+      "SET STATEMENT max_statement_time=0 FOR in a union",
+      "(select 1 as id) union (set statement max_statement_time=0 for select sleep(5))",
+    ],
+    [
+      "LOAD DATA LOCAL INFILE after a hidden semicolon",
+      "select 1 as id /* */; load data local infile '/etc/passwd' into table items; select 1 as id",
+    ],
     ["INTO DUMPFILE", "select 1 as id into dumpfile '/tmp/spark-review-dump'"],
     ["a backslash-escaped quote", "select 1 as id, 'a\\' ; drop table items; select 1' as x"],
   ])("refuses %s and changes nothing", async (_name, query) => {
@@ -504,12 +687,17 @@ describe.runIf(remote && mysqlUrl)("a MySQL/MariaDB connection", () => {
   });
 
   it("keeps its max_statement_time and read-only mode on every read", async () => {
-    expect(await testSqlSource(reader, "select 1 as id, @@max_statement_time as t, @@tx_read_only as ro")).toMatchObject({ ok: true, rows: [{ t: 1.5, ro: 1 }] });
+    expect(
+      await testSqlSource(reader, "select 1 as id, @@max_statement_time as t, @@tx_read_only as ro"),
+    ).toMatchObject({ ok: true, rows: [{ t: 1.5, ro: 1 }] });
   });
 
   it("refuses FOR UPDATE hidden from the text check in an executable comment (the server's read-only mode)", async () => {
     const result = await testSqlSource(reader, "select id, title from items /*!for update*/");
-    expect(result).toEqual({ ok: false, message: "Executable comments (/*! … */) are not allowed in a source; write the SQL plainly." });
+    expect(result).toEqual({
+      ok: false,
+      message: "Executable comments (/*! … */) are not allowed in a source; write the SQL plainly.",
+    });
   });
 
   // HOLE (d, medium): MariaDB allows LOCK IN SHARE MODE in a READ ONLY transaction (FOR UPDATE it refuses),
@@ -519,7 +707,10 @@ describe.runIf(remote && mysqlUrl)("a MySQL/MariaDB connection", () => {
   // executable comments (`/*!`, `/*M!`) on MySQL, since the server does not.
   it.each([
     ["lock in share mode", "select id, title, sleep(1) as s from items lock in share mode"],
-    ["lock in share mode in an executable comment", "select id, title, sleep(1) as s from items /*! lock in share mode */"],
+    [
+      "lock in share mode in an executable comment",
+      "select id, title, sleep(1) as s from items /*! lock in share mode */",
+    ],
   ])("a read (%s) never blocks the application's writes", async (_name, query) => {
     const read = testSqlSource(mysqlConnection("app", app.target, { timeoutMs: 4_000 }), query);
     await sleep(300);
@@ -561,7 +752,10 @@ describe.runIf(remote && mysqlUrl)("a MySQL/MariaDB connection", () => {
 
   // HOLE (d): as on the other kinds, no byte bound (max_allowed_packet caps one value, not a row or a result).
   it("bounds the bytes a Test query returns (two 15 MB values)", async () => {
-    const result = await testSqlSource(reader, "select 1 as id, repeat('x', 15000000) as a, repeat('y', 15000000) as b");
+    const result = await testSqlSource(
+      reader,
+      "select 1 as id, repeat('x', 15000000) as a, repeat('y', 15000000) as b",
+    );
     expect(!result.ok || sizeOf(result) < RESULT_BUDGET).toBe(true);
   });
 });

@@ -22,7 +22,8 @@ const BOMB = "/tmp/spark-attack-ran";
 
 type Kind = { name: string; open: () => Promise<{ connection: SourceConnection; close: () => Promise<void> }> };
 
-const APP_TABLE = "create table items (id int primary key, title text not null); insert into items select g, 'item ' || g from generate_series(1, 50) g";
+const APP_TABLE =
+  "create table items (id int primary key, title text not null); insert into items select g, 'item ' || g from generate_series(1, 50) g";
 
 const kinds: Kind[] = [
   {
@@ -46,7 +47,10 @@ if (remote && mysqlUrl) {
   kinds.push({
     name: "mysql",
     open: async () => {
-      const app = await createAppMysql(mysqlUrl, ["create table items (id int primary key, title text not null)", "insert into items values (1, 'item 1'), (2, 'item 2')"]);
+      const app = await createAppMysql(mysqlUrl, [
+        "create table items (id int primary key, title text not null)",
+        "insert into items values (1, 'item 1'), (2, 'item 2')",
+      ]);
       return { connection: mysqlConnection("app", app.target, { timeoutMs: TIMEOUT_MS }), close: app.drop };
     },
   });
@@ -55,21 +59,49 @@ if (remote && mysqlUrl) {
 // What a hostile operator typed into "Test query" (issue: Seal operator SQL), and variants of each.
 // `reads: "nothing"`: the server answers, but without the privilege the function gives back NULL.
 const attacks: { name: string; query: string; kinds?: string[]; reads?: "nothing" }[] = [
-  { name: "a COMMIT that ends the read-only transaction, then an UPDATE", query: "select 1 as id, '--' as x) t; commit; update users set role = 'admin' where email = 'op@example.com'; select * from (select 1 as id" },
-  { name: "COPY … TO PROGRAM after a comment-hidden semicolon", query: "select 1 as id /* -- */; copy (select 1) to program 'touch /tmp/spark-attack-ran'; select 1 as id" },
-  { name: "an escaped quote hiding a semicolon", query: "select 1 as id, E'\\''; copy (select 1) to program 'touch /tmp/spark-attack-ran'; select E'\\'' as y", kinds: ["sample", "postgres"] },
+  {
+    name: "a COMMIT that ends the read-only transaction, then an UPDATE",
+    query:
+      "select 1 as id, '--' as x) t; commit; update users set role = 'admin' where email = 'op@example.com'; select * from (select 1 as id",
+  },
+  {
+    name: "COPY … TO PROGRAM after a comment-hidden semicolon",
+    query: "select 1 as id /* -- */; copy (select 1) to program 'touch /tmp/spark-attack-ran'; select 1 as id",
+  },
+  {
+    name: "an escaped quote hiding a semicolon",
+    query: "select 1 as id, E'\\''; copy (select 1) to program 'touch /tmp/spark-attack-ran'; select E'\\'' as y",
+    kinds: ["sample", "postgres"],
+  },
   { name: "Spark's users and their hashes", query: "select id, email, password_hash from users" },
   { name: "Spark's sessions", query: "select id, user_id from sessions" },
   { name: "Spark's account tokens", query: "select id from account_tokens" },
   { name: "Spark's captured mail", query: "select id, raw from captured_mails" },
   { name: "a server file", query: "select 1 as id, pg_read_file('/etc/passwd') as f", kinds: ["sample", "postgres"] },
-  { name: "a server file, quoted name", query: `select 1 as id, "pg_read_file"('/etc/passwd') as f`, kinds: ["sample", "postgres"] },
+  {
+    name: "a server file, quoted name",
+    query: `select 1 as id, "pg_read_file"('/etc/passwd') as f`,
+    kinds: ["sample", "postgres"],
+  },
   { name: "a directory listing", query: "select 1 as id, pg_ls_dir('.') as f", kinds: ["sample", "postgres"] },
   { name: "lo_import", query: "select lo_import('/etc/passwd') as id", kinds: ["sample", "postgres"] },
-  { name: "terminating other sessions", query: "select pid as id, pg_terminate_backend(pid) as t from pg_stat_activity where usename <> current_user", kinds: ["postgres"] },
-  { name: "a MySQL file read", query: "select 1 as id, load_file('/etc/passwd') as f", kinds: ["mysql"], reads: "nothing" },
+  {
+    name: "terminating other sessions",
+    query: "select pid as id, pg_terminate_backend(pid) as t from pg_stat_activity where usename <> current_user",
+    kinds: ["postgres"],
+  },
+  {
+    name: "a MySQL file read",
+    query: "select 1 as id, load_file('/etc/passwd') as f",
+    kinds: ["mysql"],
+    reads: "nothing",
+  },
   { name: "INTO OUTFILE", query: "select 1 as id into outfile '/tmp/spark-attack-ran'", kinds: ["mysql"] },
-  { name: "a write through a sequence", query: "select 1 as id, nextval('spark_nope') as n", kinds: ["sample", "postgres"] },
+  {
+    name: "a write through a sequence",
+    query: "select 1 as id, nextval('spark_nope') as n",
+    kinds: ["sample", "postgres"],
+  },
 ];
 
 describe.each(kinds)("operators' SQL on the $name connection", ({ name, open }) => {
@@ -77,12 +109,19 @@ describe.each(kinds)("operators' SQL on the $name connection", ({ name, open }) 
   let close: () => Promise<void>;
   let spark: Database;
   let before: { users: number; admins: number };
-  const counts = async () => rowsOf<{ users: number; admins: number }>(await spark.db.execute(sql`select count(*)::int as users, count(*) filter (where role = 'admin')::int as admins from users`))[0]!;
+  const counts = async () =>
+    rowsOf<{ users: number; admins: number }>(
+      await spark.db.execute(
+        sql`select count(*)::int as users, count(*) filter (where role = 'admin')::int as admins from users`,
+      ),
+    )[0]!;
 
   beforeAll(async () => {
     rmSync(BOMB, { force: true });
     spark = await openTestDatabase();
-    await spark.db.execute(sql`insert into users (email, password_hash, role) values ('op@example.com', 'scrypt$secret', 'operator'), ('admin@example.com', 'scrypt$secret2', 'admin')`);
+    await spark.db.execute(
+      sql`insert into users (email, password_hash, role) values ('op@example.com', 'scrypt$secret', 'operator'), ('admin@example.com', 'scrypt$secret2', 'admin')`,
+    );
     before = await counts();
     ({ connection, close } = await open());
   }, 120_000);
@@ -92,7 +131,10 @@ describe.each(kinds)("operators' SQL on the $name connection", ({ name, open }) 
   });
 
   it("reads an ordinary query: columns, types and the first rows", async () => {
-    const query = name === "sample" ? "select id, title from demo.challenges order by id" : "select id, title from items order by id";
+    const query =
+      name === "sample"
+        ? "select id, title from demo.challenges order by id"
+        : "select id, title from items order by id";
     const result = await testSqlSource(connection, query);
     if (!result.ok) throw new Error(result.message);
     expect(result.variables).toEqual({ id: { type: "number" }, title: { type: "string" } });
@@ -101,7 +143,8 @@ describe.each(kinds)("operators' SQL on the $name connection", ({ name, open }) 
 
   it.each(attacks.filter((a) => !a.kinds || a.kinds.includes(name)))("refuses $name", async ({ query, reads }) => {
     const result = await testSqlSource(connection, query);
-    if (reads === "nothing") expect(result).toEqual({ ok: true, variables: expect.anything(), rows: [{ id: 1, f: null }] });
+    if (reads === "nothing")
+      expect(result).toEqual({ ok: true, variables: expect.anything(), rows: [{ id: 1, f: null }] });
     else expect(result.ok).toBe(false);
     expect(JSON.stringify(result)).not.toMatch(/scrypt|root:x:0/);
     expect(await counts()).toEqual(before);
@@ -110,7 +153,10 @@ describe.each(kinds)("operators' SQL on the $name connection", ({ name, open }) 
 
   it("refuses the attacks in a pass as well: the stream stops with the reason", async () => {
     const read = async () => {
-      for await (const batch of streamSqlSource(connection, "select id, email, password_hash from users", { batchSize: 10 })) void batch;
+      for await (const batch of streamSqlSource(connection, "select id, email, password_hash from users", {
+        batchSize: 10,
+      }))
+        void batch;
     };
     await expect(read()).rejects.toThrow(/users|permission|exist/i);
   });
@@ -124,7 +170,10 @@ describe.each(kinds)("operators' SQL on the $name connection", ({ name, open }) 
     expect(result).toEqual({ ok: false, message: expect.stringMatching(/ran longer than 1.5 s and was stopped/) });
     // The server's event loop kept turning while the query ran.
     expect(ticks).toBeGreaterThan(10);
-    expect((await testSqlSource(connection, name === "sample" ? "select id from demo.challenges" : "select id from items")).ok).toBe(true);
+    expect(
+      (await testSqlSource(connection, name === "sample" ? "select id from demo.challenges" : "select id from items"))
+        .ok,
+    ).toBe(true);
   });
 
   it("keeps nothing a query set: settings and advisory locks end with it", async () => {
@@ -134,8 +183,14 @@ describe.each(kinds)("operators' SQL on the $name connection", ({ name, open }) 
       expect(after.ok && after.rows[0]?.free).toBe(1);
       return;
     }
-    await testSqlSource(connection, "select 1 as id, set_config('default_transaction_read_only', 'off', false) as s, pg_advisory_lock(7412001) as l");
-    const after = await testSqlSource(connection, "select 1 as id, current_setting('transaction_read_only') as ro, (select count(*) from pg_locks where locktype = 'advisory') as locks");
+    await testSqlSource(
+      connection,
+      "select 1 as id, set_config('default_transaction_read_only', 'off', false) as s, pg_advisory_lock(7412001) as l",
+    );
+    const after = await testSqlSource(
+      connection,
+      "select 1 as id, current_setting('transaction_read_only') as ro, (select count(*) from pg_locks where locktype = 'advisory') as locks",
+    );
     if (!after.ok) throw new Error(after.message);
     expect(after.rows[0]).toMatchObject({ ro: "on", locks: 0 });
   });
@@ -147,7 +202,11 @@ describe("the sample connection", () => {
     try {
       let rows = 0;
       let batches = 0;
-      for await (const batch of streamSqlSource(pool.connection("sample", { timeoutMs: 10_000 }), "select g as id from generate_series(1, 2000000) g", { batchSize: 50_000 })) {
+      for await (const batch of streamSqlSource(
+        pool.connection("sample", { timeoutMs: 10_000 }),
+        "select g as id from generate_series(1, 2000000) g",
+        { batchSize: 50_000 },
+      )) {
         rows += batch.length;
         batches++;
       }
@@ -163,7 +222,11 @@ describe.runIf(remote && pgUrl)("least privilege on PostgreSQL", () => {
     const app = await createAppPostgres(pgUrl!, APP_TABLE);
     const admin = new URL(pgUrl!);
     try {
-      const asSuperuser = postgresConnection("su", { ...app.target, username: decodeURIComponent(admin.username), password: decodeURIComponent(admin.password) }, { timeoutMs: 5_000 });
+      const asSuperuser = postgresConnection(
+        "su",
+        { ...app.target, username: decodeURIComponent(admin.username), password: decodeURIComponent(admin.password) },
+        { timeoutMs: 5_000 },
+      );
       expect((await asSuperuser.checkPrivileges()).join(" ")).toMatch(/is a superuser/);
       const result = await testSqlSource(asSuperuser, "select id from items");
       expect(result).toEqual({ ok: false, message: expect.stringMatching(/refused: .*superuser/) });
@@ -172,15 +235,29 @@ describe.runIf(remote && pgUrl)("least privilege on PostgreSQL", () => {
       const root = postgres(app.adminUrl, { max: 1, onnotice: () => {} });
       await root.unsafe(`grant pg_read_server_files to ${app.target.username}`);
       const reader = postgresConnection("files", app.target, { timeoutMs: 5_000 });
-      expect(await reader.checkPrivileges()).toEqual([expect.stringMatching(/member of pg_read_server_files, whose privileges it could take on; REVOKE pg_read_server_files FROM/)]);
+      expect(await reader.checkPrivileges()).toEqual([
+        expect.stringMatching(
+          /member of pg_read_server_files, whose privileges it could take on; REVOKE pg_read_server_files FROM/,
+        ),
+      ]);
       await root.unsafe(`revoke pg_read_server_files from ${app.target.username}`);
       expect(await reader.checkPrivileges()).toEqual([]);
       await root.end();
 
       const spark = await openScratchDatabase({ driver: "postgres", adminUrl: pgUrl! });
       try {
-        const sparkName = rowsOf<{ name: string }>(await spark.db.execute(sql`select current_database() as name`))[0]!.name;
-        const onSpark = postgresConnection("spark", { ...app.target, database: sparkName, username: decodeURIComponent(admin.username), password: decodeURIComponent(admin.password) }, { timeoutMs: 5_000 });
+        const sparkName = rowsOf<{ name: string }>(await spark.db.execute(sql`select current_database() as name`))[0]!
+          .name;
+        const onSpark = postgresConnection(
+          "spark",
+          {
+            ...app.target,
+            database: sparkName,
+            username: decodeURIComponent(admin.username),
+            password: decodeURIComponent(admin.password),
+          },
+          { timeoutMs: 5_000 },
+        );
         expect((await onSpark.checkPrivileges()).join(" ")).toMatch(/Spark's own database/);
       } finally {
         await spark.close();
@@ -193,7 +270,11 @@ describe.runIf(remote && pgUrl)("least privilege on PostgreSQL", () => {
 
 describe("least privilege on MySQL/MariaDB: SHOW GRANTS judged", () => {
   const cases: [string, string[], RegExp | null][] = [
-    ["SELECT on the application's schema", ["GRANT USAGE ON *.* TO `r`@`%` IDENTIFIED BY PASSWORD '*ABC'", "GRANT SELECT ON `app`.* TO `r`@`%`"], null],
+    [
+      "SELECT on the application's schema",
+      ["GRANT USAGE ON *.* TO `r`@`%` IDENTIFIED BY PASSWORD '*ABC'", "GRANT SELECT ON `app`.* TO `r`@`%`"],
+      null,
+    ],
     ["column-level SELECT", ["GRANT SELECT (`id`, `title`) ON `app`.`items` TO `r`@`%`"], null],
     ["root", ["GRANT ALL PRIVILEGES ON *.* TO `root`@`localhost` WITH GRANT OPTION"], /ALL PRIVILEGES/],
     ["FILE", ["GRANT FILE ON *.* TO `r`@`%`"], /holds FILE/],
@@ -212,7 +293,15 @@ describe("least privilege on MySQL/MariaDB: SHOW GRANTS judged", () => {
     const app = await createAppMysql(mysqlUrl!, ["create table items (id int primary key)"]);
     const root = new URL(mysqlUrl!);
     try {
-      const asRoot = mysqlConnection("root", { ...app.target, username: decodeURIComponent(root.username) || "root", password: decodeURIComponent(root.password) }, { timeoutMs: 5_000 });
+      const asRoot = mysqlConnection(
+        "root",
+        {
+          ...app.target,
+          username: decodeURIComponent(root.username) || "root",
+          password: decodeURIComponent(root.password),
+        },
+        { timeoutMs: 5_000 },
+      );
       expect((await asRoot.checkPrivileges()).join(" ")).toMatch(/ALL PRIVILEGES|FILE/);
       expect(await mysqlConnection("reader", app.target, { timeoutMs: 5_000 }).checkPrivileges()).toEqual([]);
     } finally {

@@ -10,7 +10,15 @@ import { ConnectionError, defaultReadLimits, type ReadLimits, type SourceConnect
 
 export { ConnectionError, type ReadBatch, type ReadLimits, type SourceConnection } from "./types";
 
-export type ConnectionTarget = { kind: "postgres" | "mysql"; host: string; port: number; database: string; username: string; password: string; ssl: boolean };
+export type ConnectionTarget = {
+  kind: "postgres" | "mysql";
+  host: string;
+  port: number;
+  database: string;
+  username: string;
+  password: string;
+  ssl: boolean;
+};
 
 /** Where SQL sources read from: stored connections, those of the environment, and the sample database. */
 export type Connections = {
@@ -33,7 +41,13 @@ export type ConnectionsInput = {
   limits?: ReadLimits;
 };
 
-export function createConnections({ db, secretKey, env, sample, limits = defaultReadLimits }: ConnectionsInput): Connections {
+export function createConnections({
+  db,
+  secretKey,
+  env,
+  sample,
+  limits = defaultReadLimits,
+}: ConnectionsInput): Connections {
   let pool: Promise<SamplePool> | null = null;
   const samplePool = () => (pool ??= sample());
   // The pool starts its workers on first use; a connection object is needed before that.
@@ -54,11 +68,17 @@ export function createConnections({ db, secretKey, env, sample, limits = default
   function passwordOf(row: Connection): string {
     if (row.origin === "env") {
       const declared = env.find((c) => c.name.toLowerCase() === row.name.toLowerCase());
-      if (!declared) throw new ConnectionError(`The connection ${row.name} is no longer declared in the environment (SPARK_CONNECTION_${row.name.toUpperCase().replace(/-/g, "_")}).`);
+      if (!declared)
+        throw new ConnectionError(
+          `The connection ${row.name} is no longer declared in the environment (SPARK_CONNECTION_${row.name.toUpperCase().replace(/-/g, "_")}).`,
+        );
       return declared.password;
     }
     if (!row.passwordSealed) return "";
-    if (!secretKey) throw new ConnectionError(`The password of ${row.name} is sealed; set SPARK_SECRET_KEY to the key it was saved with.`);
+    if (!secretKey)
+      throw new ConnectionError(
+        `The password of ${row.name} is sealed; set SPARK_SECRET_KEY to the key it was saved with.`,
+      );
     return openSealed(row.passwordSealed, secretKey);
   }
 
@@ -74,7 +94,15 @@ export function createConnections({ db, secretKey, env, sample, limits = default
       if (!row) throw new ConnectionError("Its connection was deleted; choose another one for this source.");
       if (row.kind === "sample" || row.id === SAMPLE_CONNECTION_ID) return lazySample(row.name);
       const password = passwordOf(row);
-      return forTarget(row.name, { kind: row.kind, host: row.host, port: row.port ?? (row.kind === "postgres" ? 5432 : 3306), database: row.database, username: row.username, password, ssl: row.ssl });
+      return forTarget(row.name, {
+        kind: row.kind,
+        host: row.host,
+        port: row.port ?? (row.kind === "postgres" ? 5432 : 3306),
+        database: row.database,
+        username: row.username,
+        password,
+        ssl: row.ssl,
+      });
     },
     async close() {
       if (pool) await (await pool).close();

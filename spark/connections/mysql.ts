@@ -2,9 +2,27 @@ import type { Connection as CallbackConnection } from "mysql2";
 import type { Connection, FieldPacket, RowDataPacket } from "mysql2/promise";
 import type { VariableType } from "@/db/schema";
 import { takeSessionSlot } from "./session-slots";
-import { asSubquery, connectFailure, ConnectionError, queryTimedOut, MAX_ROW_BYTES, rowBytes, rowTooLarge, type ReadBatch, type ReadLimits, type SourceConnection } from "./types";
+import {
+  asSubquery,
+  connectFailure,
+  ConnectionError,
+  queryTimedOut,
+  MAX_ROW_BYTES,
+  rowBytes,
+  rowTooLarge,
+  type ReadBatch,
+  type ReadLimits,
+  type SourceConnection,
+} from "./types";
 
-export type MysqlTarget = { host: string; port: number; database: string; username: string; password: string; ssl: boolean };
+export type MysqlTarget = {
+  host: string;
+  port: number;
+  database: string;
+  username: string;
+  password: string;
+  ssl: boolean;
+};
 
 // What a source's user may hold. Anything else (a write, FILE, PROCESS, SUPER, a role, GRANT OPTION)
 // would let an operator's query reach beyond reading the application's rows.
@@ -18,9 +36,15 @@ const SYSTEM_SCHEMAS = new Set(["mysql", "sys", "performance_schema", "informati
  * application's rows even in a read-only transaction.
  */
 export function mysqlTextProblem(query: string): string | null {
-  if (/\/\*[M]?!/i.test(query)) return "Executable comments (/*! … */) are not allowed in a source; write the SQL plainly.";
-  const code = query.replace(/'(?:[^'\\]|\\.|'')*'/g, "''").replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/--[^\n]*|#[^\n]*/g, " ").replace(/\/\*[\s\S]*?\*\//g, " ");
-  if (/\block\s+in\s+share\s+mode\b|\bfor\s+(share|update)\b/i.test(code)) return "A source only reads: remove the locking clause (LOCK IN SHARE MODE, FOR SHARE, FOR UPDATE).";
+  if (/\/\*[M]?!/i.test(query))
+    return "Executable comments (/*! … */) are not allowed in a source; write the SQL plainly.";
+  const code = query
+    .replace(/'(?:[^'\\]|\\.|'')*'/g, "''")
+    .replace(/"(?:[^"\\]|\\.)*"/g, '""')
+    .replace(/--[^\n]*|#[^\n]*/g, " ")
+    .replace(/\/\*[\s\S]*?\*\//g, " ");
+  if (/\block\s+in\s+share\s+mode\b|\bfor\s+(share|update)\b/i.test(code))
+    return "A source only reads: remove the locking clause (LOCK IN SHARE MODE, FOR SHARE, FOR UPDATE).";
   return null;
 }
 
@@ -38,7 +62,10 @@ function variableTypeOf(field: FieldPacket): VariableType {
 }
 
 async function openSession(target: MysqlTarget, limits: ReadLimits): Promise<Connection> {
-  const release = await takeSessionSlot(`mysql://${target.username}@${target.host}:${target.port}/${target.database}`, limits.timeoutMs);
+  const release = await takeSessionSlot(
+    `mysql://${target.username}@${target.host}:${target.port}/${target.database}`,
+    limits.timeoutMs,
+  );
   try {
     const connection = await connect(target, limits);
     const destroy = connection.destroy.bind(connection);
@@ -74,7 +101,9 @@ async function connect(target: MysqlTarget, { timeoutMs }: ReadLimits): Promise<
       timezone: "Z",
     });
   } catch (error) {
-    throw new ConnectionError(connectFailure(error, target, { login: ["ER_ACCESS_DENIED_ERROR"], noDatabase: ["ER_BAD_DB_ERROR"] }));
+    throw new ConnectionError(
+      connectFailure(error, target, { login: ["ER_ACCESS_DENIED_ERROR"], noDatabase: ["ER_BAD_DB_ERROR"] }),
+    );
   }
   try {
     const [rows] = await connection.query<RowDataPacket[]>("select version() as v");
@@ -91,7 +120,6 @@ async function connect(target: MysqlTarget, { timeoutMs }: ReadLimits): Promise<
   return connection;
 }
 
-
 function describeQueryError(error: unknown, { timeoutMs }: ReadLimits): ConnectionError {
   if (error instanceof ConnectionError) return error;
   const e = error as { code?: string; errno?: number; message?: string };
@@ -100,16 +128,28 @@ function describeQueryError(error: unknown, { timeoutMs }: ReadLimits): Connecti
     return queryTimedOut(timeoutMs);
   }
   if (e.errno === 1792) return new ConnectionError("A source only reads, and this query tried to write.");
-  if (e.code === "ER_PARSE_ERROR" && /;/.test(e.message ?? "")) return new ConnectionError(`The query failed: ${e.message}. Write a single statement.`);
+  if (e.code === "ER_PARSE_ERROR" && /;/.test(e.message ?? ""))
+    return new ConnectionError(`The query failed: ${e.message}. Write a single statement.`);
   return new ConnectionError(`The query failed: ${(e.message ?? String(error)).split("\n")[0]}`);
 }
 
 /** A statement the server does not stop in time is killed from a second session of the same user. */
-async function bounded<T>(target: MysqlTarget, connection: Connection, limits: ReadLimits, run: () => Promise<T>): Promise<T> {
+async function bounded<T>(
+  target: MysqlTarget,
+  connection: Connection,
+  limits: ReadLimits,
+  run: () => Promise<T>,
+): Promise<T> {
   const timer = setTimeout(() => {
     void (async () => {
       const mysql = await import("mysql2/promise");
-      const killer = await mysql.createConnection({ host: target.host, port: target.port, user: target.username, password: target.password, connectTimeout: 5_000 });
+      const killer = await mysql.createConnection({
+        host: target.host,
+        port: target.port,
+        user: target.username,
+        password: target.password,
+        connectTimeout: 5_000,
+      });
       try {
         await killer.query(`kill query ${Number(connection.threadId)}`);
       } finally {
@@ -135,21 +175,36 @@ export function judgeMysqlGrants(grants: string[]): string[] {
   for (const grant of grants) {
     const match = /^GRANT (.+?) ON (.+?) TO /i.exec(grant);
     if (!match) {
-      problems.push(`The user holds a role or proxy grant (${grant.replace(/ IDENTIFIED BY .*$/i, "").slice(0, 120)}); grant SELECT directly instead.`);
+      problems.push(
+        `The user holds a role or proxy grant (${grant.replace(/ IDENTIFIED BY .*$/i, "").slice(0, 120)}); grant SELECT directly instead.`,
+      );
       continue;
     }
     // Column lists in parentheses hold commas of their own.
-    const privileges = match[1]!.replace(/\([^)]*\)/g, "").split(",").map((p) => p.trim().toUpperCase());
+    const privileges = match[1]!
+      .replace(/\([^)]*\)/g, "")
+      .split(",")
+      .map((p) => p.trim().toUpperCase());
     const extra = privileges.filter((p) => !ALLOWED_PRIVILEGES.has(p));
     const on = match[2]!.replace(/`/g, "").trim();
     const schema = on.split(".")[0]!.toLowerCase();
     // USAGE ON *.* is every account's "no privileges" line; anything more on every schema, or on the
     // server's own schemas, reaches mysql.user's password hashes and the server's internals.
     const readsEverything = on === "*.*" && privileges.some((p) => p !== "USAGE");
-    if (readsEverything) problems.push(`The user holds ${privileges.join(", ")} ON *.* (every schema, mysql.user included); grant SELECT ON <application schema>.* only.`);
-    else if (SYSTEM_SCHEMAS.has(schema)) problems.push(`The user holds ${privileges.join(", ")} ON ${on}, a schema of the server itself; grant SELECT on the application's schema only.`);
-    if (extra.length > 0) problems.push(`The user holds ${extra.join(", ")} ON ${match[2]}; a source's user needs SELECT only (REVOKE ${extra.join(", ")} ON ${match[2]} FROM it).`);
-    if (/WITH GRANT OPTION/i.test(grant)) problems.push(`The user may grant privileges ON ${match[2]}; REVOKE GRANT OPTION.`);
+    if (readsEverything)
+      problems.push(
+        `The user holds ${privileges.join(", ")} ON *.* (every schema, mysql.user included); grant SELECT ON <application schema>.* only.`,
+      );
+    else if (SYSTEM_SCHEMAS.has(schema))
+      problems.push(
+        `The user holds ${privileges.join(", ")} ON ${on}, a schema of the server itself; grant SELECT on the application's schema only.`,
+      );
+    if (extra.length > 0)
+      problems.push(
+        `The user holds ${extra.join(", ")} ON ${match[2]}; a source's user needs SELECT only (REVOKE ${extra.join(", ")} ON ${match[2]} FROM it).`,
+      );
+    if (/WITH GRANT OPTION/i.test(grant))
+      problems.push(`The user may grant privileges ON ${match[2]}; REVOKE GRANT OPTION.`);
   }
   return problems;
 }
@@ -160,7 +215,9 @@ async function checkGrants(connection: Connection): Promise<string[]> {
   // MariaDB's grants to PUBLIC apply to every account but are not among its own.
   try {
     const [publicRows] = await connection.query<RowDataPacket[]>("show grants for public");
-    grants.push(...publicRows.map((row) => String(Object.values(row)[0])).filter((g) => !/^GRANT USAGE ON \*\.\* TO/i.test(g)));
+    grants.push(
+      ...publicRows.map((row) => String(Object.values(row)[0])).filter((g) => !/^GRANT USAGE ON \*\.\* TO/i.test(g)),
+    );
   } catch {
     // MySQL has no PUBLIC, and a server without it grants nothing that way.
   }
@@ -212,13 +269,16 @@ export function mysqlConnection(name: string, target: MysqlTarget, limits: ReadL
         const size = Math.max(1, Math.floor(limit));
         return bounded(target, c, limits, async () => {
           let head: ReadBatch = { columns: [], rows: [] };
-          for await (const batch of streamRows(c, `${asSubquery(query)} limit ${size}`, size)) head = { columns: batch.columns, rows: [...head.rows, ...batch.rows] };
+          for await (const batch of streamRows(c, `${asSubquery(query)} limit ${size}`, size))
+            head = { columns: batch.columns, rows: [...head.rows, ...batch.rows] };
           return head;
         });
       }),
     query: (text, params) =>
       guarded(async (c) => {
-        const [rows, fields] = await bounded(target, c, limits, () => c.execute<RowDataPacket[]>(text, params as never[]));
+        const [rows, fields] = await bounded(target, c, limits, () =>
+          c.execute<RowDataPacket[]>(text, params as never[]),
+        );
         return batchOf(rows, fields);
       }),
     async *stream(query, batchSize) {
@@ -233,7 +293,8 @@ export function mysqlConnection(name: string, target: MysqlTarget, limits: ReadL
         // bounds the read; rows arrive as a stream with backpressure, never all at once.
         const timer = setTimeout(() => void connection.destroy(), limits.timeoutMs + CANCEL_GRACE_MS);
         try {
-          for await (const batch of streamRows(connection, asSubquery(query), size)) if (batch.rows.length > 0) yield batch;
+          for await (const batch of streamRows(connection, asSubquery(query), size))
+            if (batch.rows.length > 0) yield batch;
         } finally {
           clearTimeout(timer);
         }

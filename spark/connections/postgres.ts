@@ -1,19 +1,50 @@
 import type { Sql } from "postgres";
 import { variableTypeOfOid } from "../variables";
 import { takeSessionSlot } from "./session-slots";
-import { asBoundedSubquery, connectFailure, ConnectionError, queryTimedOut, isRowTooLarge, rowTooLarge, type ReadBatch, type ReadLimits, type SourceConnection } from "./types";
+import {
+  asBoundedSubquery,
+  connectFailure,
+  ConnectionError,
+  queryTimedOut,
+  isRowTooLarge,
+  rowTooLarge,
+  type ReadBatch,
+  type ReadLimits,
+  type SourceConnection,
+} from "./types";
 
-export type PostgresTarget = { host: string; port: number; database: string; username: string; password: string; ssl: boolean };
+export type PostgresTarget = {
+  host: string;
+  port: number;
+  database: string;
+  username: string;
+  password: string;
+  ssl: boolean;
+};
 
 /** Spark's own tables: a user who can read any of them could read sessions, hashes and captured mail. */
-export const SPARK_TABLES = ["users", "sessions", "account_tokens", "login_failures", "connections", "captured_mails", "deliveries", "events", "mail_templates", "job_lease"];
+export const SPARK_TABLES = [
+  "users",
+  "sessions",
+  "account_tokens",
+  "login_failures",
+  "connections",
+  "captured_mails",
+  "deliveries",
+  "events",
+  "mail_templates",
+  "job_lease",
+];
 
 // A statement the server did not stop in time (a query that turned its own timeout off) is cancelled
 // from here this long after its timeout.
 const CANCEL_GRACE_MS = 1_000;
 
 async function openSession(target: PostgresTarget, { timeoutMs }: ReadLimits): Promise<Sql> {
-  const release = await takeSessionSlot(`postgres://${target.username}@${target.host}:${target.port}/${target.database}`, timeoutMs);
+  const release = await takeSessionSlot(
+    `postgres://${target.username}@${target.host}:${target.port}/${target.database}`,
+    timeoutMs,
+  );
   try {
     const sql = await connect(target, timeoutMs);
     const end = sql.end.bind(sql);
@@ -40,7 +71,12 @@ async function connect(target: PostgresTarget, timeoutMs: number): Promise<Sql> 
     prepare: false,
     onnotice: () => {},
     // Set at connection start, before any operator text runs.
-    connection: { application_name: "spark source", statement_timeout: timeoutMs, lock_timeout: timeoutMs, default_transaction_read_only: true },
+    connection: {
+      application_name: "spark source",
+      statement_timeout: timeoutMs,
+      lock_timeout: timeoutMs,
+      default_transaction_read_only: true,
+    },
   });
   try {
     await sql`select 1`;
@@ -51,7 +87,6 @@ async function connect(target: PostgresTarget, timeoutMs: number): Promise<Sql> 
   return sql;
 }
 
-
 function describeQueryError(error: unknown, { timeoutMs }: ReadLimits): ConnectionError {
   if (error instanceof ConnectionError) return error;
   if (isRowTooLarge(error)) return rowTooLarge();
@@ -59,7 +94,8 @@ function describeQueryError(error: unknown, { timeoutMs }: ReadLimits): Connecti
   if (e.code === "57014") return queryTimedOut(timeoutMs);
   if (e.code === "25006") return new ConnectionError("A source only reads, and this query tried to write.");
   if (e.code === "42501") return new ConnectionError(`The connection's user may not do that: ${e.message}.`);
-  if (/multiple commands/.test(e.message ?? "")) return new ConnectionError("Write a single statement: remove everything after the first ';'.");
+  if (/multiple commands/.test(e.message ?? ""))
+    return new ConnectionError("Write a single statement: remove everything after the first ';'.");
   return new ConnectionError(`The query failed: ${(e.message ?? String(error)).split("\n")[0]}`);
 }
 
@@ -76,8 +112,13 @@ async function bounded(sql: Sql, text: string, params: unknown[], { timeoutMs }:
   }
 }
 
-function batchOf(result: { columns?: readonly { name: string; type: number }[] } & Iterable<Record<string, unknown>>): ReadBatch {
-  return { columns: (result.columns ?? []).map((c) => ({ name: c.name, type: variableTypeOfOid(c.type) })), rows: [...result] };
+function batchOf(
+  result: { columns?: readonly { name: string; type: number }[] } & Iterable<Record<string, unknown>>,
+): ReadBatch {
+  return {
+    columns: (result.columns ?? []).map((c) => ({ name: c.name, type: variableTypeOfOid(c.type) })),
+    rows: [...result],
+  };
 }
 
 async function inReadOnly<T>(target: PostgresTarget, limits: ReadLimits, fn: (sql: Sql) => Promise<T>): Promise<T> {
@@ -96,7 +137,16 @@ async function inReadOnly<T>(target: PostgresTarget, limits: ReadLimits, fn: (sq
 /** What makes a role unfit for operators' SQL, or an empty list. */
 export async function checkPostgresPrivileges(sql: Sql): Promise<string[]> {
   const [row] = await sql<
-    { rolsuper: boolean; rolbypassrls: boolean; roles: string[]; spark_tables: string[]; spark_database: boolean; dangerous_functions: string[]; definers: string[]; user: string }[]
+    {
+      rolsuper: boolean;
+      rolbypassrls: boolean;
+      roles: string[];
+      spark_tables: string[];
+      spark_database: boolean;
+      dangerous_functions: string[];
+      definers: string[];
+      user: string;
+    }[]
   >`
     select r.rolsuper, r.rolbypassrls, current_user as user,
       -- Any role it belongs to, at any depth: SET ROLE (or set_config('role', …)) would hand over that
@@ -133,13 +183,29 @@ export async function checkPostgresPrivileges(sql: Sql): Promise<string[]> {
   if (!row) return ["The connection's user was not found in pg_roles."];
   const problems: string[] = [];
   const user = row.user;
-  if (row.spark_database) problems.push("This is Spark's own database, which operators' SQL never reads; connect to the application's database instead.");
-  if (row.rolsuper) problems.push(`${user} is a superuser; connect as a read-only role (ALTER ROLE ${user} NOSUPERUSER, or create one as the README shows).`);
+  if (row.spark_database)
+    problems.push(
+      "This is Spark's own database, which operators' SQL never reads; connect to the application's database instead.",
+    );
+  if (row.rolsuper)
+    problems.push(
+      `${user} is a superuser; connect as a read-only role (ALTER ROLE ${user} NOSUPERUSER, or create one as the README shows).`,
+    );
   if (row.rolbypassrls) problems.push(`${user} bypasses row-level security; ALTER ROLE ${user} NOBYPASSRLS.`);
-  if (row.roles.length > 0) problems.push(`${user} is a member of ${row.roles.join(", ")}, whose privileges it could take on; REVOKE ${row.roles.join(", ")} FROM ${user} and grant it SELECT directly.`);
-  if (row.spark_tables.length > 0) problems.push(`${user} can read Spark's own tables (${row.spark_tables.join(", ")}); use a role that cannot, on the application's database.`);
-  if (row.dangerous_functions.length > 0) problems.push(`${user} may run ${row.dangerous_functions.join(", ")}; REVOKE EXECUTE on them.`);
-  if (row.definers.length > 0) problems.push(`${user} may run functions that run as their owner (SECURITY DEFINER): ${row.definers.join(", ")}; REVOKE EXECUTE on them from ${user} and PUBLIC.`);
+  if (row.roles.length > 0)
+    problems.push(
+      `${user} is a member of ${row.roles.join(", ")}, whose privileges it could take on; REVOKE ${row.roles.join(", ")} FROM ${user} and grant it SELECT directly.`,
+    );
+  if (row.spark_tables.length > 0)
+    problems.push(
+      `${user} can read Spark's own tables (${row.spark_tables.join(", ")}); use a role that cannot, on the application's database.`,
+    );
+  if (row.dangerous_functions.length > 0)
+    problems.push(`${user} may run ${row.dangerous_functions.join(", ")}; REVOKE EXECUTE on them.`);
+  if (row.definers.length > 0)
+    problems.push(
+      `${user} may run functions that run as their owner (SECURITY DEFINER): ${row.definers.join(", ")}; REVOKE EXECUTE on them from ${user} and PUBLIC.`,
+    );
   return problems;
 }
 
@@ -154,7 +220,10 @@ export function postgresConnection(name: string, target: PostgresTarget, limits:
   return {
     kind: "postgres",
     name,
-    head: (query, limit) => guarded(async (sql) => batchOf(await bounded(sql, `${asBoundedSubquery(query)} limit ${Math.max(0, Math.floor(limit))}`, [], limits))),
+    head: (query, limit) =>
+      guarded(async (sql) =>
+        batchOf(await bounded(sql, `${asBoundedSubquery(query)} limit ${Math.max(0, Math.floor(limit))}`, [], limits)),
+      ),
     query: (text, params) => guarded(async (sql) => batchOf(await bounded(sql, text, params, limits))),
     async *stream(query, batchSize) {
       const sql = await openSession(target, limits);
@@ -176,7 +245,6 @@ export function postgresConnection(name: string, target: PostgresTarget, limits:
         await sql.end({ timeout: 0 }).catch(() => {});
       }
     },
-    checkPrivileges: () =>
-      inReadOnly(target, limits, (sql) => checkPostgresPrivileges(sql)),
+    checkPrivileges: () => inReadOnly(target, limits, (sql) => checkPostgresPrivileges(sql)),
   };
 }

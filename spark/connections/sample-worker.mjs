@@ -9,7 +9,10 @@ import { PGlite } from "@electric-sql/pglite";
 const db = await PGlite.create({ loadDataDir: new Blob([workerData.image]), username: workerData.reader });
 let inTransaction = false;
 
-const shape = (result) => ({ rows: result.rows, fields: result.fields.map((f) => ({ name: f.name, oid: f.dataTypeID })) });
+const shape = (result) => ({
+  rows: result.rows,
+  fields: result.fields.map((f) => ({ name: f.name, oid: f.dataTypeID })),
+});
 
 async function end() {
   if (inTransaction) {

@@ -2,7 +2,16 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { variableTypeOfOid } from "../variables";
-import { asBoundedSubquery, ConnectionError, queryTimedOut, isRowTooLarge, rowTooLarge, type ReadBatch, type ReadLimits, type SourceConnection } from "./types";
+import {
+  asBoundedSubquery,
+  ConnectionError,
+  queryTimedOut,
+  isRowTooLarge,
+  rowTooLarge,
+  type ReadBatch,
+  type ReadLimits,
+  type SourceConnection,
+} from "./types";
 
 /** The only role operators' SQL runs as in the sample database: it reads the demo tables and nothing else. */
 export const SAMPLE_READER = "spark_reader";
@@ -13,7 +22,9 @@ export const SAMPLE_IMAGE_FILE = "sample-v1.tar.gz";
  * tables, then the reader role gets SELECT on them. set_config is revoked because the embedded
  * database's session user is always its superuser: `SET ROLE` back to it must not be reachable from a query.
  */
-export async function buildSampleImage(setup: (exec: (sql: string, params?: unknown[]) => Promise<unknown>) => Promise<void>): Promise<Uint8Array> {
+export async function buildSampleImage(
+  setup: (exec: (sql: string, params?: unknown[]) => Promise<unknown>) => Promise<void>,
+): Promise<Uint8Array> {
   const { PGlite } = await import("@electric-sql/pglite");
   const pg = await PGlite.create();
   try {
@@ -28,7 +39,9 @@ export async function buildSampleImage(setup: (exec: (sql: string, params?: unkn
     );
     for (const { nspname } of schemas.rows) {
       const schema = `"${nspname.replace(/"/g, '""')}"`;
-      await pg.exec(`grant usage on schema ${schema} to ${SAMPLE_READER}; grant select on all tables in schema ${schema} to ${SAMPLE_READER};`);
+      await pg.exec(
+        `grant usage on schema ${schema} to ${SAMPLE_READER}; grant select on all tables in schema ${schema} to ${SAMPLE_READER};`,
+      );
     }
     const file = await pg.dumpDataDir("gzip");
     return new Uint8Array(await file.arrayBuffer());
@@ -65,7 +78,10 @@ class SampleWorker {
 
   constructor(image: Uint8Array) {
     // Constructed through Reflect so the production bundler does not try to bundle the worker file.
-    this.worker = Reflect.construct(Worker, [WORKER_FILE(), { workerData: { image, reader: SAMPLE_READER } }]) as Worker;
+    this.worker = Reflect.construct(Worker, [
+      WORKER_FILE(),
+      { workerData: { image, reader: SAMPLE_READER } },
+    ]) as Worker;
     this.ready = new Promise((resolve, reject) => {
       const onMessage = (message: { ready?: boolean }) => {
         if (message.ready) {
@@ -144,7 +160,8 @@ function describe(error: unknown): Error {
   const e = error as { code?: string; message?: string };
   if (e.code === "25006") return new ConnectionError("A source only reads, and this query tried to write.");
   if (e.code === "42501") return new ConnectionError(`The sample database's reader may not do that: ${e.message}.`);
-  if (/multiple commands/.test(e.message ?? "")) return new ConnectionError("Write a single statement: remove everything after the first ';'.");
+  if (/multiple commands/.test(e.message ?? ""))
+    return new ConnectionError("Write a single statement: remove everything after the first ';'.");
   return new ConnectionError(`The query failed: ${(e.message ?? String(error)).split("\n")[0]}`);
 }
 
@@ -210,14 +227,27 @@ export function createSamplePool(image: Uint8Array, { size = 2 }: { size?: numbe
       return {
         kind: "sample",
         name,
-        head: (query, limit) => withWorker(timeoutMs, async (w) => batchOf(await w.request<RawResult>({ op: "query", text: `${asBoundedSubquery(query)} limit ${Math.max(0, Math.floor(limit))}` }, timeoutMs))),
-        query: (text, params) => withWorker(timeoutMs, async (w) => batchOf(await w.request<RawResult>({ op: "query", text, params }, timeoutMs))),
+        head: (query, limit) =>
+          withWorker(timeoutMs, async (w) =>
+            batchOf(
+              await w.request<RawResult>(
+                { op: "query", text: `${asBoundedSubquery(query)} limit ${Math.max(0, Math.floor(limit))}` },
+                timeoutMs,
+              ),
+            ),
+          ),
+        query: (text, params) =>
+          withWorker(timeoutMs, async (w) =>
+            batchOf(await w.request<RawResult>({ op: "query", text, params }, timeoutMs)),
+          ),
         async *stream(query, batchSize) {
           const worker = await acquire(timeoutMs);
           try {
             await worker.request({ op: "open", text: asBoundedSubquery(query) }, timeoutMs);
             for (;;) {
-              const batch = batchOf(await worker.request<RawResult>({ op: "fetch", n: Math.max(1, Math.floor(batchSize)) }, timeoutMs));
+              const batch = batchOf(
+                await worker.request<RawResult>({ op: "fetch", n: Math.max(1, Math.floor(batchSize)) }, timeoutMs),
+              );
               if (batch.rows.length > 0) yield batch;
               if (batch.rows.length < batchSize) break;
             }

@@ -27,7 +27,11 @@ export const connectionInput = z.object({
     .min(1, "Enter the database server's host name or address.")
     .max(255, "Use at most 255 characters.")
     .regex(/^[A-Za-z0-9._:[\]-]+$/, "A host name or address: letters, digits, dots, dashes (and colons in [IPv6])."),
-  port: z.coerce.number("Enter a port number.").int("Enter a whole number.").min(1, "Use a port from 1 to 65535.").max(65535, "Use a port from 1 to 65535."),
+  port: z.coerce
+    .number("Enter a port number.")
+    .int("Enter a whole number.")
+    .min(1, "Use a port from 1 to 65535.")
+    .max(65535, "Use a port from 1 to 65535."),
   database: z.string().trim().min(1, "Enter the database to read.").max(128, "Use at most 128 characters."),
   username: z.string().trim().min(1, "Enter the read-only user's name.").max(128, "Use at most 128 characters."),
   // Empty on an edit keeps the stored password.
@@ -39,9 +43,18 @@ export type ConnectionInput = z.infer<typeof connectionInput>;
 export type ConnectionDeps = { db: Db; clock: () => Date; connections: Connections; secretKey: string | null };
 
 type Invalid = { status: "invalid"; fieldErrors: Record<string, string[]> };
-export type SaveConnectionResult = { status: "ok"; connection: Connection } | Invalid | { status: "gone" } | { status: "stale"; message: string };
+export type SaveConnectionResult =
+  { status: "ok"; connection: Connection } | Invalid | { status: "gone" } | { status: "stale"; message: string };
 
-const valuesOf = (input: ConnectionInput): ConnectionValues => ({ name: input.name, kind: input.kind, host: input.host, port: input.port, database: input.database, username: input.username, ssl: input.ssl });
+const valuesOf = (input: ConnectionInput): ConnectionValues => ({
+  name: input.name,
+  kind: input.kind,
+  host: input.host,
+  port: input.port,
+  database: input.database,
+  username: input.username,
+  ssl: input.ssl,
+});
 
 /**
  * What "Test connection" and every save run: connect as the user, then judge its privileges. The
@@ -57,7 +70,11 @@ export async function checkTarget(connections: Connections, name: string, target
 
 /** Where a stored password may be sent: the server and user it was saved for, and nowhere else. */
 const sameTarget = (existing: Connection, input: ConnectionInput) =>
-  existing.kind === input.kind && existing.host === input.host && existing.port === input.port && existing.database === input.database && existing.username === input.username;
+  existing.kind === input.kind &&
+  existing.host === input.host &&
+  existing.port === input.port &&
+  existing.database === input.database &&
+  existing.username === input.username;
 
 export class PasswordNeeded extends Error {
   override name = "PasswordNeeded";
@@ -66,7 +83,10 @@ export class PasswordNeeded extends Error {
 /** The password to use: the one typed, or the stored one when the field was left empty on an edit of the same target. */
 function passwordFor(existing: Connection | null, input: ConnectionInput, secretKey: string | null): string {
   if (input.password !== "" || !existing?.passwordSealed || !secretKey) return input.password;
-  if (!sameTarget(existing, input)) throw new PasswordNeeded("Enter the password again: the stored one is only sent to the server and user it was saved for.");
+  if (!sameTarget(existing, input))
+    throw new PasswordNeeded(
+      "Enter the password again: the stored one is only sent to the server and user it was saved for.",
+    );
   return openSealed(existing.passwordSealed, secretKey);
 }
 
@@ -77,9 +97,20 @@ export async function saveConnection(
 ): Promise<SaveConnectionResult> {
   const existing = id ? await findConnectionById(db, { id }) : null;
   if (id && !existing) return { status: "gone" };
-  if (existing && existing.origin !== "ui") return { status: "invalid", fieldErrors: { name: ["This connection is declared in the environment or built in; change it there."] } };
+  if (existing && existing.origin !== "ui")
+    return {
+      status: "invalid",
+      fieldErrors: { name: ["This connection is declared in the environment or built in; change it there."] },
+    };
   if (input.password !== "" && !secretKey) {
-    return { status: "invalid", fieldErrors: { password: ["Set SPARK_SECRET_KEY (32+ random characters) on the server first: it encrypts stored passwords. Or declare the connection as SPARK_CONNECTION_<NAME>."] } };
+    return {
+      status: "invalid",
+      fieldErrors: {
+        password: [
+          "Set SPARK_SECRET_KEY (32+ random characters) on the server first: it encrypts stored passwords. Or declare the connection as SPARK_CONNECTION_<NAME>.",
+        ],
+      },
+    };
   }
   let password: string;
   try {
@@ -87,25 +118,53 @@ export async function saveConnection(
   } catch (error) {
     return { status: "invalid", fieldErrors: { password: [(error as Error).message] } };
   }
-  const problems = await checkTarget(connections, input.name, { kind: input.kind, host: input.host, port: input.port, database: input.database, username: input.username, ssl: input.ssl, password });
+  const problems = await checkTarget(connections, input.name, {
+    kind: input.kind,
+    host: input.host,
+    port: input.port,
+    database: input.database,
+    username: input.username,
+    ssl: input.ssl,
+    password,
+  });
   if (problems.length > 0) return { status: "invalid", fieldErrors: { form: problems } };
   const sealed = input.password === "" ? undefined : seal(input.password, secretKey!);
   if (!existing) {
-    const row = await insertConnection(db, { values: valuesOf(input), passwordSealed: sealed ?? null, origin: "ui", by });
+    const row = await insertConnection(db, {
+      values: valuesOf(input),
+      passwordSealed: sealed ?? null,
+      origin: "ui",
+      by,
+    });
     if (!row) return { status: "invalid", fieldErrors: { name: ["Another connection has this name."] } };
     await recordConnectionCheck(db, { id: row.id, at: clock(), error: null });
     return { status: "ok", connection: row };
   }
-  const updated = await updateConnectionById(db, { id: existing.id, version: version ?? existing.version, values: valuesOf(input), passwordSealed: sealed, at: clock(), by });
+  const updated = await updateConnectionById(db, {
+    id: existing.id,
+    version: version ?? existing.version,
+    values: valuesOf(input),
+    passwordSealed: sealed,
+    at: clock(),
+    by,
+  });
   if (updated === "taken") return { status: "invalid", fieldErrors: { name: ["Another connection has this name."] } };
-  if (updated === "stale") return { status: "stale", message: "Someone changed this connection since you opened it; reload to see their version, then make your change again." };
+  if (updated === "stale")
+    return {
+      status: "stale",
+      message:
+        "Someone changed this connection since you opened it; reload to see their version, then make your change again.",
+    };
   if (!updated) return { status: "gone" };
   await recordConnectionCheck(db, { id: updated.id, at: clock(), error: null });
   return { status: "ok", connection: updated };
 }
 
 /** "Test connection" on a stored one: the same check, its outcome kept for the list. */
-export async function testStoredConnection({ db, clock, connections }: ConnectionDeps, { id }: { id: string }): Promise<{ ok: true } | { ok: false; problems: string[] }> {
+export async function testStoredConnection(
+  { db, clock, connections }: ConnectionDeps,
+  { id }: { id: string },
+): Promise<{ ok: true } | { ok: false; problems: string[] }> {
   let problems: string[];
   try {
     problems = await (await connections.open(id)).checkPrivileges();
@@ -117,17 +176,30 @@ export async function testStoredConnection({ db, clock, connections }: Connectio
 }
 
 /** Deletes a connection unless sources read from it (they are named), or it is built in or declared. */
-export async function deleteConnection({ db }: Pick<ConnectionDeps, "db">, { id }: { id: string }): Promise<{ status: "ok" | "gone" } | { status: "in-use"; sources: string[] } | { status: "fixed"; message: string }> {
+export async function deleteConnection(
+  { db }: Pick<ConnectionDeps, "db">,
+  { id }: { id: string },
+): Promise<{ status: "ok" | "gone" } | { status: "in-use"; sources: string[] } | { status: "fixed"; message: string }> {
   const row = await findConnectionById(db, { id });
   if (!row) return { status: "gone" };
-  if (row.origin !== "ui") return { status: "fixed", message: row.origin === "env" ? "It is declared in the environment; remove its SPARK_CONNECTION_ variable instead." : "The sample connection is built in." };
+  if (row.origin !== "ui")
+    return {
+      status: "fixed",
+      message:
+        row.origin === "env"
+          ? "It is declared in the environment; remove its SPARK_CONNECTION_ variable instead."
+          : "The sample connection is built in.",
+    };
   const sources = await listSqlSourceNamesByConnection(db, { id });
   if (sources.length > 0) return { status: "in-use", sources };
   return (await deleteConnectionById(db, { id })) ? { status: "ok" } : { status: "gone" };
 }
 
 /** "Test connection" on the form as it stands, saved or not (an empty password on an edit uses the stored one). */
-export async function testConnectionInput({ db, connections, secretKey }: ConnectionDeps, { id, input }: { id?: string; input: ConnectionInput }): Promise<{ ok: true } | { ok: false; problems: string[] }> {
+export async function testConnectionInput(
+  { db, connections, secretKey }: ConnectionDeps,
+  { id, input }: { id?: string; input: ConnectionInput },
+): Promise<{ ok: true } | { ok: false; problems: string[] }> {
   const existing = id ? await findConnectionById(db, { id }) : null;
   let password: string;
   try {
@@ -135,6 +207,14 @@ export async function testConnectionInput({ db, connections, secretKey }: Connec
   } catch (error) {
     return { ok: false, problems: [(error as Error).message] };
   }
-  const problems = await checkTarget(connections, input.name, { kind: input.kind, host: input.host, port: input.port, database: input.database, username: input.username, ssl: input.ssl, password });
+  const problems = await checkTarget(connections, input.name, {
+    kind: input.kind,
+    host: input.host,
+    port: input.port,
+    database: input.database,
+    username: input.username,
+    ssl: input.ssl,
+    password,
+  });
   return problems.length === 0 ? { ok: true } : { ok: false, problems };
 }

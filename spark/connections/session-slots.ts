@@ -16,7 +16,10 @@ export async function takeSessionSlot(target: string, waitMs: number): Promise<(
   const deadline = Date.now() + waitMs;
   while (entry.used >= MAX_SESSIONS_PER_TARGET) {
     const left = deadline - Date.now();
-    if (left <= 0) throw new ConnectionError(`Spark already holds ${MAX_SESSIONS_PER_TARGET} sessions on this database; try again when the other reads end.`);
+    if (left <= 0)
+      throw new ConnectionError(
+        `Spark already holds ${MAX_SESSIONS_PER_TARGET} sessions on this database; try again when the other reads end.`,
+      );
     await new Promise<void>((resolve) => {
       const wake = () => {
         clearTimeout(timer);

@@ -15,7 +15,11 @@ const images = new Map<string, Promise<Uint8Array>>();
  * A sample image with the demo's data as of `now`, then `setup` (run as the owner): tests share one
  * image per (now, setup) in a process, since building one starts a whole embedded database.
  */
-export function sampleImageFor({ now = new Date(), setup, key }: { now?: Date; setup?: SampleSetup; key?: string } = {}): Promise<Uint8Array> {
+export function sampleImageFor({
+  now = new Date(),
+  setup,
+  key,
+}: { now?: Date; setup?: SampleSetup; key?: string } = {}): Promise<Uint8Array> {
   const id = `${now.toISOString()}|${key ?? (setup ? Math.random() : "")}`;
   let image = images.get(id);
   if (!image) {
@@ -31,9 +35,20 @@ export function sampleImageFor({ now = new Date(), setup, key }: { now?: Date; s
 /** The connections a test's passes and previews read from: the sample database from `image`. */
 export function testConnections(
   database: Database,
-  { image, timeoutMs = 10_000, env = [], secretKey = "a test key that is long enough for SPARK_SECRET_KEY" }: { image?: Promise<Uint8Array>; timeoutMs?: number; env?: EnvConnection[]; secretKey?: string | null } = {},
+  {
+    image,
+    timeoutMs = 10_000,
+    env = [],
+    secretKey = "a test key that is long enough for SPARK_SECRET_KEY",
+  }: { image?: Promise<Uint8Array>; timeoutMs?: number; env?: EnvConnection[]; secretKey?: string | null } = {},
 ): Connections {
-  return createConnections({ db: database.db, secretKey, env, limits: { timeoutMs }, sample: async () => createSamplePool(await (image ?? sampleImageFor())) });
+  return createConnections({
+    db: database.db,
+    secretKey,
+    env,
+    limits: { timeoutMs },
+    sample: async () => createSamplePool(await (image ?? sampleImageFor())),
+  });
 }
 
 /** A data directory holding a built sample image, for processes (the CLI, pass processes) a test starts. */
@@ -44,7 +59,19 @@ export async function dataDirWithSample(image: Promise<Uint8Array> = sampleImage
   return dir;
 }
 
-export type AppPostgres = { target: { kind: "postgres"; host: string; port: number; database: string; username: string; password: string; ssl: false }; adminUrl: string; drop: () => Promise<void> };
+export type AppPostgres = {
+  target: {
+    kind: "postgres";
+    host: string;
+    port: number;
+    database: string;
+    username: string;
+    password: string;
+    ssl: false;
+  };
+  adminUrl: string;
+  drop: () => Promise<void>;
+};
 
 /**
  * An application's database on the test server, as the README tells operators to set one up: its own
@@ -63,10 +90,20 @@ export async function createAppPostgres(adminUrl: string, setup: string): Promis
   url.pathname = `/${name}`;
   const app = postgres(url.toString(), { max: 1, onnotice: () => {} });
   await app.unsafe(setup);
-  await app.unsafe(`revoke all on schema public from public; grant usage on schema public to ${role}; grant select on all tables in schema public to ${role}`);
+  await app.unsafe(
+    `revoke all on schema public from public; grant usage on schema public to ${role}; grant select on all tables in schema public to ${role}`,
+  );
   await app.end();
   return {
-    target: { kind: "postgres", host: url.hostname, port: Number(url.port || 5432), database: name, username: role, password, ssl: false },
+    target: {
+      kind: "postgres",
+      host: url.hostname,
+      port: Number(url.port || 5432),
+      database: name,
+      username: role,
+      password,
+      ssl: false,
+    },
     adminUrl: url.toString(),
     drop: async () => {
       await admin.unsafe(`drop database if exists ${name} with (force)`);
@@ -76,7 +113,18 @@ export async function createAppPostgres(adminUrl: string, setup: string): Promis
   };
 }
 
-export type AppMysql = { target: { kind: "mysql"; host: string; port: number; database: string; username: string; password: string; ssl: false }; drop: () => Promise<void> };
+export type AppMysql = {
+  target: {
+    kind: "mysql";
+    host: string;
+    port: number;
+    database: string;
+    username: string;
+    password: string;
+    ssl: false;
+  };
+  drop: () => Promise<void>;
+};
 
 /** The same for MySQL/MariaDB: a database filled by `setup` statements and a user with SELECT on it alone. */
 export async function createAppMysql(rootUrl: string, setup: string[]): Promise<AppMysql> {
@@ -86,14 +134,27 @@ export async function createAppMysql(rootUrl: string, setup: string[]): Promise<
   const name = `spark_app_${suffix}`;
   const user = `reader_${suffix}`.slice(0, 32);
   const password = `pw-${suffix}`;
-  const root = await mysql.createConnection({ host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username) || "root", password: decodeURIComponent(url.password) });
+  const root = await mysql.createConnection({
+    host: url.hostname,
+    port: Number(url.port || 3306),
+    user: decodeURIComponent(url.username) || "root",
+    password: decodeURIComponent(url.password),
+  });
   await root.query(`create database ${name}`);
   await root.query(`create user '${user}'@'%' identified by '${password}'`);
   await root.query(`use ${name}`);
   for (const statement of setup) await root.query(statement);
   await root.query(`grant select on ${name}.* to '${user}'@'%'`);
   return {
-    target: { kind: "mysql", host: url.hostname, port: Number(url.port || 3306), database: name, username: user, password, ssl: false },
+    target: {
+      kind: "mysql",
+      host: url.hostname,
+      port: Number(url.port || 3306),
+      database: name,
+      username: user,
+      password,
+      ssl: false,
+    },
     drop: async () => {
       await root.query(`drop database if exists ${name}`);
       await root.query(`drop user if exists '${user}'@'%'`);

@@ -40,7 +40,10 @@ export const asSubquery = (query: string) => `select * from (${query.trim().repl
  */
 export const MAX_ROW_BYTES = 64 * 1024;
 const ROW_TOO_LARGE = "spark: a row is larger than the limit";
-export const rowTooLarge = () => new ConnectionError(`A row is larger than ${MAX_ROW_BYTES / 1024} KiB; select fewer or narrower columns (each row's columns become an event's context).`);
+export const rowTooLarge = () =>
+  new ConnectionError(
+    `A row is larger than ${MAX_ROW_BYTES / 1024} KiB; select fewer or narrower columns (each row's columns become an event's context).`,
+  );
 
 /**
  * The same, with the row size checked by PostgreSQL (and the sample database) as rows are produced, so
@@ -50,7 +53,8 @@ export const rowTooLarge = () => new ConnectionError(`A row is larger than ${MAX
 export const asBoundedSubquery = (query: string) =>
   `select spark_source.* from (${query.trim().replace(/;\s*$/, "")}\n) as spark_source where (case when pg_column_size(spark_source.*) > ${MAX_ROW_BYTES} then cast(left(spark_source::text, 0) || '${ROW_TOO_LARGE}' as integer) else 1 end) = 1`;
 
-export const isRowTooLarge = (error: unknown) => String((error as { message?: unknown })?.message ?? "").includes(ROW_TOO_LARGE);
+export const isRowTooLarge = (error: unknown) =>
+  String((error as { message?: unknown })?.message ?? "").includes(ROW_TOO_LARGE);
 
 /** Roughly the bytes a row holds, for drivers where the database cannot check it. */
 export function rowBytes(row: Record<string, unknown>): number {
@@ -58,14 +62,17 @@ export function rowBytes(row: Record<string, unknown>): number {
   for (const value of Object.values(row)) {
     if (typeof value === "string") bytes += value.length;
     else if (value instanceof Uint8Array) bytes += value.byteLength;
-    else if (value !== null && typeof value === "object" && !(value instanceof Date)) bytes += JSON.stringify(value)?.length ?? 0;
+    else if (value !== null && typeof value === "object" && !(value instanceof Date))
+      bytes += JSON.stringify(value)?.length ?? 0;
     else bytes += 8;
   }
   return bytes;
 }
 
 export const queryTimedOut = (timeoutMs: number) =>
-  new ConnectionError(`The query ran longer than ${timeoutMs / 1000} s and was stopped; make it cheaper (an index, a narrower WHERE).`);
+  new ConnectionError(
+    `The query ran longer than ${timeoutMs / 1000} s and was stopped; make it cheaper (an index, a narrower WHERE).`,
+  );
 
 export type ConnectTarget = { host: string; port: number; database: string; username: string };
 
@@ -73,14 +80,20 @@ export type ConnectTarget = { host: string; port: number; database: string; user
  * Why a connection could not be opened, in the same words for every driver; each driver only says
  * which of these its error code means (the login codes and the missing-database code differ).
  */
-export function connectFailure(error: unknown, target: ConnectTarget, codes: { login: string[]; noDatabase: string[] }): string {
+export function connectFailure(
+  error: unknown,
+  target: ConnectTarget,
+  codes: { login: string[]; noDatabase: string[] },
+): string {
   const e = error as { code?: string; message?: string };
   const where = `${target.host}:${target.port}/${target.database}`;
   const code = e.code ?? "";
   if (code === "ECONNREFUSED") return `Nothing answers at ${where}; check the host and port.`;
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") return `The host ${target.host} does not resolve; check its name.`;
-  if (code === "CONNECT_TIMEOUT" || code === "ETIMEDOUT") return `Connecting to ${where} timed out; check the host, port and firewall.`;
-  if (codes.login.includes(code)) return `The server refused user ${target.username}: check the user name and password.`;
+  if (code === "CONNECT_TIMEOUT" || code === "ETIMEDOUT")
+    return `Connecting to ${where} timed out; check the host, port and firewall.`;
+  if (codes.login.includes(code))
+    return `The server refused user ${target.username}: check the user name and password.`;
   if (codes.noDatabase.includes(code)) return `There is no database ${target.database} on ${target.host}.`;
   return `Cannot connect to ${where}: ${(e.message ?? String(error)).split("\n")[0]}`;
 }

@@ -12,7 +12,9 @@ import type { MailSettings } from "./settings";
 
 type MailDeps = { database: Database; mailer: Mailer; clock: () => Date; settings: MailSettings };
 
-export type RetryResult = { status: "sent" | "failed" | "dead" | "queued"; message: string; deliveryIds: number[] } | { status: "refused"; message: string };
+export type RetryResult =
+  | { status: "sent" | "failed" | "dead" | "queued"; message: string; deliveryIds: number[] }
+  | { status: "refused"; message: string };
 
 const outcomeMessage = (status: "sent" | "failed" | "dead" | null, recipient: string) =>
   status === "sent"
@@ -31,7 +33,11 @@ const outcomeMessage = (status: "sent" | "failed" | "dead" | null, recipient: st
 export async function retryDelivery(deps: MailDeps, { id }: { id: number }): Promise<RetryResult> {
   const delivery = await findDeliveryById(deps.database.db, { id });
   if (!delivery) return { status: "refused", message: "This delivery no longer exists." };
-  if (delivery.status !== "failed" && delivery.status !== "dead") return { status: "refused", message: `Only failed or dead deliveries are retried; this one is ${delivery.status}.` };
+  if (delivery.status !== "failed" && delivery.status !== "dead")
+    return {
+      status: "refused",
+      message: `Only failed or dead deliveries are retried; this one is ${delivery.status}.`,
+    };
   if (delivery.recipient === "") return rerender(deps, delivery);
   const requeued = await requeueDeliveryById(deps.database.db, { id, at: deps.clock() });
   if (!requeued) return { status: "refused", message: "It changed meanwhile; reload the page." };
@@ -41,24 +47,61 @@ export async function retryDelivery(deps: MailDeps, { id }: { id: number }): Pro
 
 async function rerender(deps: MailDeps, dead: Delivery): Promise<RetryResult> {
   const db = deps.database.db;
-  const [event, template] = await Promise.all([dead.eventId ? findEventById(db, { id: dead.eventId }) : null, dead.templateId ? findTemplateById(db, { id: dead.templateId }) : null]);
-  if (!event || !template) return { status: "refused", message: "Its event or its template is gone, so there is nothing to render again." };
+  const [event, template] = await Promise.all([
+    dead.eventId ? findEventById(db, { id: dead.eventId }) : null,
+    dead.templateId ? findTemplateById(db, { id: dead.templateId }) : null,
+  ]);
+  if (!event || !template)
+    return { status: "refused", message: "Its event or its template is gone, so there is nothing to render again." };
   const partials = await loadPartialSnapshot(deps.database);
-  const [outcome] = await renderTemplates(renderPool(), { templates: [template], partials, contexts: [event.context], items: [{ template: 0, context: 0 }], settings: deps.settings });
+  const [outcome] = await renderTemplates(renderPool(), {
+    templates: [template],
+    partials,
+    contexts: [event.context],
+    items: [{ template: 0, context: 0 }],
+    settings: deps.settings,
+  });
   const rows = deliveriesOf(outcome!, { template, group: event.group, at: deps.clock() });
-  if (rows.some((r) => r.status === "dead")) return { status: "refused", message: `The template still does not render for this event: ${rows[0]!.lastError}. Fix it, then retry.` };
+  if (rows.some((r) => r.status === "dead"))
+    return {
+      status: "refused",
+      message: `The template still does not render for this event: ${rows[0]!.lastError}. Fix it, then retry.`,
+    };
   const created: number[] = [];
-  for (const { at, ...row } of rows) created.push((await insertDelivery(db, { ...row, eventId: event.id, createdAt: at, updatedAt: at, nextAttemptAt: at, resendOf: dead.id })).id);
+  for (const { at, ...row } of rows)
+    created.push(
+      (
+        await insertDelivery(db, {
+          ...row,
+          eventId: event.id,
+          createdAt: at,
+          updatedAt: at,
+          nextAttemptAt: at,
+          resendOf: dead.id,
+        })
+      ).id,
+    );
   let sent = 0;
   for (const id of created) if ((await deliverNow({ ...deps, id })) === "sent") sent++;
-  return { status: sent === created.length ? "sent" : "queued", message: `Rendered again with version ${template.version}: ${created.length} deliver${created.length === 1 ? "y" : "ies"}, ${sent} sent.`, deliveryIds: created };
+  return {
+    status: sent === created.length ? "sent" : "queued",
+    message: `Rendered again with version ${template.version}: ${created.length} deliver${created.length === 1 ? "y" : "ies"}, ${sent} sent.`,
+    deliveryIds: created,
+  };
 }
 
 /** "Resend": a sent delivery goes out again as a new delivery linked to the original; history is never rewritten. */
-export async function resendDelivery(deps: MailDeps, { id, by }: { id: number; by: string | null }): Promise<RetryResult> {
+export async function resendDelivery(
+  deps: MailDeps,
+  { id, by }: { id: number; by: string | null },
+): Promise<RetryResult> {
   const original = await findDeliveryById(deps.database.db, { id });
   if (!original) return { status: "refused", message: "This delivery no longer exists." };
-  if (original.status !== "sent") return { status: "refused", message: `Only sent deliveries are resent; retry this ${original.status} one instead.` };
+  if (original.status !== "sent")
+    return {
+      status: "refused",
+      message: `Only sent deliveries are resent; retry this ${original.status} one instead.`,
+    };
   const at = deps.clock();
   const copy = await insertDelivery(deps.database.db, {
     eventId: original.eventId,
@@ -79,6 +122,9 @@ export async function resendDelivery(deps: MailDeps, { id, by }: { id: number; b
     nextAttemptAt: at,
   });
   const outcome = await deliverNow({ ...deps, id: copy.id });
-  return { status: outcome ?? "queued", message: `Resent as delivery #${copy.id}: ${outcomeMessage(outcome, original.recipient)}`, deliveryIds: [copy.id] };
+  return {
+    status: outcome ?? "queued",
+    message: `Resent as delivery #${copy.id}: ${outcomeMessage(outcome, original.recipient)}`,
+    deliveryIds: [copy.id],
+  };
 }
-

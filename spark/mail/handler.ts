@@ -11,7 +11,9 @@ import { loadPartialSnapshot } from "./partials";
 import { renderPool, type RenderOutcome, type RenderPool } from "./render-pool";
 import type { MailSettings } from "./settings";
 
-export const sourceOf = (t: Pick<MailTemplate, "subject" | "html" | "text" | "fromAddress" | "toAddress" | "cc" | "bcc" | "replyTo">): MailTemplateSource => ({
+export const sourceOf = (
+  t: Pick<MailTemplate, "subject" | "html" | "text" | "fromAddress" | "toAddress" | "cc" | "bcc" | "replyTo">,
+): MailTemplateSource => ({
   subject: t.subject,
   html: t.html,
   text: t.text,
@@ -31,19 +33,60 @@ export type RenderedDelivery = Omit<QueuedDelivery, "eventId">;
  * The deliveries one render makes: a queued one per envelope recipient (To, Cc and Bcc, each once),
  * or a single dead one carrying the reason. Either way the event is recorded and the outcome is visible.
  */
-export function deliveriesOf(outcome: RenderOutcome, { template, group, at }: { template: MailTemplate; group: string; at: Date }): RenderedDelivery[] {
-  const base = { templateId: template.id, templateVersion: template.version, group, at, subject: "", html: "", text: "", lastError: null };
-  if (!outcome.ok) return [{ ...base, recipient: "", status: "dead", headers: NO_HEADERS, lastError: `Template “${template.name}”, ${outcome.message}` }];
+export function deliveriesOf(
+  outcome: RenderOutcome,
+  { template, group, at }: { template: MailTemplate; group: string; at: Date },
+): RenderedDelivery[] {
+  const base = {
+    templateId: template.id,
+    templateVersion: template.version,
+    group,
+    at,
+    subject: "",
+    html: "",
+    text: "",
+    lastError: null,
+  };
+  if (!outcome.ok)
+    return [
+      {
+        ...base,
+        recipient: "",
+        status: "dead",
+        headers: NO_HEADERS,
+        lastError: `Template “${template.name}”, ${outcome.message}`,
+      },
+    ];
   const mail = outcome.mail;
   const headers: DeliveryHeaders = { from: mail.from, to: mail.to, cc: mail.cc, replyTo: mail.replyTo };
   const recipients = [...new Set([...mail.to, ...mail.cc, ...mail.bcc].map(bareAddress))];
-  return recipients.map((recipient) => ({ ...base, recipient, status: "queued" as const, headers, subject: mail.subject, html: mail.html, text: mail.text }));
+  return recipients.map((recipient) => ({
+    ...base,
+    recipient,
+    status: "queued" as const,
+    headers,
+    subject: mail.subject,
+    html: mail.html,
+    text: mail.text,
+  }));
 }
 
 /** Renders templates on contexts in the render pool, one message for all of them. */
 export async function renderTemplates(
   pool: RenderPool,
-  { templates, partials, contexts, items, settings }: { templates: MailTemplate[]; partials: PartialSnapshot; contexts: Record<string, unknown>[]; items: { template: number; context: number }[]; settings: Pick<MailSettings, "defaultFrom"> },
+  {
+    templates,
+    partials,
+    contexts,
+    items,
+    settings,
+  }: {
+    templates: MailTemplate[];
+    partials: PartialSnapshot;
+    contexts: Record<string, unknown>[];
+    items: { template: number; context: number }[];
+    settings: Pick<MailSettings, "defaultFrom">;
+  },
 ): Promise<RenderOutcome[]> {
   return pool.render({
     partials,
@@ -60,7 +103,15 @@ export async function renderTemplates(
  * transaction opens (no transaction waits on Liquid); the transaction then writes the rendered
  * deliveries with the events, so an event is never recorded without its mail queued.
  */
-export async function createMailHandler({ database, settings, pool = renderPool() }: { database: Database; settings: Pick<MailSettings, "defaultFrom">; pool?: RenderPool }): Promise<Handler | null> {
+export async function createMailHandler({
+  database,
+  settings,
+  pool = renderPool(),
+}: {
+  database: Database;
+  settings: Pick<MailSettings, "defaultFrom">;
+  pool?: RenderPool;
+}): Promise<Handler | null> {
   const templates = await listActiveTemplates(database.db);
   if (templates.length === 0) return null;
   const partials = await loadPartialSnapshot(database);
@@ -80,7 +131,13 @@ export async function createMailHandler({ database, settings, pool = renderPool(
     events.forEach((event, context) => {
       for (const template of matching(event.group)) items.push({ template, context });
     });
-    const outcomes = await renderTemplates(pool, { templates, partials, contexts: events.map((e) => e.context), items, settings });
+    const outcomes = await renderTemplates(pool, {
+      templates,
+      partials,
+      contexts: events.map((e) => e.context),
+      items,
+      settings,
+    });
     rendered = new Map();
     items.forEach((item, i) => {
       const event = events[item.context]!;
@@ -100,7 +157,20 @@ export async function createMailHandler({ database, settings, pool = renderPool(
         const at = clock();
         for (const i of matching(event.group)) {
           const template = templates[i]!;
-          rows.push({ eventId: event.id, templateId: template.id, templateVersion: template.version, group: event.group, at, recipient: "", status: "dead", headers: NO_HEADERS, subject: "", html: "", text: "", lastError: `Template “${template.name}”: it was not rendered before the event was recorded; Retry now renders it.` });
+          rows.push({
+            eventId: event.id,
+            templateId: template.id,
+            templateVersion: template.version,
+            group: event.group,
+            at,
+            recipient: "",
+            status: "dead",
+            headers: NO_HEADERS,
+            subject: "",
+            html: "",
+            text: "",
+            lastError: `Template “${template.name}”: it was not rendered before the event was recorded; Retry now renders it.`,
+          });
         }
       }
     }

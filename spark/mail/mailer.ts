@@ -9,7 +9,8 @@ import type { MailSettings } from "./settings";
 
 /** SMTP_URL set: a pooled SMTP transport. Unset: the capture transport, whose mail the Inbox shows. */
 export function createMailer({ config, database }: { config: SparkConfig; database: Database }): Mailer {
-  if (config.mail.smtpUrl) return createSmtpMailer({ url: config.mail.smtpUrl, connections: config.mail.smtpConnections });
+  if (config.mail.smtpUrl)
+    return createSmtpMailer({ url: config.mail.smtpUrl, connections: config.mail.smtpConnections });
   return createCaptureMailer({
     store: async (mail) => {
       const deliveryId = /^<spark\.delivery\.(\d+)@/.exec(mail.messageId)?.[1];

@@ -13,7 +13,15 @@ import { backoffMs, deliverDue } from "./outbox";
 import { sweepRetention } from "./pass";
 import { defaultMailSettings, type MailSettings } from "./settings";
 
-const settings: MailSettings = { ...defaultMailSettings, defaultFrom: "Spark <spark@example.com>", messageIdDomain: "example.com", backoffBaseMs: 60_000, backoffCapMs: 600_000, leaseMs: 120_000, maxAttempts: 3 };
+const settings: MailSettings = {
+  ...defaultMailSettings,
+  defaultFrom: "Spark <spark@example.com>",
+  messageIdDomain: "example.com",
+  backoffBaseMs: 60_000,
+  backoffCapMs: 600_000,
+  leaseMs: 120_000,
+  maxAttempts: 3,
+};
 
 describe(`the outbox on ${testDriver}, through a real SMTP server`, () => {
   let database: Database;
@@ -44,14 +52,27 @@ describe(`the outbox on ${testDriver}, through a real SMTP server`, () => {
   async function template(values: Partial<typeof mailTemplates.$inferInsert> = {}) {
     const [row] = await database.db
       .insert(mailTemplates)
-      .values({ name: `t${++seq}`, groupPattern: "signup", subject: "Welcome {{ name }}", html: "<p>Hi {{ name }}</p>", toAddress: "{{ email }}", ...values })
+      .values({
+        name: `t${++seq}`,
+        groupPattern: "signup",
+        subject: "Welcome {{ name }}",
+        html: "<p>Hi {{ name }}</p>",
+        toAddress: "{{ email }}",
+        ...values,
+      })
       .returning();
     return row!;
   }
 
   async function record(group: string, context: Record<string, unknown>) {
     const handler = await createMailHandler({ database, settings });
-    const outcome = await recordEvents({ db: database.db, clock, log: silentLogger }, { events: [{ group, key: `${group}:${++seq}`, context, generatorId: null, source: null }], handlers: handler ? [handler] : [] });
+    const outcome = await recordEvents(
+      { db: database.db, clock, log: silentLogger },
+      {
+        events: [{ group, key: `${group}:${++seq}`, context, generatorId: null, source: null }],
+        handlers: handler ? [handler] : [],
+      },
+    );
     return outcome.recorded[0]!;
   }
 
@@ -62,7 +83,12 @@ describe(`the outbox on ${testDriver}, through a real SMTP server`, () => {
     await template({ cc: "boss@example.com", replyTo: "help@example.com" });
     const event = await record("signup", { name: "Ada", email: "ada@example.com" });
     const [queued, ccRow] = await rows();
-    expect(queued).toMatchObject({ eventId: event.id, status: "queued", recipient: "ada@example.com", subject: "Welcome Ada" });
+    expect(queued).toMatchObject({
+      eventId: event.id,
+      status: "queued",
+      recipient: "ada@example.com",
+      subject: "Welcome Ada",
+    });
     expect(ccRow).toMatchObject({ recipient: "boss@example.com", status: "queued" });
 
     expect(await deliver()).toEqual({ claimed: 2, sent: 2, failed: 0, dead: 0 });
@@ -70,16 +96,28 @@ describe(`the outbox on ${testDriver}, through a real SMTP server`, () => {
     expect(received!.parsed.subject).toBe("Welcome Ada");
     expect(received!.messageId).toBe(`<spark.delivery.${queued!.id}@example.com>`);
     expect(received!.parsed.from?.value).toEqual([{ name: "Spark", address: "spark@example.com" }]);
-    expect(received!.parsed.to && "text" in received!.parsed.to ? received!.parsed.to.text : "").toBe("ada@example.com");
-    expect(received!.parsed.cc && "text" in received!.parsed.cc ? received!.parsed.cc.text : "").toBe("boss@example.com");
+    expect(received!.parsed.to && "text" in received!.parsed.to ? received!.parsed.to.text : "").toBe(
+      "ada@example.com",
+    );
+    expect(received!.parsed.cc && "text" in received!.parsed.cc ? received!.parsed.cc.text : "").toBe(
+      "boss@example.com",
+    );
     expect(received!.parsed.replyTo?.text).toBe("help@example.com");
     expect(received!.parsed.html).toContain("<p>Hi Ada</p>");
     expect(received!.parsed.text?.trim()).toBe("Hi Ada");
     expect(sink.byRecipient("boss@example.com")).toHaveLength(1);
     const [sent] = await rows();
-    expect(sent).toMatchObject({ status: "sent", attempts: 1, messageId: `<spark.delivery.${queued!.id}@example.com>`, leaseUntil: null });
+    expect(sent).toMatchObject({
+      status: "sent",
+      attempts: 1,
+      messageId: `<spark.delivery.${queued!.id}@example.com>`,
+      leaseUntil: null,
+    });
     expect(sent!.smtpResponse).toMatch(/^250/);
-    const attempts = await database.db.select().from(deliveryAttempts).where(eq(deliveryAttempts.deliveryId, queued!.id));
+    const attempts = await database.db
+      .select()
+      .from(deliveryAttempts)
+      .where(eq(deliveryAttempts.deliveryId, queued!.id));
     expect(attempts).toMatchObject([{ attempt: 1, outcome: "sent", error: null }]);
   });
 
@@ -144,7 +182,9 @@ describe(`the outbox on ${testDriver}, through a real SMTP server`, () => {
   it("four senders at once deliver every message exactly once", async () => {
     await template();
     for (let i = 0; i < 40; i++) await record("signup", { name: `N${i}`, email: `n${i}@example.com` });
-    const senders = await Promise.all(Array.from({ length: 4 }, () => deliverDue({ database, mailer, clock, settings, limit: 15, log: silentLogger })));
+    const senders = await Promise.all(
+      Array.from({ length: 4 }, () => deliverDue({ database, mailer, clock, settings, limit: 15, log: silentLogger })),
+    );
     const total = senders.reduce((n, t) => n + t.sent, 0);
     const more = await deliver(100);
     expect(total + more.sent).toBe(40);
@@ -158,7 +198,10 @@ describe(`the outbox on ${testDriver}, through a real SMTP server`, () => {
     await template();
     await record("signup", { name: "Ada", email: "stuck@example.com" });
     const [row] = await rows();
-    await database.db.update(deliveries).set({ status: "sending", attempts: 1, leaseUntil: new Date(now.getTime() + settings.leaseMs) }).where(eq(deliveries.id, row!.id));
+    await database.db
+      .update(deliveries)
+      .set({ status: "sending", attempts: 1, leaseUntil: new Date(now.getTime() + settings.leaseMs) })
+      .where(eq(deliveries.id, row!.id));
     expect(await deliver()).toMatchObject({ claimed: 0 });
     advance(settings.leaseMs);
     expect(await deliver()).toMatchObject({ claimed: 1, sent: 1 });
@@ -173,7 +216,9 @@ describe(`the outbox on ${testDriver}, through a real SMTP server`, () => {
     expect(await database.db.select({ id: events.id }).from(events).where(eq(events.id, event.id))).toHaveLength(1);
     const [dead] = await rows();
     expect(dead).toMatchObject({ status: "dead", recipient: "", eventId: event.id });
-    expect(dead!.lastError).toBe(`Template “${broken.name}”, Subject: \`challenge.title\` is not defined (line 1, column 10)`);
+    expect(dead!.lastError).toBe(
+      `Template “${broken.name}”, Subject: \`challenge.title\` is not defined (line 1, column 10)`,
+    );
     expect(await deliver()).toMatchObject({ claimed: 0 });
   });
 
@@ -183,7 +228,12 @@ describe(`the outbox on ${testDriver}, through a real SMTP server`, () => {
     await template({ name: "other", groupPattern: "signout", subject: "Never" });
     await record("signup", { name: "Ada", email: "both@example.com" });
     await deliver();
-    expect(sink.byRecipient("both@example.com").map((m) => m.parsed.subject).sort()).toEqual(["One", "Two"]);
+    expect(
+      sink
+        .byRecipient("both@example.com")
+        .map((m) => m.parsed.subject)
+        .sort(),
+    ).toEqual(["One", "Two"]);
   });
 
   it("backs off exponentially with jitter up to the cap", () => {
@@ -199,7 +249,9 @@ describe(`the outbox on ${testDriver}, through a real SMTP server`, () => {
     await record("signup", { name: "Queued", email: "queued@example.com" });
     await record("signup", { name: "Dead", email: "dead@example.com" });
     await database.db.update(deliveries).set({ status: "dead" }).where(eq(deliveries.recipient, "dead@example.com"));
-    await database.db.execute(sql`update deliveries set sent_at = ${new Date(now.getTime() - 40 * 86_400_000).toISOString()}::timestamptz, created_at = ${new Date(now.getTime() - 40 * 86_400_000).toISOString()}::timestamptz`);
+    await database.db.execute(
+      sql`update deliveries set sent_at = ${new Date(now.getTime() - 40 * 86_400_000).toISOString()}::timestamptz, created_at = ${new Date(now.getTime() - 40 * 86_400_000).toISOString()}::timestamptz`,
+    );
     const swept = await sweepRetention({ database, clock, retentionDays: 30, batchSize: 2 });
     expect(swept.deliveries).toBe(5);
     expect((await rows()).map((d) => d.recipient).sort()).toEqual(["dead@example.com", "queued@example.com"]);

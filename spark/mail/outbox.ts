@@ -1,5 +1,10 @@
 import type { Database } from "@/db/client";
-import { claimDeliveryById, claimDueDeliveries, recordDeliveryOutcomes, type DeliveryOutcome } from "@/db/queries/deliveries";
+import {
+  claimDeliveryById,
+  claimDueDeliveries,
+  recordDeliveryOutcomes,
+  type DeliveryOutcome,
+} from "@/db/queries/deliveries";
 import type { Delivery } from "@/db/schema";
 import { SendError, type Mailer } from "@/emails/transports/types";
 import type { Logger } from "../logger";
@@ -12,7 +17,11 @@ export type DeliveryTally = { claimed: number; sent: number; failed: number; dea
  * The wait before attempt `attempt + 1`: exponential from the base, capped, with full jitter in its
  * upper half so a burst of failures does not come back as a burst.
  */
-export function backoffMs(attempt: number, { backoffBaseMs, backoffCapMs }: Pick<MailSettings, "backoffBaseMs" | "backoffCapMs">, random: () => number = Math.random): number {
+export function backoffMs(
+  attempt: number,
+  { backoffBaseMs, backoffCapMs }: Pick<MailSettings, "backoffBaseMs" | "backoffCapMs">,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(backoffCapMs, backoffBaseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
@@ -32,9 +41,21 @@ type DeliverInput = {
  * senders never take the same row), sends outside any transaction, then records each outcome. A crash
  * between a send and its mark is the only way a message goes out twice, and its Message-ID is the same.
  */
-export async function deliverDue({ database, mailer, clock, settings, limit, log, random = Math.random }: DeliverInput): Promise<DeliveryTally> {
+export async function deliverDue({
+  database,
+  mailer,
+  clock,
+  settings,
+  limit,
+  log,
+  random = Math.random,
+}: DeliverInput): Promise<DeliveryTally> {
   const now = clock();
-  const claimed = await claimDueDeliveries(database.db, { now, leaseUntil: new Date(now.getTime() + settings.leaseMs), limit });
+  const claimed = await claimDueDeliveries(database.db, {
+    now,
+    leaseUntil: new Date(now.getTime() + settings.leaseMs),
+    limit,
+  });
   const tally: DeliveryTally = { claimed: claimed.length, sent: 0, failed: 0, dead: 0 };
   const recorder = createOutcomeRecorder(database, log);
   let next = 0;
@@ -52,9 +73,21 @@ export async function deliverDue({ database, mailer, clock, settings, limit, log
 }
 
 /** Sends one queued or failed delivery now (a test send, "retry now"); null when another sender has it. */
-export async function deliverNow({ database, mailer, clock, settings, id, log, random = Math.random }: Omit<DeliverInput, "limit"> & { id: number }): Promise<"sent" | "failed" | "dead" | null> {
+export async function deliverNow({
+  database,
+  mailer,
+  clock,
+  settings,
+  id,
+  log,
+  random = Math.random,
+}: Omit<DeliverInput, "limit"> & { id: number }): Promise<"sent" | "failed" | "dead" | null> {
   const now = clock();
-  const delivery = await claimDeliveryById(database.db, { id, now, leaseUntil: new Date(now.getTime() + settings.leaseMs) });
+  const delivery = await claimDeliveryById(database.db, {
+    id,
+    now,
+    leaseUntil: new Date(now.getTime() + settings.leaseMs),
+  });
   if (!delivery) return null;
   const outcome = await sendOne(delivery, { mailer, clock, settings, random });
   const recorder = createOutcomeRecorder(database, log);
@@ -76,7 +109,10 @@ function createOutcomeRecorder(database: Database, log?: Logger) {
     writing = writing.then(async () => {
       if (batch.length === 0) return;
       const marked = await recordDeliveryOutcomes(database.db, batch);
-      if (marked < batch.length) log?.warn("deliveries whose lease ran out before their outcome was recorded were taken by another sender", { lost: batch.length - marked });
+      if (marked < batch.length)
+        log?.warn("deliveries whose lease ran out before their outcome was recorded were taken by another sender", {
+          lost: batch.length - marked,
+        });
     });
     await writing;
   };
@@ -89,7 +125,15 @@ function createOutcomeRecorder(database: Database, log?: Logger) {
   };
 }
 
-async function sendOne(delivery: Delivery, { mailer, clock, settings, random }: { mailer: Mailer; clock: () => Date; settings: MailSettings; random: () => number }): Promise<DeliveryOutcome> {
+async function sendOne(
+  delivery: Delivery,
+  {
+    mailer,
+    clock,
+    settings,
+    random,
+  }: { mailer: Mailer; clock: () => Date; settings: MailSettings; random: () => number },
+): Promise<DeliveryOutcome> {
   const messageId = messageIdOf(delivery.id, settings.messageIdDomain);
   const startedAt = clock();
   const t0 = performance.now();
@@ -108,7 +152,10 @@ async function sendOne(delivery: Delivery, { mailer, clock, settings, random }: 
     response = result.response;
     status = "sent";
   } catch (failure) {
-    const e = failure instanceof SendError ? failure : new SendError(failure instanceof Error ? failure.message : String(failure), false);
+    const e =
+      failure instanceof SendError
+        ? failure
+        : new SendError(failure instanceof Error ? failure.message : String(failure), false);
     error = e.message;
     response = e.response ?? null;
     status = e.permanent || delivery.attempts >= settings.maxAttempts ? "dead" : "failed";

@@ -3,13 +3,34 @@ import type { Database } from "@/db/client";
 import { insertNewEvents } from "@/db/queries/events";
 import { listPartialVersions } from "@/db/queries/partials";
 import { openTestDatabase, testDriver } from "@/db/test-database";
-import { deletePartial, partialInput, previewPartial, restorePartialVersion, savePartial, type PartialInput } from "./partials";
+import {
+  deletePartial,
+  partialInput,
+  previewPartial,
+  restorePartialVersion,
+  savePartial,
+  type PartialInput,
+} from "./partials";
 import { previewTemplate, saveTemplate, templateInput, type TemplateInput } from "./templates";
 import { defaultMailSettings } from "./settings";
 
 const settings = { ...defaultMailSettings, defaultFrom: "Spark <spark@example.com>" };
 const template = (over: Partial<TemplateInput> = {}): TemplateInput =>
-  templateInput.parse({ name: "Welcome", group: "signup", active: true, from: "", to: "{{ email }}", cc: "", bcc: "", replyTo: "", subject: "Hi {{ name }}", html: "<p>Hi {{ name }}</p>", text: "", layout: "", ...over });
+  templateInput.parse({
+    name: "Welcome",
+    group: "signup",
+    active: true,
+    from: "",
+    to: "{{ email }}",
+    cc: "",
+    bcc: "",
+    replyTo: "",
+    subject: "Hi {{ name }}",
+    html: "<p>Hi {{ name }}</p>",
+    text: "",
+    layout: "",
+    ...over,
+  });
 
 describe(`stored partials and layouts on ${testDriver}`, () => {
   let database: Database;
@@ -22,7 +43,18 @@ describe(`stored partials and layouts on ${testDriver}`, () => {
   };
   beforeAll(async () => {
     database = await openTestDatabase();
-    await insertNewEvents(database.db, { events: [{ group: "signup", key: "signup:1", context: { name: "Ada", email: "ada@example.com" }, generatorId: null, source: null }], jobRunId: null });
+    await insertNewEvents(database.db, {
+      events: [
+        {
+          group: "signup",
+          key: "signup:1",
+          context: { name: "Ada", email: "ada@example.com" },
+          generatorId: null,
+          source: null,
+        },
+      ],
+      jobRunId: null,
+    });
   });
   afterAll(async () => {
     await database?.close();
@@ -30,38 +62,84 @@ describe(`stored partials and layouts on ${testDriver}`, () => {
 
   it("a template uses a stored layout and partial; the preview shows both", async () => {
     await saved({ name: "sign-off", kind: "partial", body: "<p>Bye {{ name }}</p>" });
-    await saved({ name: "frame", kind: "layout", body: "<main data-frame>{{ content }}{% include 'sign-off' %}</main>" });
-    const preview = await previewTemplate({ database, settings }, { fields: template({ layout: "frame", html: "<p>Hi {{ name }}</p>" }), context: { kind: "event", eventId: null } });
+    await saved({
+      name: "frame",
+      kind: "layout",
+      body: "<main data-frame>{{ content }}{% include 'sign-off' %}</main>",
+    });
+    const preview = await previewTemplate(
+      { database, settings },
+      {
+        fields: template({ layout: "frame", html: "<p>Hi {{ name }}</p>" }),
+        context: { kind: "event", eventId: null },
+      },
+    );
     expect(preview.fieldErrors).toEqual({});
     expect(preview.mail!.html).toContain("<main data-frame><p>Hi Ada</p><p>Bye Ada</p></main>");
-    expect(await saveTemplate({ database, clock }, { input: template({ layout: "frame" }), by: null })).toMatchObject({ status: "ok", template: { layout: "frame", active: true, draftReason: null } });
+    expect(await saveTemplate({ database, clock }, { input: template({ layout: "frame" }), by: null })).toMatchObject({
+      status: "ok",
+      template: { layout: "frame", active: true, draftReason: null },
+    });
   });
 
   it.each([
-    [{ name: "../etc", kind: "partial", body: "" }, "name", "Use lowercase letters, digits, _ - and . (starting with a letter or digit); no slashes or spaces."],
+    [
+      { name: "../etc", kind: "partial", body: "" },
+      "name",
+      "Use lowercase letters, digits, _ - and . (starting with a letter or digit); no slashes or spaces.",
+    ],
     [{ name: "broken", kind: "partial", body: "{% if x %}" }, "body", "Tag {% if x %} not closed (line 1, column 1)"],
-    [{ name: "reads-file", kind: "partial", body: "{% include 'package.json' %}" }, "body", "There is no partial named `package.json`; Templates → Partials lists them (line 1, column 1)"],
-    [{ name: "bare", kind: "layout", body: "<div></div>" }, "body", "A layout places the mail's HTML body with {{ content }}; add it where the body goes."],
-    [{ name: "loop", kind: "partial", body: "{% include 'loop' %}" }, "body", "It would include itself: loop → loop; remove one of those includes."],
+    [
+      { name: "reads-file", kind: "partial", body: "{% include 'package.json' %}" },
+      "body",
+      "There is no partial named `package.json`; Templates → Partials lists them (line 1, column 1)",
+    ],
+    [
+      { name: "bare", kind: "layout", body: "<div></div>" },
+      "body",
+      "A layout places the mail's HTML body with {{ content }}; add it where the body goes.",
+    ],
+    [
+      { name: "loop", kind: "partial", body: "{% include 'loop' %}" },
+      "body",
+      "It would include itself: loop → loop; remove one of those includes.",
+    ],
   ] as const)("refuses %j under %s", async (input, field, message) => {
     const parsed = partialInput.safeParse(input);
-    const result = parsed.success ? await save(parsed.data) : { status: "invalid", fieldErrors: { [String(parsed.error.issues[0]!.path[0])]: [parsed.error.issues[0]!.message] } };
+    const result = parsed.success
+      ? await save(parsed.data)
+      : {
+          status: "invalid",
+          fieldErrors: { [String(parsed.error.issues[0]!.path[0])]: [parsed.error.issues[0]!.message] },
+        };
     expect(result).toEqual({ status: "invalid", fieldErrors: { [field]: [message] } });
   });
 
   it("refuses a cycle through other partials", async () => {
     const a = await saved({ name: "a", kind: "partial", body: "A" });
     await saved({ name: "b", kind: "partial", body: "{% include 'a' %}" });
-    expect(await save({ name: "a", kind: "partial", body: "{% include 'b' %}" }, a.id)).toEqual({ status: "invalid", fieldErrors: { body: ["It would include itself: a → b → a; remove one of those includes."] } });
+    expect(await save({ name: "a", kind: "partial", body: "{% include 'b' %}" }, a.id)).toEqual({
+      status: "invalid",
+      fieldErrors: { body: ["It would include itself: a → b → a; remove one of those includes."] },
+    });
   });
 
   it("refuses to delete, rename or change the kind of what is in use, naming its users", async () => {
     const partials = await database.db.query.partials.findMany();
     const signOff = partials.find((p) => p.name === "sign-off")!;
     const frame = partials.find((p) => p.name === "frame")!;
-    expect(await deletePartial(database, { id: frame.id })).toEqual({ ok: false, message: "“frame” is used by templates Welcome; change them first." });
-    expect(await deletePartial(database, { id: signOff.id })).toEqual({ ok: false, message: "“sign-off” is used by partials frame; change them first." });
-    expect(await save({ name: "goodbye", kind: "partial", body: "x" }, signOff.id)).toEqual({ status: "invalid", fieldErrors: { name: ["It is used by partials frame; change them first."] } });
+    expect(await deletePartial(database, { id: frame.id })).toEqual({
+      ok: false,
+      message: "“frame” is used by templates Welcome; change them first.",
+    });
+    expect(await deletePartial(database, { id: signOff.id })).toEqual({
+      ok: false,
+      message: "“sign-off” is used by partials frame; change them first.",
+    });
+    expect(await save({ name: "goodbye", kind: "partial", body: "x" }, signOff.id)).toEqual({
+      status: "invalid",
+      fieldErrors: { name: ["It is used by partials frame; change them first."] },
+    });
     const unused = await saved({ name: "unused", kind: "partial", body: "x" });
     expect(await deletePartial(database, { id: unused.id })).toEqual({ ok: true, name: "unused" });
   });
@@ -69,8 +147,13 @@ describe(`stored partials and layouts on ${testDriver}`, () => {
   it("keeps versions and restores one as a new version", async () => {
     const p = await saved({ name: "note", kind: "partial", body: "one" });
     await save({ name: "note", kind: "partial", body: "two" }, p.id);
-    expect(await restorePartialVersion({ database, clock }, { id: p.id, version: 1, by: null })).toMatchObject({ status: "ok", partial: { version: 3, body: "one" } });
-    expect((await listPartialVersions(database.db, { partialId: p.id })).map((v) => [v.version, v.note, v.fields.body])).toEqual([
+    expect(await restorePartialVersion({ database, clock }, { id: p.id, version: 1, by: null })).toMatchObject({
+      status: "ok",
+      partial: { version: 3, body: "one" },
+    });
+    expect(
+      (await listPartialVersions(database.db, { partialId: p.id })).map((v) => [v.version, v.note, v.fields.body]),
+    ).toEqual([
       [3, "restored version 1", "one"],
       [2, "edited", "two"],
       [1, "created", "one"],
@@ -78,8 +161,23 @@ describe(`stored partials and layouts on ${testDriver}`, () => {
   });
 
   it("previews a partial on its own and a layout around a sample body", async () => {
-    expect(await previewPartial(database, { input: { name: "hello", kind: "partial", body: "<b>{{ name }}</b>" }, context: { name: "<Ada>" } })).toMatchObject({ error: null, html: expect.stringContaining("<b>&lt;Ada&gt;</b>") });
-    expect(await previewPartial(database, { input: { name: "wrap", kind: "layout", body: "<section>{{ content }}</section>" }, context: {} })).toMatchObject({ error: null, html: expect.stringContaining("<section><p>The template's HTML body goes here.</p></section>") });
-    expect(await previewPartial(database, { input: { name: "hello", kind: "partial", body: "{{ missing }}" }, context: {} })).toEqual({ html: null, error: "`missing` is not defined (line 1, column 4)" });
+    expect(
+      await previewPartial(database, {
+        input: { name: "hello", kind: "partial", body: "<b>{{ name }}</b>" },
+        context: { name: "<Ada>" },
+      }),
+    ).toMatchObject({ error: null, html: expect.stringContaining("<b>&lt;Ada&gt;</b>") });
+    expect(
+      await previewPartial(database, {
+        input: { name: "wrap", kind: "layout", body: "<section>{{ content }}</section>" },
+        context: {},
+      }),
+    ).toMatchObject({
+      error: null,
+      html: expect.stringContaining("<section><p>The template's HTML body goes here.</p></section>"),
+    });
+    expect(
+      await previewPartial(database, { input: { name: "hello", kind: "partial", body: "{{ missing }}" }, context: {} }),
+    ).toEqual({ html: null, error: "`missing` is not defined (line 1, column 4)" });
   });
 });

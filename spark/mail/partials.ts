@@ -13,7 +13,18 @@ import {
 import { findEventById, listRecentEventsByGroupPattern } from "@/db/queries/events";
 import { listTemplates } from "@/db/queries/templates";
 import type { PartialFieldValues, StoredPartial } from "@/db/schema";
-import { checkReferences, createEngines, MAX_TEMPLATE_BYTES, NO_PARTIALS, PARTIAL_NAME, parseLiquid, partialReferences, usedVariables, type PartialSnapshot, TemplateError } from "@/emails/liquid";
+import {
+  checkReferences,
+  createEngines,
+  MAX_TEMPLATE_BYTES,
+  NO_PARTIALS,
+  PARTIAL_NAME,
+  parseLiquid,
+  partialReferences,
+  usedVariables,
+  type PartialSnapshot,
+  TemplateError,
+} from "@/emails/liquid";
 import { sourceOf } from "./handler";
 import { renderPool } from "./render-pool";
 
@@ -23,7 +34,10 @@ export const partialInput = z.object({
     .trim()
     .min(1, "Give it a name, like footer.")
     .max(100, "Use at most 100 characters.")
-    .regex(PARTIAL_NAME, "Use lowercase letters, digits, _ - and . (starting with a letter or digit); no slashes or spaces."),
+    .regex(
+      PARTIAL_NAME,
+      "Use lowercase letters, digits, _ - and . (starting with a letter or digit); no slashes or spaces.",
+    ),
   kind: z.enum(["partial", "layout"], { error: "Choose partial or layout." }),
   body: z.string().max(MAX_TEMPLATE_BYTES, "The body is over 256 KiB; shorten it."),
 });
@@ -39,7 +53,8 @@ export async function listLayoutNames(database: Database): Promise<string[]> {
   return (await listPartials(database.db)).filter((p) => p.kind === "layout").map((p) => p.name);
 }
 
-const snapshotOf = (rows: Pick<StoredPartial, "name" | "kind" | "body">[]): PartialSnapshot => new Map(rows.map((p) => [p.name, { kind: p.kind, body: p.body }]));
+const snapshotOf = (rows: Pick<StoredPartial, "name" | "kind" | "body">[]): PartialSnapshot =>
+  new Map(rows.map((p) => [p.name, { kind: p.kind, body: p.body }]));
 
 const parser = createEngines(NO_PARTIALS).html;
 /** The names a piece of Liquid includes, renders or lays out in, ignoring what does not parse. */
@@ -52,16 +67,26 @@ function namesUsedBy(source: string): string[] {
 }
 
 /** The templates and partials that use `name`: what keeps it from being deleted, renamed or changed in kind. */
-export async function partialUsers(database: Database, name: string): Promise<{ templates: string[]; partials: string[] }> {
+export async function partialUsers(
+  database: Database,
+  name: string,
+): Promise<{ templates: string[]; partials: string[] }> {
   const [templates, partials] = await Promise.all([listTemplates(database.db), listPartials(database.db)]);
   return {
-    templates: templates.filter((t) => t.layout === name || Object.values(sourceOf(t)).some((field) => namesUsedBy(field).includes(name))).map((t) => t.name),
+    templates: templates
+      .filter((t) => t.layout === name || Object.values(sourceOf(t)).some((field) => namesUsedBy(field).includes(name)))
+      .map((t) => t.name),
     partials: partials.filter((p) => p.name !== name && namesUsedBy(p.body).includes(name)).map((p) => p.name),
   };
 }
 
 const usedByText = ({ templates, partials }: { templates: string[]; partials: string[] }) =>
-  [templates.length > 0 ? `templates ${templates.join(", ")}` : "", partials.length > 0 ? `partials ${partials.join(", ")}` : ""].filter(Boolean).join(" and ");
+  [
+    templates.length > 0 ? `templates ${templates.join(", ")}` : "",
+    partials.length > 0 ? `partials ${partials.join(", ")}` : "",
+  ]
+    .filter(Boolean)
+    .join(" and ");
 
 /** The cycle through `start`, as names ("a → b → a"), or null: a partial may not include itself, even through others. */
 export function findCycle(snapshot: PartialSnapshot, start: string): string[] | null {
@@ -92,55 +117,84 @@ async function checkPartial(snapshot: PartialSnapshot, input: PartialInput): Pro
     if (refused) return { body: refused.message };
     const cycle = findCycle(snapshot, input.name);
     if (cycle) return { body: `It would include itself: ${cycle.join(" → ")}; remove one of those includes.` };
-    if (input.kind === "layout" && !(await usedVariables(templates)).some((v) => v.path[0] === "content")) return { body: "A layout places the mail's HTML body with {{ content }}; add it where the body goes." };
+    if (input.kind === "layout" && !(await usedVariables(templates)).some((v) => v.path[0] === "content"))
+      return { body: "A layout places the mail's HTML body with {{ content }}; add it where the body goes." };
     return {};
   } catch (error) {
     return { body: error instanceof TemplateError ? error.message : String(error) };
   }
 }
 
-export type SavePartialResult = { status: "ok"; partial: StoredPartial } | { status: "invalid"; fieldErrors: Record<string, string[]> } | { status: "gone" };
+export type SavePartialResult =
+  | { status: "ok"; partial: StoredPartial }
+  | { status: "invalid"; fieldErrors: Record<string, string[]> }
+  | { status: "gone" };
 
 /** Saves a partial or layout only when it parses and everything it pulls in is stored; each save is a version. */
 export async function savePartial(
   { database, clock }: { database: Database; clock: () => Date },
   { id, input, by, note = "" }: { id?: string; input: PartialInput; by: string | null; note?: string },
 ): Promise<SavePartialResult> {
-  const invalid = (field: string, message: string): SavePartialResult => ({ status: "invalid", fieldErrors: { [field]: [message] } });
+  const invalid = (field: string, message: string): SavePartialResult => ({
+    status: "invalid",
+    fieldErrors: { [field]: [message] },
+  });
   const rows = await listPartials(database.db);
   const previous = id ? rows.find((p) => p.id === id) : undefined;
   if (id && !previous) return { status: "gone" };
-  if (rows.some((p) => p.id !== id && p.name.toLowerCase() === input.name.toLowerCase())) return invalid("name", "Another partial or layout has this name.");
+  if (rows.some((p) => p.id !== id && p.name.toLowerCase() === input.name.toLowerCase()))
+    return invalid("name", "Another partial or layout has this name.");
   if (previous && (previous.name !== input.name || previous.kind !== input.kind)) {
     const users = await partialUsers(database, previous.name);
-    if (users.templates.length + users.partials.length > 0) return invalid(previous.name !== input.name ? "name" : "kind", `It is used by ${usedByText(users)}; change them first.`);
+    if (users.templates.length + users.partials.length > 0)
+      return invalid(
+        previous.name !== input.name ? "name" : "kind",
+        `It is used by ${usedByText(users)}; change them first.`,
+      );
   }
   const snapshot = snapshotOf([...rows.filter((p) => p.id !== id), input]);
   const errors = await checkPartial(snapshot, input);
-  if (Object.keys(errors).length > 0) return { status: "invalid", fieldErrors: Object.fromEntries(Object.entries(errors).map(([k, v]) => [k, [v]])) };
+  if (Object.keys(errors).length > 0)
+    return { status: "invalid", fieldErrors: Object.fromEntries(Object.entries(errors).map(([k, v]) => [k, [v]])) };
   const at = clock();
   const saved = await database.db.transaction(async (tx) => {
-    const partial = id ? await updatePartialById(tx, { id, fields: input, by, at }) : await insertPartial(tx, { fields: input, by, at });
+    const partial = id
+      ? await updatePartialById(tx, { id, fields: input, by, at })
+      : await insertPartial(tx, { fields: input, by, at });
     if (!partial) return null;
-    await insertPartialVersion(tx, { partialId: partial.id, version: partial.version, fields: partialFieldsOf(partial), note: note || (id ? "edited" : "created"), createdBy: by, createdAt: at });
+    await insertPartialVersion(tx, {
+      partialId: partial.id,
+      version: partial.version,
+      fields: partialFieldsOf(partial),
+      note: note || (id ? "edited" : "created"),
+      createdBy: by,
+      createdAt: at,
+    });
     return partial;
   });
   if (saved) return { status: "ok", partial: saved };
   return id ? { status: "gone" } : invalid("name", "Another partial or layout has this name.");
 }
 
-export async function restorePartialVersion({ database, clock }: { database: Database; clock: () => Date }, { id, version, by }: { id: string; version: number; by: string | null }): Promise<SavePartialResult> {
+export async function restorePartialVersion(
+  { database, clock }: { database: Database; clock: () => Date },
+  { id, version, by }: { id: string; version: number; by: string | null },
+): Promise<SavePartialResult> {
   const old = await findPartialVersion(database.db, { partialId: id, version });
   if (!old) return { status: "gone" };
   return savePartial({ database, clock }, { id, input: old.fields, by, note: `restored version ${version}` });
 }
 
 /** Deletes a partial or layout nothing uses; otherwise says who uses it. */
-export async function deletePartial(database: Database, { id }: { id: string }): Promise<{ ok: true; name: string } | { ok: false; message: string }> {
+export async function deletePartial(
+  database: Database,
+  { id }: { id: string },
+): Promise<{ ok: true; name: string } | { ok: false; message: string }> {
   const partial = await loadPartial(database, id);
   if (!partial) return { ok: false, message: "It was already deleted." };
   const users = await partialUsers(database, partial.name);
-  if (users.templates.length + users.partials.length > 0) return { ok: false, message: `“${partial.name}” is used by ${usedByText(users)}; change them first.` };
+  if (users.templates.length + users.partials.length > 0)
+    return { ok: false, message: `“${partial.name}” is used by ${usedByText(users)}; change them first.` };
   await deletePartialById(database.db, { id });
   return { ok: true, name: partial.name };
 }
@@ -150,14 +204,32 @@ export type PartialPreview = { html: string | null; error: string | null };
 const SAMPLE_BODY = "<p>The template's HTML body goes here.</p>";
 
 /** Renders the form as it stands (a partial on its own, a layout around a sample body) with a sample context. */
-export async function previewPartial(database: Database, { id, input, context }: { id?: string; input: PartialFieldValues; context: Record<string, unknown> }): Promise<PartialPreview> {
+export async function previewPartial(
+  database: Database,
+  { id, input, context }: { id?: string; input: PartialFieldValues; context: Record<string, unknown> },
+): Promise<PartialPreview> {
   const rows = await listPartials(database.db);
   const name = PARTIAL_NAME.test(input.name) ? input.name : "preview";
   const snapshot = snapshotOf([...rows.filter((p) => p.id !== id && p.name !== name), { ...input, name }]);
   const errors = await checkPartial(snapshot, { ...input, name });
   if (errors.body) return { html: null, error: errors.body };
-  const source = { subject: "Preview", from: "", to: "preview@example.com", cc: "", bcc: "", replyTo: "", text: "", html: input.kind === "layout" ? SAMPLE_BODY : `{% include '${name}' %}` };
-  const [result] = await renderPool().render({ partials: snapshot, templates: [{ cacheKey: null, source, layout: input.kind === "layout" ? name : "" }], contexts: [context], items: [{ template: 0, context: 0 }], defaultFrom: "preview@example.com" });
+  const source = {
+    subject: "Preview",
+    from: "",
+    to: "preview@example.com",
+    cc: "",
+    bcc: "",
+    replyTo: "",
+    text: "",
+    html: input.kind === "layout" ? SAMPLE_BODY : `{% include '${name}' %}`,
+  };
+  const [result] = await renderPool().render({
+    partials: snapshot,
+    templates: [{ cacheKey: null, source, layout: input.kind === "layout" ? name : "" }],
+    contexts: [context],
+    items: [{ template: 0, context: 0 }],
+    defaultFrom: "preview@example.com",
+  });
   if (!result) return { html: null, error: "Nothing rendered." };
   return result.ok ? { html: result.mail.html, error: null } : { html: null, error: result.reason };
 }

@@ -50,7 +50,19 @@ export type RetentionTally = { deliveries: number; capturedMails: number; jobRun
  * Deletes, in batches, sent deliveries, captured mails and finished job runs older than the retention
  * age. Never a queued, failed or dead delivery: those are work, or evidence.
  */
-export async function sweepRetention({ database, clock, retentionDays, batchSize = 1000, budgetMs = 5_000 }: { database: Database; clock: () => Date; retentionDays: number; batchSize?: number; budgetMs?: number }): Promise<RetentionTally> {
+export async function sweepRetention({
+  database,
+  clock,
+  retentionDays,
+  batchSize = 1000,
+  budgetMs = 5_000,
+}: {
+  database: Database;
+  clock: () => Date;
+  retentionDays: number;
+  batchSize?: number;
+  budgetMs?: number;
+}): Promise<RetentionTally> {
   const before = new Date(clock().getTime() - retentionDays * 86_400_000);
   const deadline = performance.now() + budgetMs;
   const tally: RetentionTally = { deliveries: 0, capturedMails: 0, jobRuns: 0 };

@@ -3,7 +3,16 @@ import { NO_PARTIALS } from "@/emails/liquid";
 import type { MailTemplateSource } from "@/emails/render";
 import { createRenderPool } from "./render-pool";
 
-const base: MailTemplateSource = { subject: "Hi {{ n }}", html: "", text: "Hello {{ n }}", from: "", to: "a@example.com", cc: "", bcc: "", replyTo: "" };
+const base: MailTemplateSource = {
+  subject: "Hi {{ n }}",
+  html: "",
+  text: "Hello {{ n }}",
+  from: "",
+  to: "a@example.com",
+  cc: "",
+  bcc: "",
+  replyTo: "",
+};
 const runaway = { ...base, text: "{% for a in (1..3000) %}{% for b in (1..3000) %}{% endfor %}{% endfor %}" };
 const request = (n: number) => ({
   partials: NO_PARTIALS,
@@ -19,7 +28,8 @@ const request = (n: number) => ({
   ],
   defaultFrom: "spark@example.com",
 });
-const texts = (outcomes: Awaited<ReturnType<ReturnType<typeof createRenderPool>["render"]>>) => outcomes.map((o) => (o.ok ? o.mail.text : o.message));
+const texts = (outcomes: Awaited<ReturnType<ReturnType<typeof createRenderPool>["render"]>>) =>
+  outcomes.map((o) => (o.ok ? o.mail.text : o.message));
 
 describe("the render pool", () => {
   const pool = createRenderPool({ size: 2 });
@@ -30,12 +40,16 @@ describe("the render pool", () => {
     const timer = setInterval(() => ticks++, 20);
     const outcomes = await Promise.all(Array.from({ length: 8 }, (_, i) => pool.render(request(i))));
     clearInterval(timer);
-    expect(outcomes.map(texts)).toEqual(Array.from({ length: 8 }, (_, i) => [
+    expect(outcomes.map(texts)).toEqual(
+      Array.from({ length: 8 }, (_, i) => [
         `Hello ${i}`,
         // liquidjs's own limit names the loop's position; the pool's hard stop (under load) the field's start.
-        expect.stringMatching(/^Text body: The template took longer than 2 s; simplify its loops \(line 1, column (25|1)\)$/),
+        expect.stringMatching(
+          /^Text body: The template took longer than 2 s; simplify its loops \(line 1, column (25|1)\)$/,
+        ),
         `Hello ${i}`,
-      ]));
+      ]),
+    );
     // Eight renders of two seconds each on two workers: a blocked loop would not have ticked at all.
     expect(ticks).toBeGreaterThan(20);
   }, 60_000);
@@ -45,7 +59,11 @@ describe("the render pool", () => {
     const strict = createRenderPool({ size: 1, limitMs: 100, graceMs: 0 });
     try {
       const outcomes = await strict.render(request(7));
-      expect(texts(outcomes)).toEqual(["Hello 7", "The template took longer than 0.1 s; simplify its loops", "Hello 7"]);
+      expect(texts(outcomes)).toEqual([
+        "Hello 7",
+        "The template took longer than 0.1 s; simplify its loops",
+        "Hello 7",
+      ]);
       expect(texts(await strict.render({ ...request(8), items: [{ template: 0, context: 0 }] }))).toEqual(["Hello 8"]);
     } finally {
       await strict.close();

@@ -12,7 +12,15 @@ export type RenderPool = { render(request: RenderRequest): Promise<RenderOutcome
 
 type Attempt = { kind: "done"; results: RenderOutcome[] } | { kind: "stopped"; at: number; reason: string };
 type Task = { message: RenderJobMessage; settle: (attempt: Attempt) => void; fail: (error: Error) => void };
-type Slot = { worker: Worker; progress: Int32Array; ready: boolean; task: Task | null; startedAt: number; seen: number; beatAt: number };
+type Slot = {
+  worker: Worker;
+  progress: Int32Array;
+  ready: boolean;
+  task: Task | null;
+  startedAt: number;
+  seen: number;
+  beatAt: number;
+};
 
 const partialsKeys = new WeakMap<PartialSnapshot, number>();
 let nextPartialsKey = 1;
@@ -68,7 +76,8 @@ export function createRenderPool({
       const task = slot.task;
       slot.task = null;
       if (task) task.settle({ kind: "stopped", at: stuckIndex(slot, task), reason });
-      else if (!slot.ready) for (const waiting of queue.splice(0)) waiting.fail(new Error(`The render worker did not start: ${reason}`));
+      else if (!slot.ready)
+        for (const waiting of queue.splice(0)) waiting.fail(new Error(`The render worker did not start: ${reason}`));
       if (!closed) dispatch();
     };
     worker.on("error", (error) => lost(`the render worker failed (${error.message})`));
@@ -77,7 +86,8 @@ export function createRenderPool({
     return slot;
   };
 
-  const stuckIndex = (slot: Slot, task: Task) => Math.min(task.message.items.length - 1, Math.max(0, Atomics.load(slot.progress, 0) - slot.startedAt - 1));
+  const stuckIndex = (slot: Slot, task: Task) =>
+    Math.min(task.message.items.length - 1, Math.max(0, Atomics.load(slot.progress, 0) - slot.startedAt - 1));
 
   const check = () => {
     const now = performance.now();
@@ -92,7 +102,11 @@ export function createRenderPool({
         slot.task = null;
         slots.splice(slots.indexOf(slot), 1);
         void slot.worker.terminate();
-        task.settle({ kind: "stopped", at: stuckIndex(slot, task), reason: `The template took longer than ${limitMs / 1000} s; simplify its loops` });
+        task.settle({
+          kind: "stopped",
+          at: stuckIndex(slot, task),
+          reason: `The template took longer than ${limitMs / 1000} s; simplify its loops`,
+        });
         dispatch();
       }
     }
@@ -140,7 +154,12 @@ export function createRenderPool({
           outcome.results.forEach((result, k) => (results[pending[k]!.index] = result));
           break;
         }
-        results[pending[outcome.at]!.index] = { ok: false, field: null, reason: outcome.reason, message: outcome.reason };
+        results[pending[outcome.at]!.index] = {
+          ok: false,
+          field: null,
+          reason: outcome.reason,
+          message: outcome.reason,
+        };
         pending = pending.filter((_, k) => k !== outcome.at);
       }
       return results as RenderOutcome[];

@@ -25,7 +25,8 @@ function addContext(into: GroupVariables, value: Record<string, unknown>, prefix
 async function sourceVariables(database: Database, ref: string): Promise<string[]> {
   const [kind, name] = [ref.slice(0, ref.indexOf(":")), ref.slice(ref.indexOf(":") + 1)];
   if (kind === "code") return Object.keys(codeSources.find((s) => s.name === name)?.variables ?? {});
-  if (kind === "sql" && /^[0-9a-f-]{36}$/i.test(name)) return Object.keys((await findSqlSourceById(database.db, { id: name }))?.variables ?? {});
+  if (kind === "sql" && /^[0-9a-f-]{36}$/i.test(name))
+    return Object.keys((await findSqlSourceById(database.db, { id: name }))?.variables ?? {});
   return [];
 }
 
@@ -82,7 +83,9 @@ function distance(a: string, b: string): number {
 const listed = (g: GroupVariables, path: string) => {
   const last = (name: string) => name.slice(name.lastIndexOf(".") + 1);
   const near = (name: string) => Math.min(distance(name, path), distance(last(name), last(path)));
-  const names = [...g.leaves, ...g.objects].sort((a, b) => Math.min(near(a), 3) - Math.min(near(b), 3) || a.localeCompare(b));
+  const names = [...g.leaves, ...g.objects].sort(
+    (a, b) => Math.min(near(a), 3) - Math.min(near(b), 3) || a.localeCompare(b),
+  );
   return names.length > 12 ? `${names.slice(0, 12).join(", ")}, …` : names.join(", ");
 };
 
@@ -100,7 +103,9 @@ export function unknownVariables(used: FieldVariable[], groups: GroupVariables[]
     if (!lacking || named.has(`${v.field}\u0000${path}`)) continue;
     named.add(`${v.field}\u0000${path}`);
     const has = listed(lacking, path);
-    (errors[v.field] ??= []).push(`\`${path}\` is not a variable of ${lacking.group}; ${has ? `it has ${has}` : "its events have no variables"} (line ${v.line}, column ${v.column})`);
+    (errors[v.field] ??= []).push(
+      `\`${path}\` is not a variable of ${lacking.group}; ${has ? `it has ${has}` : "its events have no variables"} (line ${v.line}, column ${v.column})`,
+    );
   }
   return errors;
 }

@@ -8,11 +8,33 @@ import { openTestDatabase, testDriver } from "@/db/test-database";
 import { createCaptureMailer } from "@/emails/transports/capture";
 import { simpleParser } from "mailparser";
 import { defaultMailSettings } from "./settings";
-import { importDjangoSparkTemplate, previewTemplate, restoreTemplateVersion, saveTemplate, sendTestMail, splitDjangoSparkMail, templateInput, type TemplateInput } from "./templates";
+import {
+  importDjangoSparkTemplate,
+  previewTemplate,
+  restoreTemplateVersion,
+  saveTemplate,
+  sendTestMail,
+  splitDjangoSparkMail,
+  templateInput,
+  type TemplateInput,
+} from "./templates";
 
 const settings = { ...defaultMailSettings, defaultFrom: "Spark <spark@example.com>", messageIdDomain: "example.com" };
 const input = (over: Partial<TemplateInput> = {}): TemplateInput =>
-  templateInput.parse({ name: "Welcome", group: "challenge_*", active: true, from: "", to: "{{ owner_email }}", cc: "", bcc: "", replyTo: "", subject: "Hi {{ owner_name }}", html: "<p>{{ title }}</p>", text: "", ...over });
+  templateInput.parse({
+    name: "Welcome",
+    group: "challenge_*",
+    active: true,
+    from: "",
+    to: "{{ owner_email }}",
+    cc: "",
+    bcc: "",
+    replyTo: "",
+    subject: "Hi {{ owner_name }}",
+    html: "<p>{{ title }}</p>",
+    text: "",
+    ...over,
+  });
 
 describe(`mail templates on ${testDriver}`, () => {
   let database: Database;
@@ -22,7 +44,13 @@ describe(`mail templates on ${testDriver}`, () => {
     database = await openTestDatabase();
     await insertNewEvents(database.db, {
       events: [
-        { group: "challenge_created", key: "challenge_created:1", context: { owner_name: "Ada", owner_email: "ada@example.com", title: "Run <fast> & far" }, generatorId: null, source: null },
+        {
+          group: "challenge_created",
+          key: "challenge_created:1",
+          context: { owner_name: "Ada", owner_email: "ada@example.com", title: "Run <fast> & far" },
+          generatorId: null,
+          source: null,
+        },
         { group: "other", key: "other:1", context: { owner_name: "Nope" }, generatorId: null, source: null },
       ],
       jobRunId: null,
@@ -33,24 +61,37 @@ describe(`mail templates on ${testDriver}`, () => {
   });
 
   it("refuses a template with a Liquid syntax error, naming the field, line and column, and saves nothing", async () => {
-    const result = await saveTemplate({ database, clock }, { input: input({ html: "<p>\n  {% if title %}{{ title }}</p>", subject: "Hi {{ owner_name " }), by: null });
+    const result = await saveTemplate(
+      { database, clock },
+      { input: input({ html: "<p>\n  {% if title %}{{ title }}</p>", subject: "Hi {{ owner_name " }), by: null },
+    );
     expect(result).toEqual({
       status: "invalid",
-      fieldErrors: { html: ["Tag {% if title %} not closed (line 2, column 3)"], subject: [expect.stringMatching(/\(line 1, column 4\)$/)] },
+      fieldErrors: {
+        html: ["Tag {% if title %} not closed (line 2, column 3)"],
+        subject: [expect.stringMatching(/\(line 1, column 4\)$/)],
+      },
     });
     expect((await database.db.select({ n: count() }).from(mailTemplates))[0]!.n).toBe(0);
   });
 
   it("refuses wildcard patterns that are too long or hold other characters", () => {
-    expect(templateInput.safeParse({ ...input(), group: "*".repeat(101) }).error?.issues[0]?.message).toBe("Use at most 100 characters.");
-    expect(templateInput.safeParse({ ...input(), group: "challenge_(.*)" }).error?.issues[0]?.message).toBe("Use letters, digits, _ . : - and * as a wildcard; no spaces.");
+    expect(templateInput.safeParse({ ...input(), group: "*".repeat(101) }).error?.issues[0]?.message).toBe(
+      "Use at most 100 characters.",
+    );
+    expect(templateInput.safeParse({ ...input(), group: "challenge_(.*)" }).error?.issues[0]?.message).toBe(
+      "Use letters, digits, _ . : - and * as a wildcard; no spaces.",
+    );
   });
 
   it("keeps every save as a version with who and when, and restores an old one as a new version", async () => {
     const first = await saveTemplate({ database, clock }, { input: input(), by: null });
     if (first.status !== "ok") throw new Error(JSON.stringify(first));
     now = new Date("2030-01-02T00:00:00Z");
-    const second = await saveTemplate({ database, clock }, { id: first.template.id, input: input({ subject: "Hello {{ owner_name }}" }), by: null });
+    const second = await saveTemplate(
+      { database, clock },
+      { id: first.template.id, input: input({ subject: "Hello {{ owner_name }}" }), by: null },
+    );
     expect(second).toMatchObject({ status: "ok", template: { version: 2, subject: "Hello {{ owner_name }}" } });
     const restored = await restoreTemplateVersion({ database, clock }, { id: first.template.id, version: 1, by: null });
     expect(restored).toMatchObject({ status: "ok", template: { version: 3, subject: "Hi {{ owner_name }}" } });
@@ -66,35 +107,94 @@ describe(`mail templates on ${testDriver}`, () => {
   });
 
   it("previews on the newest event of a matching group, or on typed JSON, and says what is wrong under the field", async () => {
-    const onEvent = await previewTemplate({ database, settings }, { fields: input(), context: { kind: "event", eventId: null } });
+    const onEvent = await previewTemplate(
+      { database, settings },
+      { fields: input(), context: { kind: "event", eventId: null } },
+    );
     expect(onEvent.events.map((e) => e.key)).toEqual(["challenge_created:1"]);
-    expect(onEvent.mail).toMatchObject({ subject: "Hi Ada", to: ["ada@example.com"], from: "Spark <spark@example.com>" });
+    expect(onEvent.mail).toMatchObject({
+      subject: "Hi Ada",
+      to: ["ada@example.com"],
+      from: "Spark <spark@example.com>",
+    });
     expect(onEvent.mail!.html).toContain("<p>Run &lt;fast&gt; &amp; far</p>");
 
-    const onJson = await previewTemplate({ database, settings }, { fields: input(), context: { kind: "json", json: '{"owner_name":"Grace","owner_email":"g@example.com","title":"T"}' } });
+    const onJson = await previewTemplate(
+      { database, settings },
+      {
+        fields: input(),
+        context: { kind: "json", json: '{"owner_name":"Grace","owner_email":"g@example.com","title":"T"}' },
+      },
+    );
     expect(onJson.mail).toMatchObject({ subject: "Hi Grace", to: ["g@example.com"] });
 
-    const missing = await previewTemplate({ database, settings }, { fields: input({ subject: "Hi {{ owner.name }}" }), context: { kind: "json", json: '{"owner_email":"g@example.com","title":"T"}' } });
+    const missing = await previewTemplate(
+      { database, settings },
+      {
+        fields: input({ subject: "Hi {{ owner.name }}" }),
+        context: { kind: "json", json: '{"owner_email":"g@example.com","title":"T"}' },
+      },
+    );
     expect(missing.fieldErrors).toEqual({ subject: "`owner` is not defined (line 1, column 7)" });
-    const badJson = await previewTemplate({ database, settings }, { fields: input(), context: { kind: "json", json: "{nope" } });
+    const badJson = await previewTemplate(
+      { database, settings },
+      { fields: input(), context: { kind: "json", json: "{nope" } },
+    );
     expect(badJson.contextError).toMatch(/^The JSON does not parse/);
   });
 
   it("sends a test to one address, logged as a test delivery, through the capture transport", async () => {
     const mailer = createCaptureMailer({
       store: async (m) => {
-        await database.db.insert(capturedMails).values({ messageId: m.messageId, envelopeFrom: m.envelope.from, envelopeTo: m.envelope.to, headers: m.headers, subject: m.subject, html: m.html, text: m.text, raw: m.raw });
+        await database.db.insert(capturedMails).values({
+          messageId: m.messageId,
+          envelopeFrom: m.envelope.from,
+          envelopeTo: m.envelope.to,
+          headers: m.headers,
+          subject: m.subject,
+          html: m.html,
+          text: m.text,
+          raw: m.raw,
+        });
       },
     });
-    const result = await sendTestMail({ database, mailer, clock, settings }, { fields: input(), context: { kind: "event", eventId: null }, address: "tester@example.com", by: null, templateId: null });
-    expect(result).toMatchObject({ ok: true, message: "Sent to tester@example.com: it is in the Inbox (no SMTP_URL is set)." });
+    const result = await sendTestMail(
+      { database, mailer, clock, settings },
+      {
+        fields: input(),
+        context: { kind: "event", eventId: null },
+        address: "tester@example.com",
+        by: null,
+        templateId: null,
+      },
+    );
+    expect(result).toMatchObject({
+      ok: true,
+      message: "Sent to tester@example.com: it is in the Inbox (no SMTP_URL is set).",
+    });
     const [delivery] = await database.db.select().from(deliveries).where(eq(deliveries.isTest, true));
-    expect(delivery).toMatchObject({ status: "sent", recipient: "tester@example.com", subject: "[Test] Hi Ada", attempts: 1 });
+    expect(delivery).toMatchObject({
+      status: "sent",
+      recipient: "tester@example.com",
+      subject: "[Test] Hi Ada",
+      attempts: 1,
+    });
     const [captured] = await database.db.select().from(capturedMails);
     const parsed = await simpleParser(captured!.raw);
     expect(parsed.subject).toBe("[Test] Hi Ada");
     expect(parsed.messageId).toBe(`<spark.delivery.${delivery!.id}@example.com>`);
-    expect(await sendTestMail({ database, mailer, clock, settings }, { fields: input(), context: { kind: "event", eventId: null }, address: "not an address", by: null, templateId: null })).toEqual({
+    expect(
+      await sendTestMail(
+        { database, mailer, clock, settings },
+        {
+          fields: input(),
+          context: { kind: "event", eventId: null },
+          address: "not an address",
+          by: null,
+          templateId: null,
+        },
+      ),
+    ).toEqual({
       ok: false,
       message: "Enter one email address to send the test to.",
     });
@@ -103,12 +203,17 @@ describe(`mail templates on ${testDriver}`, () => {
 
 describe("django-spark compatibility", () => {
   it("splits a rendered mail as spark_mails does: first non-empty line is the subject, the rest without outer blank lines is the body", () => {
-    expect(splitDjangoSparkMail("\n\n  Your challenge ends soon   \n\n\nHi Ada,   \n\nOnly two days left.\n\n\n")).toEqual({ subject: "Your challenge ends soon", body: "Hi Ada,\n\nOnly two days left." });
+    expect(
+      splitDjangoSparkMail("\n\n  Your challenge ends soon   \n\n\nHi Ada,   \n\nOnly two days left.\n\n\n"),
+    ).toEqual({ subject: "Your challenge ends soon", body: "Hi Ada,\n\nOnly two days left." });
     expect(splitDjangoSparkMail("   \n\n")).toEqual({ subject: "", body: "" });
   });
 
   it("imports a spark_mails template source as a subject and a text body, dropping {% load %}", () => {
     const source = "{% load i18n %}\n{{ challenge.title }} ends in two days  \n\nHello {{ user.name }},\n\nhurry up!\n";
-    expect(importDjangoSparkTemplate(source)).toEqual({ subject: "{{ challenge.title }} ends in two days", text: "Hello {{ user.name }},\n\nhurry up!" });
+    expect(importDjangoSparkTemplate(source)).toEqual({
+      subject: "{{ challenge.title }} ends in two days",
+      text: "Hello {{ user.name }},\n\nhurry up!",
+    });
   });
 });

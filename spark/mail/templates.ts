@@ -48,12 +48,28 @@ export const templateInput = z.object({
 });
 export type TemplateInput = z.infer<typeof templateInput>;
 
-const sourceOfFields = (f: TemplateFieldValues): MailTemplateSource => ({ subject: f.subject, html: f.html, text: f.text, from: f.from, to: f.to, cc: f.cc, bcc: f.bcc, replyTo: f.replyTo });
+const sourceOfFields = (f: TemplateFieldValues): MailTemplateSource => ({
+  subject: f.subject,
+  html: f.html,
+  text: f.text,
+  from: f.from,
+  to: f.to,
+  cc: f.cc,
+  bcc: f.bcc,
+  replyTo: f.replyTo,
+});
 
-export type SaveTemplateResult = { status: "ok"; template: MailTemplate } | { status: "invalid"; fieldErrors: Record<string, string[]> } | { status: "gone" };
+export type SaveTemplateResult =
+  | { status: "ok"; template: MailTemplate }
+  | { status: "invalid"; fieldErrors: Record<string, string[]> }
+  | { status: "gone" };
 
 /** Renders one template's fields on one context in the render pool. */
-async function renderOnce(fields: TemplateFieldValues, context: Record<string, unknown>, { partials, defaultFrom }: { partials: PartialSnapshot; defaultFrom: string }): Promise<RenderOutcome> {
+async function renderOnce(
+  fields: TemplateFieldValues,
+  context: Record<string, unknown>,
+  { partials, defaultFrom }: { partials: PartialSnapshot; defaultFrom: string },
+): Promise<RenderOutcome> {
   const [outcome] = await renderPool().render({
     partials,
     templates: [{ cacheKey: null, source: sourceOfFields(fields), layout: fields.layout ?? "" }],
@@ -65,7 +81,11 @@ async function renderOnce(fields: TemplateFieldValues, context: Record<string, u
 }
 
 /** Why the template does not render on the newest event of its group, or null (also when there is none yet). */
-async function draftReasonOf(database: Database, fields: TemplateFieldValues, options: { partials: PartialSnapshot; defaultFrom: string }): Promise<string | null> {
+async function draftReasonOf(
+  database: Database,
+  fields: TemplateFieldValues,
+  options: { partials: PartialSnapshot; defaultFrom: string },
+): Promise<string | null> {
   const [latest] = await listRecentEventsByGroupPattern(database.db, { pattern: fields.group, limit: 1 });
   const event = latest ? await findEventById(database.db, { id: latest.id }) : null;
   if (!event) return null;
@@ -88,19 +108,38 @@ export async function saveTemplate(
   const syntax: Record<string, string> = checkTemplateSyntax(sourceOfFields(input), options);
   if (!input.subject.trim()) syntax.subject ??= "Write a subject; it may use variables, like Welcome {{ owner_name }}.";
   if (!input.html.trim() && !input.text.trim()) syntax.html ??= "Write an HTML body, a text body, or both.";
-  if (Object.keys(syntax).length > 0) return { status: "invalid", fieldErrors: Object.fromEntries(Object.entries(syntax).map(([k, v]) => [k, [v]])) };
-  const unknown = unknownVariables((await templateVariables(sourceOfFields(input), options)) ?? [], await variablesOfGroups(database, input.group));
+  if (Object.keys(syntax).length > 0)
+    return { status: "invalid", fieldErrors: Object.fromEntries(Object.entries(syntax).map(([k, v]) => [k, [v]])) };
+  const unknown = unknownVariables(
+    (await templateVariables(sourceOfFields(input), options)) ?? [],
+    await variablesOfGroups(database, input.group),
+  );
   // One message per field naming every unknown variable: the editor shows a field's first message.
-  if (Object.keys(unknown).length > 0) return { status: "invalid", fieldErrors: Object.fromEntries(Object.entries(unknown).map(([field, messages]) => [field, [messages.join("; ")]])) };
+  if (Object.keys(unknown).length > 0)
+    return {
+      status: "invalid",
+      fieldErrors: Object.fromEntries(
+        Object.entries(unknown).map(([field, messages]) => [field, [messages.join("; ")]]),
+      ),
+    };
   const clash = await findTemplateIdByName(database.db, { name: input.name });
   if (clash && clash !== id) return { status: "invalid", fieldErrors: { name: ["Another template has this name."] } };
   const draftReason = await draftReasonOf(database, input, { partials, defaultFrom });
   const fields = { ...input, active: input.active && draftReason === null };
   const at = clock();
   const saved = await database.db.transaction(async (tx) => {
-    const template = id ? await updateTemplateById(tx, { id, fields, draftReason, by, at }) : await insertTemplate(tx, { fields, draftReason, by, at });
+    const template = id
+      ? await updateTemplateById(tx, { id, fields, draftReason, by, at })
+      : await insertTemplate(tx, { fields, draftReason, by, at });
     if (!template) return null;
-    await insertTemplateVersion(tx, { templateId: template.id, version: template.version, fields: templateFieldsOf(template), note: note || (id ? "edited" : "created"), createdBy: by, createdAt: at });
+    await insertTemplateVersion(tx, {
+      templateId: template.id,
+      version: template.version,
+      fields: templateFieldsOf(template),
+      note: note || (id ? "edited" : "created"),
+      createdBy: by,
+      createdAt: at,
+    });
     return template;
   });
   if (saved) return { status: "ok", template: saved };
@@ -121,16 +160,27 @@ export async function setTemplateActive(
     await updateTemplateActiveById(database.db, { id, active: false, at: clock() });
     return { ok: true };
   }
-  const draftReason = await draftReasonOf(database, templateFieldsOf(template), { partials: await loadPartialSnapshot(database), defaultFrom });
+  const draftReason = await draftReasonOf(database, templateFieldsOf(template), {
+    partials: await loadPartialSnapshot(database),
+    defaultFrom,
+  });
   await updateTemplateActiveById(database.db, { id, active: draftReason === null, draftReason, at: clock() });
-  return draftReason === null ? { ok: true } : { ok: false, message: `“${template.name}” stays an inactive draft. ${draftReason}` };
+  return draftReason === null
+    ? { ok: true }
+    : { ok: false, message: `“${template.name}” stays an inactive draft. ${draftReason}` };
 }
 
 /** Makes an old version current again, as a new version: history only ever grows. */
-export async function restoreTemplateVersion({ database, clock }: { database: Database; clock: () => Date }, { id, version, by }: { id: string; version: number; by: string | null }): Promise<SaveTemplateResult> {
+export async function restoreTemplateVersion(
+  { database, clock }: { database: Database; clock: () => Date },
+  { id, version, by }: { id: string; version: number; by: string | null },
+): Promise<SaveTemplateResult> {
   const old = await findTemplateVersion(database.db, { templateId: id, version });
   if (!old) return { status: "gone" };
-  return saveTemplate({ database, clock }, { id, input: { ...old.fields, layout: old.fields.layout ?? "" }, by, note: `restored version ${version}` });
+  return saveTemplate(
+    { database, clock },
+    { id, input: { ...old.fields, layout: old.fields.layout ?? "" }, by, note: `restored version ${version}` },
+  );
 }
 
 export type PreviewContextInput = { kind: "event"; eventId: number | null } | { kind: "json"; json: string };
@@ -152,26 +202,50 @@ async function previewContext(database: Database, group: string, choice: Preview
   const events = pattern ? await listRecentEventsByGroupPattern(database.db, { pattern, limit: 20 }) : [];
   const listed = events.map((e) => ({ id: e.id, key: e.key, group: e.group, createdAt: e.createdAt.toISOString() }));
   if (choice.kind === "json") {
-    if (choice.json.length > MAX_CONTEXT_JSON) return { events: listed, eventId: null, context: null, contextError: "The JSON is over 64 KiB; trim it." };
+    if (choice.json.length > MAX_CONTEXT_JSON)
+      return { events: listed, eventId: null, context: null, contextError: "The JSON is over 64 KiB; trim it." };
     try {
       const parsed: unknown = JSON.parse(choice.json);
-      if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) return { events: listed, eventId: null, context: null, contextError: "The context must be a JSON object, like { \"owner_name\": \"Ada\" }." };
+      if (!parsed || typeof parsed !== "object" || Array.isArray(parsed))
+        return {
+          events: listed,
+          eventId: null,
+          context: null,
+          contextError: 'The context must be a JSON object, like { "owner_name": "Ada" }.',
+        };
       return { events: listed, eventId: null, context: parsed as Record<string, unknown> };
     } catch (error) {
-      return { events: listed, eventId: null, context: null, contextError: `The JSON does not parse: ${(error as Error).message}` };
+      return {
+        events: listed,
+        eventId: null,
+        context: null,
+        contextError: `The JSON does not parse: ${(error as Error).message}`,
+      };
     }
   }
-  const eventId = choice.eventId !== null && listed.some((e) => e.id === choice.eventId) ? choice.eventId : (listed[0]?.id ?? null);
-  if (eventId === null) return { events: listed, eventId: null, context: null, contextError: pattern ? `No event in ${pattern} yet: edit JSON instead, or run the job first.` : undefined };
+  const eventId =
+    choice.eventId !== null && listed.some((e) => e.id === choice.eventId) ? choice.eventId : (listed[0]?.id ?? null);
+  if (eventId === null)
+    return {
+      events: listed,
+      eventId: null,
+      context: null,
+      contextError: pattern ? `No event in ${pattern} yet: edit JSON instead, or run the job first.` : undefined,
+    };
   const event = await findEventById(database.db, { id: eventId });
   return { events: listed, eventId, context: event?.context ?? null };
 }
 
 /** Renders the form's fields as they are, unsaved, on a real or typed context; each problem under its field. */
-export async function previewTemplate({ database, settings }: { database: Database; settings: Pick<MailSettings, "defaultFrom"> }, { fields, context: choice }: { fields: TemplateFieldValues; context: PreviewContextInput }): Promise<TemplatePreview> {
+export async function previewTemplate(
+  { database, settings }: { database: Database; settings: Pick<MailSettings, "defaultFrom"> },
+  { fields, context: choice }: { fields: TemplateFieldValues; context: PreviewContextInput },
+): Promise<TemplatePreview> {
   const ctx = await previewContext(database, fields.group.trim(), choice);
   const partials = await loadPartialSnapshot(database);
-  const fieldErrors: Record<string, string> = { ...checkTemplateSyntax(sourceOfFields(fields), { partials, layout: fields.layout ?? "" }) };
+  const fieldErrors: Record<string, string> = {
+    ...checkTemplateSyntax(sourceOfFields(fields), { partials, layout: fields.layout ?? "" }),
+  };
   if (Object.keys(fieldErrors).length > 0 || !ctx.context) return { ...ctx, fieldErrors, mail: null };
   const outcome = await renderOnce(fields, ctx.context, { partials, defaultFrom: settings.defaultFrom });
   if (outcome.ok) return { ...ctx, fieldErrors, mail: outcome.mail };
@@ -186,14 +260,38 @@ export type SendTestResult = { ok: true; message: string; deliveryId: number } |
  * attempts and SMTP answer kept like any other). The template's own recipients are not mailed.
  */
 export async function sendTestMail(
-  { database, mailer, clock, settings }: { database: Database; mailer: Mailer; clock: () => Date; settings: MailSettings },
-  { fields, context, address: to, by, templateId }: { fields: TemplateFieldValues; context: PreviewContextInput; address: string; by: string | null; templateId: string | null },
+  {
+    database,
+    mailer,
+    clock,
+    settings,
+  }: { database: Database; mailer: Mailer; clock: () => Date; settings: MailSettings },
+  {
+    fields,
+    context,
+    address: to,
+    by,
+    templateId,
+  }: {
+    fields: TemplateFieldValues;
+    context: PreviewContextInput;
+    address: string;
+    by: string | null;
+    templateId: string | null;
+  },
 ): Promise<SendTestResult> {
   const target = parseAddressList(to);
-  if (!target.ok || target.addresses.length !== 1) return { ok: false, message: "Enter one email address to send the test to." };
+  if (!target.ok || target.addresses.length !== 1)
+    return { ok: false, message: "Enter one email address to send the test to." };
   const preview = await previewTemplate({ database, settings }, { fields, context });
   if (preview.contextError) return { ok: false, message: preview.contextError };
-  if (!preview.mail) return { ok: false, message: `The template does not render: ${Object.entries(preview.fieldErrors).map(([f, m]) => `${f}: ${m}`).join("; ")}` };
+  if (!preview.mail)
+    return {
+      ok: false,
+      message: `The template does not render: ${Object.entries(preview.fieldErrors)
+        .map(([f, m]) => `${f}: ${m}`)
+        .join("; ")}`,
+    };
   const mail = preview.mail;
   const at = clock();
   const recipient = bareAddress(target.addresses[0]!);
@@ -214,8 +312,19 @@ export async function sendTestMail(
     nextAttemptAt: at,
   });
   const outcome = await deliverNow({ database, mailer, clock, settings, id: delivery.id });
-  if (outcome === "sent") return { ok: true, deliveryId: delivery.id, message: mailer.kind === "capture" ? `Sent to ${recipient}: it is in the Inbox (no SMTP_URL is set).` : `Sent to ${recipient} through ${mailer.description}.` };
-  return { ok: false, message: `The test did not go out (${outcome === "dead" ? "refused" : "will be retried"}); the delivery log has the server's answer.` };
+  if (outcome === "sent")
+    return {
+      ok: true,
+      deliveryId: delivery.id,
+      message:
+        mailer.kind === "capture"
+          ? `Sent to ${recipient}: it is in the Inbox (no SMTP_URL is set).`
+          : `Sent to ${recipient} through ${mailer.description}.`,
+    };
+  return {
+    ok: false,
+    message: `The test did not go out (${outcome === "dead" ? "refused" : "will be retried"}); the delivery log has the server's answer.`,
+  };
 }
 
 /** spark_mails' split of a rendered mail: trailing spaces off each line, the first non-empty line is the subject, the rest without outer blank lines is the body. */

@@ -18,7 +18,8 @@ let connections: Connections;
 
 async function batchesOf(batchSize: number): Promise<ChallengeCandidate[][]> {
   const batches: ChallengeCandidate[][] = [];
-  for await (const batch of challengesSource.candidates({ db: database.db, clock, batchSize, connections })) batches.push(batch);
+  for await (const batch of challengesSource.candidates({ db: database.db, clock, batchSize, connections }))
+    batches.push(batch);
   return batches;
 }
 
@@ -28,7 +29,9 @@ beforeAll(async () => {
     now,
     key: "challenges.test",
     setup: async (exec) => {
-      await exec(`insert into demo.participants (id, name, email) values (${OWNER}, 'Olive Owner', 'olive@example.com')`);
+      await exec(
+        `insert into demo.participants (id, name, email) values (${OWNER}, 'Olive Owner', 'olive@example.com')`,
+      );
       // One millisecond short of two days since the start, and an hour past the end: both round down.
       await exec(`
         insert into demo.challenges (id, title, owner_id, created_at, starts_at, ends_at)
@@ -87,7 +90,14 @@ describe("the challenges source", () => {
   it("counts whole days on the boundary and an open challenge as not ended", async () => {
     const candidate = (await batchesOf(100)).flat().find((c) => c.id === exactlyTwoDaysId)!;
     const context = challengesSource.context(candidate, { db: database.db, clock, batchSize: 100, connections });
-    expect(context).toMatchObject({ days_since_start: 2, days_until_end: 2, donation_count: 0, donation_total: 0, has_started: true, has_ended: false });
+    expect(context).toMatchObject({
+      days_since_start: 2,
+      days_until_end: 2,
+      donation_count: 0,
+      donation_total: 0,
+      has_started: true,
+      has_ended: false,
+    });
     expect(context.participants).toEqual([{ name: "Olive Owner", email: "olive@example.com" }]);
   });
 

@@ -94,7 +94,10 @@ const BATCH_QUERY = `
   order by p.id`;
 
 function candidateOf(row: Row): ChallengeCandidate {
-  const participants = typeof row.participants === "string" ? (JSON.parse(row.participants) as ChallengeParticipant[]) : (row.participants ?? []);
+  const participants =
+    typeof row.participants === "string"
+      ? (JSON.parse(row.participants) as ChallengeParticipant[])
+      : (row.participants ?? []);
   return {
     id: Number(row.id),
     title: row.title,
@@ -121,7 +124,8 @@ function candidateOf(row: Row): ChallengeCandidate {
 export const challengesSource: CodeSource<ChallengeCandidate> = {
   name: "challenges",
   label: "Challenges (demo)",
-  description: "Every challenge in the demo schema, with its owner, its donations and how far it is from its start and end.",
+  description:
+    "Every challenge in the demo schema, with its owner, its donations and how far it is from its start and end.",
   variables: {
     title: { type: "string", description: "The challenge's title." },
     owner_name: { type: "string", description: "Name of the participant who created the challenge." },
@@ -129,18 +133,30 @@ export const challengesSource: CodeSource<ChallengeCandidate> = {
     created_at: { type: "timestamp", description: "When the challenge was created." },
     starts_at: { type: "timestamp", description: "When the challenge starts." },
     ends_at: { type: "timestamp", description: "When the challenge ends." },
-    days_since_start: { type: "number", description: "Whole days since the start, rounded down; negative before it starts." },
-    days_until_end: { type: "number", description: "Whole days until the end, rounded down; negative once it has ended." },
+    days_since_start: {
+      type: "number",
+      description: "Whole days since the start, rounded down; negative before it starts.",
+    },
+    days_until_end: {
+      type: "number",
+      description: "Whole days until the end, rounded down; negative once it has ended.",
+    },
     donation_count: { type: "number", description: "How many donations the challenge has received." },
     donation_total: { type: "number", description: "The sum of its donations." },
     has_started: { type: "boolean", description: "True once the start has passed." },
     has_ended: { type: "boolean", description: "True once the end has passed." },
-    participants: { type: "json", description: `The owner and the first donors, as a list of { name, email } (at most ${MAX_PARTICIPANTS}).` },
+    participants: {
+      type: "json",
+      description: `The owner and the first donors, as a list of { name, email } (at most ${MAX_PARTICIPANTS}).`,
+    },
   },
 
   async *candidates({ connections, clock, batchSize }) {
     // The demo's data is the application's, so it lives in the sample database, not in Spark's.
-    if (!connections) throw new SourceError("The challenges source reads the sample connection, and this pass was given no connections.");
+    if (!connections)
+      throw new SourceError(
+        "The challenges source reads the sample connection, and this pass was given no connections.",
+      );
     const sample = connections.sample();
     const size = Math.max(1, Math.floor(batchSize));
     // One "now" for the whole pass, so a run that straddles midnight does not count days two ways.

@@ -28,8 +28,12 @@ describe("SQL sources read through a connection (the sample database)", () => {
     const image = sampleImageFor({
       key: "sql.test people",
       setup: async (exec) => {
-        await exec("create schema app; create table app.people (id int primary key, name text, born date, score numeric, big bigint, vip boolean, tags jsonb); create sequence app.people_seq");
-        await exec(`insert into app.people select g, 'p' || g, date '2000-01-01' + g, g * 1.5, 9007199254740993, g % 2 = 0, '["a"]'::jsonb from generate_series(1, 45) g`);
+        await exec(
+          "create schema app; create table app.people (id int primary key, name text, born date, score numeric, big bigint, vip boolean, tags jsonb); create sequence app.people_seq",
+        );
+        await exec(
+          `insert into app.people select g, 'p' || g, date '2000-01-01' + g, g * 1.5, 9007199254740993, g % 2 = 0, '["a"]'::jsonb from generate_series(1, 45) g`,
+        );
       },
     });
     pool = createSamplePool(await image);
@@ -40,7 +44,10 @@ describe("SQL sources read through a connection (the sample database)", () => {
   });
 
   it("shows the columns with their types and the first 20 rows", async () => {
-    const result = await testSqlSource(connection, "select id, name, born, score, vip, tags from app.people where id > 3 order by id");
+    const result = await testSqlSource(
+      connection,
+      "select id, name, born, score, vip, tags from app.people where id > 3 order by id",
+    );
     if (!result.ok) throw new Error(result.message);
     expect(result.variables).toEqual({
       id: { type: "number" },
@@ -68,7 +75,10 @@ describe("SQL sources read through a connection (the sample database)", () => {
 
   it("refuses a query that fails, with the database's reason", async () => {
     const result = await testSqlSource(connection, "select id from nowhere");
-    expect(result).toEqual({ ok: false, message: expect.stringMatching(/^The query failed: relation "nowhere" does not exist/) });
+    expect(result).toEqual({
+      ok: false,
+      message: expect.stringMatching(/^The query failed: relation "nowhere" does not exist/),
+    });
   });
 
   it("runs read-only, so even a function that writes is refused", async () => {
@@ -79,7 +89,10 @@ describe("SQL sources read through a connection (the sample database)", () => {
 
   it("streams every row once, in batches, without skipping or repeating one", async () => {
     const pages: string[][] = [];
-    for await (const page of streamSqlSource(connection, "select id, name from app.people order by id", { batchSize: 10 })) pages.push(page.map((c) => c.id));
+    for await (const page of streamSqlSource(connection, "select id, name from app.people order by id", {
+      batchSize: 10,
+    }))
+      pages.push(page.map((c) => c.id));
     expect(pages.map((p) => p.length)).toEqual([10, 10, 10, 10, 5]);
     expect(pages.flat()).toEqual(Array.from({ length: 45 }, (_, i) => String(i + 1)));
   });

@@ -24,8 +24,10 @@ export function checkSqlText(query: string): string | null {
   const code = codeOnly(query).trim().replace(/;\s*$/, "");
   if (code === "") return "Write a SELECT whose first column is id.";
   if (code.includes(";")) return "Write a single statement: remove everything after the first ';'.";
-  if (!/^(select|with)\b/i.test(code) && !/^\(\s*select\b/i.test(code)) return "A source must be a SELECT (or WITH … SELECT); it only reads.";
-  if (/\bfor\s+(update|share|no\s+key\s+update|key\s+share)\b/i.test(code)) return "A source only reads: remove the FOR UPDATE/SHARE clause.";
+  if (!/^(select|with)\b/i.test(code) && !/^\(\s*select\b/i.test(code))
+    return "A source must be a SELECT (or WITH … SELECT); it only reads.";
+  if (/\bfor\s+(update|share|no\s+key\s+update|key\s+share)\b/i.test(code))
+    return "A source only reads: remove the FOR UPDATE/SHARE clause.";
   const write = code.match(WRITE_WORDS);
   if (write) return `A source only reads: remove ${write[1]!.toUpperCase()}.`;
   return null;
@@ -35,7 +37,11 @@ export function variablesOfBatch(batch: ReadBatch): Record<string, VariableSpec>
   return Object.fromEntries(batch.columns.map((c) => [c.name, { type: c.type }]));
 }
 
-function candidateOf(row: Record<string, unknown>, batch: ReadBatch, variables: Record<string, VariableSpec>): SourceCandidate {
+function candidateOf(
+  row: Record<string, unknown>,
+  batch: ReadBatch,
+  variables: Record<string, VariableSpec>,
+): SourceCandidate {
   const context: Record<string, unknown> = {};
   for (const { name } of batch.columns) context[name] = normalizeValue(row[name], variables[name]?.type ?? "string");
   return { id: String(context.id), context };
@@ -44,16 +50,23 @@ function candidateOf(row: Record<string, unknown>, batch: ReadBatch, variables: 
 function checkIdColumn(batch: ReadBatch) {
   const columns = batch.columns;
   if (columns[0]?.name !== "id") {
-    throw new SourceError(`The first column must be named id (it is ${columns[0] ? `'${columns[0].name}'` : "missing"}); write SELECT t.id, … so each row has a stable id.`);
+    throw new SourceError(
+      `The first column must be named id (it is ${columns[0] ? `'${columns[0].name}'` : "missing"}); write SELECT t.id, … so each row has a stable id.`,
+    );
   }
   const names = columns.map((c) => c.name);
   const twice = names.find((name, i) => names.indexOf(name) !== i);
   if (twice) throw new SourceError(`Two columns are named '${twice}'; give one of them another name with AS.`);
 }
 
-export type SqlTestResult = { ok: true; variables: Record<string, VariableSpec>; rows: Record<string, unknown>[] } | { ok: false; message: string };
+export type SqlTestResult =
+  | { ok: true; variables: Record<string, VariableSpec>; rows: Record<string, unknown>[] }
+  | { ok: false; message: string };
 
-const messageOf = (error: unknown) => (error instanceof SourceError || error instanceof ConnectionError ? error.message : `The query failed: ${error instanceof Error ? error.message : String(error)}`);
+const messageOf = (error: unknown) =>
+  error instanceof SourceError || error instanceof ConnectionError
+    ? error.message
+    : `The query failed: ${error instanceof Error ? error.message : String(error)}`;
 
 /** "Test query": the columns with their types and the first 20 rows (only those are read), or why the query cannot be a source. */
 export async function testSqlSource(connection: SourceConnection, query: string): Promise<SqlTestResult> {
@@ -70,7 +83,11 @@ export async function testSqlSource(connection: SourceConnection, query: string)
 }
 
 /** Reads a SQL source once, in batches, from one read-only transaction on its connection. */
-export async function* streamSqlSource(connection: SourceConnection, query: string, { batchSize }: { batchSize: number }): AsyncIterable<SourceCandidate[]> {
+export async function* streamSqlSource(
+  connection: SourceConnection,
+  query: string,
+  { batchSize }: { batchSize: number },
+): AsyncIterable<SourceCandidate[]> {
   const problem = checkSqlText(query);
   if (problem) throw new SourceError(problem);
   let variables: Record<string, VariableSpec> | null = null;
@@ -89,9 +106,15 @@ export async function* streamSqlSource(connection: SourceConnection, query: stri
 }
 
 /** The connection a SQL source reads from, or a SourceError naming what is missing. */
-export async function connectionOfSource(connections: Connections | undefined, connectionId: string | null): Promise<SourceConnection> {
+export async function connectionOfSource(
+  connections: Connections | undefined,
+  connectionId: string | null,
+): Promise<SourceConnection> {
   if (!connections) throw new SourceError("SQL sources need connections, and none were given to this pass.");
-  if (!connectionId) throw new SourceError("This source has no connection yet (it was written before connections); an admin must choose one under Sources.");
+  if (!connectionId)
+    throw new SourceError(
+      "This source has no connection yet (it was written before connections); an admin must choose one under Sources.",
+    );
   try {
     return await connections.open(connectionId);
   } catch (error) {

@@ -24,7 +24,9 @@ export async function retryDeliveryAction(_prev: FormState, formData: FormData):
   const result = await retryDelivery(await mailDeps(), parsed.data);
   revalidatePath("/deliveries");
   revalidatePath(`/deliveries/${parsed.data.id}`);
-  return result.status === "refused" || result.status === "dead" ? { status: "error", message: result.message } : { status: "ok", message: result.message };
+  return result.status === "refused" || result.status === "dead"
+    ? { status: "error", message: result.message }
+    : { status: "ok", message: result.message };
 }
 
 export async function resendDeliveryAction(_prev: FormState, formData: FormData): Promise<FormState> {
@@ -34,7 +36,9 @@ export async function resendDeliveryAction(_prev: FormState, formData: FormData)
   const result = await resendDelivery(await mailDeps(), { id: parsed.data.id, by: operator.id });
   revalidatePath("/deliveries");
   revalidatePath(`/deliveries/${parsed.data.id}`);
-  return result.status === "refused" || result.status === "dead" ? { status: "error", message: result.message } : { status: "ok", message: result.message };
+  return result.status === "refused" || result.status === "dead"
+    ? { status: "error", message: result.message }
+    : { status: "ok", message: result.message };
 }
 
 /** Queues again every dead delivery that matches the page's filters; the next pass sends them. */
@@ -42,10 +46,16 @@ export async function retryDeadAction(_prev: FormState, formData: FormData): Pro
   await requireSession();
   const query = formData.get("query")?.toString() ?? "";
   const { filters, ignored } = parseDeliveryFilters(Object.fromEntries(new URLSearchParams(query)));
-  if (ignored.length > 0) return { status: "error", message: "The filters changed; reload the page and confirm again." };
+  if (ignored.length > 0)
+    return { status: "error", message: "The filters changed; reload the page and confirm again." };
   const { deps, scheduler } = await getEngine();
   const queued = await requeueDeadDeliveries(deps.db, { filters, at: deps.clock() });
   revalidatePath("/deliveries");
-  const when = scheduler ? "The next pass sends them, or press Run now on the dashboard." : "The next cron pass sends them, or press Run now on the dashboard.";
-  return { status: "ok", message: `Queued ${queued.toLocaleString("en")} dead deliver${queued === 1 ? "y" : "ies"} again. ${when}` };
+  const when = scheduler
+    ? "The next pass sends them, or press Run now on the dashboard."
+    : "The next cron pass sends them, or press Run now on the dashboard.";
+  return {
+    status: "ok",
+    message: `Queued ${queued.toLocaleString("en")} dead deliver${queued === 1 ? "y" : "ies"} again. ${when}`,
+  };
 }

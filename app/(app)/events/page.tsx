@@ -14,7 +14,11 @@ import { DataTable } from "@/components/ui/data-table";
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Events" };
 
-export default async function EventsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function EventsPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   await requireSession();
   const { database, deps } = await getEngine();
   const view = await loadEventLog(database, await searchParams);
@@ -22,16 +26,33 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
   const filtered = Object.keys(view.filters).length > 0;
   return (
     <>
-      <PageHeader title="Events" description="Every event Spark has recorded, newest first. Each key is recorded once, ever." />
+      <PageHeader
+        title="Events"
+        description="Every event Spark has recorded, newest first. Each key is recorded once, ever."
+      />
       <EventFilterForm filters={view.filters} generators={view.generators} sources={view.sources} showFailing />
       <IgnoredFilters ignored={view.ignored} />
       {view.rows.length === 0 ? (
         filtered ? (
-          <EmptyState title="No events match these filters" action={<Link href="/events" className="text-sm text-spark-700 hover:underline">Clear the filters</Link>}>
+          <EmptyState
+            title="No events match these filters"
+            action={
+              <Link href="/events" className="text-sm text-spark-700 hover:underline">
+                Clear the filters
+              </Link>
+            }
+          >
             <p>Widen the time range, or check the group and key spelling.</p>
           </EmptyState>
         ) : (
-          <EmptyState title="No events recorded yet" action={<Link href="/" className="text-sm text-spark-700 hover:underline">Go to the dashboard and press Run now</Link>}>
+          <EmptyState
+            title="No events recorded yet"
+            action={
+              <Link href="/" className="text-sm text-spark-700 hover:underline">
+                Go to the dashboard and press Run now
+              </Link>
+            }
+          >
             <p>Events appear here when a job pass finds candidates that pass a generator&apos;s conditions.</p>
           </EmptyState>
         )
@@ -43,7 +64,11 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
                 <TimeAgo date={event.createdAt} now={now} />
               </td>
               <td className="px-4 py-2 font-mono text-xs">
-                <Link href={`/events${eventFilterQuery({ ...view.filters, group: event.group })}`} className="hover:underline" title={`Only ${event.group}`}>
+                <Link
+                  href={`/events${eventFilterQuery({ ...view.filters, group: event.group })}`}
+                  className="hover:underline"
+                  title={`Only ${event.group}`}
+                >
                   {event.group}
                 </Link>
               </td>
@@ -54,7 +79,11 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
               </td>
               <td className="px-4 py-2 text-zinc-700">{event.origin}</td>
               <td className="px-4 py-2">
-                <Link href={`/deliveries?event=${event.id}`} className="hover:opacity-80" aria-label={`Deliveries of ${event.key}`}>
+                <Link
+                  href={`/deliveries?event=${event.id}`}
+                  className="hover:opacity-80"
+                  aria-label={`Deliveries of ${event.key}`}
+                >
                   <DeliverySummary counts={event.deliveries} />
                 </Link>
               </td>
@@ -71,7 +100,12 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
           ))}
         </DataTable>
       )}
-      <Pager label="Event pages" newer={view.newer} older={view.older} href={(cursor) => `/events${eventFilterQuery(view.filters, cursor)}`} />
+      <Pager
+        label="Event pages"
+        newer={view.newer}
+        older={view.older}
+        href={(cursor) => `/events${eventFilterQuery(view.filters, cursor)}`}
+      />
     </>
   );
 }

@@ -47,14 +47,23 @@ export async function saveGeneratorAction(id: string | null, _prev: FormState, f
   const { database, deps } = await getEngine();
   const result = await saveGenerator({ database, clock: deps.clock }, { id: id ?? undefined, input: parsed.data });
   if (result.status === "invalid") return invalid(formData, result.fieldErrors);
-  if (result.status === "gone") return { status: "error", message: "This generator was deleted meanwhile; go back to the list.", values: echoValues(formData) };
+  if (result.status === "gone")
+    return {
+      status: "error",
+      message: "This generator was deleted meanwhile; go back to the list.",
+      values: echoValues(formData),
+    };
   revalidatePath(PATH);
   redirect(`${PATH}?saved=${encodeURIComponent(result.generator.name)}`);
 }
 
 const idInput = z.object({ id: z.uuid() });
 
-export async function setGeneratorActiveAction(active: boolean, _prev: FormState, formData: FormData): Promise<FormState> {
+export async function setGeneratorActiveAction(
+  active: boolean,
+  _prev: FormState,
+  formData: FormData,
+): Promise<FormState> {
   await requireSession();
   const parsed = idInput.safeParse({ id: formData.get("id") });
   if (!parsed.success) return { status: "error", message: "Unknown generator; reload the page." };
@@ -77,7 +86,15 @@ export async function deleteGeneratorAction(_prev: FormState, formData: FormData
 const previewInput = z.object({
   source: z.string().min(1).max(200),
   group: z.string().max(100),
-  conditions: z.array(z.object({ variable: z.string().max(200), operator: z.enum(conditionOperators), value: z.string().max(1000).optional() })).max(50),
+  conditions: z
+    .array(
+      z.object({
+        variable: z.string().max(200),
+        operator: z.enum(conditionOperators),
+        value: z.string().max(1000).optional(),
+      }),
+    )
+    .max(50),
 });
 
 export type PreviewResult = { ok: true; preview: Preview } | { ok: false; message: string };
@@ -86,7 +103,8 @@ export type PreviewResult = { ok: true; preview: Preview } | { ok: false; messag
 export async function previewGeneratorAction(input: unknown): Promise<PreviewResult> {
   await requireSession();
   const parsed = previewInput.safeParse(input);
-  if (!parsed.success) return { ok: false, message: "Choose a source and complete each condition (variable and operator) to preview." };
+  if (!parsed.success)
+    return { ok: false, message: "Choose a source and complete each condition (variable and operator) to preview." };
   const { database, deps, connections } = await getEngine();
   const preview = await previewGenerator(
     { database, clock: deps.clock, connections },

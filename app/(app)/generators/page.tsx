@@ -15,7 +15,11 @@ import { DataTable } from "@/components/ui/data-table";
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Generators" };
 
-export default async function GeneratorsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function GeneratorsPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   await requireSession();
   const { database, deps } = await getEngine();
   const [generators, params] = await Promise.all([listGeneratorOverview(database), searchParams]);
@@ -40,9 +44,16 @@ export default async function GeneratorsPage({ searchParams }: { searchParams: P
       </div>
       {generators.length === 0 ? (
         <EmptyState title="No generators yet" action={newButton}>
-          <p>Create one: pick a source, name the event group, and add conditions. Preview shows what it would record before anything is saved.</p>
           <p>
-            Sources are listed under <Link href="/generators/sources" className="text-spark-700 hover:underline">Sources</Link>, where you can also write your own SQL source.
+            Create one: pick a source, name the event group, and add conditions. Preview shows what it would record
+            before anything is saved.
+          </p>
+          <p>
+            Sources are listed under{" "}
+            <Link href="/generators/sources" className="text-spark-700 hover:underline">
+              Sources
+            </Link>
+            , where you can also write your own SQL source.
           </p>
         </EmptyState>
       ) : (
@@ -58,7 +69,12 @@ export default async function GeneratorsPage({ searchParams }: { searchParams: P
               <td className="px-4 py-3">{g.sourceLabel ?? <Badge tone="red">source missing</Badge>}</td>
               <td className="max-w-xs px-4 py-3 font-mono text-xs break-words text-zinc-700">{g.conditionsText}</td>
               <td className="px-4 py-3">
-                <ActiveToggle id={g.id} name={g.name} active={g.active} action={setGeneratorActiveAction.bind(null, !g.active)} />
+                <ActiveToggle
+                  id={g.id}
+                  name={g.name}
+                  active={g.active}
+                  action={setGeneratorActiveAction.bind(null, !g.active)}
+                />
               </td>
               <td className="px-4 py-3">
                 <LastRunCounts lastRun={g.lastRun} now={now} />

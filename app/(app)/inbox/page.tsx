@@ -13,7 +13,11 @@ import { DataTable } from "@/components/ui/data-table";
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Inbox" };
 
-export default async function InboxPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function InboxPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   await requireSession();
   const ignored: IgnoredFilter[] = [];
   const cursor = parsePageCursor(await searchParams, ignored);
@@ -32,7 +36,14 @@ export default async function InboxPage({ searchParams }: { searchParams: Promis
       />
       <IgnoredFilters ignored={ignored} />
       {page.rows.length === 0 ? (
-        <EmptyState title="The Inbox is empty" action={<Link href="/" className="text-sm text-spark-700 hover:underline">Go to the dashboard and press Run now</Link>}>
+        <EmptyState
+          title="The Inbox is empty"
+          action={
+            <Link href="/" className="text-sm text-spark-700 hover:underline">
+              Go to the dashboard and press Run now
+            </Link>
+          }
+        >
           <p>Mail shows up here when a job pass sends it, or when you send a test from a template.</p>
           <p>Kept for {config.retentionDays} days (SPARK_RETENTION_DAYS).</p>
         </EmptyState>
@@ -53,7 +64,12 @@ export default async function InboxPage({ searchParams }: { searchParams: Promis
           ))}
         </DataTable>
       )}
-      <Pager label="Inbox pages" newer={page.newer} older={page.older} href={(c) => `/inbox${Object.keys(c).length ? `?${new URLSearchParams(c)}` : ""}`} />
+      <Pager
+        label="Inbox pages"
+        newer={page.newer}
+        older={page.older}
+        href={(c) => `/inbox${Object.keys(c).length ? `?${new URLSearchParams(c)}` : ""}`}
+      />
     </>
   );
 }

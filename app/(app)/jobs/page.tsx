@@ -14,9 +14,14 @@ import { parsePageCursor, type IgnoredFilter } from "@/spark/list-params";
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Job runs" };
 
-const control = "rounded-md border-0 bg-white px-2.5 py-1.5 text-sm shadow-xs ring-1 ring-inset ring-zinc-300 focus:ring-2 focus:ring-spark-500";
+const control =
+  "rounded-md border-0 bg-white px-2.5 py-1.5 text-sm shadow-xs ring-1 ring-inset ring-zinc-300 focus:ring-2 focus:ring-spark-500";
 
-export default async function JobRunsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function JobRunsPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   await requireSession();
   const params = await searchParams;
   const ignored: IgnoredFilter[] = [];
@@ -33,13 +38,26 @@ export default async function JobRunsPage({ searchParams }: { searchParams: Prom
   const { deps } = await getEngine();
   const page = await listJobRunsPage(deps.db, { status, trigger, cursor, limit: 50 });
   const query = (extra: Record<string, string>) => {
-    const q = new URLSearchParams({ ...(status ? { status } : {}), ...(trigger ? { trigger } : {}), ...extra }).toString();
+    const q = new URLSearchParams({
+      ...(status ? { status } : {}),
+      ...(trigger ? { trigger } : {}),
+      ...extra,
+    }).toString();
     return `/jobs${q ? `?${q}` : ""}`;
   };
   return (
     <>
-      <PageHeader title="Job runs" description="Every pass: what started it, how long it took, what it recorded and sent, and what went wrong." />
-      <form method="get" action="/jobs" role="search" aria-label="Filter job runs" className="mb-4 flex flex-wrap items-end gap-3">
+      <PageHeader
+        title="Job runs"
+        description="Every pass: what started it, how long it took, what it recorded and sent, and what went wrong."
+      />
+      <form
+        method="get"
+        action="/jobs"
+        role="search"
+        aria-label="Filter job runs"
+        className="mb-4 flex flex-wrap items-end gap-3"
+      >
         <label className="text-xs font-medium text-zinc-600">
           Status
           <select name="status" defaultValue={status ?? ""} className={`${control} mt-1 block`}>
@@ -67,7 +85,15 @@ export default async function JobRunsPage({ searchParams }: { searchParams: Prom
       </form>
       <IgnoredFilters ignored={ignored} />
       <Card>
-        <JobRunTable runs={page.rows} now={deps.clock()} empty={status || trigger ? "No job run matches these filters." : "No job has run yet. Press Run now on the dashboard, or wait for the scheduler."} />
+        <JobRunTable
+          runs={page.rows}
+          now={deps.clock()}
+          empty={
+            status || trigger
+              ? "No job run matches these filters."
+              : "No job has run yet. Press Run now on the dashboard, or wait for the scheduler."
+          }
+        />
       </Card>
       <Pager label="Job run pages" newer={page.newer} older={page.older} href={query} />
     </>

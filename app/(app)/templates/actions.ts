@@ -9,7 +9,16 @@ import { requireSession } from "@/app/_server/session";
 import type { FormState } from "@/components/forms/form-state";
 import { deleteTemplateById } from "@/db/queries/templates";
 import { mailSettingsOf } from "@/spark/mail/mailer";
-import { importDjangoSparkTemplate, previewTemplate, restoreTemplateVersion, saveTemplate, sendTestMail, setTemplateActive, templateInput, type TemplatePreview } from "@/spark/mail/templates";
+import {
+  importDjangoSparkTemplate,
+  previewTemplate,
+  restoreTemplateVersion,
+  saveTemplate,
+  sendTestMail,
+  setTemplateActive,
+  templateInput,
+  type TemplatePreview,
+} from "@/spark/mail/templates";
 
 const PATH = "/templates";
 
@@ -41,9 +50,14 @@ export async function saveTemplateAction(id: string | null, _prev: FormState, fo
     return { status: "invalid", fieldErrors, values: echoValues(formData) };
   }
   const { database, deps, config } = await getEngine();
-  const result = await saveTemplate({ database, clock: deps.clock, defaultFrom: mailSettingsOf(config).defaultFrom }, { id: id ?? undefined, input: parsed.data, by: operator.id });
-  if (result.status === "invalid") return { status: "invalid", fieldErrors: result.fieldErrors, values: echoValues(formData) };
-  if (result.status === "gone") return { status: "error", message: "This template was deleted meanwhile; go back to the list." };
+  const result = await saveTemplate(
+    { database, clock: deps.clock, defaultFrom: mailSettingsOf(config).defaultFrom },
+    { id: id ?? undefined, input: parsed.data, by: operator.id },
+  );
+  if (result.status === "invalid")
+    return { status: "invalid", fieldErrors: result.fieldErrors, values: echoValues(formData) };
+  if (result.status === "gone")
+    return { status: "error", message: "This template was deleted meanwhile; go back to the list." };
   revalidatePath(PATH);
   redirect(`${PATH}/${result.template.id}?saved=${result.template.version}`);
 }
@@ -59,31 +73,55 @@ export async function previewTemplateAction(fields: unknown, context: unknown): 
   await requireSession();
   const f = fieldsShape.safeParse(fields);
   const c = contextShape.safeParse(context);
-  if (!f.success || !c.success) return { events: [], eventId: null, context: null, contextError: "The preview got a malformed request; reload the page.", fieldErrors: {}, mail: null };
+  if (!f.success || !c.success)
+    return {
+      events: [],
+      eventId: null,
+      context: null,
+      contextError: "The preview got a malformed request; reload the page.",
+      fieldErrors: {},
+      mail: null,
+    };
   const { database, config } = await getEngine();
   return previewTemplate({ database, settings: mailSettingsOf(config) }, { fields: f.data, context: c.data });
 }
 
-export async function sendTestAction(templateId: string | null, fields: unknown, context: unknown, address: unknown): Promise<{ ok: boolean; message: string }> {
+export async function sendTestAction(
+  templateId: string | null,
+  fields: unknown,
+  context: unknown,
+  address: unknown,
+): Promise<{ ok: boolean; message: string }> {
   const { operator } = await requireSession();
   const f = fieldsShape.safeParse(fields);
   const c = contextShape.safeParse(context);
   const a = z.string().max(320).safeParse(address);
-  if (!f.success || !c.success || !a.success) return { ok: false, message: "Complete the template and enter one address." };
+  if (!f.success || !c.success || !a.success)
+    return { ok: false, message: "Complete the template and enter one address." };
   const { database, config, deps, mailer } = await getEngine();
-  const result = await sendTestMail({ database, mailer, clock: deps.clock, settings: mailSettingsOf(config) }, { fields: f.data, context: c.data, address: a.data, by: operator.id, templateId });
+  const result = await sendTestMail(
+    { database, mailer, clock: deps.clock, settings: mailSettingsOf(config) },
+    { fields: f.data, context: c.data, address: a.data, by: operator.id, templateId },
+  );
   revalidatePath("/inbox");
   return { ok: result.ok, message: result.message };
 }
 
 const idInput = z.object({ id: z.uuid() });
 
-export async function setTemplateActiveAction(active: boolean, _prev: FormState, formData: FormData): Promise<FormState> {
+export async function setTemplateActiveAction(
+  active: boolean,
+  _prev: FormState,
+  formData: FormData,
+): Promise<FormState> {
   await requireSession();
   const parsed = idInput.safeParse({ id: formData.get("id") });
   if (!parsed.success) return { status: "error", message: "Unknown template; reload the page." };
   const { database, deps, config } = await getEngine();
-  const result = await setTemplateActive({ database, clock: deps.clock, defaultFrom: mailSettingsOf(config).defaultFrom }, { id: parsed.data.id, active });
+  const result = await setTemplateActive(
+    { database, clock: deps.clock, defaultFrom: mailSettingsOf(config).defaultFrom },
+    { id: parsed.data.id, active },
+  );
   revalidatePath(PATH);
   return result.ok ? { status: "ok" } : { status: "error", message: result.message };
 }
@@ -100,11 +138,20 @@ export async function deleteTemplateAction(_prev: FormState, formData: FormData)
 
 export async function restoreVersionAction(_prev: FormState, formData: FormData): Promise<FormState> {
   const { operator } = await requireSession();
-  const parsed = z.object({ id: z.uuid(), version: z.coerce.number().int().positive() }).safeParse({ id: formData.get("id"), version: formData.get("version") });
+  const parsed = z
+    .object({ id: z.uuid(), version: z.coerce.number().int().positive() })
+    .safeParse({ id: formData.get("id"), version: formData.get("version") });
   if (!parsed.success) return { status: "error", message: "Unknown version; reload the page." };
   const { database, deps } = await getEngine();
   const result = await restoreTemplateVersion({ database, clock: deps.clock }, { ...parsed.data, by: operator.id });
-  if (result.status !== "ok") return { status: "error", message: result.status === "gone" ? "That version no longer exists." : "The old version no longer validates; open it and copy what you need." };
+  if (result.status !== "ok")
+    return {
+      status: "error",
+      message:
+        result.status === "gone"
+          ? "That version no longer exists."
+          : "The old version no longer validates; open it and copy what you need.",
+    };
   revalidatePath(PATH);
   redirect(`${PATH}/${parsed.data.id}?restored=${parsed.data.version}`);
 }
@@ -121,18 +168,41 @@ export async function importTemplateAction(_prev: FormState, formData: FormData)
   const parsed = parseForm(importInput, formData);
   if (!parsed.ok) return parsed.state;
   const { subject, text } = importDjangoSparkTemplate(parsed.data.source);
-  if (!subject) return { status: "invalid", fieldErrors: { source: ["The source has no non-empty line to use as the subject."] }, values: echoValues(formData) };
+  if (!subject)
+    return {
+      status: "invalid",
+      fieldErrors: { source: ["The source has no non-empty line to use as the subject."] },
+      values: echoValues(formData),
+    };
   const { database, deps } = await getEngine();
   const result = await saveTemplate(
     { database, clock: deps.clock },
     {
-      input: { name: parsed.data.name, group: parsed.data.group, active: false, layout: "", from: "", to: "", cc: "", bcc: "", replyTo: "", subject, html: "", text },
+      input: {
+        name: parsed.data.name,
+        group: parsed.data.group,
+        active: false,
+        layout: "",
+        from: "",
+        to: "",
+        cc: "",
+        bcc: "",
+        replyTo: "",
+        subject,
+        html: "",
+        text,
+      },
       by: operator.id,
       note: "imported from django-spark",
     },
   );
   if (result.status === "invalid") {
-    const fieldErrors = Object.fromEntries(Object.entries(result.fieldErrors).map(([k, v]) => [k === "name" || k === "group" ? k : "source", v.map((m) => (k === "name" || k === "group" ? m : `${k}: ${m}`))]));
+    const fieldErrors = Object.fromEntries(
+      Object.entries(result.fieldErrors).map(([k, v]) => [
+        k === "name" || k === "group" ? k : "source",
+        v.map((m) => (k === "name" || k === "group" ? m : `${k}: ${m}`)),
+      ]),
+    );
     return { status: "invalid", fieldErrors, values: echoValues(formData) };
   }
   if (result.status !== "ok") return { status: "error", message: "The template could not be saved; try again." };

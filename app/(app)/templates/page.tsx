@@ -14,7 +14,11 @@ import { DataTable } from "@/components/ui/data-table";
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Templates" };
 
-export default async function TemplatesPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function TemplatesPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   await requireSession();
   const { deps, mailer } = await getEngine();
   const [templates, params] = await Promise.all([listTemplates(deps.db), searchParams]);
@@ -61,7 +65,10 @@ export default async function TemplatesPage({ searchParams }: { searchParams: Pr
       ) : null}
       {templates.length === 0 ? (
         <EmptyState title="No templates yet" action={actions}>
-          <p>A template turns each new event of its group into mail: a Liquid subject, HTML and text bodies, and recipients such as {"{{ owner_email }}"}.</p>
+          <p>
+            A template turns each new event of its group into mail: a Liquid subject, HTML and text bodies, and
+            recipients such as {"{{ owner_email }}"}.
+          </p>
           <p>Start from scratch, or paste a django-spark (spark_mails) template to import it.</p>
         </EmptyState>
       ) : (
@@ -76,7 +83,12 @@ export default async function TemplatesPage({ searchParams }: { searchParams: Pr
               <td className="px-4 py-3 font-mono text-xs">{t.groupPattern}</td>
               <td className="max-w-sm px-4 py-3 font-mono text-xs break-words text-zinc-700">{t.subject}</td>
               <td className="px-4 py-3">
-                <ActiveToggle id={t.id} name={t.name} active={t.active} action={setTemplateActiveAction.bind(null, !t.active)} />
+                <ActiveToggle
+                  id={t.id}
+                  name={t.name}
+                  active={t.active}
+                  action={setTemplateActiveAction.bind(null, !t.active)}
+                />
                 {t.draftReason ? <p className="mt-1 max-w-xs text-xs text-amber-800">Draft: {t.draftReason}</p> : null}
               </td>
               <td className="px-4 py-3 text-zinc-600">

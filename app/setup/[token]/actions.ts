@@ -12,7 +12,8 @@ import { startSession } from "@/spark/auth/sessions";
 
 const gone = {
   used: "This link has already been used. Sign in instead, or ask an admin for a new one.",
-  expired: "This link has expired. Ask an admin for a new one (for the first admin: restart the server to print a new link).",
+  expired:
+    "This link has expired. Ask an admin for a new one (for the first admin: restart the server to print a new link).",
   unknown: "This link is not valid. Check that you copied all of it.",
 } as const;
 

@@ -11,12 +11,18 @@ export const dynamic = "force-dynamic";
 export const metadata = { title: "Set up your account" };
 
 const problems = {
-  used: { title: "This link has already been used", body: "Each setup or invite link works once. If the account is yours, sign in." },
+  used: {
+    title: "This link has already been used",
+    body: "Each setup or invite link works once. If the account is yours, sign in.",
+  },
   expired: {
     title: "This link has expired",
     body: "Ask an admin for a new invite. For the first admin, restart the server to print a new setup link, or run npm run user -- create <email>.",
   },
-  unknown: { title: "This link is not valid", body: "Check that you copied the whole link from the server log or the invite." },
+  unknown: {
+    title: "This link is not valid",
+    body: "Check that you copied the whole link from the server log or the invite.",
+  },
 } as const;
 
 export default async function SetupPage({ params }: { params: Promise<{ token: string }> }) {
@@ -41,7 +47,12 @@ export default async function SetupPage({ params }: { params: Promise<{ token: s
     </AuthFrame>
   ) : (
     <AuthFrame title="Choose your password" subtitle="You were invited to operate this Spark.">
-      <RedeemForm action={action} email={state.email} submitLabel="Save password and sign in" minLength={PASSWORD_MIN_LENGTH} />
+      <RedeemForm
+        action={action}
+        email={state.email}
+        submitLabel="Save password and sign in"
+        minLength={PASSWORD_MIN_LENGTH}
+      />
     </AuthFrame>
   );
 }

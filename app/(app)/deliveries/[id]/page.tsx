@@ -41,8 +41,23 @@ export default async function DeliveryPage({ params }: { params: Promise<{ id: s
         actions={
           <div className="flex items-start gap-3">
             <DeliveryStatusBadge status={d.status} />
-            {d.status === "failed" || d.status === "dead" ? <ActionButton action={retryDeliveryAction} fields={{ id: String(d.id) }} label="Retry now" pendingLabel="Sending…" variant="primary" /> : null}
-            {d.status === "sent" ? <ActionButton action={resendDeliveryAction} fields={{ id: String(d.id) }} label="Resend" pendingLabel="Sending…" /> : null}
+            {d.status === "failed" || d.status === "dead" ? (
+              <ActionButton
+                action={retryDeliveryAction}
+                fields={{ id: String(d.id) }}
+                label="Retry now"
+                pendingLabel="Sending…"
+                variant="primary"
+              />
+            ) : null}
+            {d.status === "sent" ? (
+              <ActionButton
+                action={resendDeliveryAction}
+                fields={{ id: String(d.id) }}
+                label="Resend"
+                pendingLabel="Sending…"
+              />
+            ) : null}
           </div>
         }
       />
@@ -162,7 +177,9 @@ export default async function DeliveryPage({ params }: { params: Promise<{ id: s
           </Card>
           <Card title={`Attempts (${attempts.length})`}>
             {attempts.length === 0 ? (
-              <p className="text-sm text-zinc-500">{d.recipient ? "Not tried yet: the next pass sends it." : "Never tried: it had no recipient."}</p>
+              <p className="text-sm text-zinc-500">
+                {d.recipient ? "Not tried yet: the next pass sends it." : "Never tried: it had no recipient."}
+              </p>
             ) : (
               <ol className="divide-y divide-zinc-100 text-sm">
                 {attempts.map((a) => (
@@ -175,7 +192,9 @@ export default async function DeliveryPage({ params }: { params: Promise<{ id: s
                     </div>
                     <p className="text-xs text-zinc-500">{formatDuration(a.durationMs)}</p>
                     {a.error ? <p className="mt-1 text-xs break-words text-red-800">{a.error}</p> : null}
-                    {a.smtpResponse ? <p className="mt-1 font-mono text-xs break-all text-zinc-600">{a.smtpResponse}</p> : null}
+                    {a.smtpResponse ? (
+                      <p className="mt-1 font-mono text-xs break-all text-zinc-600">{a.smtpResponse}</p>
+                    ) : null}
                   </li>
                 ))}
               </ol>

@@ -27,7 +27,14 @@ export default async function EventPage({ params }: { params: Promise<{ id: stri
           ← Events
         </Link>
       </p>
-      <PageHeader title={event.key} description={<>Event #{event.id} in <span className="font-mono">{event.group}</span></>} />
+      <PageHeader
+        title={event.key}
+        description={
+          <>
+            Event #{event.id} in <span className="font-mono">{event.group}</span>
+          </>
+        }
+      />
       <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_minmax(0,2fr)]">
         <Card title="Where it came from">
           <dl className="divide-y divide-zinc-100 text-sm">
@@ -40,7 +47,10 @@ export default async function EventPage({ params }: { params: Promise<{ id: stri
             <div className={row}>
               <dt className="text-zinc-500">Group</dt>
               <dd>
-                <Link href={`/events${eventFilterQuery({ group: event.group })}`} className="font-mono text-xs text-spark-700 hover:underline">
+                <Link
+                  href={`/events${eventFilterQuery({ group: event.group })}`}
+                  className="font-mono text-xs text-spark-700 hover:underline"
+                >
                   {event.group}
                 </Link>
               </dd>
@@ -82,7 +92,12 @@ export default async function EventPage({ params }: { params: Promise<{ id: stri
         </Card>
       </div>
       <section className="mt-6">
-        <Card title={`Deliveries (${deliveries.length})`} description={deliveries.length === 0 ? "No active template matched this event's group when it was recorded." : undefined}>
+        <Card
+          title={`Deliveries (${deliveries.length})`}
+          description={
+            deliveries.length === 0 ? "No active template matched this event's group when it was recorded." : undefined
+          }
+        >
           {deliveries.length === 0 ? (
             <Link href="/templates/new" className="text-sm text-spark-700 hover:underline">
               Write a template for {event.group}
@@ -100,7 +115,9 @@ export default async function EventPage({ params }: { params: Promise<{ id: stri
                   </td>
                   <td className="px-5 py-2">
                     <DeliveryStatusBadge status={d.status} />
-                    {d.lastError && d.status !== "sent" ? <p className="mt-1 max-w-md text-xs text-red-700">{d.lastError}</p> : null}
+                    {d.lastError && d.status !== "sent" ? (
+                      <p className="mt-1 max-w-md text-xs text-red-700">{d.lastError}</p>
+                    ) : null}
                   </td>
                   <td className="px-5 py-2">{d.attempts}</td>
                 </tr>

@@ -24,7 +24,8 @@ export default async function EditGeneratorPage({ params }: { params: Promise<{ 
         title={generator.name}
         description={
           <>
-            Records events in <span className="font-mono">{generator.group}</span>. Last changed <TimeAgo date={generator.updatedAt} now={deps.clock()} />.
+            Records events in <span className="font-mono">{generator.group}</span>. Last changed{" "}
+            <TimeAgo date={generator.updatedAt} now={deps.clock()} />.
           </>
         }
       />
@@ -37,15 +38,27 @@ export default async function EditGeneratorPage({ params }: { params: Promise<{ 
           name: generator.name,
           group: generator.group,
           source: generator.source,
-          conditions: generator.conditions.map((c) => ({ variable: c.variable, operator: c.operator, value: c.value ?? "" })),
+          conditions: generator.conditions.map((c) => ({
+            variable: c.variable,
+            operator: c.operator,
+            value: c.value ?? "",
+          })),
           active: generator.active,
         }}
       />
       <section className="mt-8 max-w-xl space-y-2">
         <h2 className="text-sm font-semibold text-zinc-900">Delete this generator</h2>
-        <p className="text-sm text-zinc-600">Job passes stop running it. The events it already recorded, and their deliveries, stay in the log.</p>
-        <ConfirmButton action={deleteGeneratorAction} fields={{ id: generator.id, name: generator.name }} label="Delete generator…" confirmLabel={`Delete “${generator.name}”`}>
-          Delete “{generator.name}” for good? Renaming its group instead would make keys fire again; deleting does not touch recorded events.
+        <p className="text-sm text-zinc-600">
+          Job passes stop running it. The events it already recorded, and their deliveries, stay in the log.
+        </p>
+        <ConfirmButton
+          action={deleteGeneratorAction}
+          fields={{ id: generator.id, name: generator.name }}
+          label="Delete generator…"
+          confirmLabel={`Delete “${generator.name}”`}
+        >
+          Delete “{generator.name}” for good? Renaming its group instead would make keys fire again; deleting does not
+          touch recorded events.
         </ConfirmButton>
       </section>
     </>

@@ -14,7 +14,10 @@ export default async function NewGeneratorPage() {
   const sources = await listSourceOptions(database);
   return (
     <>
-      <PageHeader title="New generator" description="Pick a source, name the event group, and add the conditions a candidate must meet. Preview before you save." />
+      <PageHeader
+        title="New generator"
+        description="Pick a source, name the event group, and add the conditions a candidate must meet. Preview before you save."
+      />
       <GeneratorForm
         action={saveGeneratorAction.bind(null, null)}
         preview={previewGeneratorAction}

@@ -17,9 +17,18 @@ export async function saveSqlSourceAction(id: string | null, _prev: FormState, f
   const parsed = parseForm(sqlSourceInput, formData);
   if (!parsed.ok) return parsed.state;
   const { database, deps, connections } = await getEngine();
-  const result = await saveSqlSource({ database, clock: deps.clock, connections }, { id: id ?? undefined, input: parsed.data });
-  if (result.status === "invalid") return { status: "invalid", fieldErrors: result.fieldErrors, values: echoValues(formData) };
-  if (result.status === "gone") return { status: "error", message: "This source was deleted meanwhile; go back to the list.", values: echoValues(formData) };
+  const result = await saveSqlSource(
+    { database, clock: deps.clock, connections },
+    { id: id ?? undefined, input: parsed.data },
+  );
+  if (result.status === "invalid")
+    return { status: "invalid", fieldErrors: result.fieldErrors, values: echoValues(formData) };
+  if (result.status === "gone")
+    return {
+      status: "error",
+      message: "This source was deleted meanwhile; go back to the list.",
+      values: echoValues(formData),
+    };
   revalidatePath(PATH);
   revalidatePath("/generators");
   redirect(`${PATH}?saved=${encodeURIComponent(result.source.name)}`);
@@ -33,7 +42,10 @@ export async function deleteSqlSourceAction(_prev: FormState, formData: FormData
   const result = await deleteSqlSource({ database }, { id: parsed.data.id });
   if (result.status === "in-use") {
     const names = result.generators.map((n) => `“${n}”`).join(", ");
-    return { status: "error", message: `Generators use this source: ${names}. Point them at another source or delete them first.` };
+    return {
+      status: "error",
+      message: `Generators use this source: ${names}. Point them at another source or delete them first.`,
+    };
   }
   revalidatePath(PATH);
   redirect(`${PATH}?deleted=${encodeURIComponent(formData.get("name")?.toString() ?? "")}`);
@@ -45,7 +57,8 @@ const testInput = z.object({ query: sqlSourceInput.shape.query, connectionId: sq
 export async function testSqlQueryAction(input: unknown): Promise<SqlTestResult> {
   await requireSession();
   const parsed = testInput.safeParse(input);
-  if (!parsed.success) return { ok: false, message: parsed.error.issues[0]?.message ?? "Write a SELECT whose first column is id." };
+  if (!parsed.success)
+    return { ok: false, message: parsed.error.issues[0]?.message ?? "Write a SELECT whose first column is id." };
   const { connections } = await getEngine();
   try {
     return await testSqlSource(await connectionOfSource(connections, parsed.data.connectionId), parsed.data.query);

@@ -17,10 +17,19 @@ import { DataTable } from "@/components/ui/data-table";
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Sources" };
 
-export default async function SourcesPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function SourcesPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   await requireSession();
   const { deps } = await getEngine();
-  const [sqlSources, generators, connections, params] = await Promise.all([listSqlSources(deps.db), listGenerators(deps.db), listConnections(deps.db), searchParams]);
+  const [sqlSources, generators, connections, params] = await Promise.all([
+    listSqlSources(deps.db),
+    listGenerators(deps.db),
+    listConnections(deps.db),
+    searchParams,
+  ]);
   const connectionName = (id: string | null) => connections.find((c) => c.id === id)?.name ?? null;
   const usedBy = (ref: string) => generators.filter((g) => g.source === ref).map((g) => g.name);
   const now = deps.clock();
@@ -36,7 +45,10 @@ export default async function SourcesPage({ searchParams }: { searchParams: Prom
         <div className="flex flex-wrap items-end justify-between gap-4">
           <div>
             <h2 className="text-lg font-semibold text-zinc-900">SQL sources</h2>
-            <p className="text-sm text-zinc-600">Written here: one SELECT on a connection, read by its read-only user; each row is a candidate and its columns are the variables.</p>
+            <p className="text-sm text-zinc-600">
+              Written here: one SELECT on a connection, read by its read-only user; each row is a candidate and its
+              columns are the variables.
+            </p>
           </div>
           <Link href="/generators/sources/new" className={buttonClass("primary")}>
             New SQL source
@@ -44,7 +56,8 @@ export default async function SourcesPage({ searchParams }: { searchParams: Prom
         </div>
         {sqlSources.length === 0 ? (
           <p className="rounded-lg border border-dashed border-zinc-300 bg-white px-5 py-6 text-sm text-zinc-600">
-            No SQL sources yet. Write one when the candidates you need are rows of your own tables — for example overdue invoices or users who signed up yesterday.
+            No SQL sources yet. Write one when the candidates you need are rows of your own tables — for example overdue
+            invoices or users who signed up yesterday.
           </p>
         ) : (
           <DataTable columns={["Name", "Connection", "Variables", "Used by", "Changed"]}>
@@ -53,14 +66,23 @@ export default async function SourcesPage({ searchParams }: { searchParams: Prom
               return (
                 <tr key={s.id} className="align-top">
                   <td className="px-4 py-3">
-                    <Link href={`/generators/sources/${s.id}`} className="font-mono font-medium text-spark-700 hover:underline">
+                    <Link
+                      href={`/generators/sources/${s.id}`}
+                      className="font-mono font-medium text-spark-700 hover:underline"
+                    >
                       {s.name}
                     </Link>
                     {s.description ? <p className="mt-0.5 text-zinc-600">{s.description}</p> : null}
                   </td>
-                  <td className="px-4 py-3 text-zinc-700">{connectionName(s.connectionId) ?? <Badge tone="red">needs a connection</Badge>}</td>
-                  <td className="px-4 py-3 font-mono text-xs break-words text-zinc-700">{Object.keys(s.variables).join(", ")}</td>
-                  <td className="px-4 py-3 text-zinc-700">{users.length === 0 ? <span className="text-zinc-400">no generator</span> : users.join(", ")}</td>
+                  <td className="px-4 py-3 text-zinc-700">
+                    {connectionName(s.connectionId) ?? <Badge tone="red">needs a connection</Badge>}
+                  </td>
+                  <td className="px-4 py-3 font-mono text-xs break-words text-zinc-700">
+                    {Object.keys(s.variables).join(", ")}
+                  </td>
+                  <td className="px-4 py-3 text-zinc-700">
+                    {users.length === 0 ? <span className="text-zinc-400">no generator</span> : users.join(", ")}
+                  </td>
                   <td className="px-4 py-3 text-zinc-600">
                     <TimeAgo date={s.updatedAt} now={now} />
                   </td>
@@ -74,7 +96,8 @@ export default async function SourcesPage({ searchParams }: { searchParams: Prom
         <div>
           <h2 className="text-lg font-semibold text-zinc-900">Code sources</h2>
           <p className="text-sm text-zinc-600">
-            Written in TypeScript and registered in <span className="font-mono">spark/sources/registry.ts</span>; read-only here.
+            Written in TypeScript and registered in <span className="font-mono">spark/sources/registry.ts</span>;
+            read-only here.
           </p>
         </div>
         {codeSources.length === 0 ? (

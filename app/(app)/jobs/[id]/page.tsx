@@ -37,7 +37,9 @@ export default async function JobRunPage({ params }: { params: Promise<{ id: str
       </p>
       <PageHeader
         title={`Job run #${run.id}`}
-        description={summary?.message ?? (run.status === "running" ? `Running: ${progress?.phase ?? "starting"}.` : undefined)}
+        description={
+          summary?.message ?? (run.status === "running" ? `Running: ${progress?.phase ?? "starting"}.` : undefined)
+        }
         actions={
           <div className="flex items-center gap-3">
             <LiveRefresh active={run.status === "running"} />
@@ -68,9 +70,12 @@ export default async function JobRunPage({ params }: { params: Promise<{ id: str
           </dl>
         </Card>
         <Card title="Events">
-          <p className="text-2xl font-semibold">{formatNumber(summary?.events.recorded ?? progress?.recorded ?? 0)} new</p>
+          <p className="text-2xl font-semibold">
+            {formatNumber(summary?.events.recorded ?? progress?.recorded ?? 0)} new
+          </p>
           <p className="text-sm text-zinc-600">
-            {formatNumber(summary?.events.seen ?? progress?.seen ?? 0)} already seen · {formatNumber(progress?.candidates ?? 0)} candidates read
+            {formatNumber(summary?.events.seen ?? progress?.seen ?? 0)} already seen ·{" "}
+            {formatNumber(progress?.candidates ?? 0)} candidates read
           </p>
         </Card>
         <Card title="Mail">
@@ -88,7 +93,10 @@ export default async function JobRunPage({ params }: { params: Promise<{ id: str
       </div>
       {summary && summary.errors.length > 0 ? (
         <section className="mt-6">
-          <Card title={`Errors (${summary.errors.length})`} description="Each failed alone: the rest of the pass went on. A failed event is tried again on the next pass.">
+          <Card
+            title={`Errors (${summary.errors.length})`}
+            description="Each failed alone: the rest of the pass went on. A failed event is tried again on the next pass."
+          >
             <ul className="divide-y divide-zinc-100 text-sm">
               {summary.errors.map((error, i) => (
                 <li key={i} className="py-2">
@@ -104,7 +112,19 @@ export default async function JobRunPage({ params }: { params: Promise<{ id: str
       {summary && summary.generators.length > 0 ? (
         <section className="mt-6">
           <Card title="Generators">
-            <DataTable inCard columns={["Generator", "Group", { label: "Read", align: "right" }, { label: "Passed", align: "right" }, { label: "New", align: "right" }, { label: "Seen", align: "right" }, { label: "Failed", align: "right" }, "Error"]}>
+            <DataTable
+              inCard
+              columns={[
+                "Generator",
+                "Group",
+                { label: "Read", align: "right" },
+                { label: "Passed", align: "right" },
+                { label: "New", align: "right" },
+                { label: "Seen", align: "right" },
+                { label: "Failed", align: "right" },
+                "Error",
+              ]}
+            >
               {summary.generators.map((g) => (
                 <tr key={g.id} className="align-top">
                   <td className="px-5 py-2">
@@ -121,7 +141,9 @@ export default async function JobRunPage({ params }: { params: Promise<{ id: str
                   <td className="px-5 py-2 text-right">{formatNumber(g.passed)}</td>
                   <td className="px-5 py-2 text-right font-medium">{formatNumber(g.recorded)}</td>
                   <td className="px-5 py-2 text-right">{formatNumber(g.seen)}</td>
-                  <td className={`px-5 py-2 text-right ${g.failed > 0 ? "text-red-700" : ""}`}>{formatNumber(g.failed)}</td>
+                  <td className={`px-5 py-2 text-right ${g.failed > 0 ? "text-red-700" : ""}`}>
+                    {formatNumber(g.failed)}
+                  </td>
                   <td className="max-w-sm px-5 py-2 text-red-700">{g.error ?? ""}</td>
                 </tr>
               ))}

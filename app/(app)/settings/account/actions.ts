@@ -12,7 +12,12 @@ export async function changePassword(_prev: FormState, formData: FormData): Prom
   const parsed = parseForm(changePasswordInput, formData);
   if (!parsed.ok) return parsed.state;
   const { deps } = await getEngine();
-  const result = await changeOwnPassword(deps, { userId: operator.id, sessionId: session.id, current: parsed.data.current, password: parsed.data.password });
+  const result = await changeOwnPassword(deps, {
+    userId: operator.id,
+    sessionId: session.id,
+    current: parsed.data.current,
+    password: parsed.data.password,
+  });
   if (result === "wrong-current") return invalidField(formData, "current", "This is not your current password.");
   return { status: "ok", message: "Password changed. Your other sessions have been signed out." };
 }

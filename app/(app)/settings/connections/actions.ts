@@ -7,7 +7,14 @@ import { getEngine } from "@/app/_server/engine";
 import { echoValues, parseForm } from "@/app/_server/forms";
 import { requireAdmin } from "@/app/_server/session";
 import type { FormState } from "@/components/forms/form-state";
-import { connectionInput, deleteConnection, saveConnection, testConnectionInput, testStoredConnection, type ConnectionDeps } from "@/spark/connections/service";
+import {
+  connectionInput,
+  deleteConnection,
+  saveConnection,
+  testConnectionInput,
+  testStoredConnection,
+  type ConnectionDeps,
+} from "@/spark/connections/service";
 
 const PATH = "/settings/connections";
 
@@ -16,13 +23,28 @@ async function connectionDeps(): Promise<ConnectionDeps> {
   return { db: deps.db, clock: deps.clock, connections, secretKey: config.secretKey };
 }
 
-export async function saveConnectionAction(target: { id: string; version: number } | null, _prev: FormState, formData: FormData): Promise<FormState> {
+export async function saveConnectionAction(
+  target: { id: string; version: number } | null,
+  _prev: FormState,
+  formData: FormData,
+): Promise<FormState> {
   const { operator } = await requireAdmin();
   const parsed = parseForm(connectionInput, formData);
   if (!parsed.ok) return parsed.state;
-  const result = await saveConnection(await connectionDeps(), { id: target?.id, version: target?.version, input: parsed.data, by: operator.id });
-  if (result.status === "invalid") return { status: "invalid", fieldErrors: result.fieldErrors, values: echoValues(formData) };
-  if (result.status === "gone") return { status: "error", message: "This connection was deleted meanwhile; go back to the list.", values: echoValues(formData) };
+  const result = await saveConnection(await connectionDeps(), {
+    id: target?.id,
+    version: target?.version,
+    input: parsed.data,
+    by: operator.id,
+  });
+  if (result.status === "invalid")
+    return { status: "invalid", fieldErrors: result.fieldErrors, values: echoValues(formData) };
+  if (result.status === "gone")
+    return {
+      status: "error",
+      message: "This connection was deleted meanwhile; go back to the list.",
+      values: echoValues(formData),
+    };
   if (result.status === "stale") return { status: "error", message: result.message, values: echoValues(formData) };
   revalidatePath(PATH);
   redirect(`${PATH}?saved=${encodeURIComponent(result.connection.name)}`);
@@ -34,7 +56,8 @@ export type ConnectionTestResult = { ok: true } | { ok: false; problems: string[
 export async function testConnectionFormAction(id: string | null, values: unknown): Promise<ConnectionTestResult> {
   await requireAdmin();
   const parsed = connectionInput.safeParse(values);
-  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map((i) => `${String(i.path[0] ?? "form")}: ${i.message}`) };
+  if (!parsed.success)
+    return { ok: false, problems: parsed.error.issues.map((i) => `${String(i.path[0] ?? "form")}: ${i.message}`) };
   return testConnectionInput(await connectionDeps(), { id: id ?? undefined, input: parsed.data });
 }
 
@@ -44,7 +67,9 @@ export async function testStoredConnectionAction(_prev: FormState, formData: For
   if (!parsed.success) return { status: "error", message: "Unknown connection; reload the page." };
   const result = await testStoredConnection(await connectionDeps(), { id: parsed.data.id });
   revalidatePath(PATH);
-  return result.ok ? { status: "ok", message: "Connected; the user reads and can do nothing else." } : { status: "error", message: result.problems.join(" ") };
+  return result.ok
+    ? { status: "ok", message: "Connected; the user reads and can do nothing else." }
+    : { status: "error", message: result.problems.join(" ") };
 }
 
 export async function deleteConnectionAction(_prev: FormState, formData: FormData): Promise<FormState> {
@@ -52,7 +77,11 @@ export async function deleteConnectionAction(_prev: FormState, formData: FormDat
   const parsed = z.object({ id: z.uuid() }).safeParse({ id: formData.get("id") });
   if (!parsed.success) return { status: "error", message: "Unknown connection; reload the page." };
   const result = await deleteConnection(await connectionDeps(), { id: parsed.data.id });
-  if (result.status === "in-use") return { status: "error", message: `SQL sources read from it: ${result.sources.map((n) => `“${n}”`).join(", ")}. Move them to another connection or delete them first.` };
+  if (result.status === "in-use")
+    return {
+      status: "error",
+      message: `SQL sources read from it: ${result.sources.map((n) => `“${n}”`).join(", ")}. Move them to another connection or delete them first.`,
+    };
   if (result.status === "fixed") return { status: "error", message: result.message };
   revalidatePath(PATH);
   redirect(`${PATH}?deleted=${encodeURIComponent(formData.get("name")?.toString() ?? "")}`);

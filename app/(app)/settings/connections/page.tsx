@@ -17,10 +17,18 @@ export const metadata = { title: "Connections" };
 const ORIGIN = { builtin: "built in", env: "environment", ui: "saved here" } as const;
 const KIND = { sample: "Sample (embedded)", postgres: "PostgreSQL", mysql: "MySQL/MariaDB" } as const;
 
-export default async function ConnectionsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function ConnectionsPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   await requireAdmin();
   const { deps, config } = await getEngine();
-  const [connections, sources, params] = await Promise.all([listConnections(deps.db), listSqlSources(deps.db), searchParams]);
+  const [connections, sources, params] = await Promise.all([
+    listConnections(deps.db),
+    listSqlSources(deps.db),
+    searchParams,
+  ]);
   const now = deps.clock();
   const saved = typeof params.saved === "string" ? params.saved : null;
   const deleted = typeof params.deleted === "string" ? params.deleted : null;
@@ -32,7 +40,10 @@ export default async function ConnectionsPage({ searchParams }: { searchParams: 
         title="Connections"
         description="The databases SQL sources read from, each through a user that can only read. Spark's own database is never one of them. The sample connection holds the demo's data."
       >
-        <DataTable inCard columns={["Name", "Database", "Where", "Last check", "Used by", { label: "Actions", hidden: true }]}>
+        <DataTable
+          inCard
+          columns={["Name", "Database", "Where", "Last check", "Used by", { label: "Actions", hidden: true }]}
+        >
           {connections.map((c) => {
             const users = sources.filter((s) => s.connectionId === c.id).map((s) => s.name);
             return (
@@ -50,19 +61,30 @@ export default async function ConnectionsPage({ searchParams }: { searchParams: 
                   </div>
                 </td>
                 <td className="px-5 py-3 text-zinc-700">{KIND[c.kind]}</td>
-                <td className="px-5 py-3 font-mono text-xs break-all text-zinc-700">{c.kind === "sample" ? "in the data directory" : `${c.username}@${c.host}:${c.port ?? ""}/${c.database}${c.ssl ? " (TLS)" : ""}`}</td>
+                <td className="px-5 py-3 font-mono text-xs break-all text-zinc-700">
+                  {c.kind === "sample"
+                    ? "in the data directory"
+                    : `${c.username}@${c.host}:${c.port ?? ""}/${c.database}${c.ssl ? " (TLS)" : ""}`}
+                </td>
                 <td className="px-5 py-3 text-zinc-600">
                   {c.checkedAt ? (
                     <>
-                      <Badge tone={c.checkError ? "red" : "green"}>{c.checkError ? "failed" : "ok"}</Badge> <TimeAgo date={c.checkedAt} now={now} />
+                      <Badge tone={c.checkError ? "red" : "green"}>{c.checkError ? "failed" : "ok"}</Badge>{" "}
+                      <TimeAgo date={c.checkedAt} now={now} />
                       {c.checkError ? <p className="mt-1 max-w-xs text-xs text-red-700">{c.checkError}</p> : null}
                     </>
                   ) : (
                     <span className="text-zinc-400">{c.kind === "sample" ? "always ready" : "not tested yet"}</span>
                   )}
                 </td>
-                <td className="px-5 py-3 text-zinc-700">{users.length === 0 ? <span className="text-zinc-400">no source</span> : users.join(", ")}</td>
-                <td className="px-5 py-3 text-right">{c.kind === "sample" ? null : <TestConnectionButton action={testStoredConnectionAction} id={c.id} name={c.name} />}</td>
+                <td className="px-5 py-3 text-zinc-700">
+                  {users.length === 0 ? <span className="text-zinc-400">no source</span> : users.join(", ")}
+                </td>
+                <td className="px-5 py-3 text-right">
+                  {c.kind === "sample" ? null : (
+                    <TestConnectionButton action={testStoredConnectionAction} id={c.id} name={c.name} />
+                  )}
+                </td>
               </tr>
             );
           })}
@@ -79,7 +101,16 @@ export default async function ConnectionsPage({ searchParams }: { searchParams: 
         <ConnectionForm
           action={saveConnectionAction.bind(null, null)}
           test={testConnectionFormAction.bind(null, null)}
-          initial={{ name: "", kind: "postgres", host: "", port: "5432", database: "", username: "", ssl: false, hasPassword: false }}
+          initial={{
+            name: "",
+            kind: "postgres",
+            host: "",
+            port: "5432",
+            database: "",
+            username: "",
+            ssl: false,
+            hasPassword: false,
+          }}
           submitLabel="Save connection"
         />
       </Card>

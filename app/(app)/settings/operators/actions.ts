@@ -63,10 +63,17 @@ export async function reissueInviteAction(_prev: FormState, formData: FormData):
   const parsed = parseForm(operatorId, formData);
   if (!parsed.ok) return { status: "error", message: "Unknown operator; reload the page." };
   const { deps, config } = await getEngine();
-  const invite = await reissueInvite(deps, { userId: parsed.data.userId, createdBy: operator.id, publicUrl: config.publicUrl });
+  const invite = await reissueInvite(deps, {
+    userId: parsed.data.userId,
+    createdBy: operator.id,
+    publicUrl: config.publicUrl,
+  });
   if (!invite) return { status: "error", message: "This operator has already chosen a password." };
   revalidatePath(PATH);
-  return { status: "ok", message: inviteMessage(formData.get("email")?.toString() ?? "the operator", invite.url, invite.expiresAt) };
+  return {
+    status: "ok",
+    message: inviteMessage(formData.get("email")?.toString() ?? "the operator", invite.url, invite.expiresAt),
+  };
 }
 
 const throttleTarget = z
@@ -82,5 +89,7 @@ export async function liftThrottleAction(_prev: FormState, formData: FormData): 
   const forgotten = await liftThrottle(deps, parsed.data);
   revalidatePath(PATH);
   const who = parsed.data.email ? `${parsed.data.email} from ${parsed.data.ip}` : parsed.data.ip;
-  return forgotten === 0 ? { status: "ok", message: `${who} was no longer throttled.` } : { status: "ok", message: `Lifted: ${who} can sign in again.` };
+  return forgotten === 0
+    ? { status: "ok", message: `${who} was no longer throttled.` }
+    : { status: "ok", message: `Lifted: ${who} can sign in again.` };
 }

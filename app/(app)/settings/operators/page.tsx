@@ -1,13 +1,24 @@
 import { getEngine } from "@/app/_server/engine";
 import { requireAdmin } from "@/app/_server/session";
 import { listUsers } from "@/db/queries/users";
-import { CreateOperatorForm, InviteOperatorForm, LiftThrottleButton, OperatorButton } from "@/components/settings/operator-forms";
+import {
+  CreateOperatorForm,
+  InviteOperatorForm,
+  LiftThrottleButton,
+  OperatorButton,
+} from "@/components/settings/operator-forms";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { TimeAgo } from "@/components/ui/time-ago";
 import { PASSWORD_MIN_LENGTH } from "@/spark/config";
 import { listThrottledLogins, THROTTLE } from "@/spark/auth/throttle";
-import { createOperatorAction, inviteOperatorAction, liftThrottleAction, reissueInviteAction, setDisabledAction } from "./actions";
+import {
+  createOperatorAction,
+  inviteOperatorAction,
+  liftThrottleAction,
+  reissueInviteAction,
+  setDisabledAction,
+} from "./actions";
 import { DataTable } from "@/components/ui/data-table";
 
 export const dynamic = "force-dynamic";
@@ -21,8 +32,14 @@ export default async function OperatorsPage() {
   const now = deps.clock();
   return (
     <div className="space-y-6">
-      <Card title="Operators" description="Everyone who can sign in to this Spark. Disabling someone ends their sessions at once.">
-        <DataTable inCard columns={["Email", "Role", "Status", "Last sign-in", "Added", { label: "Actions", hidden: true }]}>
+      <Card
+        title="Operators"
+        description="Everyone who can sign in to this Spark. Disabling someone ends their sessions at once."
+      >
+        <DataTable
+          inCard
+          columns={["Email", "Role", "Status", "Last sign-in", "Added", { label: "Actions", hidden: true }]}
+        >
           {users.map((user) => {
             const status = user.disabledAt ? "disabled" : user.passwordHash ? "active" : "invited";
             return (
@@ -46,12 +63,30 @@ export default async function OperatorsPage() {
                 <td className="px-5 py-3 text-right">
                   <div className="flex justify-end gap-2">
                     {status === "invited" ? (
-                      <OperatorButton action={reissueInviteAction} userId={user.id} email={user.email} label="New invite link" variant="secondary" />
+                      <OperatorButton
+                        action={reissueInviteAction}
+                        userId={user.id}
+                        email={user.email}
+                        label="New invite link"
+                        variant="secondary"
+                      />
                     ) : null}
                     {user.id === me.id ? null : user.disabledAt ? (
-                      <OperatorButton action={setDisabledAction.bind(null, false)} userId={user.id} email={user.email} label="Enable" variant="secondary" />
+                      <OperatorButton
+                        action={setDisabledAction.bind(null, false)}
+                        userId={user.id}
+                        email={user.email}
+                        label="Enable"
+                        variant="secondary"
+                      />
                     ) : (
-                      <OperatorButton action={setDisabledAction.bind(null, true)} userId={user.id} email={user.email} label="Disable" variant="danger" />
+                      <OperatorButton
+                        action={setDisabledAction.bind(null, true)}
+                        userId={user.id}
+                        email={user.email}
+                        label="Disable"
+                        variant="danger"
+                      />
                     )}
                   </div>
                 </td>
@@ -67,7 +102,10 @@ export default async function OperatorsPage() {
         {throttled.length === 0 ? (
           <p className="text-sm text-zinc-500">Nobody is throttled.</p>
         ) : (
-          <DataTable inCard columns={["Email", "Client", "Failures", "Last failure", "Waits until", { label: "Actions", hidden: true }]}>
+          <DataTable
+            inCard
+            columns={["Email", "Client", "Failures", "Last failure", "Waits until", { label: "Actions", hidden: true }]}
+          >
             {throttled.map((t) => (
               <tr key={`${t.email ?? ""} ${t.ip}`} className="align-top">
                 <td className="px-5 py-3 font-medium">{t.email ?? <span className="text-zinc-500">any email</span>}</td>
@@ -76,7 +114,9 @@ export default async function OperatorsPage() {
                 <td className="px-5 py-3 text-zinc-600">
                   <TimeAgo date={t.lastFailure} now={now} />
                 </td>
-                <td className="px-5 py-3 text-zinc-600">{t.until ? <TimeAgo date={t.until} now={now} /> : "may try now; the next failure waits longer"}</td>
+                <td className="px-5 py-3 text-zinc-600">
+                  {t.until ? <TimeAgo date={t.until} now={now} /> : "may try now; the next failure waits longer"}
+                </td>
                 <td className="px-5 py-3 text-right">
                   <LiftThrottleButton action={liftThrottleAction} email={t.email} ip={t.ip} />
                 </td>
@@ -86,10 +126,16 @@ export default async function OperatorsPage() {
         )}
       </Card>
       <div className="grid gap-6 lg:grid-cols-2">
-        <Card title="Invite an operator" description="They get a one-time link, valid for 7 days, where they choose their own password.">
+        <Card
+          title="Invite an operator"
+          description="They get a one-time link, valid for 7 days, where they choose their own password."
+        >
           <InviteOperatorForm action={inviteOperatorAction} />
         </Card>
-        <Card title="Create an operator" description="Sets the password now; use this when you can hand it over safely.">
+        <Card
+          title="Create an operator"
+          description="Sets the password now; use this when you can hand it over safely."
+        >
           <CreateOperatorForm action={createOperatorAction} minLength={PASSWORD_MIN_LENGTH} />
         </Card>
       </div>

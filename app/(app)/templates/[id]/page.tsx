@@ -15,7 +15,13 @@ import { deleteTemplateAction, previewTemplateAction, saveTemplateAction, sendTe
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Edit template" };
 
-export default async function EditTemplatePage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function EditTemplatePage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   await requireSession();
   const [{ id }, query] = await Promise.all([params, searchParams]);
   const { database, deps, config } = await getEngine();
@@ -66,9 +72,17 @@ export default async function EditTemplatePage({ params, searchParams }: { param
       />
       <section className="mt-8 max-w-xl space-y-2">
         <h2 className="text-sm font-semibold text-zinc-900">Delete this template</h2>
-        <p className="text-sm text-zinc-600">New events stop getting this mail. Deliveries already queued still go out, and the delivery log keeps them.</p>
-        <ConfirmButton action={deleteTemplateAction} fields={{ id: template.id, name: template.name }} label="Delete template…" confirmLabel={`Delete “${template.name}”`}>
-          Delete “{template.name}” and its {template.version} version{template.version === 1 ? "" : "s"} for good? Making it inactive keeps the history.
+        <p className="text-sm text-zinc-600">
+          New events stop getting this mail. Deliveries already queued still go out, and the delivery log keeps them.
+        </p>
+        <ConfirmButton
+          action={deleteTemplateAction}
+          fields={{ id: template.id, name: template.name }}
+          label="Delete template…"
+          confirmLabel={`Delete “${template.name}”`}
+        >
+          Delete “{template.name}” and its {template.version} version{template.version === 1 ? "" : "s"} for good?
+          Making it inactive keeps the history.
         </ConfirmButton>
       </section>
     </>

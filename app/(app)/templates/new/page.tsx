@@ -14,7 +14,10 @@ export default async function NewTemplatePage() {
   const layouts = await listLayoutNames(database);
   return (
     <>
-      <PageHeader title="New template" description="Write it with Liquid variables from the event's context; the preview renders it on a recent event of its group as you type." />
+      <PageHeader
+        title="New template"
+        description="Write it with Liquid variables from the event's context; the preview renders it on a recent event of its group as you type."
+      />
       <TemplateForm
         save={saveTemplateAction.bind(null, null)}
         preview={previewTemplateAction}

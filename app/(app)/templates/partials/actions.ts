@@ -7,7 +7,14 @@ import { getEngine } from "@/app/_server/engine";
 import { parseForm } from "@/app/_server/forms";
 import { requireSession } from "@/app/_server/session";
 import type { FormState } from "@/components/forms/form-state";
-import { deletePartial, partialInput, previewPartial, restorePartialVersion, savePartial, type PartialPreview } from "@/spark/mail/partials";
+import {
+  deletePartial,
+  partialInput,
+  previewPartial,
+  restorePartialVersion,
+  savePartial,
+  type PartialPreview,
+} from "@/spark/mail/partials";
 
 const PATH = "/templates/partials";
 
@@ -16,17 +23,33 @@ export async function savePartialAction(id: string | null, _prev: FormState, for
   const parsed = parseForm(partialInput, formData);
   if (!parsed.ok) return parsed.state;
   const { database, deps } = await getEngine();
-  const result = await savePartial({ database, clock: deps.clock }, { id: id ?? undefined, input: parsed.data, by: operator.id });
-  if (result.status === "invalid") return { status: "invalid", fieldErrors: result.fieldErrors, values: { name: parsed.data.name, kind: parsed.data.kind, body: parsed.data.body } };
+  const result = await savePartial(
+    { database, clock: deps.clock },
+    { id: id ?? undefined, input: parsed.data, by: operator.id },
+  );
+  if (result.status === "invalid")
+    return {
+      status: "invalid",
+      fieldErrors: result.fieldErrors,
+      values: { name: parsed.data.name, kind: parsed.data.kind, body: parsed.data.body },
+    };
   if (result.status === "gone") return { status: "error", message: "It was deleted meanwhile; go back to the list." };
   revalidatePath(PATH);
   redirect(`${PATH}/${result.partial.id}?saved=${result.partial.version}`);
 }
 
-const previewShape = z.object({ name: z.string().max(100), kind: z.enum(["partial", "layout"]), body: z.string().max(300_000) });
+const previewShape = z.object({
+  name: z.string().max(100),
+  kind: z.enum(["partial", "layout"]),
+  body: z.string().max(300_000),
+});
 
 /** The live preview: the unsaved body rendered with the sample context. */
-export async function previewPartialAction(id: string | null, fields: unknown, contextJson: unknown): Promise<PartialPreview> {
+export async function previewPartialAction(
+  id: string | null,
+  fields: unknown,
+  contextJson: unknown,
+): Promise<PartialPreview> {
   await requireSession();
   const f = previewShape.safeParse(fields);
   const c = z.string().max(70_000).safeParse(contextJson);
@@ -37,7 +60,8 @@ export async function previewPartialAction(id: string | null, fields: unknown, c
   } catch (error) {
     return { html: null, error: `The sample context does not parse: ${(error as Error).message}` };
   }
-  if (!context || typeof context !== "object" || Array.isArray(context)) return { html: null, error: 'The sample context must be a JSON object, like { "owner_name": "Ada" }.' };
+  if (!context || typeof context !== "object" || Array.isArray(context))
+    return { html: null, error: 'The sample context must be a JSON object, like { "owner_name": "Ada" }.' };
   const { database } = await getEngine();
   return previewPartial(database, { id: id ?? undefined, input: f.data, context: context as Record<string, unknown> });
 }
@@ -57,11 +81,17 @@ export async function deletePartialAction(_prev: FormState, formData: FormData):
 
 export async function restorePartialVersionAction(_prev: FormState, formData: FormData): Promise<FormState> {
   const { operator } = await requireSession();
-  const parsed = z.object({ id: z.uuid(), version: z.coerce.number().int().positive() }).safeParse({ id: formData.get("id"), version: formData.get("version") });
+  const parsed = z
+    .object({ id: z.uuid(), version: z.coerce.number().int().positive() })
+    .safeParse({ id: formData.get("id"), version: formData.get("version") });
   if (!parsed.success) return { status: "error", message: "Unknown version; reload the page." };
   const { database, deps } = await getEngine();
   const result = await restorePartialVersion({ database, clock: deps.clock }, { ...parsed.data, by: operator.id });
-  if (result.status === "invalid") return { status: "error", message: `The old version no longer validates: ${Object.values(result.fieldErrors).flat().join(" ")}` };
+  if (result.status === "invalid")
+    return {
+      status: "error",
+      message: `The old version no longer validates: ${Object.values(result.fieldErrors).flat().join(" ")}`,
+    };
   if (result.status === "gone") return { status: "error", message: "That version no longer exists." };
   revalidatePath(PATH);
   redirect(`${PATH}/${parsed.data.id}?restored=${parsed.data.version}`);

@@ -12,7 +12,11 @@ import { listPartials } from "@/db/queries/partials";
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Partials and layouts" };
 
-export default async function PartialsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function PartialsPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   await requireSession();
   const { deps } = await getEngine();
   const [partials, params] = await Promise.all([listPartials(deps.db), searchParams]);
@@ -42,7 +46,9 @@ export default async function PartialsPage({ searchParams }: { searchParams: Pro
       ) : null}
       {partials.length === 0 ? (
         <EmptyState title="No partials or layouts yet" action={actions}>
-          <p>Write a footer once and include it in every template, or a layout that gives all your mail the same frame.</p>
+          <p>
+            Write a footer once and include it in every template, or a layout that gives all your mail the same frame.
+          </p>
         </EmptyState>
       ) : (
         <DataTable columns={["Name", "Kind", "Version"]}>

@@ -34,7 +34,12 @@ export async function POST(request: Request) {
       return jsonError(403, "This account is disabled. Ask an admin to enable it.");
     case "limited": {
       const seconds = Math.max(1, Math.ceil((result.retryAt.getTime() - deps.clock().getTime()) / 1000));
-      return jsonError(429, describeRetry(seconds), { retryAfterSeconds: seconds }, { headers: { "Retry-After": String(seconds) } });
+      return jsonError(
+        429,
+        describeRetry(seconds),
+        { retryAfterSeconds: seconds },
+        { headers: { "Retry-After": String(seconds) } },
+      );
     }
   }
 }

@@ -22,31 +22,53 @@ export default async function EditSqlSourcePage({ params }: { params: Promise<{ 
   const { deps } = await getEngine();
   const source = await findSqlSourceById(deps.db, { id });
   if (!source) notFound();
-  const [users, connections] = await Promise.all([listGeneratorsBySource(deps.db, { source: sqlSourceRef(source.id) }), listConnections(deps.db)]);
+  const [users, connections] = await Promise.all([
+    listGeneratorsBySource(deps.db, { source: sqlSourceRef(source.id) }),
+    listConnections(deps.db),
+  ]);
   return (
     <>
       <PageHeader
         title={source.name}
-        description={users.length === 0 ? "No generator uses this source yet." : `Used by ${users.map((g) => g.name).join(", ")}: a change applies from their next run.`}
+        description={
+          users.length === 0
+            ? "No generator uses this source yet."
+            : `Used by ${users.map((g) => g.name).join(", ")}: a change applies from their next run.`
+        }
       />
       {source.connectionId === null ? (
         <div className="mb-4">
-          <Notice tone="warning">This source was written before connections and read Spark&apos;s own database, which sources may no longer read. Choose the connection that holds its tables, test, and save.</Notice>
+          <Notice tone="warning">
+            This source was written before connections and read Spark&apos;s own database, which sources may no longer
+            read. Choose the connection that holds its tables, test, and save.
+          </Notice>
         </div>
       ) : null}
       <SqlSourceForm
         action={saveSqlSourceAction.bind(null, source.id)}
         test={testSqlQueryAction}
-        initial={{ name: source.name, description: source.description, connectionId: source.connectionId ?? "", query: source.query }}
+        initial={{
+          name: source.name,
+          description: source.description,
+          connectionId: source.connectionId ?? "",
+          query: source.query,
+        }}
         submitLabel="Save changes"
         connections={connections.map((c) => ({ id: c.id, name: c.name, kind: c.kind }))}
       />
       <section className="mt-8 max-w-xl space-y-2">
         <h2 className="text-sm font-semibold text-zinc-900">Delete this source</h2>
         <p className="text-sm text-zinc-600">
-          {users.length === 0 ? "No generator uses it, so nothing else changes." : "Generators use it: point them at another source or delete them first."}
+          {users.length === 0
+            ? "No generator uses it, so nothing else changes."
+            : "Generators use it: point them at another source or delete them first."}
         </p>
-        <ConfirmButton action={deleteSqlSourceAction} fields={{ id: source.id, name: source.name }} label="Delete source…" confirmLabel={`Delete “${source.name}”`}>
+        <ConfirmButton
+          action={deleteSqlSourceAction}
+          fields={{ id: source.id, name: source.name }}
+          label="Delete source…"
+          confirmLabel={`Delete “${source.name}”`}
+        >
           Delete the SQL source “{source.name}”? Events already recorded from it stay in the log.
         </ConfirmButton>
       </section>

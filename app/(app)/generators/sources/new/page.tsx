@@ -14,8 +14,14 @@ export default async function NewSqlSourcePage() {
   const connections = await listConnections(deps.db);
   return (
     <>
-      <PageHeader title="New SQL source" description="Test the query, check its columns and rows, then save. Generators can pick it as soon as it is saved." />
-      <SqlSourceForm action={saveSqlSourceAction.bind(null, null)} test={testSqlQueryAction} initial={{ name: "", description: "", connectionId: SAMPLE_CONNECTION_ID, query: "" }}
+      <PageHeader
+        title="New SQL source"
+        description="Test the query, check its columns and rows, then save. Generators can pick it as soon as it is saved."
+      />
+      <SqlSourceForm
+        action={saveSqlSourceAction.bind(null, null)}
+        test={testSqlQueryAction}
+        initial={{ name: "", description: "", connectionId: SAMPLE_CONNECTION_ID, query: "" }}
         submitLabel="Create source"
         connections={connections.map((c) => ({ id: c.id, name: c.name, kind: c.kind }))}
       />

@@ -27,7 +27,14 @@ export default async function EditConnectionPage({ params }: { params: Promise<{
           ← Connections
         </Link>
       </p>
-      <Card title={connection.name} description={users.length === 0 ? "No SQL source reads from it yet." : `Read by ${users.join(", ")}: a change applies from their next read.`}>
+      <Card
+        title={connection.name}
+        description={
+          users.length === 0
+            ? "No SQL source reads from it yet."
+            : `Read by ${users.join(", ")}: a change applies from their next read.`
+        }
+      >
         <ConnectionForm
           action={saveConnectionAction.bind(null, { id: connection.id, version: connection.version })}
           test={testConnectionFormAction.bind(null, connection.id)}
@@ -46,8 +53,17 @@ export default async function EditConnectionPage({ params }: { params: Promise<{
       </Card>
       <section className="max-w-xl space-y-2">
         <h2 className="text-sm font-semibold text-zinc-900">Delete this connection</h2>
-        <p className="text-sm text-zinc-600">{users.length === 0 ? "No source reads from it, so nothing else changes." : "SQL sources read from it: move them to another connection or delete them first."}</p>
-        <ConfirmButton action={deleteConnectionAction} fields={{ id: connection.id, name: connection.name }} label="Delete connection…" confirmLabel={`Delete “${connection.name}”`}>
+        <p className="text-sm text-zinc-600">
+          {users.length === 0
+            ? "No source reads from it, so nothing else changes."
+            : "SQL sources read from it: move them to another connection or delete them first."}
+        </p>
+        <ConfirmButton
+          action={deleteConnectionAction}
+          fields={{ id: connection.id, name: connection.name }}
+          label="Delete connection…"
+          confirmLabel={`Delete “${connection.name}”`}
+        >
           Delete the connection “{connection.name}” and its stored password?
         </ConfirmButton>
       </section>

@@ -27,17 +27,33 @@ const FIELDS: [string, string][] = [
   ["text", "Text body"],
 ];
 
-export default async function TemplateHistoryPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function TemplateHistoryPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   await requireSession();
   const [{ id }, query] = await Promise.all([params, searchParams]);
   const { database, deps } = await getEngine();
   const template = await loadTemplate(database, id);
   if (!template) notFound();
-  const [rows, users] = await Promise.all([listTemplateVersions(deps.db, { templateId: template.id }), listUsers(deps.db)]);
+  const [rows, users] = await Promise.all([
+    listTemplateVersions(deps.db, { templateId: template.id }),
+    listUsers(deps.db),
+  ]);
   const emails = new Map(users.map((u) => [u.id, u.email]));
-  const versions = rows.map((v) => ({ version: v.version, note: v.note, by: v.createdBy ? (emails.get(v.createdBy) ?? "a deleted operator") : "Spark", createdAt: v.createdAt, fields: v.fields }));
+  const versions = rows.map((v) => ({
+    version: v.version,
+    note: v.note,
+    by: v.createdBy ? (emails.get(v.createdBy) ?? "a deleted operator") : "Spark",
+    createdAt: v.createdAt,
+    fields: v.fields,
+  }));
   const asked = Number(typeof query.v === "string" ? query.v : NaN);
-  const selected = versions.find((v) => v.version === asked) ?? versions.find((v) => v.version < template.version) ?? versions[0];
+  const selected =
+    versions.find((v) => v.version === asked) ?? versions.find((v) => v.version < template.version) ?? versions[0];
   return (
     <>
       <p className="mb-2 text-sm">
@@ -45,7 +61,10 @@ export default async function TemplateHistoryPage({ params, searchParams }: { pa
           ← {template.name}
         </Link>
       </p>
-      <PageHeader title="History" description={`Every save of “${template.name}” is a version. Pick one to see what changed since, and restore it if you need to.`} />
+      <PageHeader
+        title="History"
+        description={`Every save of “${template.name}” is a version. Pick one to see what changed since, and restore it if you need to.`}
+      />
       <VersionHistory
         id={template.id}
         basePath={`/templates/${template.id}/history`}

@@ -13,14 +13,24 @@ import { deletePartialAction, previewPartialAction, savePartialAction } from "..
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Edit partial" };
 
-export default async function EditPartialPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function EditPartialPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   await requireSession();
   const [{ id }, query] = await Promise.all([params, searchParams]);
   const { database, deps } = await getEngine();
   const [partial, sampleContext] = await Promise.all([loadPartial(database, id), samplePartialContext(database)]);
   if (!partial) notFound();
   const notice =
-    typeof query.saved === "string" ? `Saved as version ${partial.version}.` : typeof query.restored === "string" ? `Restored version ${query.restored}; it is now version ${partial.version}.` : null;
+    typeof query.saved === "string"
+      ? `Saved as version ${partial.version}.`
+      : typeof query.restored === "string"
+        ? `Restored version ${query.restored}; it is now version ${partial.version}.`
+        : null;
   return (
     <>
       <p className="mb-2 text-sm">
@@ -32,7 +42,8 @@ export default async function EditPartialPage({ params, searchParams }: { params
         title={partial.name}
         description={
           <>
-            {partial.kind === "layout" ? "Layout" : "Partial"}, version {partial.version}, changed <TimeAgo date={partial.updatedAt} now={deps.clock()} /> ·{" "}
+            {partial.kind === "layout" ? "Layout" : "Partial"}, version {partial.version}, changed{" "}
+            <TimeAgo date={partial.updatedAt} now={deps.clock()} /> ·{" "}
             <Link href={`/templates/partials/${partial.id}/history`} className="text-spark-700 hover:underline">
               History
             </Link>
@@ -55,7 +66,12 @@ export default async function EditPartialPage({ params, searchParams }: { params
       <section className="mt-8 max-w-xl space-y-2">
         <h2 className="text-sm font-semibold text-zinc-900">Delete</h2>
         <p className="text-sm text-zinc-600">Only something no template or partial uses can be deleted.</p>
-        <ConfirmButton action={deletePartialAction} fields={{ id: partial.id }} label={`Delete ${partial.kind}…`} confirmLabel={`Delete “${partial.name}”`}>
+        <ConfirmButton
+          action={deletePartialAction}
+          fields={{ id: partial.id }}
+          label={`Delete ${partial.kind}…`}
+          confirmLabel={`Delete “${partial.name}”`}
+        >
           Delete “{partial.name}” and its history for good?
         </ConfirmButton>
       </section>

@@ -9,7 +9,11 @@ import { previewPartialAction, savePartialAction } from "../actions";
 export const dynamic = "force-dynamic";
 export const metadata = { title: "New partial or layout" };
 
-export default async function NewPartialPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function NewPartialPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   await requireSession();
   const { database } = await getEngine();
   const [query, sampleContext] = await Promise.all([searchParams, samplePartialContext(database)]);
@@ -21,13 +25,20 @@ export default async function NewPartialPage({ searchParams }: { searchParams: P
           ← Partials and layouts
         </Link>
       </p>
-      <PageHeader title="New partial or layout" description="Liquid over the same context as the templates that use it." />
+      <PageHeader
+        title="New partial or layout"
+        description="Liquid over the same context as the templates that use it."
+      />
       <PartialForm
         save={savePartialAction.bind(null, null)}
         preview={previewPartialAction.bind(null, null)}
         sampleContext={sampleContext}
         submitLabel="Create"
-        initial={{ name: "", kind, body: kind === "layout" ? '<div style="max-width:600px;margin:0 auto">\n{{ content }}\n</div>\n' : "" }}
+        initial={{
+          name: "",
+          kind,
+          body: kind === "layout" ? '<div style="max-width:600px;margin:0 auto">\n{{ content }}\n</div>\n' : "",
+        }}
       />
     </>
   );

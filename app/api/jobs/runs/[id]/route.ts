@@ -12,5 +12,14 @@ export const GET = withSession<{ params: Promise<{ id: string }> }>(async (_requ
   const { database } = await getEngine();
   const run = await findJobRunById(database.db, { id: Number(id) });
   if (!run) return jsonError(404, `No job run #${id}.`);
-  return NextResponse.json({ id: run.id, trigger: run.trigger, status: run.status, startedAt: run.startedAt, finishedAt: run.finishedAt, durationMs: run.durationMs, progress: run.progress, summary: run.summary });
+  return NextResponse.json({
+    id: run.id,
+    trigger: run.trigger,
+    status: run.status,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt,
+    durationMs: run.durationMs,
+    progress: run.progress,
+    summary: run.summary,
+  });
 });
