@@ -1,6 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
-import { SESSION_COOKIE } from "@/spark/auth/cookie";
-import { createNonce, securityHeaders } from "@/spark/security-headers";
+import { SESSION_COOKIE } from "@/app/_server/http/session-cookie";
+import { createNonce, securityHeaders } from "@/app/_server/http/security-headers";
 
 const PUBLIC_PAGES = [/^\/login$/, /^\/setup\/[^/]+$/];
 // /api/jobs/run checks its own bearer secret: cron has no session cookie.

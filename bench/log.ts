@@ -1,9 +1,9 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { rowsOf } from "@/db/rows";
-import { openScratchDatabase } from "@/db/scratch-database";
-import { loadDeliveryLog } from "@/spark/delivery-log";
-import { loadEventLog } from "@/spark/event-log";
+import { openScratchDatabase } from "@/testing/scratch-database";
+import { loadDeliveryLog } from "@/app/_views/delivery-log";
+import { loadEventLog } from "@/app/_views/event-log";
 import { printTable } from "./generate";
 import type { BenchOptions, BenchResult } from "./run";
 

@@ -1,6 +1,6 @@
-import { seedDemo } from "@/spark/demo";
-import { loadConfig } from "@/spark/config";
-import { openMigratedDatabase } from "@/spark/start";
+import { seedDemo } from "@/demo/seed";
+import { loadConfig } from "@/runtime/config";
+import { openMigratedDatabase } from "@/runtime/start";
 import { runCli } from "./run";
 
 runCli(async () => {

@@ -6,8 +6,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "@/db/client";
 import { insertGenerator } from "@/db/queries/generators";
-import { dataDirWithSample } from "@/spark/connections/testing";
-import { runCliScript } from "./test-run";
+import { dataDirWithSample } from "@/testing/connections";
+import { runCliScript } from "../testing/cli";
 
 describe.skipIf(process.env.SPARK_TEST_DRIVER === "postgres")("npm run job", () => {
   let dataDir = "";

@@ -1,11 +1,11 @@
 import { lockDataDir } from "@/db/data-dir-lock";
 import { DatabaseOpenError } from "@/db/errors";
-import { loadConfig } from "@/spark/config";
-import type { JobSummary } from "@/spark/job";
+import { loadConfig } from "@/runtime/config";
+import type { JobSummary } from "@/spark/job/job";
 import { createConsoleLogger } from "@/spark/logger";
-import { readServerFile } from "@/spark/server-file";
-import { createMailer } from "@/spark/mail/mailer";
-import { createPassRunner, openConnections, openMigratedDatabase } from "@/spark/start";
+import { readServerFile } from "@/runtime/server-file";
+import { createMailer } from "@/runtime/mailer";
+import { createPassRunner, openConnections, openMigratedDatabase } from "@/runtime/start";
 import { CliError, runCli } from "./run";
 
 /**

@@ -1,5 +1,5 @@
-import { loadConfig } from "@/spark/config";
-import { openMigratedDatabase } from "@/spark/start";
+import { loadConfig } from "@/runtime/config";
+import { openMigratedDatabase } from "@/runtime/start";
 import { runCli } from "./run";
 
 runCli(async () => {

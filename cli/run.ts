@@ -1,5 +1,5 @@
 import { DatabaseOpenError } from "@/db/errors";
-import { ConfigError } from "@/spark/config";
+import { ConfigError } from "@/runtime/config";
 import { describeError } from "@/spark/logger";
 
 /** A problem the person at the shell can fix, printed as one line with exit code 1 (never a stack trace). */

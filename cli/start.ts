@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { describePostgresUrl } from "@/db/client";
 import { lockDataDir } from "@/db/data-dir-lock";
-import { loadConfig } from "@/spark/config";
+import { loadConfig } from "@/runtime/config";
 import { runCli } from "./run";
 
 const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");

@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "@/db/client";
-import { logIn } from "@/spark/auth/login";
-import { THROTTLE } from "@/spark/auth/throttle";
-import { runCliScript } from "./test-run";
+import { logIn } from "@/spark/accounts/login";
+import { THROTTLE } from "@/spark/accounts/throttle";
+import { runCliScript } from "../testing/cli";
 
 const run = runCliScript;
 

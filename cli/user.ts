@@ -1,11 +1,11 @@
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { findUserByEmail, listUsers } from "@/db/queries/users";
-import { createOperator, setOperatorDisabled, setPassword } from "@/spark/auth/accounts";
-import { emailField, passwordField, roleField } from "@/spark/auth/schemas";
-import { liftThrottle } from "@/spark/auth/throttle";
-import { loadConfig } from "@/spark/config";
-import { openMigratedDatabase } from "@/spark/start";
+import { createOperator, setOperatorDisabled, setPassword } from "@/spark/accounts/accounts";
+import { emailField, passwordField, roleField } from "@/spark/accounts/schemas";
+import { liftThrottle } from "@/spark/accounts/throttle";
+import { loadConfig } from "@/runtime/config";
+import { openMigratedDatabase } from "@/runtime/start";
 import { CliError, runCli } from "./run";
 
 const usage = `Usage: npm run user -- <command>

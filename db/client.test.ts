@@ -4,7 +4,7 @@ import { describePostgresUrl, openDatabase, type Database } from "./client";
 import { DatabaseOpenError } from "./errors";
 import { migrateDatabase } from "./migrate";
 import { insertUser } from "./queries/users";
-import { openTestDatabase, testDriver } from "./test-database";
+import { openTestDatabase, testDriver } from "../testing/database";
 
 describe(`database on ${testDriver}`, () => {
   let database: Database;

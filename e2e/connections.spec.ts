@@ -1,4 +1,4 @@
-import { createAppPostgres, type AppPostgres } from "@/spark/connections/testing";
+import { createAppPostgres, type AppPostgres } from "@/testing/connections";
 import { adminState, cronSecret } from "./server";
 import { expect, test } from "./fixtures";
 

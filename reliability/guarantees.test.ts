@@ -2,8 +2,8 @@ import { sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
 import { rowsOf } from "@/db/rows";
-import { SmtpSink } from "@/emails/testing/smtp-sink";
-import { dataDirWithSample } from "@/spark/connections/testing";
+import { SmtpSink } from "@/testing/smtp-sink";
+import { dataDirWithSample } from "@/testing/connections";
 import { countRows, createScratchPostgres, repeats, report, seedMailingGenerator, startPass } from "./harness";
 
 const adminUrl = process.env.TEST_DATABASE_URL;

@@ -6,7 +6,7 @@ import { SAMPLE_CONNECTION_ID } from "@/db/queries/connections";
 import { insertSqlSource } from "@/db/queries/sql-sources";
 import { rowsOf } from "@/db/rows";
 import { mailTemplates } from "@/db/schema";
-import type { JobSummary } from "@/spark/job";
+import type { JobSummary } from "@/spark/job/job";
 
 export type PassProcess = {
   pid: number;

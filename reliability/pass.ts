@@ -1,8 +1,8 @@
 import { openDatabase } from "@/db/client";
-import { loadConfig } from "@/spark/config";
+import { loadConfig } from "@/runtime/config";
 import { silentLogger } from "@/spark/logger";
-import { createMailer } from "@/spark/mail/mailer";
-import { createPassRunner, openConnections } from "@/spark/start";
+import { createMailer } from "@/runtime/mailer";
+import { createPassRunner, openConnections } from "@/runtime/start";
 
 /**
  * One job pass in a process of its own, composed like the server's (settings from the environment,

@@ -4,7 +4,8 @@ import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import { getEngine } from "@/app/_server/engine";
 import { clearSessionCookie, requireSession } from "@/app/_server/session";
-import { endSession, SESSION_COOKIE } from "@/spark/auth/sessions";
+import { endSession } from "@/spark/accounts/sessions";
+import { SESSION_COOKIE } from "@/app/_server/http/session-cookie";
 import { describeError } from "@/spark/logger";
 
 export async function logOut(): Promise<void> {

@@ -13,7 +13,7 @@ import { countEventsByBucketSince, countEventsByGroupSince } from "@/db/queries/
 import { listGenerators } from "@/db/queries/generators";
 import { listRecentJobRuns } from "@/db/queries/job-runs";
 import { deliveryStatuses } from "@/db/schema";
-import { fillBuckets } from "@/spark/stats";
+import { fillBuckets } from "@/app/_views/stats";
 import { runNowAction } from "./actions";
 
 export const dynamic = "force-dynamic";

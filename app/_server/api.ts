@@ -1,6 +1,6 @@
 import "server-only";
 import { NextResponse } from "next/server";
-import type { LiveSession } from "@/spark/auth/sessions";
+import type { LiveSession } from "@/spark/accounts/sessions";
 import { getSession } from "./session";
 
 export function jsonError(status: number, error: string, extra?: Record<string, unknown>, init?: ResponseInit) {

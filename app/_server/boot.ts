@@ -1,13 +1,13 @@
 import type { Database } from "@/db/client";
 import { DatabaseOpenError } from "@/db/errors";
-import { ConfigError, loadConfig, type SparkConfig } from "@/spark/config";
+import { ConfigError, loadConfig, type SparkConfig } from "@/runtime/config";
 import type { Deps } from "@/spark/deps";
 import type { Mailer } from "@/emails/transports/types";
 import { createConsoleLogger, describeError } from "@/spark/logger";
-import { createMailer } from "@/spark/mail/mailer";
+import { createMailer } from "@/runtime/mailer";
 import { closeRenderPool } from "@/spark/mail/render-pool";
-import { startScheduler, type Scheduler } from "@/spark/scheduler";
-import { writeServerFile } from "@/spark/server-file";
+import { startScheduler, type Scheduler } from "@/runtime/scheduler";
+import { writeServerFile } from "@/runtime/server-file";
 import type { Connections } from "@/spark/connections";
 import {
   announceFirstAdmin,
@@ -15,7 +15,7 @@ import {
   openConnections,
   openMigratedDatabase,
   type RunPass,
-} from "@/spark/start";
+} from "@/runtime/start";
 
 export type Engine = {
   config: SparkConfig;

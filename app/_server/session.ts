@@ -2,9 +2,9 @@ import "server-only";
 import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { cache } from "react";
-import { clientAddress, PEER_HEADER } from "@/spark/auth/client-address";
-import { SESSION_COOKIE } from "@/spark/auth/cookie";
-import { resolveSession, type LiveSession } from "@/spark/auth/sessions";
+import { clientAddress, PEER_HEADER } from "@/app/_server/http/client-address";
+import { SESSION_COOKIE } from "@/app/_server/http/session-cookie";
+import { resolveSession, type LiveSession } from "@/spark/accounts/sessions";
 import { getEngine } from "./engine";
 
 /** The signed-in operator for this request, looked up once per request. */

@@ -5,7 +5,7 @@ import { countUsers } from "@/db/queries/users";
 import { AuthFrame } from "@/components/auth/auth-frame";
 import { LoginForm } from "@/components/auth/login-form";
 import { Notice } from "@/components/ui/notice";
-import { safeNext } from "@/spark/auth/safe-next";
+import { safeNext } from "@/app/_server/http/safe-next";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Sign in" };

@@ -1,6 +1,6 @@
 import { FilterButtons, filterControl, filterLabel, TimeRangeInputs } from "@/components/ui/filter-controls";
-import type { EventFilters } from "@/spark/event-log";
-import type { SourceOption } from "@/spark/generators";
+import type { EventFilters } from "@/app/_views/event-log";
+import type { SourceOption } from "@/spark/generators/generators";
 
 /** A GET form: the filters live in the URL, so a filtered view can be bookmarked and shared. */
 export function EventFilterForm({

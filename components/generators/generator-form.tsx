@@ -5,9 +5,9 @@ import { fieldError, idleState, type FormState } from "@/components/forms/form-s
 import { Button } from "@/components/ui/button";
 import { SelectField, TextField } from "@/components/ui/field";
 import { Notice } from "@/components/ui/notice";
-import { operatorsByType, takesNoValue, type ConditionOperator } from "@/spark/conditions";
-import type { SourceOption } from "@/spark/generators";
-import type { VariableSpec } from "@/spark/variables";
+import { operatorsByType, takesNoValue, type ConditionOperator } from "@/spark/generators/conditions";
+import type { SourceOption } from "@/spark/generators/generators";
+import type { VariableSpec } from "@/spark/sources/variables";
 import { GeneratorPreview, type PreviewAction } from "./generator-preview";
 
 export type GeneratorFormValues = {

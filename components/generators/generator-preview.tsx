@@ -4,7 +4,7 @@ import { useState, useTransition } from "react";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Notice } from "@/components/ui/notice";
-import type { Preview } from "@/spark/generators";
+import type { Preview } from "@/spark/generators/generators";
 import { formatNumber } from "@/components/ui/format";
 
 export type PreviewInput = {

@@ -1,5 +1,5 @@
 import { TimeAgo } from "@/components/ui/time-ago";
-import type { GeneratorOverview } from "@/spark/generators";
+import type { GeneratorOverview } from "@/spark/generators/generators";
 import { formatNumber } from "@/components/ui/format";
 
 /** A generator's figures from the last job run that ran it: read, passed, new and already seen. */

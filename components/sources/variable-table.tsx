@@ -1,4 +1,4 @@
-import type { VariableSpec } from "@/spark/variables";
+import type { VariableSpec } from "@/spark/sources/variables";
 
 /** A source's variables as conditions and templates see them: name, type and what it means. */
 export function VariableTable({ variables }: { variables: Record<string, VariableSpec> }) {

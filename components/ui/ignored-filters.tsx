@@ -1,4 +1,4 @@
-import type { IgnoredFilter } from "@/spark/list-params";
+import type { IgnoredFilter } from "@/app/_views/list-params";
 import { Notice } from "./notice";
 
 /** Which filters of the URL a list page left out, and what to type instead. */

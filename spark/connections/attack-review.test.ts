@@ -32,8 +32,8 @@ import type { Database } from "@/db/client";
 import { SAMPLE_CONNECTION_ID } from "@/db/queries/connections";
 import { insertUser } from "@/db/queries/users";
 import { connections as connectionsTable, sqlSources } from "@/db/schema";
-import { openTestDatabase, testDriver } from "@/db/test-database";
-import { startSession } from "@/spark/auth/sessions";
+import { openTestDatabase, testDriver } from "@/testing/database";
+import { startSession } from "@/spark/accounts/sessions";
 import { streamSqlSource, testSqlSource } from "../sources/sql";
 import type { Connections } from "./index";
 import { judgeMysqlGrants, mysqlConnection } from "./mysql";
@@ -47,7 +47,7 @@ import {
   testConnections,
   type AppMysql,
   type AppPostgres,
-} from "./testing";
+} from "../../testing/connections";
 import type { SourceConnection } from "./types";
 // The review drives the server actions themselves (requireAdmin, input parsing), hence app/ from spark/.
 // eslint-disable-next-line no-restricted-imports
@@ -617,7 +617,7 @@ describe("connections declared in the environment", () => {
     "postgres://u:topsecret@h:99999/db",
     "mysql://u:topsecret@h/%zz",
   ])("a malformed SPARK_CONNECTION_ (%s) is refused without echoing its password", async (url) => {
-    const { loadConfig } = await import("../config");
+    const { loadConfig } = await import("../../runtime/config");
     let message = "";
     try {
       loadConfig({ SPARK_CONNECTION_X: url });

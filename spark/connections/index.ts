@@ -1,7 +1,7 @@
 import type { Db } from "@/db/client";
 import { findConnectionById, SAMPLE_CONNECTION_ID } from "@/db/queries/connections";
 import type { Connection } from "@/db/schema";
-import type { EnvConnection } from "../config";
+import type { EnvConnection } from "../../runtime/config";
 import { mysqlConnection } from "./mysql";
 import { postgresConnection } from "./postgres";
 import type { SamplePool } from "./sample";

@@ -1,5 +1,5 @@
 import type { Sql } from "postgres";
-import { variableTypeOfOid } from "../variables";
+import { variableTypeOfOid } from "../sources/variables";
 import { takeSessionSlot } from "./session-slots";
 import {
   asBoundedSubquery,

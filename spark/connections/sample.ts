@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
-import { variableTypeOfOid } from "../variables";
+import { variableTypeOfOid } from "../sources/variables";
 import {
   asBoundedSubquery,
   ConnectionError,

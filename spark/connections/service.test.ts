@@ -9,7 +9,7 @@ import {
 } from "@/db/queries/connections";
 import { insertSqlSource } from "@/db/queries/sql-sources";
 import { rowsOf } from "@/db/rows";
-import { openTestDatabase, testDriver } from "@/db/test-database";
+import { openTestDatabase, testDriver } from "@/testing/database";
 import { open, seal } from "./secret-box";
 import {
   connectionInput,
@@ -18,7 +18,7 @@ import {
   testStoredConnection,
   type ConnectionDeps,
 } from "./service";
-import { createAppPostgres, testConnections, type AppPostgres } from "./testing";
+import { createAppPostgres, testConnections, type AppPostgres } from "../../testing/connections";
 
 const KEY = "a test key that is long enough for SPARK_SECRET_KEY";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createHandlerMatcher } from "../handlers";
+import { createHandlerMatcher } from "../events/handlers";
 import { compileGroupPattern, groupPatternSource } from "./group-pattern";
 
 describe("template group patterns", () => {

@@ -5,7 +5,7 @@ import type { DeliveryHeaders, MailTemplate } from "@/db/schema";
 import { bareAddress } from "@/emails/addresses";
 import type { PartialSnapshot } from "@/emails/liquid";
 import type { MailTemplateSource } from "@/emails/render";
-import type { Handler, HandlerContext, PendingEvent } from "../handlers";
+import type { Handler, HandlerContext, PendingEvent } from "../events/handlers";
 import { compileGroupPattern, groupPatternSource } from "./group-pattern";
 import { loadPartialSnapshot } from "./partials";
 import { renderPool, type RenderOutcome, type RenderPool } from "./render-pool";

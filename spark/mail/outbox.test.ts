@@ -2,15 +2,15 @@ import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
 import { deliveries, deliveryAttempts, events, mailTemplates, type Delivery } from "@/db/schema";
-import { openTestDatabase, testDriver } from "@/db/test-database";
-import { startSmtpSink, type SmtpSink } from "@/emails/testing/smtp-sink";
+import { openTestDatabase, testDriver } from "@/testing/database";
+import { startSmtpSink, type SmtpSink } from "@/testing/smtp-sink";
 import { createSmtpMailer } from "@/emails/transports/smtp";
 import type { Mailer } from "@/emails/transports/types";
-import { recordEvents } from "../events";
+import { recordEvents } from "../events/record";
 import { silentLogger } from "../logger";
 import { createMailHandler } from "./handler";
 import { backoffMs, deliverDue } from "./outbox";
-import { sweepRetention } from "./pass";
+import { sweepRetention } from "./deliver-pass";
 import { defaultMailSettings, type MailSettings } from "./settings";
 
 const settings: MailSettings = {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
 import { insertNewEvents } from "@/db/queries/events";
 import { listPartialVersions } from "@/db/queries/partials";
-import { openTestDatabase, testDriver } from "@/db/test-database";
+import { openTestDatabase, testDriver } from "@/testing/database";
 import {
   deletePartial,
   partialInput,

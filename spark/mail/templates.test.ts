@@ -4,7 +4,7 @@ import type { Database } from "@/db/client";
 import { insertNewEvents } from "@/db/queries/events";
 import { listTemplateVersions } from "@/db/queries/templates";
 import { capturedMails, deliveries, mailTemplates } from "@/db/schema";
-import { openTestDatabase, testDriver } from "@/db/test-database";
+import { openTestDatabase, testDriver } from "@/testing/database";
 import { createCaptureMailer } from "@/emails/transports/capture";
 import { simpleParser } from "mailparser";
 import { defaultMailSettings } from "./settings";

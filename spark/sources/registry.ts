@@ -1,4 +1,4 @@
-import { challengesSource } from "./challenges";
+import { challengesSource } from "../../demo/challenges";
 import type { CodeSource } from "./types";
 
 /** Every code source, by name. Add a source by writing its module in spark/sources and listing it here. */

@@ -8,10 +8,10 @@ import { insertGenerator } from "@/db/queries/generators";
 import { insertSqlSource } from "@/db/queries/sql-sources";
 import { rowsOf } from "@/db/rows";
 import { sqlSources } from "@/db/schema";
-import { openTestDatabase, testDriver } from "@/db/test-database";
+import { openTestDatabase, testDriver } from "@/testing/database";
 import type { Connections } from "../connections";
-import { testConnections } from "../connections/testing";
-import { runJob } from "../job";
+import { testConnections } from "../../testing/connections";
+import { runJob } from "../job/job";
 import { silentLogger } from "../logger";
 
 describe(`SQL sources in a pass on ${testDriver}`, () => {

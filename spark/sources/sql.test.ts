@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSamplePool, type SamplePool } from "../connections/sample";
-import { sampleImageFor } from "../connections/testing";
+import { sampleImageFor } from "../../testing/connections";
 import type { SourceConnection } from "../connections";
 import { checkSqlText, streamSqlSource, testSqlSource } from "./sql";
 

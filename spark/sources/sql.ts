@@ -1,6 +1,6 @@
 import type { VariableSpec } from "@/db/schema";
 import { ConnectionError, type Connections, type ReadBatch, type SourceConnection } from "../connections";
-import { normalizeValue } from "../variables";
+import { normalizeValue } from "./variables";
 import { SourceError, type SourceCandidate } from "./types";
 
 const WRITE_WORDS = /\b(insert|update|delete|merge|create|drop|alter|truncate|grant|revoke|copy)\b/i;

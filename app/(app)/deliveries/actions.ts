@@ -6,9 +6,9 @@ import { getEngine } from "@/app/_server/engine";
 import { requireSession } from "@/app/_server/session";
 import type { FormState } from "@/components/forms/form-state";
 import { requeueDeadDeliveries } from "@/db/queries/deliveries";
-import { parseDeliveryFilters } from "@/spark/delivery-log";
+import { parseDeliveryFilters } from "@/app/_views/delivery-log";
 import { retryDelivery, resendDelivery } from "@/spark/mail/deliveries";
-import { mailSettingsOf } from "@/spark/mail/mailer";
+import { mailSettingsOf } from "@/runtime/mailer";
 
 const idInput = z.object({ id: z.coerce.number().int().positive() });
 

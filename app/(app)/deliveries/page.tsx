@@ -10,7 +10,7 @@ import { IgnoredFilters } from "@/components/ui/ignored-filters";
 import { PageHeader } from "@/components/ui/page-header";
 import { Pager } from "@/components/ui/pager";
 import { TimeAgo } from "@/components/ui/time-ago";
-import { deliveryFilterQuery, loadDeliveryLog } from "@/spark/delivery-log";
+import { deliveryFilterQuery, loadDeliveryLog } from "@/app/_views/delivery-log";
 import { retryDeadAction } from "./actions";
 import { DataTable } from "@/components/ui/data-table";
 

@@ -8,7 +8,7 @@ import { IgnoredFilters } from "@/components/ui/ignored-filters";
 import { PageHeader } from "@/components/ui/page-header";
 import { Pager } from "@/components/ui/pager";
 import { TimeAgo } from "@/components/ui/time-ago";
-import { eventFilterQuery, loadEventLog } from "@/spark/event-log";
+import { eventFilterQuery, loadEventLog } from "@/app/_views/event-log";
 import { DataTable } from "@/components/ui/data-table";
 
 export const dynamic = "force-dynamic";

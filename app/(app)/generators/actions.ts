@@ -9,7 +9,7 @@ import { requireSession } from "@/app/_server/session";
 import type { FormState } from "@/components/forms/form-state";
 import { deleteGeneratorById, updateGeneratorActiveById } from "@/db/queries/generators";
 import { conditionOperators } from "@/db/schema";
-import { generatorInput, previewGenerator, saveGenerator, type Preview } from "@/spark/generators";
+import { generatorInput, previewGenerator, saveGenerator, type Preview } from "@/spark/generators/generators";
 
 const PATH = "/generators";
 

@@ -8,7 +8,7 @@ import { buttonClass } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Notice } from "@/components/ui/notice";
 import { PageHeader } from "@/components/ui/page-header";
-import { listGeneratorOverview } from "@/spark/generators";
+import { listGeneratorOverview } from "@/spark/generators/generators";
 import { setGeneratorActiveAction } from "./actions";
 import { DataTable } from "@/components/ui/data-table";
 

@@ -7,7 +7,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { Pager } from "@/components/ui/pager";
 import { TimeAgo } from "@/components/ui/time-ago";
 import { listCapturedMailsPage } from "@/db/queries/captured-mails";
-import { parsePageCursor, type IgnoredFilter } from "@/spark/list-params";
+import { parsePageCursor, type IgnoredFilter } from "@/app/_views/list-params";
 import { DataTable } from "@/components/ui/data-table";
 
 export const dynamic = "force-dynamic";

@@ -9,7 +9,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { Pager } from "@/components/ui/pager";
 import { listJobRunsPage } from "@/db/queries/job-runs";
 import { jobStatuses, jobTriggers, type JobStatus, type JobTrigger } from "@/db/schema";
-import { parsePageCursor, type IgnoredFilter } from "@/spark/list-params";
+import { parsePageCursor, type IgnoredFilter } from "@/app/_views/list-params";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Job runs" };

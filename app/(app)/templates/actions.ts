@@ -8,7 +8,7 @@ import { echoValues, parseForm } from "@/app/_server/forms";
 import { requireSession } from "@/app/_server/session";
 import type { FormState } from "@/components/forms/form-state";
 import { deleteTemplateById } from "@/db/queries/templates";
-import { mailSettingsOf } from "@/spark/mail/mailer";
+import { mailSettingsOf } from "@/runtime/mailer";
 import {
   importDjangoSparkTemplate,
   previewTemplate,

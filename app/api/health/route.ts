@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { getEngine } from "@/app/_server/engine";
-import { checkHealth } from "@/spark/health";
+import { checkHealth } from "@/runtime/health";
 
 export const dynamic = "force-dynamic";
 

@@ -6,9 +6,9 @@ import { getEngine } from "@/app/_server/engine";
 import { parseForm } from "@/app/_server/forms";
 import { clientIp, setSessionCookie } from "@/app/_server/session";
 import type { FormState } from "@/components/forms/form-state";
-import { readAccountToken, redeemAccountToken } from "@/spark/auth/accounts";
-import { acceptInviteInput, setupInput } from "@/spark/auth/schemas";
-import { startSession } from "@/spark/auth/sessions";
+import { readAccountToken, redeemAccountToken } from "@/spark/accounts/accounts";
+import { acceptInviteInput, setupInput } from "@/spark/accounts/schemas";
+import { startSession } from "@/spark/accounts/sessions";
 
 const gone = {
   used: "This link has already been used. Sign in instead, or ask an admin for a new one.",

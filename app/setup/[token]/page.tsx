@@ -3,8 +3,8 @@ import { getEngine } from "@/app/_server/engine";
 import { AuthFrame } from "@/components/auth/auth-frame";
 import { RedeemForm } from "@/components/auth/redeem-form";
 import { Notice } from "@/components/ui/notice";
-import { readAccountToken } from "@/spark/auth/accounts";
-import { PASSWORD_MIN_LENGTH } from "@/spark/config";
+import { readAccountToken } from "@/spark/accounts/accounts";
+import { PASSWORD_MIN_LENGTH } from "@/runtime/config";
 import { redeemLink } from "./actions";
 
 export const dynamic = "force-dynamic";

@@ -9,7 +9,7 @@ import { Card } from "@/components/ui/card";
 import { formatDuration } from "@/components/ui/format";
 import { PageHeader } from "@/components/ui/page-header";
 import { TimeAgo } from "@/components/ui/time-ago";
-import { loadDeliveryDetail } from "@/spark/delivery-log";
+import { loadDeliveryDetail } from "@/app/_views/delivery-log";
 import { resendDeliveryAction, retryDeliveryAction } from "../actions";
 
 export const dynamic = "force-dynamic";

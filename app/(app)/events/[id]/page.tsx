@@ -7,7 +7,7 @@ import { Card } from "@/components/ui/card";
 import { JsonTree } from "@/components/ui/json-tree";
 import { PageHeader } from "@/components/ui/page-header";
 import { TimeAgo } from "@/components/ui/time-ago";
-import { eventFilterQuery, loadEventDetail } from "@/spark/event-log";
+import { eventFilterQuery, loadEventDetail } from "@/app/_views/event-log";
 import { DataTable } from "@/components/ui/data-table";
 
 export const dynamic = "force-dynamic";

@@ -5,7 +5,7 @@ import { GeneratorForm } from "@/components/generators/generator-form";
 import { ConfirmButton } from "@/components/ui/confirm-button";
 import { PageHeader } from "@/components/ui/page-header";
 import { TimeAgo } from "@/components/ui/time-ago";
-import { listSourceOptions, loadGenerator } from "@/spark/generators";
+import { listSourceOptions, loadGenerator } from "@/spark/generators/generators";
 import { deleteGeneratorAction, previewGeneratorAction, saveGeneratorAction } from "../actions";
 
 export const dynamic = "force-dynamic";

@@ -2,7 +2,7 @@ import { getEngine } from "@/app/_server/engine";
 import { requireSession } from "@/app/_server/session";
 import { GeneratorForm } from "@/components/generators/generator-form";
 import { PageHeader } from "@/components/ui/page-header";
-import { listSourceOptions } from "@/spark/generators";
+import { listSourceOptions } from "@/spark/generators/generators";
 import { previewGeneratorAction, saveGeneratorAction } from "../actions";
 
 export const dynamic = "force-dynamic";

@@ -8,7 +8,7 @@ import { echoValues, parseForm } from "@/app/_server/forms";
 import { requireSession } from "@/app/_server/session";
 import type { FormState } from "@/components/forms/form-state";
 import { connectionOfSource, testSqlSource, type SqlTestResult } from "@/spark/sources/sql";
-import { deleteSqlSource, saveSqlSource, sqlSourceInput } from "@/spark/sql-sources";
+import { deleteSqlSource, saveSqlSource, sqlSourceInput } from "@/spark/sources/sql-sources";
 
 const PATH = "/generators/sources";
 

@@ -10,7 +10,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { TimeAgo } from "@/components/ui/time-ago";
 import { findJobRunById } from "@/db/queries/job-runs";
 import { findUserById } from "@/db/queries/users";
-import { eventFilterQuery } from "@/spark/event-log";
+import { eventFilterQuery } from "@/app/_views/event-log";
 import { DataTable } from "@/components/ui/data-table";
 
 export const dynamic = "force-dynamic";

@@ -4,8 +4,8 @@ import { getEngine } from "@/app/_server/engine";
 import { invalidField, parseForm } from "@/app/_server/forms";
 import { requireSession } from "@/app/_server/session";
 import type { FormState } from "@/components/forms/form-state";
-import { changeOwnPassword } from "@/spark/auth/accounts";
-import { changePasswordInput } from "@/spark/auth/schemas";
+import { changeOwnPassword } from "@/spark/accounts/accounts";
+import { changePasswordInput } from "@/spark/accounts/schemas";
 
 export async function changePassword(_prev: FormState, formData: FormData): Promise<FormState> {
   const { operator, session } = await requireSession();

@@ -6,9 +6,9 @@ import { getEngine } from "@/app/_server/engine";
 import { invalidField, parseForm } from "@/app/_server/forms";
 import { requireAdmin } from "@/app/_server/session";
 import type { FormState } from "@/components/forms/form-state";
-import { createOperator, inviteOperator, reissueInvite, setOperatorDisabled } from "@/spark/auth/accounts";
-import { createOperatorInput, inviteOperatorInput } from "@/spark/auth/schemas";
-import { liftThrottle } from "@/spark/auth/throttle";
+import { createOperator, inviteOperator, reissueInvite, setOperatorDisabled } from "@/spark/accounts/accounts";
+import { createOperatorInput, inviteOperatorInput } from "@/spark/accounts/schemas";
+import { liftThrottle } from "@/spark/accounts/throttle";
 
 const PATH = "/settings/operators";
 

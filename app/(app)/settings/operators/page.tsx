@@ -10,8 +10,8 @@ import {
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { TimeAgo } from "@/components/ui/time-ago";
-import { PASSWORD_MIN_LENGTH } from "@/spark/config";
-import { listThrottledLogins, THROTTLE } from "@/spark/auth/throttle";
+import { PASSWORD_MIN_LENGTH } from "@/runtime/config";
+import { listThrottledLogins, THROTTLE } from "@/spark/accounts/throttle";
 import {
   createOperatorAction,
   inviteOperatorAction,

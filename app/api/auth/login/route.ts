@@ -2,9 +2,9 @@ import { NextResponse } from "next/server";
 import { isForeignOrigin, jsonError, readJsonBody } from "@/app/_server/api";
 import { getEngine } from "@/app/_server/engine";
 import { clientIp, setSessionCookie } from "@/app/_server/session";
-import { logIn } from "@/spark/auth/login";
-import { loginInput } from "@/spark/auth/schemas";
-import { describeRetry } from "@/spark/auth/retry-message";
+import { logIn } from "@/spark/accounts/login";
+import { loginInput } from "@/spark/accounts/schemas";
+import { describeRetry } from "@/app/_server/http/retry-message";
 
 export const dynamic = "force-dynamic";
 

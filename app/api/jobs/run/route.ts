@@ -1,7 +1,7 @@
 import { NextResponse } from "next/server";
 import { jsonError } from "@/app/_server/api";
 import { getEngine } from "@/app/_server/engine";
-import { authorizeCron } from "@/spark/cron-auth";
+import { authorizeCron } from "@/app/_server/http/cron-auth";
 
 export const dynamic = "force-dynamic";
 

@@ -1,0 +1,169 @@
+import { z } from "zod";
+import type { Database } from "@/db/client";
+import { countDeliveriesByEvent, listDeliveriesByEvent } from "@/db/queries/deliveries";
+import {
+  findEventById,
+  listEventLogPage,
+  type EventLogCursor,
+  type EventLogRow,
+  type EventPosition,
+} from "@/db/queries/events";
+import type { DeliveryStatus } from "@/db/schema";
+import { findGeneratorById, listGenerators } from "@/db/queries/generators";
+import { listSourceOptions, type SourceOption } from "../../spark/generators/generators";
+import { codeSources } from "../../spark/sources/registry";
+import {
+  first,
+  parseGroupFilter,
+  parseTimeRange,
+  setTimeRangeParams,
+  type IgnoredFilter,
+  type Params,
+} from "./list-params";
+
+export { parseTimeFilter } from "./list-params";
+import type { CodeSource } from "../../spark/sources/types";
+
+export type { IgnoredFilter };
+
+export const EVENT_PAGE_SIZE = 50;
+
+export type EventFilters = {
+  group?: string;
+  key?: string;
+  generatorId?: string;
+  source?: string;
+  from?: Date;
+  to?: Date;
+  failing?: boolean;
+};
+
+/**
+ * Reads the event log's filters from the URL. A filter that makes no sense is dropped and named in
+ * `ignored`, so the page still answers and says what it left out.
+ */
+/** A page link's place in the event log, as the URL carries it: "<created_at in µs>.<id>". */
+export const formatEventPosition = (position: EventPosition) => `${position.micros}.${position.id}`;
+
+export function parseEventCursor(params: Params, ignored: IgnoredFilter[]): EventLogCursor {
+  for (const name of ["before", "after"] as const) {
+    const text = first(params[name]);
+    if (text === undefined) continue;
+    const match = /^(\d{1,17})\.(\d{1,15})$/.exec(text);
+    if (match) {
+      const position = { micros: match[1]!, id: Number(match[2]) };
+      return name === "before" ? { before: position } : { after: position };
+    }
+    ignored.push({ name, message: "The page link was damaged; showing the newest rows." });
+  }
+  return null;
+}
+
+export function parseEventFilters(params: Params): {
+  filters: EventFilters;
+  page: EventLogCursor;
+  ignored: IgnoredFilter[];
+} {
+  const filters: EventFilters = {};
+  const ignored: IgnoredFilter[] = [];
+  const group = parseGroupFilter(params, ignored);
+  if (group) filters.group = group;
+  const key = first(params.key);
+  if (key !== undefined) {
+    if (key.length <= 200) filters.key = key;
+    else ignored.push({ name: "key", message: "Search for at most 200 characters of a key." });
+  }
+  const origin = first(params.origin);
+  if (origin !== undefined) {
+    const [kind, ...rest] = origin.split(":");
+    const value = rest.join(":");
+    if (kind === "generator" && z.uuid().safeParse(value).success) filters.generatorId = value;
+    else if (kind === "source" && /^(code|sql):[A-Za-z0-9_-]{1,100}$/.test(value)) filters.source = value;
+    else ignored.push({ name: "origin", message: "Pick a generator or a source from the list." });
+  }
+  Object.assign(filters, parseTimeRange(params, ignored));
+  const failing = first(params.failing);
+  if (failing !== undefined) {
+    if (failing === "1") filters.failing = true;
+    else ignored.push({ name: "failing", message: "Tick the box or leave it out." });
+  }
+  return { filters, page: parseEventCursor(params, ignored), ignored };
+}
+
+/** The URL query for a set of filters, so links and the form agree on one spelling. */
+export function eventFilterQuery(filters: EventFilters, extra: Record<string, string> = {}): string {
+  const params = new URLSearchParams();
+  if (filters.group) params.set("group", filters.group);
+  if (filters.key) params.set("key", filters.key);
+  if (filters.generatorId) params.set("origin", `generator:${filters.generatorId}`);
+  else if (filters.source) params.set("origin", `source:${filters.source}`);
+  setTimeRangeParams(params, filters);
+  if (filters.failing) params.set("failing", "1");
+  for (const [name, value] of Object.entries(extra)) params.set(name, value);
+  const text = params.toString();
+  return text ? `?${text}` : "";
+}
+
+export type EventLogView = {
+  filters: EventFilters;
+  ignored: IgnoredFilter[];
+  rows: (EventLogRow & { origin: string; deliveries: Partial<Record<DeliveryStatus, number>> })[];
+  /** Page links' cursors, as the URL carries them. */
+  newer: string | null;
+  older: string | null;
+  generators: { id: string; name: string; group: string }[];
+  sources: SourceOption[];
+};
+
+/** Everything the event log page shows, from its URL parameters. */
+export async function loadEventLog(
+  database: Database,
+  params: Params,
+  { registry = codeSources, pageSize = EVENT_PAGE_SIZE }: { registry?: readonly CodeSource[]; pageSize?: number } = {},
+): Promise<EventLogView> {
+  const { filters, page, ignored } = parseEventFilters(params);
+  const [result, generators, sources] = await Promise.all([
+    listEventLogPage(database.db, { filters, cursor: page, limit: pageSize }),
+    listGenerators(database.db),
+    listSourceOptions(database, registry),
+  ]);
+  const summaries = await countDeliveriesByEvent(database.db, { eventIds: result.rows.map((r) => r.id) });
+  const generatorNames = new Map(generators.map((g) => [g.id, g.name]));
+  const sourceLabels = new Map(sources.map((s) => [s.ref, s.label]));
+  const originOf = (row: EventLogRow) => {
+    if (row.generatorId) return generatorNames.get(row.generatorId) ?? "deleted generator";
+    if (row.source) return sourceLabels.get(row.source) ?? row.source;
+    return "recorded by code";
+  };
+  return {
+    filters,
+    ignored,
+    rows: result.rows.map((row) => ({ ...row, origin: originOf(row), deliveries: summaries.get(row.id) ?? {} })),
+    newer: result.newer && formatEventPosition(result.newer),
+    older: result.older && formatEventPosition(result.older),
+    generators: generators.map((g) => ({ id: g.id, name: g.name, group: g.group })),
+    sources,
+  };
+}
+
+/** One event with where it came from: its generator (null once deleted) and its source's label. */
+export async function loadEventDetail(
+  database: Database,
+  id: string,
+  { registry = codeSources }: { registry?: readonly CodeSource[] } = {},
+) {
+  if (!/^\d{1,15}$/.test(id)) return null;
+  const event = await findEventById(database.db, { id: Number(id) });
+  if (!event) return null;
+  const [generator, sources, deliveries] = await Promise.all([
+    event.generatorId ? findGeneratorById(database.db, { id: event.generatorId }) : null,
+    listSourceOptions(database, registry),
+    listDeliveriesByEvent(database.db, { eventId: event.id }),
+  ]);
+  return {
+    event,
+    generator,
+    deliveries,
+    sourceLabel: event.source ? (sources.find((s) => s.ref === event.source)?.label ?? null) : null,
+  };
+}

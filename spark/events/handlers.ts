@@ -1,0 +1,47 @@
+import type { Tx } from "@/db/client";
+import type { Logger } from "../logger";
+
+export type RecordedEvent = { id: number; group: string; key: string; context: Record<string, unknown> };
+/** An event of a batch about to be recorded: its key is not recorded yet. */
+export type PendingEvent = Omit<RecordedEvent, "id">;
+export type HandlerContext = { tx: Tx; clock: () => Date; log: Logger; jobRunId: number | null };
+
+/**
+ * Reacts to new events whose group matches `group`: a RegExp, or a string read as one. Matching is
+ * unanchored, like Python's re.search, so "challenge" matches "challenge_created".
+ */
+export type Handler = {
+  name: string;
+  group: RegExp | string;
+  handle(event: RecordedEvent, ctx: HandlerContext): Promise<void> | void;
+  /**
+   * Optional: the same effects for many events at once, in the batch's transaction. Recording then
+   * runs it once per batch instead of once per event (in a savepoint each), after the per-event
+   * handlers; if it throws, each event is handled alone so one bad event fails by itself.
+   */
+  handleBatch?(events: RecordedEvent[], ctx: HandlerContext): Promise<void>;
+  /**
+   * Optional: slow work for a batch's new events (rendering mail) done before its transaction opens,
+   * so the transaction only writes. It gets the events whose keys were not recorded when it ran.
+   */
+  prepareBatch?(events: PendingEvent[], ctx: Pick<HandlerContext, "clock" | "log">): Promise<void>;
+};
+
+function patternOf(group: RegExp | string): RegExp {
+  // A global or sticky RegExp remembers lastIndex between test() calls; matching must not.
+  return typeof group === "string" ? new RegExp(group) : new RegExp(group.source, group.flags.replace(/[gy]/g, ""));
+}
+
+/** The handlers for each group, in registration order, worked out once per group. */
+export function createHandlerMatcher(handlers: readonly Handler[]): (group: string) => Handler[] {
+  const compiled = handlers.map((handler) => ({ handler, pattern: patternOf(handler.group) }));
+  const cache = new Map<string, Handler[]>();
+  return (group) => {
+    let matched = cache.get(group);
+    if (!matched) {
+      matched = compiled.filter(({ pattern }) => pattern.test(group)).map(({ handler }) => handler);
+      cache.set(group, matched);
+    }
+    return matched;
+  };
+}

@@ -1,0 +1,96 @@
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Database } from "@/db/client";
+import { rowsOf } from "@/db/rows";
+import { openTestDatabase, testDriver } from "@/testing/database";
+import { recordEvents } from "./record";
+import type { Handler, HandlerContext, RecordedEvent } from "./handlers";
+import { silentLogger } from "../logger";
+
+describe(`recording events with batch handlers on ${testDriver}`, () => {
+  let database: Database;
+  const clock = () => new Date("2030-01-01T00:00:00Z");
+  let seq = 0;
+  beforeAll(async () => {
+    database = await openTestDatabase();
+    await database.db.execute(sql`create table effects (key text not null, handler text not null)`);
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+  beforeEach(async () => {
+    await database.db.execute(sql`delete from effects`);
+  });
+
+  const effects = async () =>
+    rowsOf<{ key: string; handler: string }>(
+      await database.db.execute(sql`select key, handler from effects order by key, handler`),
+    ).map((r) => `${r.handler}:${r.key}`);
+  const write = (ctx: HandlerContext, handler: string, key: string) =>
+    ctx.tx.execute(sql`insert into effects (key, handler) values (${key}, ${handler})`);
+  const batchHandler = (name: string, calls: number[], failOn?: string): Handler => ({
+    name,
+    group: /^g$/,
+    handle: () => {
+      throw new Error("a batch handler is called with batches");
+    },
+    async handleBatch(events: RecordedEvent[], ctx) {
+      calls.push(events.length);
+      for (const e of events) {
+        if (e.key.endsWith(failOn ?? "\u0000")) throw new Error(`cannot handle ${e.key}`);
+        await write(ctx, name, e.key);
+      }
+    },
+  });
+  const keys = (n: number) => Array.from({ length: n }, () => `g:${++seq}`);
+  const record = (batch: string[], handlers: Handler[]) =>
+    recordEvents(
+      { db: database.db, clock, log: silentLogger },
+      { events: batch.map((key) => ({ group: "g", key, context: {}, generatorId: null, source: null })), handlers },
+    );
+
+  it("runs a batch handler once for the whole batch, in the batch's transaction", async () => {
+    const calls: number[] = [];
+    const batch = keys(5);
+    const outcome = await record(batch, [batchHandler("mail", calls)]);
+    expect(calls).toEqual([5]);
+    expect(outcome.recorded).toHaveLength(5);
+    expect(await effects()).toEqual(batch.map((k) => `mail:${k}`).sort());
+  });
+
+  it("handles each event alone when the batch fails, so only the bad one fails and is retried", async () => {
+    const calls: number[] = [];
+    const batch = keys(4);
+    const bad = batch[2]!;
+    const outcome = await record(batch, [batchHandler("mail", calls, bad)]);
+    expect(calls).toEqual([4, 1, 1, 1, 1]);
+    expect(outcome.failed).toEqual([{ key: bad, handler: "mail", message: `cannot handle ${bad}` }]);
+    expect(outcome.recorded.map((e) => e.key)).toEqual(batch.filter((k) => k !== bad));
+    expect(await effects()).toEqual(
+      batch
+        .filter((k) => k !== bad)
+        .map((k) => `mail:${k}`)
+        .sort(),
+    );
+    const again = await record([bad], [batchHandler("mail", [])]);
+    expect(again.recorded.map((e) => e.key)).toEqual([bad]);
+  });
+
+  it("runs an event's handlers in registration order in one savepoint when not all take batches, undoing them all if one throws", async () => {
+    const order: string[] = [];
+    const first: Handler = {
+      name: "first",
+      group: "g",
+      async handle(event, ctx) {
+        order.push(`first:${event.key}`);
+        await write(ctx, "first", event.key);
+      },
+    };
+    const [ok, bad] = keys(2);
+    const mail = batchHandler("mail", [], bad);
+    const outcome = await record([ok!, bad!], [first, mail]);
+    expect(order).toEqual([`first:${ok}`, `first:${bad}`]);
+    expect(outcome.failed.map((f) => [f.key, f.handler])).toEqual([[bad, "mail"]]);
+    expect(await effects()).toEqual([`first:${ok}`, `mail:${ok}`].sort());
+  });
+});

@@ -1,0 +1,221 @@
+import { z } from "zod";
+import type { Database } from "@/db/client";
+import { listRecordedKeys } from "@/db/queries/events";
+import { findGeneratorById, insertGenerator, listGenerators, updateGeneratorById } from "@/db/queries/generators";
+import { listRecentJobRuns } from "@/db/queries/job-runs";
+import { listSqlSources } from "@/db/queries/sql-sources";
+import {
+  conditionOperators,
+  type Condition,
+  type Generator,
+  type GeneratorCounts,
+  type VariableSpec,
+} from "@/db/schema";
+import { checkConditions, compileConditions, formatConditions } from "./conditions";
+import { codeSources } from "../sources/registry";
+import { codeSourceRef, resolveSource, sqlSourceRef } from "../sources/resolve";
+import type { Connections } from "../connections";
+import type { CodeSource } from "../sources/types";
+
+export const GROUP_PATTERN = /^[A-Za-z0-9_.:-]{1,100}$/;
+
+export const generatorInput = z.object({
+  name: z.string().trim().min(1, "Give the generator a name.").max(100, "Use at most 100 characters."),
+  group: z
+    .string()
+    .trim()
+    .min(1, "Enter an event group, like challenge_created.")
+    .max(100, "Use at most 100 characters.")
+    .regex(GROUP_PATTERN, "Use only letters, digits and _ . : - (no spaces)."),
+  source: z.string().min(1, "Choose a source."),
+  conditions: z
+    .array(
+      z.object({
+        variable: z.string().min(1, "Choose a variable."),
+        operator: z.enum(conditionOperators, "Choose an operator."),
+        value: z.string().max(1000).optional(),
+      }),
+    )
+    .max(50, "Use at most 50 conditions."),
+  active: z.boolean(),
+});
+export type GeneratorInput = z.infer<typeof generatorInput>;
+
+export type SourceOption = {
+  ref: string;
+  kind: "code" | "sql";
+  label: string;
+  description: string;
+  variables: Record<string, VariableSpec>;
+};
+
+/** Every source a generator can pick, code sources first, with their variables for the form. */
+export async function listSourceOptions(
+  database: Database,
+  registry: readonly CodeSource[] = codeSources,
+): Promise<SourceOption[]> {
+  const sql = await listSqlSources(database.db);
+  return [
+    ...registry.map((s) => ({
+      ref: codeSourceRef(s.name),
+      kind: "code" as const,
+      label: s.label,
+      description: s.description,
+      variables: s.variables,
+    })),
+    ...sql.map((s) => ({
+      ref: sqlSourceRef(s.id),
+      kind: "sql" as const,
+      label: s.name,
+      description: s.description,
+      variables: s.variables,
+    })),
+  ];
+}
+
+export type SaveResult =
+  | { status: "ok"; generator: Generator }
+  | { status: "invalid"; fieldErrors: Record<string, string[]> }
+  | { status: "gone" };
+
+/**
+ * Saves a generator after checking what a form cannot: the source exists, and each condition's operator
+ * and value fit its variable's type. Field errors are keyed `conditions.<i>.<field>` for the form's rows.
+ */
+export async function saveGenerator(
+  {
+    database,
+    clock,
+    registry = codeSources,
+  }: { database: Database; clock: () => Date; registry?: readonly CodeSource[] },
+  { id, input }: { id?: string; input: GeneratorInput },
+): Promise<SaveResult> {
+  const options = await listSourceOptions(database, registry);
+  const source = options.find((o) => o.ref === input.source);
+  if (!source) return { status: "invalid", fieldErrors: { source: ["Choose one of the listed sources."] } };
+  const problems = checkConditions(input.conditions, source.variables);
+  if (problems.length > 0) {
+    const fieldErrors: Record<string, string[]> = {};
+    for (const p of problems) (fieldErrors[`conditions.${p.index}.${p.field}`] ??= []).push(p.message);
+    return { status: "invalid", fieldErrors };
+  }
+  const conditions: Condition[] = input.conditions.map((c) =>
+    c.operator === "is empty" || c.operator === "is not empty" ? { variable: c.variable, operator: c.operator } : c,
+  );
+  const values = { name: input.name, group: input.group, source: input.source, conditions, active: input.active };
+  if (!id) {
+    const generator = await insertGenerator(database.db, values);
+    return generator
+      ? { status: "ok", generator }
+      : { status: "invalid", fieldErrors: { name: ["Another generator has this name."] } };
+  }
+  const updated = await updateGeneratorById(database.db, { id, changes: values, at: clock() });
+  if (updated === "taken") return { status: "invalid", fieldErrors: { name: ["Another generator has this name."] } };
+  return updated ? { status: "ok", generator: updated } : { status: "gone" };
+}
+
+export type Preview = {
+  candidates: number;
+  truncated: boolean;
+  funnel: { condition: string; passing: number }[];
+  passed: number;
+  sample: { key: string; context: Record<string, unknown>; recorded: boolean }[];
+  error?: string;
+};
+
+/**
+ * A dry run: how many candidates pass each condition in turn, and a sample of the events it would
+ * create, each marked new or already recorded. It writes nothing.
+ */
+export async function previewGenerator(
+  {
+    database,
+    clock,
+    registry = codeSources,
+    connections,
+  }: { database: Database; clock: () => Date; registry?: readonly CodeSource[]; connections?: Connections },
+  {
+    source: ref,
+    group,
+    conditions,
+    maxCandidates = 100_000,
+    sampleSize = 20,
+  }: { source: string; group: string; conditions: Condition[]; maxCandidates?: number; sampleSize?: number },
+): Promise<Preview> {
+  const preview: Preview = {
+    candidates: 0,
+    truncated: false,
+    funnel: conditions.map((c) => ({ condition: formatConditions([c]), passing: 0 })),
+    passed: 0,
+    sample: [],
+  };
+  try {
+    const source = await resolveSource(ref, { database, registry, connections });
+    const problems = checkConditions(conditions, source.variables);
+    if (problems.length > 0)
+      return { ...preview, error: `Condition ${problems[0]!.index + 1}: ${problems[0]!.message}` };
+    const { tests } = compileConditions(conditions, source.variables);
+    const sample: { key: string; context: Record<string, unknown> }[] = [];
+    for await (const batch of source.batches({ db: database.db, clock, batchSize: 1000, connections })) {
+      for (const candidate of batch) {
+        if (preview.candidates >= maxCandidates) {
+          preview.truncated = true;
+          break;
+        }
+        preview.candidates++;
+        let passing = true;
+        for (let i = 0; i < tests.length && passing; i++) {
+          passing = tests[i]!(candidate.context);
+          if (passing) preview.funnel[i]!.passing++;
+        }
+        if (!passing) continue;
+        preview.passed++;
+        if (sample.length < sampleSize) sample.push({ key: `${group}:${candidate.id}`, context: candidate.context });
+      }
+      if (preview.truncated) break;
+    }
+    const recorded = await listRecordedKeys(database.db, { keys: sample.map((s) => s.key) });
+    preview.sample = sample.map((s) => ({ ...s, recorded: recorded.has(s.key) }));
+    return preview;
+  } catch (error) {
+    return { ...preview, error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+export async function loadGenerator(database: Database, id: string) {
+  return z.uuid().safeParse(id).success ? findGeneratorById(database.db, { id }) : null;
+}
+
+export type GeneratorOverview = Generator & {
+  sourceLabel: string | null;
+  conditionsText: string;
+  lastRun: { runId: number; finishedAt: Date | null; counts: GeneratorCounts } | null;
+};
+
+/**
+ * The generators list: each with its source's label (null when the source is gone) and the counts from
+ * the most recent of the last `recentRuns` job runs that ran it.
+ */
+export async function listGeneratorOverview(
+  database: Database,
+  { registry = codeSources, recentRuns = 50 }: { registry?: readonly CodeSource[]; recentRuns?: number } = {},
+): Promise<GeneratorOverview[]> {
+  const [generators, options, runs] = await Promise.all([
+    listGenerators(database.db),
+    listSourceOptions(database, registry),
+    listRecentJobRuns(database.db, { limit: recentRuns }),
+  ]);
+  const labels = new Map(options.map((o) => [o.ref, o.label]));
+  const lastRuns = new Map<string, GeneratorOverview["lastRun"]>();
+  for (const run of runs) {
+    for (const counts of run.summary?.generators ?? []) {
+      if (!lastRuns.has(counts.id)) lastRuns.set(counts.id, { runId: run.id, finishedAt: run.finishedAt, counts });
+    }
+  }
+  return generators.map((g) => ({
+    ...g,
+    sourceLabel: labels.get(g.source) ?? null,
+    conditionsText: formatConditions(g.conditions),
+    lastRun: lastRuns.get(g.id) ?? null,
+  }));
+}
