@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Database } from "@/db/client";
+import type { Db } from "@/db/client";
 import {
   countDeadDeliveries,
   findDeliveryById,
@@ -78,20 +78,22 @@ export type DeliveryLogView = {
   newer: number | null;
   older: number | null;
   templates: { id: string; name: string }[];
+  /** The status filter's choices, in the order a delivery moves through them. */
+  statuses: readonly DeliveryStatus[];
   dead: { addressable: number; renderFailures: number };
 };
 
 export async function loadDeliveryLog(
-  database: Database,
+  db: Db,
   params: Params,
   { pageSize = DELIVERY_PAGE_SIZE }: { pageSize?: number } = {},
 ): Promise<DeliveryLogView> {
   const { filters, page, ignored } = parseDeliveryFilters(params);
   const [result, templates, dead] = await Promise.all([
-    listDeliveryLogPage(database.db, { filters, cursor: page, limit: pageSize }),
-    listTemplates(database.db),
+    listDeliveryLogPage(db, { filters, cursor: page, limit: pageSize }),
+    listTemplates(db),
     filters.status === undefined || filters.status === "dead"
-      ? countDeadDeliveries(database.db, { filters })
+      ? countDeadDeliveries(db, { filters })
       : Promise.resolve({ addressable: 0, renderFailures: 0 }),
   ]);
   const names = new Map(templates.map((t) => [t.id, t.name]));
@@ -102,21 +104,22 @@ export async function loadDeliveryLog(
     newer: result.newer,
     older: result.older,
     templates: templates.map((t) => ({ id: t.id, name: t.name })),
+    statuses: deliveryStatuses,
     dead,
   };
 }
 
 /** A delivery with everything its page shows: attempts, the event, the template's name, and its resends. */
-export async function loadDeliveryDetail(database: Database, id: string) {
+export async function loadDeliveryDetail(db: Db, id: string) {
   if (!/^\d{1,15}$/.test(id)) return null;
-  const delivery = await findDeliveryById(database.db, { id: Number(id) });
+  const delivery = await findDeliveryById(db, { id: Number(id) });
   if (!delivery) return null;
   const [attempts, event, resends, templates, original] = await Promise.all([
-    listDeliveryAttempts(database.db, { deliveryId: delivery.id }),
-    delivery.eventId ? findEventById(database.db, { id: delivery.eventId }) : null,
-    listDeliveriesResentFrom(database.db, { id: delivery.id }),
-    listTemplates(database.db),
-    delivery.resendOf ? findDeliveryById(database.db, { id: delivery.resendOf }) : null,
+    listDeliveryAttempts(db, { deliveryId: delivery.id }),
+    delivery.eventId ? findEventById(db, { id: delivery.eventId }) : null,
+    listDeliveriesResentFrom(db, { id: delivery.id }),
+    listTemplates(db),
+    delivery.resendOf ? findDeliveryById(db, { id: delivery.resendOf }) : null,
   ]);
   const template = delivery.templateId ? (templates.find((t) => t.id === delivery.templateId) ?? null) : null;
   return { delivery, attempts, event, template, resends, original };

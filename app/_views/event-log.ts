@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Database } from "@/db/client";
+import type { Db } from "@/db/client";
 import { countDeliveriesByEvent, listDeliveriesByEvent } from "@/db/queries/deliveries";
 import {
   findEventById,
@@ -10,8 +10,9 @@ import {
 } from "@/db/queries/events";
 import type { DeliveryStatus } from "@/db/schema";
 import { findGeneratorById, listGenerators } from "@/db/queries/generators";
-import { listSourceOptions, type SourceOption } from "../../spark/generators/generators";
-import { codeSources } from "../../spark/sources/registry";
+import { codeSources } from "@/spark/sources/registry";
+import type { CodeSource } from "@/spark/sources/types";
+import { listSourceOptions, type SourceOption } from "./source-options";
 import {
   first,
   parseGroupFilter,
@@ -22,7 +23,6 @@ import {
 } from "./list-params";
 
 export { parseTimeFilter } from "./list-params";
-import type { CodeSource } from "../../spark/sources/types";
 
 export type { IgnoredFilter };
 
@@ -117,17 +117,17 @@ export type EventLogView = {
 
 /** Everything the event log page shows, from its URL parameters. */
 export async function loadEventLog(
-  database: Database,
+  db: Db,
   params: Params,
   { registry = codeSources, pageSize = EVENT_PAGE_SIZE }: { registry?: readonly CodeSource[]; pageSize?: number } = {},
 ): Promise<EventLogView> {
   const { filters, page, ignored } = parseEventFilters(params);
   const [result, generators, sources] = await Promise.all([
-    listEventLogPage(database.db, { filters, cursor: page, limit: pageSize }),
-    listGenerators(database.db),
-    listSourceOptions(database, registry),
+    listEventLogPage(db, { filters, cursor: page, limit: pageSize }),
+    listGenerators(db),
+    listSourceOptions(db, registry),
   ]);
-  const summaries = await countDeliveriesByEvent(database.db, { eventIds: result.rows.map((r) => r.id) });
+  const summaries = await countDeliveriesByEvent(db, { eventIds: result.rows.map((r) => r.id) });
   const generatorNames = new Map(generators.map((g) => [g.id, g.name]));
   const sourceLabels = new Map(sources.map((s) => [s.ref, s.label]));
   const originOf = (row: EventLogRow) => {
@@ -148,17 +148,17 @@ export async function loadEventLog(
 
 /** One event with where it came from: its generator (null once deleted) and its source's label. */
 export async function loadEventDetail(
-  database: Database,
+  db: Db,
   id: string,
   { registry = codeSources }: { registry?: readonly CodeSource[] } = {},
 ) {
   if (!/^\d{1,15}$/.test(id)) return null;
-  const event = await findEventById(database.db, { id: Number(id) });
+  const event = await findEventById(db, { id: Number(id) });
   if (!event) return null;
   const [generator, sources, deliveries] = await Promise.all([
-    event.generatorId ? findGeneratorById(database.db, { id: event.generatorId }) : null,
-    listSourceOptions(database, registry),
-    listDeliveriesByEvent(database.db, { eventId: event.id }),
+    event.generatorId ? findGeneratorById(db, { id: event.generatorId }) : null,
+    listSourceOptions(db, registry),
+    listDeliveriesByEvent(db, { eventId: event.id }),
   ]);
   return {
     event,

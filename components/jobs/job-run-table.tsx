@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { TimeAgo } from "@/components/ui/time-ago";
-import type { JobRun } from "@/db/schema";
+import type { JobRun } from "@/spark/types";
 import { StatusBadge } from "./status-badge";
 import { formatNumber, formatDuration } from "@/components/ui/format";
 import { DataTable } from "@/components/ui/data-table";

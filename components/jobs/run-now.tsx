@@ -5,7 +5,7 @@ import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useState, useTransition } from "react";
 import { Button } from "@/components/ui/button";
 import { Notice } from "@/components/ui/notice";
-import type { JobProgress, JobSummary } from "@/db/schema";
+import type { JobProgress, JobSummary } from "@/spark/types";
 import { StatusBadge } from "./status-badge";
 import { formatNumber, formatDuration } from "@/components/ui/format";
 

@@ -1,5 +1,5 @@
 import { Badge } from "@/components/ui/badge";
-import type { JobStatus } from "@/db/schema";
+import type { JobStatus } from "@/spark/types";
 
 const tones = { ok: "green", error: "red", running: "orange", skipped: "amber" } as const;
 

@@ -1,13 +1,14 @@
 import { FilterButtons, filterControl, filterLabel, TimeRangeInputs } from "@/components/ui/filter-controls";
-import type { DeliveryLogFilters } from "@/db/queries/deliveries";
-import { deliveryStatuses } from "@/db/schema";
+import type { DeliveryLogFilters, DeliveryStatus } from "@/spark/types";
 
 /** A GET form: the filters live in the URL, so a filtered view can be bookmarked and shared. */
 export function DeliveryFilterForm({
   filters,
+  statuses,
   templates,
 }: {
   filters: DeliveryLogFilters;
+  statuses: readonly DeliveryStatus[];
   templates: { id: string; name: string }[];
 }) {
   return (
@@ -25,7 +26,7 @@ export function DeliveryFilterForm({
         </label>
         <select id="d-status" name="status" defaultValue={filters.status ?? ""} className={filterControl}>
           <option value="">any</option>
-          {deliveryStatuses.map((s) => (
+          {statuses.map((s) => (
             <option key={s}>{s}</option>
           ))}
         </select>

@@ -1,5 +1,5 @@
 import { Badge } from "@/components/ui/badge";
-import type { DeliveryStatus } from "@/db/schema";
+import type { DeliveryStatus } from "@/spark/types";
 
 const tones = { queued: "neutral", sending: "orange", sent: "green", failed: "amber", dead: "red" } as const;
 

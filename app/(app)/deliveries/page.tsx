@@ -23,8 +23,8 @@ export default async function DeliveriesPage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   await requireSession();
-  const { database, deps, mailer } = await getEngine();
-  const view = await loadDeliveryLog(database, await searchParams);
+  const { deps, mailer } = await getEngine();
+  const view = await loadDeliveryLog(deps.db, await searchParams);
   const now = deps.clock();
   const filtered = Object.keys(view.filters).length > 0;
   const query = deliveryFilterQuery(view.filters).slice(1);
@@ -34,7 +34,7 @@ export default async function DeliveriesPage({
         title="Deliveries"
         description={`Every mail Spark queued, one row per recipient, newest first. Mail goes to ${mailer.description}.`}
       />
-      <DeliveryFilterForm filters={view.filters} templates={view.templates} />
+      <DeliveryFilterForm filters={view.filters} statuses={view.statuses} templates={view.templates} />
       <IgnoredFilters ignored={view.ignored} />
       {view.dead.addressable > 0 ? (
         <div className="mb-4 max-w-2xl">

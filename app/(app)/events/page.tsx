@@ -20,8 +20,8 @@ export default async function EventsPage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   await requireSession();
-  const { database, deps } = await getEngine();
-  const view = await loadEventLog(database, await searchParams);
+  const { deps } = await getEngine();
+  const view = await loadEventLog(deps.db, await searchParams);
   const now = deps.clock();
   const filtered = Object.keys(view.filters).length > 0;
   return (

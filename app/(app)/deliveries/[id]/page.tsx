@@ -17,8 +17,8 @@ export const metadata = { title: "Delivery" };
 
 export default async function DeliveryPage({ params }: { params: Promise<{ id: string }> }) {
   await requireSession();
-  const { database, deps } = await getEngine();
-  const detail = await loadDeliveryDetail(database, (await params).id);
+  const { deps } = await getEngine();
+  const detail = await loadDeliveryDetail(deps.db, (await params).id);
   if (!detail) notFound();
   const { delivery: d, attempts, event, template, resends, original } = detail;
   const now = deps.clock();

@@ -1,0 +1,32 @@
+import type { Db } from "@/db/client";
+import { listSqlSources } from "@/db/queries/sql-sources";
+import type { SourceOption } from "@/spark/generators/generators";
+import { codeSources } from "@/spark/sources/registry";
+import { codeSourceRef, sqlSourceRef } from "@/spark/sources/resolve";
+import type { CodeSource } from "@/spark/sources/types";
+
+export type { SourceOption };
+
+/** Every source a generator can pick, code sources first, with their variables for the form and the log filters. */
+export async function listSourceOptions(
+  db: Db,
+  registry: readonly CodeSource[] = codeSources,
+): Promise<SourceOption[]> {
+  const sql = await listSqlSources(db);
+  return [
+    ...registry.map((s) => ({
+      ref: codeSourceRef(s.name),
+      kind: "code" as const,
+      label: s.label,
+      description: s.description,
+      variables: s.variables,
+    })),
+    ...sql.map((s) => ({
+      ref: sqlSourceRef(s.id),
+      kind: "sql" as const,
+      label: s.name,
+      description: s.description,
+      variables: s.variables,
+    })),
+  ];
+}
