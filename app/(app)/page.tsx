@@ -8,29 +8,16 @@ import { Card } from "@/components/ui/card";
 import { formatNumber } from "@/components/ui/format";
 import { LiveRefresh } from "@/components/ui/live-refresh";
 import { TimeAgo } from "@/components/ui/time-ago";
-import { countDeliveriesByBucketSince, summarizeDeliveryQueue } from "@/db/queries/deliveries";
-import { countEventsByBucketSince, countEventsByGroupSince } from "@/db/queries/events";
-import { listGenerators } from "@/db/queries/generators";
-import { listRecentJobRuns } from "@/db/queries/job-runs";
-import { deliveryStatuses } from "@/db/schema";
-import { fillBuckets } from "@/app/_views/stats";
+import { DASHBOARD_RANGES, loadDashboard, type DashboardRange } from "@/app/_views/dashboard";
 import { runNowAction } from "./actions";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Dashboard" };
 
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
-
-const ranges = {
-  "24h": {
-    label: "last 24 hours",
-    bucket: "hour",
-    n: 24,
-    formatAt: (at: Date) => `${at.toISOString().slice(11, 13)}:00`,
-  },
-  "7d": { label: "last 7 days", bucket: "day", n: 7, formatAt: (at: Date) => at.toISOString().slice(5, 10) },
-} as const;
+const rangeText: Record<DashboardRange, { label: string; formatAt: (at: Date) => string }> = {
+  "24h": { label: "last 24 hours", formatAt: (at) => `${at.toISOString().slice(11, 13)}:00` },
+  "7d": { label: "last 7 days", formatAt: (at) => at.toISOString().slice(5, 10) },
+};
 
 const statusText = {
   queued: "text-zinc-700",
@@ -46,41 +33,15 @@ export default async function DashboardPage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   await requireSession();
-  const rangeKey = (await searchParams).range === "7d" ? "7d" : "24h";
-  const range = ranges[rangeKey];
-  const { database, deps, scheduler, mailer } = await getEngine();
-  const now = deps.clock();
-  const since = new Date(now.getTime() - range.n * (range.bucket === "hour" ? HOUR_MS : DAY_MS));
-  const [runs, generators, groups, eventBuckets, deliveryBuckets, queue] = await Promise.all([
-    listRecentJobRuns(deps.db, { limit: 10 }),
-    listGenerators(deps.db),
-    countEventsByGroupSince(deps.db, { since }),
-    countEventsByBucketSince(deps.db, { since, bucket: range.bucket }),
-    countDeliveriesByBucketSince(deps.db, { since, bucket: range.bucket }),
-    summarizeDeliveryQueue(deps.db),
-  ]);
-  const eventSeries = fillBuckets(
-    eventBuckets.map((b) => ({ at: b.at, count: b.events })),
-    { now, bucket: range.bucket, n: range.n },
-  );
-  const sentSeries = fillBuckets(
-    deliveryBuckets.filter((b) => b.status === "sent").map((b) => ({ at: b.at, count: b.deliveries })),
-    { now, bucket: range.bucket, n: range.n },
-  );
-  const byStatus = Object.fromEntries(
-    deliveryStatuses.map((s) => [
-      s,
-      deliveryBuckets.filter((b) => b.status === s).reduce((n, b) => n + b.deliveries, 0),
-    ]),
-  );
-  const running = runs.find((r) => r.status === "running") ?? null;
-  const lastDone = runs.find((r) => r.status !== "running" && r.status !== "skipped") ?? null;
+  const { deps, database, scheduler, mailer } = await getEngine();
+  const view = await loadDashboard(deps.db, { params: await searchParams, now: deps.clock() });
+  const { now, runs, running, lastDone, generators, events, mail, queue } = view;
+  const rangeKey = view.range.key;
+  const range = { ...view.range, ...rangeText[rangeKey] };
   const nextAt = scheduler?.nextAt() ?? null;
-  const active = generators.filter((g) => g.active).length;
-  const eventTotal = groups.reduce((n, g) => n + g.events, 0);
   const rangeLinks = (
     <nav aria-label={`Range for ${range.label}`} className="flex gap-1 text-xs">
-      {(Object.keys(ranges) as (keyof typeof ranges)[]).map((key) => (
+      {(Object.keys(DASHBOARD_RANGES) as DashboardRange[]).map((key) => (
         <Link
           key={key}
           href={key === "24h" ? "/" : `/?range=${key}`}
@@ -99,7 +60,7 @@ export default async function DashboardPage({
           <h1 className="text-2xl font-semibold tracking-tight text-zinc-900">Dashboard</h1>
           <p className="mt-1 text-sm text-zinc-600">What Spark has done lately and what is waiting.</p>
         </div>
-        <LiveRefresh active={running !== null || queue.queued + queue.sending > 0} everyMs={3000} />
+        <LiveRefresh active={view.busy} everyMs={3000} />
       </div>
       <div className="grid gap-4 lg:grid-cols-3">
         <Card title="Job" description={database.driver === "pglite" ? "Embedded database (PGlite)" : "PostgreSQL"}>
@@ -134,8 +95,10 @@ export default async function DashboardPage({
               <div className="flex justify-between gap-2">
                 <dt className="text-zinc-500">Generators</dt>
                 <dd>
-                  <Link href={generators.length === 0 ? "/generators/new" : "/generators"} className="hover:underline">
-                    {generators.length === 0 ? "none yet: create one" : `${active} active of ${generators.length}`}
+                  <Link href={generators.total === 0 ? "/generators/new" : "/generators"} className="hover:underline">
+                    {generators.total === 0
+                      ? "none yet: create one"
+                      : `${generators.active} active of ${generators.total}`}
                   </Link>
                 </dd>
               </div>
@@ -149,7 +112,7 @@ export default async function DashboardPage({
               <dt className="text-zinc-500">Waiting</dt>
               <dd className="text-2xl font-semibold" data-testid="queue-waiting">
                 <Link href="/deliveries?status=queued" className="hover:underline">
-                  {formatNumber(queue.queued + queue.sending)}
+                  {formatNumber(queue.waiting)}
                 </Link>
               </dd>
             </div>
@@ -180,18 +143,18 @@ export default async function DashboardPage({
         </Card>
         <Card title="Mail" description={range.label} actions={rangeLinks}>
           <p className="text-2xl font-semibold">
-            {formatNumber(byStatus.sent ?? 0)}
+            {formatNumber(mail.byStatus.sent)}
             <span className="text-sm font-normal text-zinc-500"> sent</span>
           </p>
           <BarChart
-            data={sentSeries}
+            data={mail.sentSeries}
             label={`Mail sent per ${range.bucket}, ${range.label}`}
             formatAt={range.formatAt}
           />
           <ul className="mt-3 flex flex-wrap gap-x-4 gap-y-1 text-sm">
-            {deliveryStatuses.map((s) => (
+            {mail.statuses.map((s) => (
               <li key={s} className={statusText[s]}>
-                {formatNumber(byStatus[s] ?? 0)} {s}
+                {formatNumber(mail.byStatus[s])} {s}
               </li>
             ))}
           </ul>
@@ -199,15 +162,19 @@ export default async function DashboardPage({
       </div>
       <div className="mt-4 grid gap-4 lg:grid-cols-3">
         <Card title="Events" description={range.label} actions={rangeLinks}>
-          <p className="text-2xl font-semibold">{formatNumber(eventTotal)}</p>
-          <BarChart data={eventSeries} label={`Events per ${range.bucket}, ${range.label}`} formatAt={range.formatAt} />
-          {groups.length === 0 ? (
+          <p className="text-2xl font-semibold">{formatNumber(events.total)}</p>
+          <BarChart
+            data={events.series}
+            label={`Events per ${range.bucket}, ${range.label}`}
+            formatAt={range.formatAt}
+          />
+          {events.groups.length === 0 ? (
             <p className="mt-2 text-sm text-zinc-500">
-              {generators.length === 0 ? "Create a generator, then Run now." : "None yet: Run now to record the first."}
+              {generators.total === 0 ? "Create a generator, then Run now." : "None yet: Run now to record the first."}
             </p>
           ) : (
             <ul className="mt-3 space-y-1 text-sm">
-              {groups.slice(0, 8).map((g) => (
+              {events.groups.slice(0, 8).map((g) => (
                 <li key={g.group} className="flex justify-between gap-2">
                   <Link
                     href={`/events?group=${encodeURIComponent(g.group)}`}

@@ -14,6 +14,7 @@ import { listTemplates } from "@/db/queries/templates";
 import { deliveryStatuses, type DeliveryStatus } from "@/db/schema";
 import {
   first,
+  parseChoice,
   parseGroupFilter,
   parsePageCursor,
   parseTimeRange,
@@ -32,11 +33,8 @@ export function parseDeliveryFilters(params: Params): {
 } {
   const filters: DeliveryLogFilters = {};
   const ignored: IgnoredFilter[] = [];
-  const status = first(params.status);
-  if (status !== undefined) {
-    if ((deliveryStatuses as readonly string[]).includes(status)) filters.status = status as DeliveryStatus;
-    else ignored.push({ name: "status", message: `'${status}' is not one of ${deliveryStatuses.join(", ")}.` });
-  }
+  const status = parseChoice(params, "status", deliveryStatuses, ignored);
+  if (status) filters.status = status;
   const recipient = first(params.recipient);
   if (recipient !== undefined) {
     if (recipient.length <= 200) filters.recipient = recipient;

@@ -41,6 +41,20 @@ export function parseTimeFilter(text: string): Date | null {
   return date;
 }
 
+/** A value from a fixed list, such as a status; anything else is named and dropped. */
+export function parseChoice<T extends string>(
+  params: Params,
+  name: string,
+  allowed: readonly T[],
+  ignored: IgnoredFilter[],
+): T | undefined {
+  const value = first(params[name]);
+  if (value === undefined) return undefined;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  ignored.push({ name, message: `'${value}' is not one of ${allowed.join(", ")}.` });
+  return undefined;
+}
+
 /** The `from` and `to` of a log's time range; a bad date, or a range that ends before it starts, is named and dropped. */
 export function parseTimeRange(params: Params, ignored: IgnoredFilter[]): { from?: Date; to?: Date } {
   const range: { from?: Date; to?: Date } = {};

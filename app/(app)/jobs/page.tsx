@@ -7,9 +7,7 @@ import { Card } from "@/components/ui/card";
 import { IgnoredFilters } from "@/components/ui/ignored-filters";
 import { PageHeader } from "@/components/ui/page-header";
 import { Pager } from "@/components/ui/pager";
-import { listJobRunsPage } from "@/db/queries/job-runs";
-import { jobStatuses, jobTriggers, type JobStatus, type JobTrigger } from "@/db/schema";
-import { parsePageCursor, type IgnoredFilter } from "@/app/_views/list-params";
+import { jobRunsHref, loadJobRuns } from "@/app/_views/jobs";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Job runs" };
@@ -23,28 +21,9 @@ export default async function JobRunsPage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   await requireSession();
-  const params = await searchParams;
-  const ignored: IgnoredFilter[] = [];
-  const pick = <T extends string>(name: string, allowed: readonly T[]): T | undefined => {
-    const value = typeof params[name] === "string" ? params[name] : undefined;
-    if (!value) return undefined;
-    if ((allowed as readonly string[]).includes(value)) return value as T;
-    ignored.push({ name, message: `'${value}' is not one of ${allowed.join(", ")}.` });
-    return undefined;
-  };
-  const status = pick<JobStatus>("status", jobStatuses);
-  const trigger = pick<JobTrigger>("trigger", jobTriggers);
-  const cursor = parsePageCursor(params, ignored);
   const { deps } = await getEngine();
-  const page = await listJobRunsPage(deps.db, { status, trigger, cursor, limit: 50 });
-  const query = (extra: Record<string, string>) => {
-    const q = new URLSearchParams({
-      ...(status ? { status } : {}),
-      ...(trigger ? { trigger } : {}),
-      ...extra,
-    }).toString();
-    return `/jobs${q ? `?${q}` : ""}`;
-  };
+  const view = await loadJobRuns(deps.db, await searchParams);
+  const { status, trigger } = view.filters;
   return (
     <>
       <PageHeader
@@ -62,7 +41,7 @@ export default async function JobRunsPage({
           Status
           <select name="status" defaultValue={status ?? ""} className={`${control} mt-1 block`}>
             <option value="">any</option>
-            {jobStatuses.map((s) => (
+            {view.statuses.map((s) => (
               <option key={s}>{s}</option>
             ))}
           </select>
@@ -71,7 +50,7 @@ export default async function JobRunsPage({
           Trigger
           <select name="trigger" defaultValue={trigger ?? ""} className={`${control} mt-1 block`}>
             <option value="">any</option>
-            {jobTriggers.map((t) => (
+            {view.triggers.map((t) => (
               <option key={t}>{t}</option>
             ))}
           </select>
@@ -83,10 +62,10 @@ export default async function JobRunsPage({
           Clear
         </Link>
       </form>
-      <IgnoredFilters ignored={ignored} />
+      <IgnoredFilters ignored={view.ignored} />
       <Card>
         <JobRunTable
-          runs={page.rows}
+          runs={view.rows}
           now={deps.clock()}
           empty={
             status || trigger
@@ -95,7 +74,12 @@ export default async function JobRunsPage({
           }
         />
       </Card>
-      <Pager label="Job run pages" newer={page.newer} older={page.older} href={query} />
+      <Pager
+        label="Job run pages"
+        newer={view.newer}
+        older={view.older}
+        href={(extra) => jobRunsHref(view.filters, extra)}
+      />
     </>
   );
 }

@@ -8,8 +8,7 @@ import { formatDuration, formatNumber } from "@/components/ui/format";
 import { LiveRefresh } from "@/components/ui/live-refresh";
 import { PageHeader } from "@/components/ui/page-header";
 import { TimeAgo } from "@/components/ui/time-ago";
-import { findJobRunById } from "@/db/queries/job-runs";
-import { findUserById } from "@/db/queries/users";
+import { loadJobRun } from "@/app/_views/jobs";
 import { eventFilterQuery } from "@/app/_views/event-log";
 import { DataTable } from "@/components/ui/data-table";
 
@@ -19,11 +18,10 @@ export const metadata = { title: "Job run" };
 export default async function JobRunPage({ params }: { params: Promise<{ id: string }> }) {
   await requireSession();
   const { id } = await params;
-  if (!/^\d{1,15}$/.test(id)) notFound();
   const { deps } = await getEngine();
-  const run = await findJobRunById(deps.db, { id: Number(id) });
-  if (!run) notFound();
-  const startedBy = run.startedBy ? await findUserById(deps.db, { id: run.startedBy }) : null;
+  const detail = await loadJobRun(deps.db, id);
+  if (!detail) notFound();
+  const { run, startedBy } = detail;
   const now = deps.clock();
   const summary = run.summary;
   const progress = run.progress;
