@@ -33,7 +33,7 @@ export default async function DashboardPage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   await requireSession();
-  const { deps, database, scheduler, mailer } = await getEngine();
+  const { deps, database, scheduler } = await getEngine();
   const view = await loadDashboard(deps.db, { params: await searchParams, now: deps.clock() });
   const { now, runs, running, lastDone, generators, events, mail, queue } = view;
   const rangeKey = view.range.key;
@@ -106,7 +106,7 @@ export default async function DashboardPage({
             <RunNow action={runNowAction} runningId={running?.id ?? null} />
           </div>
         </Card>
-        <Card title="Mail queue" description={`Going to ${mailer.description}`}>
+        <Card title="Mail queue" description={`Going to ${deps.mailer.description}`}>
           <dl className="grid grid-cols-2 gap-3 text-sm">
             <div>
               <dt className="text-zinc-500">Waiting</dt>

@@ -10,7 +10,6 @@ import {
 } from "@/db/queries/events";
 import type { DeliveryStatus } from "@/db/schema";
 import { findGeneratorById, listGenerators } from "@/db/queries/generators";
-import { codeSources } from "@/spark/sources/registry";
 import type { CodeSource } from "@/spark/sources/types";
 import { listSourceOptions, type SourceOption } from "./source-options";
 import {
@@ -119,13 +118,13 @@ export type EventLogView = {
 export async function loadEventLog(
   db: Db,
   params: Params,
-  { registry = codeSources, pageSize = EVENT_PAGE_SIZE }: { registry?: readonly CodeSource[]; pageSize?: number } = {},
+  { sources: registered, pageSize = EVENT_PAGE_SIZE }: { sources: readonly CodeSource[]; pageSize?: number },
 ): Promise<EventLogView> {
   const { filters, page, ignored } = parseEventFilters(params);
   const [result, generators, sources] = await Promise.all([
     listEventLogPage(db, { filters, cursor: page, limit: pageSize }),
     listGenerators(db),
-    listSourceOptions(db, registry),
+    listSourceOptions(db, registered),
   ]);
   const summaries = await countDeliveriesByEvent(db, { eventIds: result.rows.map((r) => r.id) });
   const generatorNames = new Map(generators.map((g) => [g.id, g.name]));
@@ -147,17 +146,13 @@ export async function loadEventLog(
 }
 
 /** One event with where it came from: its generator (null once deleted) and its source's label. */
-export async function loadEventDetail(
-  db: Db,
-  id: string,
-  { registry = codeSources }: { registry?: readonly CodeSource[] } = {},
-) {
+export async function loadEventDetail(db: Db, id: string, { sources: registered }: { sources: readonly CodeSource[] }) {
   if (!/^\d{1,15}$/.test(id)) return null;
   const event = await findEventById(db, { id: Number(id) });
   if (!event) return null;
   const [generator, sources, deliveries] = await Promise.all([
     event.generatorId ? findGeneratorById(db, { id: event.generatorId }) : null,
-    listSourceOptions(db, registry),
+    listSourceOptions(db, registered),
     listDeliveriesByEvent(db, { eventId: event.id }),
   ]);
   return {

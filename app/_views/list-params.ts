@@ -12,6 +12,12 @@ export type PageCursor = KeysetCursor;
 export const first = (value: string | string[] | undefined) =>
   (Array.isArray(value) ? value[0] : value)?.trim() || undefined;
 
+/** A name a form action put in the URL on its way back ("saved", "deleted"), for the notice that confirms it. */
+export function flashParam(params: Params, name: string): string | null {
+  const value = params[name];
+  return typeof value === "string" ? value : null;
+}
+
 /** `before` pages to older rows, `after` back to newer ones; a damaged cursor is named and dropped. */
 export function parsePageCursor(params: Params, ignored: IgnoredFilter[]): PageCursor {
   for (const name of ["before", "after"] as const) {

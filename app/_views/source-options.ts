@@ -1,20 +1,19 @@
 import type { Db } from "@/db/client";
 import { listSqlSources } from "@/db/queries/sql-sources";
 import type { SourceOption } from "@/spark/generators/generators";
-import { codeSources } from "@/spark/sources/registry";
 import { codeSourceRef, sqlSourceRef } from "@/spark/sources/resolve";
 import type { CodeSource } from "@/spark/sources/types";
 
 export type { SourceOption };
 
-/** Every source a generator can pick, code sources first, with their variables for the form and the log filters. */
-export async function listSourceOptions(
-  db: Db,
-  registry: readonly CodeSource[] = codeSources,
-): Promise<SourceOption[]> {
+/**
+ * Every source a generator can pick, with their variables for the form and the log filters: the code
+ * sources registered at start (the engine's `deps.sources`) first, then the operators' SQL sources.
+ */
+export async function listSourceOptions(db: Db, sources: readonly CodeSource[]): Promise<SourceOption[]> {
   const sql = await listSqlSources(db);
   return [
-    ...registry.map((s) => ({
+    ...sources.map((s) => ({
       ref: codeSourceRef(s.name),
       kind: "code" as const,
       label: s.label,

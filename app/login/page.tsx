@@ -1,7 +1,7 @@
 import { redirect } from "next/navigation";
 import { getEngine } from "@/app/_server/engine";
 import { getSession } from "@/app/_server/session";
-import { countUsers } from "@/db/queries/users";
+import { loadLogin } from "@/app/_views/accounts";
 import { AuthFrame } from "@/components/auth/auth-frame";
 import { LoginForm } from "@/components/auth/login-form";
 import { Notice } from "@/components/ui/notice";
@@ -18,7 +18,7 @@ export default async function LoginPage({
   const next = safeNext((await searchParams).next);
   if (await getSession()) redirect(next);
   const { deps } = await getEngine();
-  const noOperators = (await countUsers(deps.db)) === 0;
+  const { noOperators } = await loadLogin(deps.db);
   return (
     <AuthFrame title="Sign in to Spark">
       {noOperators ? (

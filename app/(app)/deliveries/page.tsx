@@ -23,7 +23,7 @@ export default async function DeliveriesPage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   await requireSession();
-  const { deps, mailer } = await getEngine();
+  const { deps } = await getEngine();
   const view = await loadDeliveryLog(deps.db, await searchParams);
   const now = deps.clock();
   const filtered = Object.keys(view.filters).length > 0;
@@ -32,7 +32,7 @@ export default async function DeliveriesPage({
     <>
       <PageHeader
         title="Deliveries"
-        description={`Every mail Spark queued, one row per recipient, newest first. Mail goes to ${mailer.description}.`}
+        description={`Every mail Spark queued, one row per recipient, newest first. Mail goes to ${deps.mailer.description}.`}
       />
       <DeliveryFilterForm filters={view.filters} statuses={view.statuses} templates={view.templates} />
       <IgnoredFilters ignored={view.ignored} />

@@ -21,7 +21,7 @@ export default async function EventsPage({
 }) {
   await requireSession();
   const { deps } = await getEngine();
-  const view = await loadEventLog(deps.db, await searchParams);
+  const view = await loadEventLog(deps.db, await searchParams, { sources: deps.sources });
   const now = deps.clock();
   const filtered = Object.keys(view.filters).length > 0;
   return (

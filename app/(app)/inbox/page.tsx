@@ -6,8 +6,7 @@ import { IgnoredFilters } from "@/components/ui/ignored-filters";
 import { PageHeader } from "@/components/ui/page-header";
 import { Pager } from "@/components/ui/pager";
 import { TimeAgo } from "@/components/ui/time-ago";
-import { listCapturedMailsPage } from "@/db/queries/captured-mails";
-import { parsePageCursor, type IgnoredFilter } from "@/app/_views/list-params";
+import { loadInbox } from "@/app/_views/inbox";
 import { DataTable } from "@/components/ui/data-table";
 
 export const dynamic = "force-dynamic";
@@ -19,22 +18,20 @@ export default async function InboxPage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   await requireSession();
-  const ignored: IgnoredFilter[] = [];
-  const cursor = parsePageCursor(await searchParams, ignored);
-  const { deps, mailer, config } = await getEngine();
-  const page = await listCapturedMailsPage(deps.db, { cursor, limit: 50 });
+  const { deps, config } = await getEngine();
+  const page = await loadInbox(deps.db, await searchParams);
   const now = deps.clock();
   return (
     <>
       <PageHeader
         title="Inbox"
         description={
-          mailer.kind === "capture"
+          deps.mailer.kind === "capture"
             ? "No SMTP_URL is set, so Spark keeps the mail it sends here instead of handing it to a mail server. Set SMTP_URL to deliver for real."
-            : `Mail goes to ${mailer.description}. The Inbox only fills while SMTP_URL is unset; what is here was captured before.`
+            : `Mail goes to ${deps.mailer.description}. The Inbox only fills while SMTP_URL is unset; what is here was captured before.`
         }
       />
-      <IgnoredFilters ignored={ignored} />
+      <IgnoredFilters ignored={page.ignored} />
       {page.rows.length === 0 ? (
         <EmptyState
           title="The Inbox is empty"

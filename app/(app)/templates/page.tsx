@@ -20,7 +20,7 @@ export default async function TemplatesPage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   await requireSession();
-  const { deps, mailer } = await getEngine();
+  const { deps } = await getEngine();
   const [templates, params] = await Promise.all([listTemplates(deps.db), searchParams]);
   const deleted = typeof params.deleted === "string" ? params.deleted : null;
   const now = deps.clock();
@@ -43,8 +43,8 @@ export default async function TemplatesPage({
         title="Templates"
         description={
           <>
-            Mail sent for new events of a matching group, rendered with Liquid. Mail goes to {mailer.description}
-            {mailer.kind === "capture" ? (
+            Mail sent for new events of a matching group, rendered with Liquid. Mail goes to {deps.mailer.description}
+            {deps.mailer.kind === "capture" ? (
               <>
                 {" "}
                 — see the{" "}

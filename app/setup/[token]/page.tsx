@@ -3,7 +3,7 @@ import { getEngine } from "@/app/_server/engine";
 import { AuthFrame } from "@/components/auth/auth-frame";
 import { RedeemForm } from "@/components/auth/redeem-form";
 import { Notice } from "@/components/ui/notice";
-import { readAccountToken } from "@/spark/accounts/accounts";
+import { loadAccountLink } from "@/app/_views/accounts";
 import { PASSWORD_MIN_LENGTH } from "@/runtime/config";
 import { redeemLink } from "./actions";
 
@@ -28,7 +28,7 @@ const problems = {
 export default async function SetupPage({ params }: { params: Promise<{ token: string }> }) {
   const { token } = await params;
   const { deps } = await getEngine();
-  const state = await readAccountToken(deps, { token });
+  const state = await loadAccountLink(deps.db, { token, now: deps.clock() });
   if (state.status !== "valid") {
     const problem = problems[state.status];
     return (

@@ -16,7 +16,7 @@ export const metadata = { title: "Event" };
 export default async function EventPage({ params }: { params: Promise<{ id: string }> }) {
   await requireSession();
   const { deps } = await getEngine();
-  const detail = await loadEventDetail(deps.db, (await params).id);
+  const detail = await loadEventDetail(deps.db, (await params).id, { sources: deps.sources });
   if (!detail) notFound();
   const { event, generator, sourceLabel, deliveries } = detail;
   const row = "flex flex-wrap justify-between gap-x-4 gap-y-1 py-2";

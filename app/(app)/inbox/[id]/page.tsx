@@ -6,7 +6,7 @@ import { MessageView } from "@/components/mail/message-view";
 import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
 import { TimeAgo } from "@/components/ui/time-ago";
-import { findCapturedMailById } from "@/db/queries/captured-mails";
+import { loadCapturedMail } from "@/app/_views/inbox";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Captured mail" };
@@ -14,9 +14,8 @@ export const metadata = { title: "Captured mail" };
 export default async function CapturedMailPage({ params }: { params: Promise<{ id: string }> }) {
   await requireSession();
   const { id } = await params;
-  if (!/^\d{1,15}$/.test(id)) notFound();
   const { deps } = await getEngine();
-  const mail = await findCapturedMailById(deps.db, { id: Number(id) });
+  const mail = await loadCapturedMail(deps.db, id);
   if (!mail) notFound();
   const row = "flex gap-3 py-1.5";
   return (

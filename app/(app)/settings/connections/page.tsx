@@ -7,8 +7,7 @@ import { Card } from "@/components/ui/card";
 import { DataTable } from "@/components/ui/data-table";
 import { Notice } from "@/components/ui/notice";
 import { TimeAgo } from "@/components/ui/time-ago";
-import { listConnections } from "@/db/queries/connections";
-import { listSqlSources } from "@/db/queries/sql-sources";
+import { loadConnections } from "@/app/_views/connections";
 import { saveConnectionAction, testConnectionFormAction, testStoredConnectionAction } from "./actions";
 
 export const dynamic = "force-dynamic";
@@ -24,14 +23,8 @@ export default async function ConnectionsPage({
 }) {
   await requireAdmin();
   const { deps, config } = await getEngine();
-  const [connections, sources, params] = await Promise.all([
-    listConnections(deps.db),
-    listSqlSources(deps.db),
-    searchParams,
-  ]);
+  const { connections, saved, deleted } = await loadConnections(deps.db, await searchParams);
   const now = deps.clock();
-  const saved = typeof params.saved === "string" ? params.saved : null;
-  const deleted = typeof params.deleted === "string" ? params.deleted : null;
   return (
     <div className="space-y-6">
       {saved ? <Notice tone="success">Saved the connection “{saved}”: it connected as a read-only user.</Notice> : null}
@@ -45,7 +38,7 @@ export default async function ConnectionsPage({
           columns={["Name", "Database", "Where", "Last check", "Used by", { label: "Actions", hidden: true }]}
         >
           {connections.map((c) => {
-            const users = sources.filter((s) => s.connectionId === c.id).map((s) => s.name);
+            const users = c.sourceNames;
             return (
               <tr key={c.id} className="align-top">
                 <td className="px-5 py-3">

@@ -1,6 +1,6 @@
 import { getEngine } from "@/app/_server/engine";
 import { requireAdmin } from "@/app/_server/session";
-import { listUsers } from "@/db/queries/users";
+import { loadOperators } from "@/app/_views/operators";
 import {
   CreateOperatorForm,
   InviteOperatorForm,
@@ -11,7 +11,6 @@ import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { TimeAgo } from "@/components/ui/time-ago";
 import { PASSWORD_MIN_LENGTH } from "@/runtime/config";
-import { listThrottledLogins, THROTTLE } from "@/spark/accounts/throttle";
 import {
   createOperatorAction,
   inviteOperatorAction,
@@ -27,9 +26,8 @@ export const metadata = { title: "Operators" };
 export default async function OperatorsPage() {
   const { operator: me } = await requireAdmin();
   const { deps } = await getEngine();
-  const users = await listUsers(deps.db);
-  const throttled = await listThrottledLogins(deps);
   const now = deps.clock();
+  const { operators, throttled, throttle } = await loadOperators(deps.db, { now });
   return (
     <div className="space-y-6">
       <Card
@@ -40,8 +38,8 @@ export default async function OperatorsPage() {
           inCard
           columns={["Email", "Role", "Status", "Last sign-in", "Added", { label: "Actions", hidden: true }]}
         >
-          {users.map((user) => {
-            const status = user.disabledAt ? "disabled" : user.passwordHash ? "active" : "invited";
+          {operators.map((user) => {
+            const status = user.status;
             return (
               <tr key={user.id} className="align-top">
                 <td className="px-5 py-3 font-medium">
@@ -71,7 +69,7 @@ export default async function OperatorsPage() {
                         variant="secondary"
                       />
                     ) : null}
-                    {user.id === me.id ? null : user.disabledAt ? (
+                    {user.id === me.id ? null : status === "disabled" ? (
                       <OperatorButton
                         action={setDisabledAction.bind(null, false)}
                         userId={user.id}
@@ -97,7 +95,7 @@ export default async function OperatorsPage() {
       </Card>
       <Card
         title="Sign-in throttling"
-        description={`After ${THROTTLE.pairFreeFailures} failed sign-ins of one email from one client, or ${THROTTLE.clientFreeFailures} from one client, each further failure doubles the wait (30 seconds up to 15 minutes). Other clients are never slowed. Lifting forgets the failures.`}
+        description={`After ${throttle.pairFreeFailures} failed sign-ins of one email from one client, or ${throttle.clientFreeFailures} from one client, each further failure doubles the wait (30 seconds up to 15 minutes). Other clients are never slowed. Lifting forgets the failures.`}
       >
         {throttled.length === 0 ? (
           <p className="text-sm text-zinc-500">Nobody is throttled.</p>

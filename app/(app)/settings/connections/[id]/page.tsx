@@ -1,12 +1,11 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { z } from "zod";
 import { getEngine } from "@/app/_server/engine";
 import { requireAdmin } from "@/app/_server/session";
 import { ConnectionForm } from "@/components/settings/connection-form";
 import { Card } from "@/components/ui/card";
 import { ConfirmButton } from "@/components/ui/confirm-button";
-import { findConnectionById, listSqlSourceNamesByConnection } from "@/db/queries/connections";
+import { loadEditableConnection } from "@/app/_views/connections";
 import { deleteConnectionAction, saveConnectionAction, testConnectionFormAction } from "../actions";
 
 export const dynamic = "force-dynamic";
@@ -15,11 +14,10 @@ export const metadata = { title: "Edit connection" };
 export default async function EditConnectionPage({ params }: { params: Promise<{ id: string }> }) {
   await requireAdmin();
   const { id } = await params;
-  if (!z.uuid().safeParse(id).success) notFound();
   const { deps } = await getEngine();
-  const connection = await findConnectionById(deps.db, { id });
-  if (!connection || connection.origin !== "ui" || connection.kind === "sample") notFound();
-  const users = await listSqlSourceNamesByConnection(deps.db, { id });
+  const editable = await loadEditableConnection(deps.db, id);
+  if (!editable) notFound();
+  const { connection, sourceNames: users } = editable;
   return (
     <div className="space-y-6">
       <p className="text-sm">
@@ -46,7 +44,7 @@ export default async function EditConnectionPage({ params }: { params: Promise<{
             database: connection.database,
             username: connection.username,
             ssl: connection.ssl,
-            hasPassword: connection.passwordSealed !== null,
+            hasPassword: connection.hasPassword,
           }}
           submitLabel="Save changes"
         />
