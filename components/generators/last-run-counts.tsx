@@ -1,9 +1,15 @@
 import { TimeAgo } from "@/components/ui/time-ago";
-import type { GeneratorOverview } from "@/spark/generators/generators";
+import type { GeneratorCounts } from "@/spark/types";
 import { formatNumber } from "@/components/ui/format";
 
 /** A generator's figures from the last job run that ran it: read, passed, new and already seen. */
-export function LastRunCounts({ lastRun, now }: { lastRun: GeneratorOverview["lastRun"]; now: Date }) {
+export function LastRunCounts({
+  lastRun,
+  now,
+}: {
+  lastRun: { runId: number; finishedAt: Date | null; counts: GeneratorCounts } | null;
+  now: Date;
+}) {
   if (!lastRun) return <span className="text-zinc-400">not run yet</span>;
   const { counts } = lastRun;
   return (

@@ -8,7 +8,7 @@ import { buttonClass } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Notice } from "@/components/ui/notice";
 import { PageHeader } from "@/components/ui/page-header";
-import { listGeneratorOverview } from "@/spark/generators/generators";
+import { loadGenerators } from "@/app/_views/generators";
 import { setGeneratorActiveAction } from "./actions";
 import { DataTable } from "@/components/ui/data-table";
 
@@ -21,11 +21,12 @@ export default async function GeneratorsPage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   await requireSession();
-  const { database, deps } = await getEngine();
-  const [generators, params] = await Promise.all([listGeneratorOverview(database), searchParams]);
+  const { deps } = await getEngine();
+  const { generators, saved, deleted } = await loadGenerators(deps.db, {
+    params: await searchParams,
+    sources: deps.sources,
+  });
   const now = deps.clock();
-  const saved = typeof params.saved === "string" ? params.saved : null;
-  const deleted = typeof params.deleted === "string" ? params.deleted : null;
   const newButton = (
     <Link href="/generators/new" className={buttonClass("primary")}>
       New generator

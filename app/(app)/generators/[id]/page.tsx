@@ -5,7 +5,7 @@ import { GeneratorForm } from "@/components/generators/generator-form";
 import { ConfirmButton } from "@/components/ui/confirm-button";
 import { PageHeader } from "@/components/ui/page-header";
 import { TimeAgo } from "@/components/ui/time-ago";
-import { listSourceOptions, loadGenerator } from "@/spark/generators/generators";
+import { loadGeneratorEditor } from "@/app/_views/generators";
 import { deleteGeneratorAction, previewGeneratorAction, saveGeneratorAction } from "../actions";
 
 export const dynamic = "force-dynamic";
@@ -14,10 +14,10 @@ export const metadata = { title: "Edit generator" };
 export default async function EditGeneratorPage({ params }: { params: Promise<{ id: string }> }) {
   await requireSession();
   const { id } = await params;
-  const { database, deps } = await getEngine();
-  const generator = await loadGenerator(database, id);
-  if (!generator) notFound();
-  const sources = await listSourceOptions(database);
+  const { deps } = await getEngine();
+  const editor = await loadGeneratorEditor(deps.db, { id, sources: deps.sources });
+  if (!editor) notFound();
+  const { generator, sources } = editor;
   return (
     <>
       <PageHeader

@@ -2,7 +2,7 @@ import { getEngine } from "@/app/_server/engine";
 import { requireSession } from "@/app/_server/session";
 import { GeneratorForm } from "@/components/generators/generator-form";
 import { PageHeader } from "@/components/ui/page-header";
-import { listSourceOptions } from "@/spark/generators/generators";
+import { loadNewGenerator } from "@/app/_views/generators";
 import { previewGeneratorAction, saveGeneratorAction } from "../actions";
 
 export const dynamic = "force-dynamic";
@@ -10,8 +10,8 @@ export const metadata = { title: "New generator" };
 
 export default async function NewGeneratorPage() {
   await requireSession();
-  const { database } = await getEngine();
-  const sources = await listSourceOptions(database);
+  const { deps } = await getEngine();
+  const { sources } = await loadNewGenerator(deps.db, { sources: deps.sources });
   return (
     <>
       <PageHeader

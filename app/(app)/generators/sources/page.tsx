@@ -7,11 +7,7 @@ import { buttonClass } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { Notice } from "@/components/ui/notice";
 import { TimeAgo } from "@/components/ui/time-ago";
-import { listGenerators } from "@/db/queries/generators";
-import { listSqlSources } from "@/db/queries/sql-sources";
-import { listConnections } from "@/db/queries/connections";
-import { codeSources } from "@/spark/sources/registry";
-import { codeSourceRef, sqlSourceRef } from "@/spark/sources/resolve";
+import { loadSources } from "@/app/_views/sources";
 import { DataTable } from "@/components/ui/data-table";
 
 export const dynamic = "force-dynamic";
@@ -24,17 +20,11 @@ export default async function SourcesPage({
 }) {
   await requireSession();
   const { deps } = await getEngine();
-  const [sqlSources, generators, connections, params] = await Promise.all([
-    listSqlSources(deps.db),
-    listGenerators(deps.db),
-    listConnections(deps.db),
-    searchParams,
-  ]);
-  const connectionName = (id: string | null) => connections.find((c) => c.id === id)?.name ?? null;
-  const usedBy = (ref: string) => generators.filter((g) => g.source === ref).map((g) => g.name);
+  const { sqlSources, codeSources, saved, deleted } = await loadSources(deps.db, {
+    params: await searchParams,
+    sources: deps.sources,
+  });
   const now = deps.clock();
-  const saved = typeof params.saved === "string" ? params.saved : null;
-  const deleted = typeof params.deleted === "string" ? params.deleted : null;
   return (
     <div className="space-y-8">
       <div className="space-y-2 empty:hidden">
@@ -62,7 +52,7 @@ export default async function SourcesPage({
         ) : (
           <DataTable columns={["Name", "Connection", "Variables", "Used by", "Changed"]}>
             {sqlSources.map((s) => {
-              const users = usedBy(sqlSourceRef(s.id));
+              const users = s.usedBy;
               return (
                 <tr key={s.id} className="align-top">
                   <td className="px-4 py-3">
@@ -75,7 +65,7 @@ export default async function SourcesPage({
                     {s.description ? <p className="mt-0.5 text-zinc-600">{s.description}</p> : null}
                   </td>
                   <td className="px-4 py-3 text-zinc-700">
-                    {connectionName(s.connectionId) ?? <Badge tone="red">needs a connection</Badge>}
+                    {s.connectionName ?? <Badge tone="red">needs a connection</Badge>}
                   </td>
                   <td className="px-4 py-3 font-mono text-xs break-words text-zinc-700">
                     {Object.keys(s.variables).join(", ")}
@@ -104,7 +94,7 @@ export default async function SourcesPage({
           <p className="text-sm text-zinc-500">No code sources are registered.</p>
         ) : (
           codeSources.map((s) => {
-            const users = usedBy(codeSourceRef(s.name));
+            const users = s.usedBy;
             return (
               <Card
                 key={s.name}

@@ -1,15 +1,11 @@
 import { notFound } from "next/navigation";
-import { z } from "zod";
 import { getEngine } from "@/app/_server/engine";
 import { requireSession } from "@/app/_server/session";
 import { SqlSourceForm } from "@/components/sources/sql-source-form";
 import { ConfirmButton } from "@/components/ui/confirm-button";
 import { PageHeader } from "@/components/ui/page-header";
-import { listGeneratorsBySource } from "@/db/queries/generators";
-import { findSqlSourceById } from "@/db/queries/sql-sources";
-import { listConnections } from "@/db/queries/connections";
+import { loadSqlSourceEditor } from "@/app/_views/sources";
 import { Notice } from "@/components/ui/notice";
-import { sqlSourceRef } from "@/spark/sources/resolve";
 import { deleteSqlSourceAction, saveSqlSourceAction, testSqlQueryAction } from "../actions";
 
 export const dynamic = "force-dynamic";
@@ -18,14 +14,10 @@ export const metadata = { title: "Edit SQL source" };
 export default async function EditSqlSourcePage({ params }: { params: Promise<{ id: string }> }) {
   await requireSession();
   const { id } = await params;
-  if (!z.uuid().safeParse(id).success) notFound();
   const { deps } = await getEngine();
-  const source = await findSqlSourceById(deps.db, { id });
-  if (!source) notFound();
-  const [users, connections] = await Promise.all([
-    listGeneratorsBySource(deps.db, { source: sqlSourceRef(source.id) }),
-    listConnections(deps.db),
-  ]);
+  const editor = await loadSqlSourceEditor(deps.db, id);
+  if (!editor) notFound();
+  const { source, usedBy: users, connections } = editor;
   return (
     <>
       <PageHeader
@@ -33,7 +25,7 @@ export default async function EditSqlSourcePage({ params }: { params: Promise<{ 
         description={
           users.length === 0
             ? "No generator uses this source yet."
-            : `Used by ${users.map((g) => g.name).join(", ")}: a change applies from their next run.`
+            : `Used by ${users.join(", ")}: a change applies from their next run.`
         }
       />
       {source.connectionId === null ? (
@@ -54,7 +46,7 @@ export default async function EditSqlSourcePage({ params }: { params: Promise<{ 
           query: source.query,
         }}
         submitLabel="Save changes"
-        connections={connections.map((c) => ({ id: c.id, name: c.name, kind: c.kind }))}
+        connections={connections}
       />
       <section className="mt-8 max-w-xl space-y-2">
         <h2 className="text-sm font-semibold text-zinc-900">Delete this source</h2>

@@ -1,6 +1,6 @@
 import { getEngine } from "@/app/_server/engine";
 import { requireSession } from "@/app/_server/session";
-import { listConnections, SAMPLE_CONNECTION_ID } from "@/db/queries/connections";
+import { loadNewSqlSource } from "@/app/_views/sources";
 import { SqlSourceForm } from "@/components/sources/sql-source-form";
 import { PageHeader } from "@/components/ui/page-header";
 import { saveSqlSourceAction, testSqlQueryAction } from "../actions";
@@ -11,7 +11,7 @@ export const metadata = { title: "New SQL source" };
 export default async function NewSqlSourcePage() {
   await requireSession();
   const { deps } = await getEngine();
-  const connections = await listConnections(deps.db);
+  const { connections, connectionId } = await loadNewSqlSource(deps.db);
   return (
     <>
       <PageHeader
@@ -21,9 +21,9 @@ export default async function NewSqlSourcePage() {
       <SqlSourceForm
         action={saveSqlSourceAction.bind(null, null)}
         test={testSqlQueryAction}
-        initial={{ name: "", description: "", connectionId: SAMPLE_CONNECTION_ID, query: "" }}
+        initial={{ name: "", description: "", connectionId, query: "" }}
         submitLabel="Create source"
-        connections={connections.map((c) => ({ id: c.id, name: c.name, kind: c.kind }))}
+        connections={connections}
       />
     </>
   );
