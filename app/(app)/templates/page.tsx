@@ -7,7 +7,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { Notice } from "@/components/ui/notice";
 import { PageHeader } from "@/components/ui/page-header";
 import { TimeAgo } from "@/components/ui/time-ago";
-import { listTemplates } from "@/db/queries/templates";
+import { loadTemplates } from "@/app/_views/templates";
 import { setTemplateActiveAction } from "./actions";
 import { DataTable } from "@/components/ui/data-table";
 
@@ -21,8 +21,7 @@ export default async function TemplatesPage({
 }) {
   await requireSession();
   const { deps } = await getEngine();
-  const [templates, params] = await Promise.all([listTemplates(deps.db), searchParams]);
-  const deleted = typeof params.deleted === "string" ? params.deleted : null;
+  const { templates, deleted } = await loadTemplates(deps.db, await searchParams);
   const now = deps.clock();
   const actions = (
     <div className="flex gap-2">

@@ -7,9 +7,7 @@ import { ConfirmButton } from "@/components/ui/confirm-button";
 import { Notice } from "@/components/ui/notice";
 import { PageHeader } from "@/components/ui/page-header";
 import { TimeAgo } from "@/components/ui/time-ago";
-import { templateFieldsOf } from "@/db/queries/templates";
-import { listLayoutNames } from "@/spark/mail/partials";
-import { loadTemplate } from "@/spark/mail/templates";
+import { loadTemplateEditor } from "@/app/_views/templates";
 import { deleteTemplateAction, previewTemplateAction, saveTemplateAction, sendTestAction } from "../actions";
 
 export const dynamic = "force-dynamic";
@@ -24,17 +22,10 @@ export default async function EditTemplatePage({
 }) {
   await requireSession();
   const [{ id }, query] = await Promise.all([params, searchParams]);
-  const { database, deps, config } = await getEngine();
-  const [template, layouts] = await Promise.all([loadTemplate(database, id), listLayoutNames(database)]);
-  if (!template) notFound();
-  const notice =
-    typeof query.saved === "string"
-      ? `Saved as version ${template.version}.`
-      : typeof query.restored === "string"
-        ? `Restored version ${query.restored}; it is now version ${template.version}.`
-        : query.imported
-          ? "Imported from django-spark as an inactive template: set its recipients, check the preview, then make it active."
-          : null;
+  const { deps, config } = await getEngine();
+  const editor = await loadTemplateEditor(deps.db, { id, params: query });
+  if (!editor) notFound();
+  const { template, layouts, initial, notice } = editor;
   return (
     <>
       <PageHeader
@@ -68,7 +59,7 @@ export default async function EditTemplatePage({
         defaultFrom={config.mail.from}
         layouts={layouts}
         submitLabel="Save changes"
-        initial={{ ...templateFieldsOf(template), layout: template.layout }}
+        initial={initial}
       />
       <section className="mt-8 max-w-xl space-y-2">
         <h2 className="text-sm font-semibold text-zinc-900">Delete this template</h2>

@@ -2,7 +2,7 @@ import { getEngine } from "@/app/_server/engine";
 import { requireSession } from "@/app/_server/session";
 import { TemplateForm } from "@/components/mail/template-form";
 import { PageHeader } from "@/components/ui/page-header";
-import { listLayoutNames } from "@/spark/mail/partials";
+import { loadNewTemplate } from "@/app/_views/templates";
 import { previewTemplateAction, saveTemplateAction, sendTestAction } from "../actions";
 
 export const dynamic = "force-dynamic";
@@ -10,8 +10,8 @@ export const metadata = { title: "New template" };
 
 export default async function NewTemplatePage() {
   await requireSession();
-  const { config, database } = await getEngine();
-  const layouts = await listLayoutNames(database);
+  const { config, deps } = await getEngine();
+  const { layouts } = await loadNewTemplate(deps.db);
   return (
     <>
       <PageHeader

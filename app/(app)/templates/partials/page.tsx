@@ -7,7 +7,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { Notice } from "@/components/ui/notice";
 import { PageHeader } from "@/components/ui/page-header";
 import { TimeAgo } from "@/components/ui/time-ago";
-import { listPartials } from "@/db/queries/partials";
+import { loadPartials } from "@/app/_views/partials";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Partials and layouts" };
@@ -19,8 +19,7 @@ export default async function PartialsPage({
 }) {
   await requireSession();
   const { deps } = await getEngine();
-  const [partials, params] = await Promise.all([listPartials(deps.db), searchParams]);
-  const deleted = typeof params.deleted === "string" ? params.deleted : null;
+  const { partials, deleted } = await loadPartials(deps.db, await searchParams);
   const now = deps.clock();
   const actions = (
     <Link href="/templates/partials/new" className={buttonClass("primary")}>

@@ -4,9 +4,7 @@ import { getEngine } from "@/app/_server/engine";
 import { requireSession } from "@/app/_server/session";
 import { VersionHistory } from "@/components/mail/version-history";
 import { PageHeader } from "@/components/ui/page-header";
-import { listTemplateVersions, templateFieldsOf } from "@/db/queries/templates";
-import { listUsers } from "@/db/queries/users";
-import { loadTemplate } from "@/spark/mail/templates";
+import { loadTemplateHistory } from "@/app/_views/templates";
 import { restoreVersionAction } from "../../actions";
 
 export const dynamic = "force-dynamic";
@@ -36,24 +34,10 @@ export default async function TemplateHistoryPage({
 }) {
   await requireSession();
   const [{ id }, query] = await Promise.all([params, searchParams]);
-  const { database, deps } = await getEngine();
-  const template = await loadTemplate(database, id);
-  if (!template) notFound();
-  const [rows, users] = await Promise.all([
-    listTemplateVersions(deps.db, { templateId: template.id }),
-    listUsers(deps.db),
-  ]);
-  const emails = new Map(users.map((u) => [u.id, u.email]));
-  const versions = rows.map((v) => ({
-    version: v.version,
-    note: v.note,
-    by: v.createdBy ? (emails.get(v.createdBy) ?? "a deleted operator") : "Spark",
-    createdAt: v.createdAt,
-    fields: v.fields,
-  }));
-  const asked = Number(typeof query.v === "string" ? query.v : NaN);
-  const selected =
-    versions.find((v) => v.version === asked) ?? versions.find((v) => v.version < template.version) ?? versions[0];
+  const { deps } = await getEngine();
+  const history = await loadTemplateHistory(deps.db, { id, params: query });
+  if (!history) notFound();
+  const { template, versions, selected, current } = history;
   return (
     <>
       <p className="mb-2 text-sm">
@@ -70,7 +54,7 @@ export default async function TemplateHistoryPage({
         basePath={`/templates/${template.id}/history`}
         versions={versions}
         currentVersion={template.version}
-        current={templateFieldsOf(template)}
+        current={current}
         fields={FIELDS}
         selected={selected}
         restore={restoreVersionAction}

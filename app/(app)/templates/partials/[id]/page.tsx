@@ -7,7 +7,7 @@ import { ConfirmButton } from "@/components/ui/confirm-button";
 import { Notice } from "@/components/ui/notice";
 import { PageHeader } from "@/components/ui/page-header";
 import { TimeAgo } from "@/components/ui/time-ago";
-import { loadPartial, samplePartialContext } from "@/spark/mail/partials";
+import { loadPartialEditor } from "@/app/_views/partials";
 import { deletePartialAction, previewPartialAction, savePartialAction } from "../actions";
 
 export const dynamic = "force-dynamic";
@@ -22,15 +22,10 @@ export default async function EditPartialPage({
 }) {
   await requireSession();
   const [{ id }, query] = await Promise.all([params, searchParams]);
-  const { database, deps } = await getEngine();
-  const [partial, sampleContext] = await Promise.all([loadPartial(database, id), samplePartialContext(database)]);
-  if (!partial) notFound();
-  const notice =
-    typeof query.saved === "string"
-      ? `Saved as version ${partial.version}.`
-      : typeof query.restored === "string"
-        ? `Restored version ${query.restored}; it is now version ${partial.version}.`
-        : null;
+  const { deps } = await getEngine();
+  const editor = await loadPartialEditor(deps.db, { id, params: query });
+  if (!editor) notFound();
+  const { partial, sampleContext, notice } = editor;
   return (
     <>
       <p className="mb-2 text-sm">

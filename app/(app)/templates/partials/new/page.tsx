@@ -3,7 +3,7 @@ import { getEngine } from "@/app/_server/engine";
 import { requireSession } from "@/app/_server/session";
 import { PartialForm } from "@/components/mail/partial-form";
 import { PageHeader } from "@/components/ui/page-header";
-import { samplePartialContext } from "@/spark/mail/partials";
+import { loadNewPartial } from "@/app/_views/partials";
 import { previewPartialAction, savePartialAction } from "../actions";
 
 export const dynamic = "force-dynamic";
@@ -15,9 +15,8 @@ export default async function NewPartialPage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   await requireSession();
-  const { database } = await getEngine();
-  const [query, sampleContext] = await Promise.all([searchParams, samplePartialContext(database)]);
-  const kind = query.kind === "layout" ? "layout" : "partial";
+  const { deps } = await getEngine();
+  const { kind, sampleContext } = await loadNewPartial(deps.db, await searchParams);
   return (
     <>
       <p className="mb-2 text-sm">

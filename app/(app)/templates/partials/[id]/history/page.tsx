@@ -4,9 +4,7 @@ import { getEngine } from "@/app/_server/engine";
 import { requireSession } from "@/app/_server/session";
 import { VersionHistory } from "@/components/mail/version-history";
 import { PageHeader } from "@/components/ui/page-header";
-import { listPartialVersions, partialFieldsOf } from "@/db/queries/partials";
-import { listUsers } from "@/db/queries/users";
-import { loadPartial } from "@/spark/mail/partials";
+import { loadPartialHistory } from "@/app/_views/partials";
 import { restorePartialVersionAction } from "../../actions";
 
 export const dynamic = "force-dynamic";
@@ -27,24 +25,10 @@ export default async function PartialHistoryPage({
 }) {
   await requireSession();
   const [{ id }, query] = await Promise.all([params, searchParams]);
-  const { database, deps } = await getEngine();
-  const partial = await loadPartial(database, id);
-  if (!partial) notFound();
-  const [rows, users] = await Promise.all([
-    listPartialVersions(deps.db, { partialId: partial.id }),
-    listUsers(deps.db),
-  ]);
-  const emails = new Map(users.map((u) => [u.id, u.email]));
-  const versions = rows.map((v) => ({
-    version: v.version,
-    note: v.note,
-    by: v.createdBy ? (emails.get(v.createdBy) ?? "a deleted operator") : "Spark",
-    createdAt: v.createdAt,
-    fields: v.fields,
-  }));
-  const asked = Number(typeof query.v === "string" ? query.v : NaN);
-  const selected =
-    versions.find((v) => v.version === asked) ?? versions.find((v) => v.version < partial.version) ?? versions[0];
+  const { deps } = await getEngine();
+  const history = await loadPartialHistory(deps.db, { id, params: query });
+  if (!history) notFound();
+  const { partial, versions, selected, current } = history;
   return (
     <>
       <p className="mb-2 text-sm">
@@ -61,7 +45,7 @@ export default async function PartialHistoryPage({
         basePath={`/templates/partials/${partial.id}/history`}
         versions={versions}
         currentVersion={partial.version}
-        current={partialFieldsOf(partial)}
+        current={current}
         fields={FIELDS}
         selected={selected}
         restore={restorePartialVersionAction}
