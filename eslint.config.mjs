@@ -60,4 +60,62 @@ export default tseslint.config(
     files: ["spark/**", "db/**", "emails/**"],
     rules: { "no-restricted-imports": ["error", frameworkFree] },
   },
+  // Reads in one place, writes through the engine: a page asks its view-model in app/_views for what it
+  // shows, and components only draw what they are handed, so neither reaches into the database layer.
+  {
+    files: ["app/**"],
+    ignores: ["app/_views/**", "app/_server/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["@/db", "@/db/*", "**/db/*"],
+              message: "Pages and components read through app/_views and write through the engine (spark/).",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["components/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["@/db", "@/db/*", "**/db/*"],
+              message: "Pages and components read through app/_views and write through the engine (spark/).",
+            },
+            {
+              group: ["@/app/_views", "@/app/_views/*", "**/_views/*"],
+              message: "Components draw what their page hands them; only pages ask app/_views (it reads the database).",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  // The typescript-eslint twin of the rule, so this holds on top of the blocks above instead of
+  // replacing them (ESLint keeps only the last block's options for one rule).
+  {
+    files: ["**/*.{ts,tsx,mts,cts,js,mjs}"],
+    ignores: ["**/*.test.ts", "**/*.test.tsx", "e2e/**", "bench/**", "reliability/**", "testing/**"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["@/testing", "@/testing/*", "**/testing/*"],
+              message: "testing/ holds test helpers; production code cannot import them",
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -14,3 +14,4 @@ export type {
   JobTrigger,
 } from "@/db/schema";
 export type { DeliveryLogFilters } from "@/db/queries/deliveries";
+export type { EventLogFilters } from "@/db/queries/events";

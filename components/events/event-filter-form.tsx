@@ -1,5 +1,5 @@
 import { FilterButtons, filterControl, filterLabel, TimeRangeInputs } from "@/components/ui/filter-controls";
-import type { EventFilters } from "@/app/_views/event-log";
+import type { EventLogFilters } from "@/spark/types";
 import type { SourceOption } from "@/spark/generators/generators";
 
 /** A GET form: the filters live in the URL, so a filtered view can be bookmarked and shared. */
@@ -9,7 +9,7 @@ export function EventFilterForm({
   sources,
   showFailing,
 }: {
-  filters: EventFilters;
+  filters: EventLogFilters;
   generators: { id: string; name: string; group: string }[];
   sources: SourceOption[];
   showFailing: boolean;

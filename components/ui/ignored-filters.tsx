@@ -1,8 +1,7 @@
-import type { IgnoredFilter } from "@/app/_views/list-params";
 import { Notice } from "./notice";
 
 /** Which filters of the URL a list page left out, and what to type instead. */
-export function IgnoredFilters({ ignored }: { ignored: IgnoredFilter[] }) {
+export function IgnoredFilters({ ignored }: { ignored: { name: string; message: string }[] }) {
   if (ignored.length === 0) return null;
   return (
     <div className="mb-4">
