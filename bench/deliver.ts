@@ -7,7 +7,10 @@ import { SmtpSink } from "@/testing/smtp-sink";
 import { toNodemailer } from "@/emails/transports/message";
 import { createSmtpMailer } from "@/emails/transports/smtp";
 import { deliverWithinBudget } from "@/spark/mail/deliver-pass";
-import { defaultMailSettings } from "@/spark/mail/settings";
+import { createDeps } from "@/runtime/compose";
+import { defaultSettings } from "@/spark/deps";
+import { silentLogger } from "@/spark/logger";
+import { testConnections } from "@/testing/connections";
 import { printTable } from "./generate";
 import type { BenchOptions, BenchResult } from "./run";
 
@@ -60,11 +63,16 @@ async function measure(driver: "pglite" | "postgres", n: number, databaseUrl: st
   await sink.start();
   const mailer = createSmtpMailer({ url: sink.url, connections: POOL });
   try {
-    const settings = {
-      ...defaultMailSettings,
-      defaultFrom: "Spark <spark@example.com>",
-      messageIdDomain: "example.com",
-    };
+    const deps = createDeps({
+      db: database.db,
+      mailer,
+      log: silentLogger,
+      settings: {
+        ...defaultSettings,
+        mail: { ...defaultSettings.mail, defaultFrom: "Spark <spark@example.com>", messageIdDomain: "example.com" },
+      },
+      connections: testConnections(database),
+    });
     // Best of two for each side, alternating, so neither gets the warm start.
     let raw = Infinity;
     let spark = Infinity;
@@ -75,14 +83,7 @@ async function measure(driver: "pglite" | "postgres", n: number, databaseUrl: st
       await queue(database, n);
       sink.received = 0;
       const t0 = performance.now();
-      const tally = await deliverWithinBudget({
-        database,
-        mailer,
-        clock: () => new Date(),
-        settings,
-        budgetMs: 600_000,
-        batchSize: 500,
-      });
+      const tally = await deliverWithinBudget(deps, { budgetMs: 600_000, batchSize: 500 });
       spark = Math.min(spark, (performance.now() - t0) / 1000);
       if (tally.sent !== n || sink.received !== n)
         throw new Error(`Spark delivered ${tally.sent} (${sink.received} received) of ${n}`);

@@ -96,7 +96,7 @@ export async function logBenchmark(options: BenchOptions): Promise<BenchResult[]
       { name: "deliveries: recipient contains", table: "deliveries", params: { recipient: "user4242@" } },
     ];
     const load = (s: Scenario, params: Record<string, string>) =>
-      s.table === "events" ? loadEventLog(database, params) : loadDeliveryLog(database, params);
+      s.table === "events" ? loadEventLog(database.db, params, { sources: [] }) : loadDeliveryLog(database.db, params);
     const results: BenchResult[] = [];
     for (const s of scenarios) {
       let params = { ...s.params };

@@ -1,6 +1,6 @@
 import { seedDemo } from "@/demo/seed";
 import { loadConfig } from "@/runtime/config";
-import { openMigratedDatabase } from "@/runtime/start";
+import { openMigratedDatabase } from "@/runtime/compose";
 import { runCli } from "./run";
 
 runCli(async () => {

@@ -4,8 +4,8 @@ import { loadConfig } from "@/runtime/config";
 import type { JobSummary } from "@/spark/job/job";
 import { createConsoleLogger } from "@/spark/logger";
 import { readServerFile } from "@/runtime/server-file";
-import { createMailer } from "@/runtime/mailer";
-import { createPassRunner, openConnections, openMigratedDatabase } from "@/runtime/start";
+import { openRuntime } from "@/runtime/compose";
+import { runJob } from "@/spark/job/job";
 import { CliError, runCli } from "./run";
 
 /**
@@ -24,12 +24,11 @@ runCli(async () => {
       return printSummary(await askServer(server));
     }
   }
-  const database = await openMigratedDatabase(config, log);
-  const mailer = createMailer({ config, database });
-  const connections = await openConnections({ config, database });
+  const runtime = await openRuntime(config, { log });
   try {
     let last = 0;
-    const summary = await createPassRunner({ config, database, log, mailer, connections })("cli", {
+    const summary = await runJob(runtime.deps, {
+      trigger: "cli",
       onProgress: (p) => {
         if (Date.now() - last < 1000) return;
         last = Date.now();
@@ -42,8 +41,7 @@ runCli(async () => {
     });
     return printSummary(summary);
   } finally {
-    await Promise.all([mailer.close(), connections.close()]);
-    await database.close();
+    await runtime.close();
   }
 });
 

@@ -1,5 +1,5 @@
 import { loadConfig } from "@/runtime/config";
-import { openMigratedDatabase } from "@/runtime/start";
+import { openMigratedDatabase } from "@/runtime/compose";
 import { runCli } from "./run";
 
 runCli(async () => {

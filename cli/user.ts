@@ -5,7 +5,8 @@ import { createOperator, setOperatorDisabled, setPassword } from "@/spark/accoun
 import { emailField, passwordField, roleField } from "@/spark/accounts/schemas";
 import { liftThrottle } from "@/spark/accounts/throttle";
 import { loadConfig } from "@/runtime/config";
-import { openMigratedDatabase } from "@/runtime/start";
+import { openRuntime } from "@/runtime/compose";
+import { silentLogger } from "@/spark/logger";
 import { CliError, runCli } from "./run";
 
 const usage = `Usage: npm run user -- <command>
@@ -72,11 +73,11 @@ runCli(async () => {
   const password =
     command === "create" || command === "password" ? parseOr(passwordField, await readPassword(), "password") : "";
 
-  const database = await openMigratedDatabase(loadConfig());
-  const deps = { db: database.db, clock: () => new Date() };
+  const runtime = await openRuntime(loadConfig(), { log: silentLogger });
+  const { deps } = runtime;
   try {
     if (command === "list") {
-      for (const user of await listUsers(database.db)) {
+      for (const user of await listUsers(deps.db)) {
         const status = user.disabledAt ? "disabled" : user.passwordHash ? "active" : "invited";
         process.stdout.write(`${user.email}\t${user.role}\t${status}\n`);
       }
@@ -98,7 +99,7 @@ runCli(async () => {
       );
       return;
     }
-    const user = await findUserByEmail(database.db, { email });
+    const user = await findUserByEmail(deps.db, { email });
     if (!user) throw new CliError(`no operator has the email ${email}; 'npm run user -- list' shows them.`);
     if (command === "password") {
       await setPassword(deps, { userId: user.id, password });
@@ -114,6 +115,6 @@ runCli(async () => {
       throw new CliError(`${user.email} is the last active admin; create another admin first.`);
     process.stdout.write(`${command === "disable" ? "Disabled" : "Enabled"} ${user.email}.\n`);
   } finally {
-    await database.close();
+    await runtime.close();
   }
 });

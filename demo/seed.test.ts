@@ -9,10 +9,8 @@ import { demoGenerators, demoTemplates, seedDemo } from "./seed";
 import type { Connections } from "../spark/connections";
 import { sampleImageFor, testConnections } from "../testing/connections";
 import { runJob } from "../spark/job/job";
-import { silentLogger } from "../spark/logger";
-import { createMailHandler } from "../spark/mail/handler";
-import { deliverWithinBudget } from "../spark/mail/deliver-pass";
-import { defaultMailSettings } from "../spark/mail/settings";
+import { testDeps } from "@/testing/deps";
+import { demoSources } from "./index";
 import { createCaptureMailer, type CapturedMessage } from "@/emails/transports/capture";
 import { deliveries } from "@/db/schema";
 import { challengesSource, type ChallengeCandidate } from "./challenges";
@@ -124,19 +122,14 @@ describe("seedDemo", () => {
   it("sends the demo's mail on the first pass: every demo template renders for every event, to example.com participants", async () => {
     const captured: CapturedMessage[] = [];
     const mailer = createCaptureMailer({ store: async (m) => void captured.push(m) });
-    const settings = { ...defaultMailSettings, defaultFrom: "Spark <spark@localhost>" };
-    const summary = await runJob({
-      database,
+    const deps = testDeps(database, {
       clock,
-      log: silentLogger,
-      trigger: "manual",
+      mailer,
       connections,
-      passHandlers: async () => [(await createMailHandler({ database, settings }))!],
-      afterEvents: async () => {
-        const t = await deliverWithinBudget({ database, mailer, clock, settings, budgetMs: 30_000 });
-        return { deliveries: { sent: t.sent, failed: t.failed, dead: t.dead }, errors: [] };
-      },
+      sources: demoSources,
+      settings: { jobBudgetMs: 30_000, mail: { defaultFrom: "Spark <spark@localhost>" } },
     });
+    const summary = await runJob(deps, { trigger: "manual" });
     expect(summary.status).toBe("ok");
     expect(summary.events.recorded).toBeGreaterThanOrEqual(23);
     const rows = await database.db.select().from(deliveries);

@@ -1,5 +1,9 @@
 import { resolve } from "node:path";
 import { z } from "zod";
+import { PASSWORD_MIN_LENGTH } from "@/spark/accounts/schemas";
+import type { EnvConnection } from "@/spark/connections/types";
+
+export type { EnvConnection };
 
 /** A setting that cannot work, told in one line that says what to set instead. */
 export class ConfigError extends Error {
@@ -26,8 +30,9 @@ export type SparkConfig = {
     maxAttempts: number;
     backoffBaseMs: number;
     backoffCapMs: number;
-    leaseMs: number;
   };
+  /** SPARK_LEASE_SECONDS: how long a pass or a delivery being sent is held before another may take it. */
+  leaseMs: number;
   jobBudgetMs: number;
   retentionDays: number;
   /** Proxies in front of Spark that append to X-Forwarded-For; 0: the socket's peer is the client. */
@@ -38,20 +43,7 @@ export type SparkConfig = {
   connections: EnvConnection[];
 };
 
-export type EnvConnection = {
-  name: string;
-  kind: "postgres" | "mysql";
-  host: string;
-  port: number;
-  database: string;
-  username: string;
-  password: string;
-  ssl: boolean;
-};
-
 type Env = Record<string, string | undefined>;
-
-export const PASSWORD_MIN_LENGTH = 12;
 
 const emailSchema = z.email();
 
@@ -191,8 +183,8 @@ export function loadConfig(env: Env = process.env): SparkConfig {
       maxAttempts: readInt(env, "SPARK_MAX_ATTEMPTS", 8, 1, 100),
       backoffBaseMs,
       backoffCapMs,
-      leaseMs: readInt(env, "SPARK_LEASE_SECONDS", 60, 5, 86_400) * 1000,
     },
+    leaseMs: readInt(env, "SPARK_LEASE_SECONDS", 60, 5, 86_400) * 1000,
     jobBudgetMs: readInt(env, "SPARK_JOB_BUDGET_SECONDS", 50, 1, 3_600) * 1000,
     retentionDays: readInt(env, "SPARK_RETENTION_DAYS", 30, 1, 36_500),
     trustedProxies: readInt(env, "SPARK_TRUSTED_PROXIES", 0, 0, 10),

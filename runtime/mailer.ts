@@ -1,20 +1,18 @@
-import type { Database } from "@/db/client";
+import type { Db } from "@/db/client";
 import { insertCapturedMail } from "@/db/queries/captured-mails";
 import { createCaptureMailer } from "@/emails/transports/capture";
 import { createSmtpMailer } from "@/emails/transports/smtp";
 import type { Mailer } from "@/emails/transports/types";
 import type { SparkConfig } from "./config";
-import { domainOf } from "../spark/mail/message-id";
-import type { MailSettings } from "../spark/mail/settings";
 
 /** SMTP_URL set: a pooled SMTP transport. Unset: the capture transport, whose mail the Inbox shows. */
-export function createMailer({ config, database }: { config: SparkConfig; database: Database }): Mailer {
+export function createMailer(config: SparkConfig, db: Db): Mailer {
   if (config.mail.smtpUrl)
     return createSmtpMailer({ url: config.mail.smtpUrl, connections: config.mail.smtpConnections });
   return createCaptureMailer({
     store: async (mail) => {
       const deliveryId = /^<spark\.delivery\.(\d+)@/.exec(mail.messageId)?.[1];
-      await insertCapturedMail(database.db, {
+      await insertCapturedMail(db, {
         deliveryId: deliveryId ? Number(deliveryId) : null,
         messageId: mail.messageId,
         envelopeFrom: mail.envelope.from,
@@ -27,15 +25,4 @@ export function createMailer({ config, database }: { config: SparkConfig; databa
       });
     },
   });
-}
-
-export function mailSettingsOf(config: SparkConfig): MailSettings {
-  return {
-    defaultFrom: config.mail.from,
-    messageIdDomain: domainOf(config.mail.from) ?? new URL(config.publicUrl).hostname,
-    maxAttempts: config.mail.maxAttempts,
-    backoffBaseMs: config.mail.backoffBaseMs,
-    backoffCapMs: config.mail.backoffCapMs,
-    leaseMs: config.mail.leaseMs,
-  };
 }

@@ -6,6 +6,7 @@ import { getEngine } from "@/app/_server/engine";
 import { clearSessionCookie, requireSession } from "@/app/_server/session";
 import { endSession } from "@/spark/accounts/sessions";
 import { SESSION_COOKIE } from "@/app/_server/http/session-cookie";
+import { runJob } from "@/spark/job/job";
 import { describeError } from "@/spark/logger";
 
 export async function logOut(): Promise<void> {
@@ -26,9 +27,13 @@ export type RunNowResult = { ok: true; runId: number } | { ok: false; message: s
  */
 export async function runNowAction(): Promise<RunNowResult> {
   const { operator } = await requireSession();
-  const { runPass, deps } = await getEngine();
+  const { deps } = await getEngine();
   return new Promise<RunNowResult>((resolve) => {
-    runPass("manual", { startedBy: operator.id, onProgress: ({ runId }) => resolve({ ok: true, runId }) }).then(
+    runJob(deps, {
+      trigger: "manual",
+      startedBy: operator.id,
+      onProgress: ({ runId }) => resolve({ ok: true, runId }),
+    }).then(
       (summary) =>
         resolve(
           summary.runId === null

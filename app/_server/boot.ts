@@ -1,29 +1,12 @@
-import type { Database } from "@/db/client";
 import { DatabaseOpenError } from "@/db/errors";
-import { ConfigError, loadConfig, type SparkConfig } from "@/runtime/config";
-import type { Deps } from "@/spark/deps";
-import type { Mailer } from "@/emails/transports/types";
-import { createConsoleLogger, describeError } from "@/spark/logger";
-import { createMailer } from "@/runtime/mailer";
-import { closeRenderPool } from "@/spark/mail/render-pool";
+import { ConfigError, loadConfig } from "@/runtime/config";
+import { announceFirstAdmin, openRuntime, type Runtime } from "@/runtime/compose";
 import { startScheduler, type Scheduler } from "@/runtime/scheduler";
 import { writeServerFile } from "@/runtime/server-file";
-import type { Connections } from "@/spark/connections";
-import {
-  announceFirstAdmin,
-  createPassRunner,
-  openConnections,
-  openMigratedDatabase,
-  type RunPass,
-} from "@/runtime/start";
+import { runJob } from "@/spark/job/job";
+import { createConsoleLogger, describeError } from "@/spark/logger";
 
-export type Engine = {
-  config: SparkConfig;
-  database: Database;
-  deps: Deps;
-  runPass: RunPass;
-  mailer: Mailer;
-  connections: Connections;
+export type Engine = Runtime & {
   /** The secret `npm run job` uses to ask this server for a pass (embedded database only). */
   internalSecret: string | null;
   scheduler: Scheduler | null;
@@ -43,18 +26,16 @@ export function getEngine(): Promise<Engine> {
 async function bootEngine(): Promise<Engine> {
   const log = createConsoleLogger();
   const config = loadConfig();
-  const database = await openMigratedDatabase(config, log);
+  const runtime = await openRuntime(config, { log });
+  const { database, deps } = runtime;
   log.info(`Spark database: ${database.driver} at ${database.location}`);
-  await announceFirstAdmin({ database, config, log });
-  const mailer = createMailer({ config, database });
-  log.info(`Mail goes to ${mailer.description}.`);
-  const connections = await openConnections({ config, database });
+  await announceFirstAdmin(runtime);
+  log.info(`Mail goes to ${deps.mailer.description}.`);
   // Builds the sample image on a first start and warms a worker, so the first Run now does not wait for it.
-  void connections
+  void deps.connections
     .sample()
     .head("select 1 as id", 1)
     .catch((error: unknown) => log.warn("The sample database did not start", { error }));
-  const runPass = createPassRunner({ config, database, log, mailer, connections });
   const internalSecret =
     database.driver === "pglite" ? writeServerFile(config.dataDir, { port: config.port }).secret : null;
   const scheduler =
@@ -63,7 +44,7 @@ async function bootEngine(): Promise<Engine> {
           everySeconds: config.scheduleSeconds,
           log,
           pass: async () => {
-            const summary = await runPass("schedule");
+            const summary = await runJob(deps, { trigger: "schedule" });
             if (summary.status !== "skipped")
               log.info("scheduled pass", {
                 runId: summary.runId,
@@ -77,22 +58,11 @@ async function bootEngine(): Promise<Engine> {
   if (!scheduler) log.info("Scheduler off (SPARK_SCHEDULE_SECONDS=0): call POST /api/jobs/run from cron.");
   const closeOnSignal = (signal: NodeJS.Signals) => {
     scheduler?.stop();
-    void Promise.all([mailer.close(), connections.close(), closeRenderPool()])
-      .then(() => database.close())
-      .finally(() => process.kill(process.pid, signal));
+    void runtime.close().finally(() => process.kill(process.pid, signal));
   };
   process.once("SIGTERM", closeOnSignal);
   process.once("SIGINT", closeOnSignal);
-  return {
-    config,
-    database,
-    deps: { db: database.db, clock: () => new Date(), log },
-    runPass,
-    mailer,
-    connections,
-    internalSecret,
-    scheduler,
-  };
+  return { ...runtime, internalSecret, scheduler };
 }
 
 /** For the server's start: a setting or database problem is one line and exit code 1, not a stack trace. */

@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { PASSWORD_MIN_LENGTH } from "../../runtime/config";
 import { operatorRoles } from "@/db/schema";
+
+export const PASSWORD_MIN_LENGTH = 12;
 
 export const emailField = z
   .string()

@@ -3,7 +3,6 @@ import type { Session, User } from "@/db/schema";
 import type { Deps } from "../deps";
 import { hashToken, newToken } from "./tokens";
 
-
 export type Operator = Pick<User, "id" | "email" | "role">;
 export type LiveSession = { operator: Operator; session: Session };
 

@@ -10,6 +10,8 @@ import { count } from "drizzle-orm";
 // The server actions read the session cookie and the engine through Next; both are stubbed here so the
 // real requireSession/requireAdmin run against a test database.
 const h = vi.hoisted(() => ({ token: undefined as string | undefined, engine: null as unknown }));
+import { testDeps } from "@/testing/deps";
+
 vi.mock("server-only", () => ({}));
 vi.mock("next/headers", () => ({
   cookies: async () => ({ get: () => (h.token ? { value: h.token } : undefined), set: () => {}, delete: () => {} }),
@@ -138,8 +140,7 @@ beforeAll(async () => {
   spark = await openTestDatabase();
   connections = testConnections(spark, { timeoutMs: 5_000, secretKey: SECRET_KEY });
   h.engine = {
-    deps: { db: spark.db, clock: () => new Date(), log: console },
-    connections,
+    deps: testDeps(spark, { connections, log: console }),
     config: { secretKey: SECRET_KEY },
     database: spark,
   };

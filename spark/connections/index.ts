@@ -1,11 +1,11 @@
 import type { Db } from "@/db/client";
 import { findConnectionById, SAMPLE_CONNECTION_ID } from "@/db/queries/connections";
 import type { Connection } from "@/db/schema";
-import type { EnvConnection } from "../../runtime/config";
+import type { EnvConnection } from "./types";
 import { mysqlConnection } from "./mysql";
 import { postgresConnection } from "./postgres";
 import type { SamplePool } from "./sample";
-import { open as openSealed } from "./secret-box";
+import { open as openSealed, seal as sealSecret } from "./secret-box";
 import { ConnectionError, defaultReadLimits, type ReadLimits, type SourceConnection } from "./types";
 
 export { ConnectionError, type ReadBatch, type ReadLimits, type SourceConnection } from "./types";
@@ -29,8 +29,12 @@ export type Connections = {
   forTarget(name: string, target: ConnectionTarget): SourceConnection;
   /** The embedded sample database (code sources such as the demo's read it). */
   sample(): SourceConnection;
+  /** Seals and opens stored passwords with SPARK_SECRET_KEY; null when it is unset. */
+  secrets: SecretBox | null;
   close(): Promise<void>;
 };
+
+export type SecretBox = { seal(plain: string): string; open(sealed: string): string };
 
 export type ConnectionsInput = {
   db: Db;
@@ -88,6 +92,9 @@ export function createConnections({
   return {
     limits,
     forTarget,
+    secrets: secretKey
+      ? { seal: (plain) => sealSecret(plain, secretKey), open: (sealed) => openSealed(sealed, secretKey) }
+      : null,
     sample: () => lazySample("sample"),
     async open(id) {
       const row = await findConnectionById(db, { id });

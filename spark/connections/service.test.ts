@@ -1,4 +1,6 @@
 import { sql } from "drizzle-orm";
+import type { Deps } from "../deps";
+import { testDeps } from "@/testing/deps";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
 import {
@@ -11,13 +13,7 @@ import { insertSqlSource } from "@/db/queries/sql-sources";
 import { rowsOf } from "@/db/rows";
 import { openTestDatabase, testDriver } from "@/testing/database";
 import { open, seal } from "./secret-box";
-import {
-  connectionInput,
-  deleteConnection,
-  saveConnection,
-  testStoredConnection,
-  type ConnectionDeps,
-} from "./service";
+import { connectionInput, deleteConnection, saveConnection, testStoredConnection } from "./service";
 import { createAppPostgres, testConnections, type AppPostgres } from "../../testing/connections";
 
 const KEY = "a test key that is long enough for SPARK_SECRET_KEY";
@@ -42,7 +38,7 @@ const pgUrl = process.env.TEST_DATABASE_URL;
 describe.runIf(pgUrl && testDriver === "pglite")("saving connections", () => {
   let database: Database;
   let app: AppPostgres;
-  let deps: ConnectionDeps;
+  let deps: Deps;
   const input = (changes: Record<string, unknown> = {}) =>
     connectionInput.parse({
       name: "app",
@@ -59,12 +55,10 @@ describe.runIf(pgUrl && testDriver === "pglite")("saving connections", () => {
   beforeAll(async () => {
     database = await openTestDatabase();
     app = await createAppPostgres(pgUrl!, "create table items (id int primary key)");
-    deps = {
-      db: database.db,
+    deps = testDeps(database, {
       clock: () => new Date("2030-01-01T00:00:00Z"),
       connections: testConnections(database, { secretKey: KEY }),
-      secretKey: KEY,
-    };
+    });
   });
   afterAll(async () => {
     await deps?.connections.close();
@@ -88,7 +82,10 @@ describe.runIf(pgUrl && testDriver === "pglite")("saving connections", () => {
   });
 
   it("refuses a stored password when SPARK_SECRET_KEY is unset", async () => {
-    const result = await saveConnection({ ...deps, secretKey: null }, { input: input(), by: null });
+    const result = await saveConnection(
+      { ...deps, connections: { ...deps.connections, secrets: null } },
+      { input: input(), by: null },
+    );
     expect(result).toEqual({
       status: "invalid",
       fieldErrors: { password: [expect.stringMatching(/^Set SPARK_SECRET_KEY/)] },

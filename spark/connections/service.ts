@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Db } from "@/db/client";
+import type { Deps } from "../deps";
 import {
   deleteConnectionById,
   findConnectionById,
@@ -10,8 +10,7 @@ import {
   type ConnectionValues,
 } from "@/db/queries/connections";
 import type { Connection } from "@/db/schema";
-import { open as openSealed, seal } from "./secret-box";
-import type { ConnectionTarget, Connections } from "./index";
+import type { ConnectionTarget, Connections, SecretBox } from "./index";
 
 export const connectionInput = z.object({
   name: z
@@ -40,7 +39,7 @@ export const connectionInput = z.object({
 });
 export type ConnectionInput = z.infer<typeof connectionInput>;
 
-export type ConnectionDeps = { db: Db; clock: () => Date; connections: Connections; secretKey: string | null };
+type ConnectionDeps = Pick<Deps, "db" | "clock" | "connections">;
 
 type Invalid = { status: "invalid"; fieldErrors: Record<string, string[]> };
 export type SaveConnectionResult =
@@ -81,18 +80,18 @@ export class PasswordNeeded extends Error {
 }
 
 /** The password to use: the one typed, or the stored one when the field was left empty on an edit of the same target. */
-function passwordFor(existing: Connection | null, input: ConnectionInput, secretKey: string | null): string {
-  if (input.password !== "" || !existing?.passwordSealed || !secretKey) return input.password;
+function passwordFor(existing: Connection | null, input: ConnectionInput, secrets: SecretBox | null): string {
+  if (input.password !== "" || !existing?.passwordSealed || !secrets) return input.password;
   if (!sameTarget(existing, input))
     throw new PasswordNeeded(
       "Enter the password again: the stored one is only sent to the server and user it was saved for.",
     );
-  return openSealed(existing.passwordSealed, secretKey);
+  return secrets.open(existing.passwordSealed);
 }
 
 /** Saves a connection only after it connected and its user proved least-privileged; the password is sealed. */
 export async function saveConnection(
-  { db, clock, connections, secretKey }: ConnectionDeps,
+  { db, clock, connections }: ConnectionDeps,
   { id, version, input, by }: { id?: string; version?: number; input: ConnectionInput; by: string | null },
 ): Promise<SaveConnectionResult> {
   const existing = id ? await findConnectionById(db, { id }) : null;
@@ -102,7 +101,7 @@ export async function saveConnection(
       status: "invalid",
       fieldErrors: { name: ["This connection is declared in the environment or built in; change it there."] },
     };
-  if (input.password !== "" && !secretKey) {
+  if (input.password !== "" && !connections.secrets) {
     return {
       status: "invalid",
       fieldErrors: {
@@ -114,7 +113,7 @@ export async function saveConnection(
   }
   let password: string;
   try {
-    password = passwordFor(existing, input, secretKey);
+    password = passwordFor(existing, input, connections.secrets);
   } catch (error) {
     return { status: "invalid", fieldErrors: { password: [(error as Error).message] } };
   }
@@ -128,7 +127,7 @@ export async function saveConnection(
     password,
   });
   if (problems.length > 0) return { status: "invalid", fieldErrors: { form: problems } };
-  const sealed = input.password === "" ? undefined : seal(input.password, secretKey!);
+  const sealed = input.password === "" ? undefined : connections.secrets!.seal(input.password);
   if (!existing) {
     const row = await insertConnection(db, {
       values: valuesOf(input),
@@ -197,13 +196,13 @@ export async function deleteConnection(
 
 /** "Test connection" on the form as it stands, saved or not (an empty password on an edit uses the stored one). */
 export async function testConnectionInput(
-  { db, connections, secretKey }: ConnectionDeps,
+  { db, connections }: ConnectionDeps,
   { id, input }: { id?: string; input: ConnectionInput },
 ): Promise<{ ok: true } | { ok: false; problems: string[] }> {
   const existing = id ? await findConnectionById(db, { id }) : null;
   let password: string;
   try {
-    password = passwordFor(existing?.origin === "ui" ? existing : null, input, secretKey);
+    password = passwordFor(existing?.origin === "ui" ? existing : null, input, connections.secrets);
   } catch (error) {
     return { ok: false, problems: [(error as Error).message] };
   }

@@ -97,3 +97,15 @@ export function connectFailure(
   if (codes.noDatabase.includes(code)) return `There is no database ${target.database} on ${target.host}.`;
   return `Cannot connect to ${where}: ${(e.message ?? String(error)).split("\n")[0]}`;
 }
+
+/** A connection declared as SPARK_CONNECTION_<NAME>=postgres://… or mysql://…, password included. */
+export type EnvConnection = {
+  name: string;
+  kind: "postgres" | "mysql";
+  host: string;
+  port: number;
+  database: string;
+  username: string;
+  password: string;
+  ssl: boolean;
+};

@@ -5,7 +5,7 @@ import { rowsOf } from "@/db/rows";
 import { openTestDatabase, testDriver } from "@/testing/database";
 import { recordEvents } from "./record";
 import type { Handler, HandlerContext, RecordedEvent } from "./handlers";
-import { silentLogger } from "../logger";
+import { testDeps } from "@/testing/deps";
 
 describe(`recording events with batch handlers on ${testDriver}`, () => {
   let database: Database;
@@ -44,10 +44,10 @@ describe(`recording events with batch handlers on ${testDriver}`, () => {
   });
   const keys = (n: number) => Array.from({ length: n }, () => `g:${++seq}`);
   const record = (batch: string[], handlers: Handler[]) =>
-    recordEvents(
-      { db: database.db, clock, log: silentLogger },
-      { events: batch.map((key) => ({ group: "g", key, context: {}, generatorId: null, source: null })), handlers },
-    );
+    recordEvents(testDeps(database, { clock }), {
+      events: batch.map((key) => ({ group: "g", key, context: {}, generatorId: null, source: null })),
+      handlers,
+    });
 
   it("runs a batch handler once for the whole batch, in the batch's transaction", async () => {
     const calls: number[] = [];

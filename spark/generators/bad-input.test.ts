@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
 import { generators, sqlSources } from "@/db/schema";
 import { openTestDatabase, testDriver } from "@/testing/database";
+import { testDeps } from "@/testing/deps";
+import { demoSources } from "@/demo";
 import { generatorInput, saveGenerator } from "./generators";
 import { saveSqlSource, sqlSourceInput } from "../sources/sql-sources";
 import { SAMPLE_CONNECTION_ID } from "@/db/queries/connections";
@@ -140,10 +142,9 @@ describe(`bad input at the generator and SQL source boundaries on ${testDriver}`
   for (const c of serviceCases) {
     it(`refuses to save a generator with ${c.name} and writes nothing`, async () => {
       const before = await counts();
-      const result = await saveGenerator(
-        { database, clock },
-        { input: generatorInput.parse({ ...valid, ...c.input }) },
-      );
+      const result = await saveGenerator(testDeps(database, { clock, sources: demoSources }), {
+        input: generatorInput.parse({ ...valid, ...c.input }),
+      });
       expect(result).toEqual({ status: "invalid", fieldErrors: { [c.field]: [c.message] } });
       expect(await counts()).toEqual(before);
     });
@@ -175,17 +176,14 @@ describe(`bad input at the generator and SQL source boundaries on ${testDriver}`
   for (const c of sqlCases) {
     it(`refuses a SQL source with ${c.name} and writes nothing`, async () => {
       const before = await counts();
-      const result = await saveSqlSource(
-        { database, clock, connections },
-        {
-          input: sqlSourceInput.parse({
-            name: "bad",
-            description: "",
-            connectionId: SAMPLE_CONNECTION_ID,
-            query: c.query,
-          }),
-        },
-      );
+      const result = await saveSqlSource(testDeps(database, { clock, connections, sources: demoSources }), {
+        input: sqlSourceInput.parse({
+          name: "bad",
+          description: "",
+          connectionId: SAMPLE_CONNECTION_ID,
+          query: c.query,
+        }),
+      });
       expect(result.status).toBe("invalid");
       expect(result.status === "invalid" ? result.fieldErrors.query?.[0] : "").toMatch(c.message);
       expect(await counts()).toEqual(before);

@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
 import { events, jobRuns } from "@/db/schema";
 import { openTestDatabase, testDriver } from "@/testing/database";
+import { testDeps } from "@/testing/deps";
 import { generatorInput, listGeneratorOverview, previewGenerator, saveGenerator } from "./generators";
 import { runJob } from "../job/job";
-import { silentLogger } from "../logger";
 import { deleteSqlSource, saveSqlSource } from "../sources/sql-sources";
 import { SAMPLE_CONNECTION_ID } from "@/db/queries/connections";
 import { testConnections } from "../../testing/connections";
@@ -32,6 +32,7 @@ const registry = [
 describe(`generators on ${testDriver}`, () => {
   let database: Database;
   const clock = () => new Date("2030-01-01T00:00:00Z");
+  const deps = () => testDeps(database, { clock, sources: registry });
   beforeAll(async () => {
     database = await openTestDatabase();
   });
@@ -59,18 +60,15 @@ describe(`generators on ${testDriver}`, () => {
   });
 
   it("checks each condition against the source's variables, keyed by row and field", async () => {
-    const result = await saveGenerator(
-      { database, clock, registry },
-      {
-        input: input({
-          conditions: [
-            { variable: "score", operator: ">", value: "abc" },
-            { variable: "name", operator: "<", value: "M" },
-            { variable: "nope", operator: "=", value: "1" },
-          ],
-        }),
-      },
-    );
+    const result = await saveGenerator(deps(), {
+      input: input({
+        conditions: [
+          { variable: "score", operator: ">", value: "abc" },
+          { variable: "name", operator: "<", value: "M" },
+          { variable: "nope", operator: "=", value: "1" },
+        ],
+      }),
+    });
     expect(result).toEqual({
       status: "invalid",
       fieldErrors: {
@@ -81,37 +79,31 @@ describe(`generators on ${testDriver}`, () => {
   });
 
   it("refuses an unknown source and a taken name", async () => {
-    expect(await saveGenerator({ database, clock, registry }, { input: input({ source: "code:ghost" }) })).toEqual({
+    expect(await saveGenerator(deps(), { input: input({ source: "code:ghost" }) })).toEqual({
       status: "invalid",
       fieldErrors: { source: ["Choose one of the listed sources."] },
     });
-    expect((await saveGenerator({ database, clock, registry }, { input: input({ name: "Taken" }) })).status).toBe("ok");
-    expect(await saveGenerator({ database, clock, registry }, { input: input({ name: "taken" }) })).toEqual({
+    expect((await saveGenerator(deps(), { input: input({ name: "Taken" }) })).status).toBe("ok");
+    expect(await saveGenerator(deps(), { input: input({ name: "taken" }) })).toEqual({
       status: "invalid",
       fieldErrors: { name: ["Another generator has this name."] },
     });
   });
 
   it("previews the funnel and a sample marked new or already recorded, and records nothing", async () => {
-    const saved = await saveGenerator(
-      { database, clock, registry },
-      {
-        input: input({ name: "preview", group: "pv", conditions: [{ variable: "score", operator: ">", value: "5" }] }),
-      },
-    );
+    const saved = await saveGenerator(deps(), {
+      input: input({ name: "preview", group: "pv", conditions: [{ variable: "score", operator: ">", value: "5" }] }),
+    });
     if (saved.status !== "ok") throw new Error("save failed");
     const conditions = [
       { variable: "score", operator: ">" as const, value: "1" },
       { variable: "name", operator: "contains" as const, value: "a" },
     ];
-    await runJob({ database, clock, log: silentLogger, trigger: "manual", sources: registry });
+    await runJob(deps(), { trigger: "manual" });
     const before = await database.db.select({ n: count() }).from(events);
     const runsBefore = await database.db.select({ n: count() }).from(jobRuns);
 
-    const preview = await previewGenerator(
-      { database, clock, registry },
-      { source: "code:people", group: "pv", conditions },
-    );
+    const preview = await previewGenerator(deps(), { source: "code:people", group: "pv", conditions });
     expect(preview).toMatchObject({ candidates: 3, passed: 2, truncated: false });
     expect(preview.funnel).toEqual([
       { condition: "score > 1", passing: 3 },
@@ -126,50 +118,42 @@ describe(`generators on ${testDriver}`, () => {
   });
 
   it("tells in the preview why a source cannot run", async () => {
-    const preview = await previewGenerator(
-      { database, clock, registry },
-      { source: "code:ghost", group: "x", conditions: [] },
+    const preview = await previewGenerator(deps(), { source: "code:ghost", group: "x", conditions: [] });
+    expect(preview.error).toBe(
+      "No code source is named 'ghost'; it is no longer registered (the demo's sources need SPARK_DEMO on; yours are listed in extensions/).",
     );
-    expect(preview.error).toBe("No code source is named 'ghost'; it may have been removed from spark/sources.");
   });
 
   it("saves a SQL source only when its query works, and will not delete one in use", async () => {
     const connections = testConnections(database);
-    const bad = await saveSqlSource(
-      { database, clock, connections },
-      { input: { name: "bad", description: "", connectionId: SAMPLE_CONNECTION_ID, query: "select 1 as nope" } },
-    );
+    const bad = await saveSqlSource(testDeps(database, { clock, connections }), {
+      input: { name: "bad", description: "", connectionId: SAMPLE_CONNECTION_ID, query: "select 1 as nope" },
+    });
     expect(bad).toEqual({
       status: "invalid",
       fieldErrors: {
         query: ["The first column must be named id (it is 'nope'); write SELECT t.id, … so each row has a stable id."],
       },
     });
-    const good = await saveSqlSource(
-      { database, clock, connections },
-      {
-        input: {
-          name: "nums",
-          description: "",
-          connectionId: SAMPLE_CONNECTION_ID,
-          query: "select g as id, g * 2 as twice from generate_series(1, 3) g",
-        },
+    const good = await saveSqlSource(testDeps(database, { clock, connections }), {
+      input: {
+        name: "nums",
+        description: "",
+        connectionId: SAMPLE_CONNECTION_ID,
+        query: "select g as id, g * 2 as twice from generate_series(1, 3) g",
       },
-    );
+    });
     if (good.status !== "ok") throw new Error("save failed");
     expect(good.source.variables).toEqual({ id: { type: "number" }, twice: { type: "number" } });
-    const user = await saveGenerator(
-      { database, clock, registry },
-      {
-        input: input({
-          name: "uses sql",
-          source: `sql:${good.source.id}`,
-          conditions: [{ variable: "twice", operator: ">", value: "2" }],
-        }),
-      },
-    );
+    const user = await saveGenerator(deps(), {
+      input: input({
+        name: "uses sql",
+        source: `sql:${good.source.id}`,
+        conditions: [{ variable: "twice", operator: ">", value: "2" }],
+      }),
+    });
     expect(user.status).toBe("ok");
-    expect(await deleteSqlSource({ database }, { id: good.source.id })).toEqual({
+    expect(await deleteSqlSource(deps(), { id: good.source.id })).toEqual({
       status: "in-use",
       generators: ["uses sql"],
     });
@@ -177,26 +161,23 @@ describe(`generators on ${testDriver}`, () => {
   });
 
   it("lists each generator with its source's label, its conditions as text and its last run's counts", async () => {
-    const saved = await saveGenerator(
-      { database, clock, registry },
-      {
-        input: input({
-          name: "overview",
-          group: "ov",
-          conditions: [{ variable: "score", operator: ">=", value: "7" }],
-        }),
-      },
-    );
+    const saved = await saveGenerator(deps(), {
+      input: input({
+        name: "overview",
+        group: "ov",
+        conditions: [{ variable: "score", operator: ">=", value: "7" }],
+      }),
+    });
     if (saved.status !== "ok") throw new Error("save failed");
-    const never = await listGeneratorOverview(database, { registry });
+    const never = await listGeneratorOverview(deps());
     expect(never.find((g) => g.id === saved.generator.id)).toMatchObject({
       sourceLabel: "People",
       conditionsText: "score >= 7",
       lastRun: null,
     });
 
-    const summary = await runJob({ database, clock, log: silentLogger, trigger: "manual", sources: registry });
-    const listed = await listGeneratorOverview(database, { registry });
+    const summary = await runJob(deps(), { trigger: "manual" });
+    const listed = await listGeneratorOverview(deps());
     expect(listed.find((g) => g.id === saved.generator.id)?.lastRun).toMatchObject({
       runId: summary.runId,
       counts: { candidates: 3, passed: 2, recorded: 2, seen: 0 },
@@ -205,9 +186,9 @@ describe(`generators on ${testDriver}`, () => {
   });
 
   it("shows a generator whose source is gone without a label", async () => {
-    const saved = await saveGenerator({ database, clock, registry }, { input: input({ name: "orphan", group: "or" }) });
+    const saved = await saveGenerator(deps(), { input: input({ name: "orphan", group: "or" }) });
     if (saved.status !== "ok") throw new Error("save failed");
-    const listed = await listGeneratorOverview(database, { registry: [] });
+    const listed = await listGeneratorOverview({ ...deps(), sources: [] });
     expect(listed.find((g) => g.id === saved.generator.id)).toMatchObject({
       sourceLabel: null,
       conditionsText: "every candidate",

@@ -1,7 +1,14 @@
 import { z } from "zod";
-import type { Database } from "@/db/client";
+import type { Deps } from "../deps";
 import { listRecordedKeys } from "@/db/queries/events";
-import { findGeneratorById, insertGenerator, listGenerators, updateGeneratorById } from "@/db/queries/generators";
+import {
+  deleteGeneratorById,
+  findGeneratorById,
+  insertGenerator,
+  listGenerators,
+  updateGeneratorActiveById,
+  updateGeneratorById,
+} from "@/db/queries/generators";
 import { listRecentJobRuns } from "@/db/queries/job-runs";
 import { listSqlSources } from "@/db/queries/sql-sources";
 import {
@@ -12,10 +19,10 @@ import {
   type VariableSpec,
 } from "@/db/schema";
 import { checkConditions, compileConditions, formatConditions } from "./conditions";
-import { codeSources } from "../sources/registry";
+import { eventKeyOf } from "../events/keys";
 import { codeSourceRef, resolveSource, sqlSourceRef } from "../sources/resolve";
-import type { Connections } from "../connections";
-import type { CodeSource } from "../sources/types";
+
+export { conditionOperators };
 
 export const GROUP_PATTERN = /^[A-Za-z0-9_.:-]{1,100}$/;
 
@@ -50,13 +57,10 @@ export type SourceOption = {
 };
 
 /** Every source a generator can pick, code sources first, with their variables for the form. */
-export async function listSourceOptions(
-  database: Database,
-  registry: readonly CodeSource[] = codeSources,
-): Promise<SourceOption[]> {
-  const sql = await listSqlSources(database.db);
+export async function listSourceOptions(deps: Pick<Deps, "db" | "sources">): Promise<SourceOption[]> {
+  const sql = await listSqlSources(deps.db);
   return [
-    ...registry.map((s) => ({
+    ...deps.sources.map((s) => ({
       ref: codeSourceRef(s.name),
       kind: "code" as const,
       label: s.label,
@@ -83,14 +87,10 @@ export type SaveResult =
  * and value fit its variable's type. Field errors are keyed `conditions.<i>.<field>` for the form's rows.
  */
 export async function saveGenerator(
-  {
-    database,
-    clock,
-    registry = codeSources,
-  }: { database: Database; clock: () => Date; registry?: readonly CodeSource[] },
+  deps: Deps,
   { id, input }: { id?: string; input: GeneratorInput },
 ): Promise<SaveResult> {
-  const options = await listSourceOptions(database, registry);
+  const options = await listSourceOptions(deps);
   const source = options.find((o) => o.ref === input.source);
   if (!source) return { status: "invalid", fieldErrors: { source: ["Choose one of the listed sources."] } };
   const problems = checkConditions(input.conditions, source.variables);
@@ -104,12 +104,12 @@ export async function saveGenerator(
   );
   const values = { name: input.name, group: input.group, source: input.source, conditions, active: input.active };
   if (!id) {
-    const generator = await insertGenerator(database.db, values);
+    const generator = await insertGenerator(deps.db, values);
     return generator
       ? { status: "ok", generator }
       : { status: "invalid", fieldErrors: { name: ["Another generator has this name."] } };
   }
-  const updated = await updateGeneratorById(database.db, { id, changes: values, at: clock() });
+  const updated = await updateGeneratorById(deps.db, { id, changes: values, at: deps.clock() });
   if (updated === "taken") return { status: "invalid", fieldErrors: { name: ["Another generator has this name."] } };
   return updated ? { status: "ok", generator: updated } : { status: "gone" };
 }
@@ -128,12 +128,7 @@ export type Preview = {
  * create, each marked new or already recorded. It writes nothing.
  */
 export async function previewGenerator(
-  {
-    database,
-    clock,
-    registry = codeSources,
-    connections,
-  }: { database: Database; clock: () => Date; registry?: readonly CodeSource[]; connections?: Connections },
+  deps: Deps,
   {
     source: ref,
     group,
@@ -150,13 +145,18 @@ export async function previewGenerator(
     sample: [],
   };
   try {
-    const source = await resolveSource(ref, { database, registry, connections });
+    const source = await resolveSource(deps, { ref });
     const problems = checkConditions(conditions, source.variables);
     if (problems.length > 0)
       return { ...preview, error: `Condition ${problems[0]!.index + 1}: ${problems[0]!.message}` };
     const { tests } = compileConditions(conditions, source.variables);
     const sample: { key: string; context: Record<string, unknown> }[] = [];
-    for await (const batch of source.batches({ db: database.db, clock, batchSize: 1000, connections })) {
+    for await (const batch of source.batches({
+      db: deps.db,
+      clock: deps.clock,
+      batchSize: deps.settings.batchSize,
+      connections: deps.connections,
+    })) {
       for (const candidate of batch) {
         if (preview.candidates >= maxCandidates) {
           preview.truncated = true;
@@ -170,11 +170,12 @@ export async function previewGenerator(
         }
         if (!passing) continue;
         preview.passed++;
-        if (sample.length < sampleSize) sample.push({ key: `${group}:${candidate.id}`, context: candidate.context });
+        if (sample.length < sampleSize)
+          sample.push({ key: eventKeyOf(group, candidate.id), context: candidate.context });
       }
       if (preview.truncated) break;
     }
-    const recorded = await listRecordedKeys(database.db, { keys: sample.map((s) => s.key) });
+    const recorded = await listRecordedKeys(deps.db, { keys: sample.map((s) => s.key) });
     preview.sample = sample.map((s) => ({ ...s, recorded: recorded.has(s.key) }));
     return preview;
   } catch (error) {
@@ -182,8 +183,8 @@ export async function previewGenerator(
   }
 }
 
-export async function loadGenerator(database: Database, id: string) {
-  return z.uuid().safeParse(id).success ? findGeneratorById(database.db, { id }) : null;
+export async function loadGenerator(deps: Pick<Deps, "db">, id: string) {
+  return z.uuid().safeParse(id).success ? findGeneratorById(deps.db, { id }) : null;
 }
 
 export type GeneratorOverview = Generator & {
@@ -197,13 +198,13 @@ export type GeneratorOverview = Generator & {
  * the most recent of the last `recentRuns` job runs that ran it.
  */
 export async function listGeneratorOverview(
-  database: Database,
-  { registry = codeSources, recentRuns = 50 }: { registry?: readonly CodeSource[]; recentRuns?: number } = {},
+  deps: Pick<Deps, "db" | "sources">,
+  { recentRuns = 50 }: { recentRuns?: number } = {},
 ): Promise<GeneratorOverview[]> {
   const [generators, options, runs] = await Promise.all([
-    listGenerators(database.db),
-    listSourceOptions(database, registry),
-    listRecentJobRuns(database.db, { limit: recentRuns }),
+    listGenerators(deps.db),
+    listSourceOptions(deps),
+    listRecentJobRuns(deps.db, { limit: recentRuns }),
   ]);
   const labels = new Map(options.map((o) => [o.ref, o.label]));
   const lastRuns = new Map<string, GeneratorOverview["lastRun"]>();
@@ -218,4 +219,14 @@ export async function listGeneratorOverview(
     conditionsText: formatConditions(g.conditions),
     lastRun: lastRuns.get(g.id) ?? null,
   }));
+}
+
+/** Pauses or resumes a generator; false when it no longer exists. */
+export async function setGeneratorActive(deps: Deps, { id, active }: { id: string; active: boolean }) {
+  return updateGeneratorActiveById(deps.db, { id, active, at: deps.clock() });
+}
+
+/** Deletes a generator; the events it recorded stay, so their keys are still handled once. */
+export async function deleteGenerator(deps: Deps, { id }: { id: string }): Promise<boolean> {
+  return deleteGeneratorById(deps.db, { id });
 }

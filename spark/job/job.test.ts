@@ -6,10 +6,11 @@ import { insertSqlSource } from "@/db/queries/sql-sources";
 import { events, generators, jobRuns, type Condition } from "@/db/schema";
 import { openTestDatabase, testDriver } from "@/testing/database";
 import type { Handler } from "../events/handlers";
-import { runJob, type JobInput } from "./job";
+import { generateEvents, runJob } from "./job";
+import type { Connections } from "../connections";
+import { testDeps } from "@/testing/deps";
 import { SAMPLE_CONNECTION_ID } from "@/db/queries/connections";
 import { testConnections } from "../../testing/connections";
-import { silentLogger } from "../logger";
 import type { CodeSource } from "../sources/types";
 
 type Row = { id: number; score?: number; name?: string; active?: boolean };
@@ -42,16 +43,15 @@ describe(`runJob on ${testDriver}`, () => {
   const people = listSource("people", () => rows);
   const other = listSource("other", () => [{ id: 1, score: 1 }]);
 
-  const run = (extra: Partial<JobInput> = {}) =>
-    runJob({
-      database,
-      clock: () => now,
-      log: silentLogger,
-      trigger: "manual",
-      sources: [people, other] as CodeSource[],
-      batchSize: 3,
-      ...extra,
-    });
+  type RunOptions = { handlers?: Handler[]; sources?: CodeSource[]; batchSize?: number; connections?: Connections };
+  const depsFor = ({
+    handlers = [],
+    sources = [people, other] as CodeSource[],
+    batchSize = 3,
+    connections,
+  }: RunOptions) =>
+    testDeps(database, { clock: () => now, handlers, sources, connections, settings: { batchSize, leaseMs: 60_000 } });
+  const run = (options: RunOptions = {}) => runJob(depsFor(options), { trigger: "manual" });
 
   const addGenerator = async (name: string, group: string, conditions: Condition[] = [], source = "code:people") =>
     (await insertGenerator(database.db, { name, group, source, conditions }))!;
@@ -196,7 +196,7 @@ describe(`runJob on ${testDriver}`, () => {
     expect(summary.events.recorded).toBe(4);
     expect(summary.errors.map((e) => e.where).sort()).toEqual(["generator bad condition", "generator missing source"]);
     expect(summary.errors.find((e) => e.where === "generator missing source")?.message).toBe(
-      "Source code:nope: No code source is named 'nope'; it may have been removed from spark/sources.",
+      "Source code:nope: No code source is named 'nope'; it is no longer registered (the demo's sources need SPARK_DEMO on; yours are listed in extensions/).",
     );
     expect(summary.errors.find((e) => e.where === "generator bad condition")?.message).toBe(
       "Condition 1: The source has no variable 'ghost'.",
@@ -215,8 +215,9 @@ describe(`runJob on ${testDriver}`, () => {
     rows = Array.from({ length: 200 }, (_, i) => ({ id: i + 1, score: i }));
     await addGenerator("many", "many");
     await addGenerator("many too", "many", [{ variable: "score", operator: ">", value: "50" }]);
-    const summaries = await Promise.all([1, 2, 3, 4].map(() => run({ useLease: false, batchSize: 25 })));
-    expect(summaries.reduce((n, s) => n + s.events.recorded, 0)).toBe(200);
+    // Without the job's lease: the key, not the lease, keeps them apart.
+    const passes = await Promise.all([1, 2, 3, 4].map(() => generateEvents(depsFor({ batchSize: 25 }))));
+    expect(passes.flatMap((p) => p.counts).reduce((n, c) => n + c.recorded, 0)).toBe(200);
     const [{ n }] = (await database.db.select({ n: count() }).from(events)) as [{ n: number }];
     expect(n).toBe(200);
   });
@@ -251,7 +252,6 @@ describe(`runJob on ${testDriver}`, () => {
   it("takes over the lease of a run that died, and closes that run", async () => {
     await addGenerator("all", "takeover");
     const crashed = await run({
-      leaseMs: 60_000,
       handlers: [{ name: "crash", group: "takeover", handle: () => Promise.reject(new Error("x")) }],
     });
     // Simulate a holder that died mid-run: its lease is still set, its run still "running".

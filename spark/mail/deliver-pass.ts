@@ -1,40 +1,26 @@
-import type { Database } from "@/db/client";
+import type { Deps } from "../deps";
 import { deleteCapturedMailsBefore } from "@/db/queries/captured-mails";
 import { deleteSentDeliveriesBefore } from "@/db/queries/deliveries";
 import { deleteJobRunsBefore } from "@/db/queries/job-runs";
-import type { Mailer } from "@/emails/transports/types";
-import type { Logger } from "../logger";
 import { deliverDue, type DeliveryTally } from "./outbox";
-import type { MailSettings } from "./settings";
 
 /**
  * `deliverDue` again and again until nothing is due or the pass's time is spent, so a cron-called
  * pass answers before the cron's own timeout; what is left waits for the next pass.
  */
-export async function deliverWithinBudget({
-  database,
-  mailer,
-  clock,
-  settings,
-  budgetMs,
-  batchSize = 100,
-  log,
-  onProgress,
-}: {
-  database: Database;
-  mailer: Mailer;
-  clock: () => Date;
-  settings: MailSettings;
-  budgetMs: number;
-  batchSize?: number;
-  log?: Logger;
-  onProgress?: (tally: DeliveryTally) => void | Promise<void>;
-}): Promise<DeliveryTally & { budgetSpent: boolean }> {
+export async function deliverWithinBudget(
+  deps: Deps,
+  {
+    budgetMs,
+    batchSize = 100,
+    onProgress,
+  }: { budgetMs: number; batchSize?: number; onProgress?: (tally: DeliveryTally) => void | Promise<void> },
+): Promise<DeliveryTally & { budgetSpent: boolean }> {
   const total: DeliveryTally = { claimed: 0, sent: 0, failed: 0, dead: 0 };
   const deadline = performance.now() + budgetMs;
   for (;;) {
     if (performance.now() >= deadline) return { ...total, budgetSpent: true };
-    const tally = await deliverDue({ database, mailer, clock, settings, limit: batchSize, log });
+    const tally = await deliverDue(deps, { limit: batchSize });
     total.claimed += tally.claimed;
     total.sent += tally.sent;
     total.failed += tally.failed;
@@ -50,20 +36,11 @@ export type RetentionTally = { deliveries: number; capturedMails: number; jobRun
  * Deletes, in batches, sent deliveries, captured mails and finished job runs older than the retention
  * age. Never a queued, failed or dead delivery: those are work, or evidence.
  */
-export async function sweepRetention({
-  database,
-  clock,
-  retentionDays,
-  batchSize = 1000,
-  budgetMs = 5_000,
-}: {
-  database: Database;
-  clock: () => Date;
-  retentionDays: number;
-  batchSize?: number;
-  budgetMs?: number;
-}): Promise<RetentionTally> {
-  const before = new Date(clock().getTime() - retentionDays * 86_400_000);
+export async function sweepRetention(
+  { db, clock, settings }: Pick<Deps, "db" | "clock" | "settings">,
+  { batchSize = 1000, budgetMs = 5_000 }: { batchSize?: number; budgetMs?: number } = {},
+): Promise<RetentionTally> {
+  const before = new Date(clock().getTime() - settings.retentionDays * 86_400_000);
   const deadline = performance.now() + budgetMs;
   const tally: RetentionTally = { deliveries: 0, capturedMails: 0, jobRuns: 0 };
   const sweep = async (key: keyof RetentionTally, remove: () => Promise<number>) => {
@@ -73,8 +50,8 @@ export async function sweepRetention({
       if (n < batchSize || performance.now() >= deadline) return;
     }
   };
-  await sweep("deliveries", () => deleteSentDeliveriesBefore(database.db, { before, limit: batchSize }));
-  await sweep("capturedMails", () => deleteCapturedMailsBefore(database.db, { before, limit: batchSize }));
-  await sweep("jobRuns", () => deleteJobRunsBefore(database.db, { before, limit: batchSize }));
+  await sweep("deliveries", () => deleteSentDeliveriesBefore(db, { before, limit: batchSize }));
+  await sweep("capturedMails", () => deleteCapturedMailsBefore(db, { before, limit: batchSize }));
+  await sweep("jobRuns", () => deleteJobRunsBefore(db, { before, limit: batchSize }));
   return tally;
 }

@@ -7,18 +7,12 @@ import { startSmtpSink, type SmtpSink } from "@/testing/smtp-sink";
 import { createSmtpMailer } from "@/emails/transports/smtp";
 import type { Mailer } from "@/emails/transports/types";
 import { recordEvents } from "../events/record";
-import { silentLogger } from "../logger";
 import { retryDelivery, resendDelivery } from "./deliveries";
 import { createMailHandler } from "./handler";
 import { deliverDue } from "./outbox";
-import { defaultMailSettings } from "./settings";
+import { testDeps } from "@/testing/deps";
 
-const settings = {
-  ...defaultMailSettings,
-  defaultFrom: "Spark <spark@example.com>",
-  messageIdDomain: "example.com",
-  maxAttempts: 2,
-};
+const settings = { mail: { defaultFrom: "Spark <spark@example.com>", messageIdDomain: "example.com", maxAttempts: 2 } };
 
 describe(`retry and resend on ${testDriver}`, () => {
   let database: Database;
@@ -36,17 +30,14 @@ describe(`retry and resend on ${testDriver}`, () => {
     await sink?.stop();
     await database?.close();
   });
-  const deps = () => ({ database, mailer, clock, settings });
+  const deps = () => testDeps(database, { mailer, clock, settings });
 
   async function record(group: string, context: Record<string, unknown>) {
-    const handler = await createMailHandler({ database, settings });
-    await recordEvents(
-      { db: database.db, clock, log: silentLogger },
-      {
-        events: [{ group, key: `${group}:${++seq}`, context, generatorId: null, source: null }],
-        handlers: handler ? [handler] : [],
-      },
-    );
+    const handler = await createMailHandler(deps());
+    await recordEvents(deps(), {
+      events: [{ group, key: `${group}:${++seq}`, context, generatorId: null, source: null }],
+      handlers: handler ? [handler] : [],
+    });
     return database.db.select().from(deliveries).orderBy(deliveries.id);
   }
 
@@ -56,7 +47,7 @@ describe(`retry and resend on ${testDriver}`, () => {
       .values({ name: "retry", groupPattern: "retry", subject: "Hi", text: "Body", toAddress: "{{ email }}" });
     await record("retry", { email: "bounce@example.com" });
     sink.rule = () => ({ code: 550, message: "No mailbox" });
-    await deliverDue({ database, mailer, clock, settings, limit: 10 });
+    await deliverDue(deps(), { limit: 10 });
     const [dead] = await database.db.select().from(deliveries).where(eq(deliveries.recipient, "bounce@example.com"));
     expect(dead).toMatchObject({ status: "dead", attempts: 1 });
     sink.rule = () => null;

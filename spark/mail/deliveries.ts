@@ -1,16 +1,17 @@
-import type { Database } from "@/db/client";
-import { findDeliveryById, insertDelivery, requeueDeliveryById } from "@/db/queries/deliveries";
+import type { Deps } from "../deps";
+import {
+  findDeliveryById,
+  insertDelivery,
+  requeueDeadDeliveries,
+  requeueDeliveryById,
+  type DeliveryLogFilters,
+} from "@/db/queries/deliveries";
 import { findEventById } from "@/db/queries/events";
 import { findTemplateById } from "@/db/queries/templates";
 import type { Delivery } from "@/db/schema";
-import type { Mailer } from "@/emails/transports/types";
 import { deliveriesOf, renderTemplates } from "./handler";
 import { deliverNow } from "./outbox";
 import { loadPartialSnapshot } from "./partials";
-import { renderPool } from "./render-pool";
-import type { MailSettings } from "./settings";
-
-type MailDeps = { database: Database; mailer: Mailer; clock: () => Date; settings: MailSettings };
 
 export type RetryResult =
   | { status: "sent" | "failed" | "dead" | "queued"; message: string; deliveryIds: number[] }
@@ -30,8 +31,8 @@ const outcomeMessage = (status: "sent" | "failed" | "dead" | null, recipient: st
  * that died before it had a recipient (its template did not render) is rendered again from the
  * template as it is now; the new deliveries point back at it.
  */
-export async function retryDelivery(deps: MailDeps, { id }: { id: number }): Promise<RetryResult> {
-  const delivery = await findDeliveryById(deps.database.db, { id });
+export async function retryDelivery(deps: Deps, { id }: { id: number }): Promise<RetryResult> {
+  const delivery = await findDeliveryById(deps.db, { id });
   if (!delivery) return { status: "refused", message: "This delivery no longer exists." };
   if (delivery.status !== "failed" && delivery.status !== "dead")
     return {
@@ -39,27 +40,27 @@ export async function retryDelivery(deps: MailDeps, { id }: { id: number }): Pro
       message: `Only failed or dead deliveries are retried; this one is ${delivery.status}.`,
     };
   if (delivery.recipient === "") return rerender(deps, delivery);
-  const requeued = await requeueDeliveryById(deps.database.db, { id, at: deps.clock() });
+  const requeued = await requeueDeliveryById(deps.db, { id, at: deps.clock() });
   if (!requeued) return { status: "refused", message: "It changed meanwhile; reload the page." };
-  const outcome = await deliverNow({ ...deps, id });
+  const outcome = await deliverNow(deps, { id });
   return { status: outcome ?? "queued", message: outcomeMessage(outcome, delivery.recipient), deliveryIds: [id] };
 }
 
-async function rerender(deps: MailDeps, dead: Delivery): Promise<RetryResult> {
-  const db = deps.database.db;
+async function rerender(deps: Deps, dead: Delivery): Promise<RetryResult> {
+  const db = deps.db;
   const [event, template] = await Promise.all([
     dead.eventId ? findEventById(db, { id: dead.eventId }) : null,
     dead.templateId ? findTemplateById(db, { id: dead.templateId }) : null,
   ]);
   if (!event || !template)
     return { status: "refused", message: "Its event or its template is gone, so there is nothing to render again." };
-  const partials = await loadPartialSnapshot(deps.database);
-  const [outcome] = await renderTemplates(renderPool(), {
+  const partials = await loadPartialSnapshot(deps);
+  const [outcome] = await renderTemplates(deps.renderer, {
     templates: [template],
     partials,
     contexts: [event.context],
     items: [{ template: 0, context: 0 }],
-    settings: deps.settings,
+    settings: deps.settings.mail,
   });
   const rows = deliveriesOf(outcome!, { template, group: event.group, at: deps.clock() });
   if (rows.some((r) => r.status === "dead"))
@@ -82,7 +83,7 @@ async function rerender(deps: MailDeps, dead: Delivery): Promise<RetryResult> {
       ).id,
     );
   let sent = 0;
-  for (const id of created) if ((await deliverNow({ ...deps, id })) === "sent") sent++;
+  for (const id of created) if ((await deliverNow(deps, { id })) === "sent") sent++;
   return {
     status: sent === created.length ? "sent" : "queued",
     message: `Rendered again with version ${template.version}: ${created.length} deliver${created.length === 1 ? "y" : "ies"}, ${sent} sent.`,
@@ -91,11 +92,8 @@ async function rerender(deps: MailDeps, dead: Delivery): Promise<RetryResult> {
 }
 
 /** "Resend": a sent delivery goes out again as a new delivery linked to the original; history is never rewritten. */
-export async function resendDelivery(
-  deps: MailDeps,
-  { id, by }: { id: number; by: string | null },
-): Promise<RetryResult> {
-  const original = await findDeliveryById(deps.database.db, { id });
+export async function resendDelivery(deps: Deps, { id, by }: { id: number; by: string | null }): Promise<RetryResult> {
+  const original = await findDeliveryById(deps.db, { id });
   if (!original) return { status: "refused", message: "This delivery no longer exists." };
   if (original.status !== "sent")
     return {
@@ -103,7 +101,7 @@ export async function resendDelivery(
       message: `Only sent deliveries are resent; retry this ${original.status} one instead.`,
     };
   const at = deps.clock();
-  const copy = await insertDelivery(deps.database.db, {
+  const copy = await insertDelivery(deps.db, {
     eventId: original.eventId,
     templateId: original.templateId,
     templateVersion: original.templateVersion,
@@ -121,10 +119,15 @@ export async function resendDelivery(
     updatedAt: at,
     nextAttemptAt: at,
   });
-  const outcome = await deliverNow({ ...deps, id: copy.id });
+  const outcome = await deliverNow(deps, { id: copy.id });
   return {
     status: outcome ?? "queued",
     message: `Resent as delivery #${copy.id}: ${outcomeMessage(outcome, original.recipient)}`,
     deliveryIds: [copy.id],
   };
+}
+
+/** "Retry all" on the delivery log: every dead delivery the filters select is queued again; the count comes back. */
+export async function retryDeadDeliveries(deps: Deps, { filters }: { filters: DeliveryLogFilters }): Promise<number> {
+  return requeueDeadDeliveries(deps.db, { filters, at: deps.clock() });
 }

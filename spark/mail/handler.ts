@@ -1,4 +1,3 @@
-import type { Database } from "@/db/client";
 import { insertDeliveries, type QueuedDelivery } from "@/db/queries/deliveries";
 import { listActiveTemplates } from "@/db/queries/templates";
 import type { DeliveryHeaders, MailTemplate } from "@/db/schema";
@@ -8,7 +7,8 @@ import type { MailTemplateSource } from "@/emails/render";
 import type { Handler, HandlerContext, PendingEvent } from "../events/handlers";
 import { compileGroupPattern, groupPatternSource } from "./group-pattern";
 import { loadPartialSnapshot } from "./partials";
-import { renderPool, type RenderOutcome, type RenderPool } from "./render-pool";
+import type { Deps } from "../deps";
+import type { RenderOutcome, RenderPool } from "./render-pool";
 import type { MailSettings } from "./settings";
 
 export const sourceOf = (
@@ -103,18 +103,12 @@ export async function renderTemplates(
  * transaction opens (no transaction waits on Liquid); the transaction then writes the rendered
  * deliveries with the events, so an event is never recorded without its mail queued.
  */
-export async function createMailHandler({
-  database,
-  settings,
-  pool = renderPool(),
-}: {
-  database: Database;
-  settings: Pick<MailSettings, "defaultFrom">;
-  pool?: RenderPool;
-}): Promise<Handler | null> {
-  const templates = await listActiveTemplates(database.db);
+export async function createMailHandler(deps: Deps): Promise<Handler | null> {
+  const templates = await listActiveTemplates(deps.db);
   if (templates.length === 0) return null;
-  const partials = await loadPartialSnapshot(database);
+  const partials = await loadPartialSnapshot(deps);
+  const settings = deps.settings.mail;
+  const pool = deps.renderer;
   const matchers = templates.map((t) => compileGroupPattern(t.groupPattern));
   const byGroup = new Map<string, number[]>();
   const matching = (group: string) => {

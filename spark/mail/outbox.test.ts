@@ -7,20 +7,20 @@ import { startSmtpSink, type SmtpSink } from "@/testing/smtp-sink";
 import { createSmtpMailer } from "@/emails/transports/smtp";
 import type { Mailer } from "@/emails/transports/types";
 import { recordEvents } from "../events/record";
-import { silentLogger } from "../logger";
 import { createMailHandler } from "./handler";
 import { backoffMs, deliverDue } from "./outbox";
 import { sweepRetention } from "./deliver-pass";
-import { defaultMailSettings, type MailSettings } from "./settings";
+import { testDeps } from "@/testing/deps";
 
-const settings: MailSettings = {
-  ...defaultMailSettings,
-  defaultFrom: "Spark <spark@example.com>",
-  messageIdDomain: "example.com",
-  backoffBaseMs: 60_000,
-  backoffCapMs: 600_000,
+const settings = {
   leaseMs: 120_000,
-  maxAttempts: 3,
+  mail: {
+    defaultFrom: "Spark <spark@example.com>",
+    messageIdDomain: "example.com",
+    backoffBaseMs: 60_000,
+    backoffCapMs: 600_000,
+    maxAttempts: 3,
+  },
 };
 
 describe(`the outbox on ${testDriver}, through a real SMTP server`, () => {
@@ -31,6 +31,7 @@ describe(`the outbox on ${testDriver}, through a real SMTP server`, () => {
   const clock = () => now;
   const advance = (ms: number) => (now = new Date(now.getTime() + ms));
   let seq = 0;
+  const deps = () => testDeps(database, { mailer, clock, settings });
 
   beforeAll(async () => {
     database = await openTestDatabase();
@@ -65,19 +66,16 @@ describe(`the outbox on ${testDriver}, through a real SMTP server`, () => {
   }
 
   async function record(group: string, context: Record<string, unknown>) {
-    const handler = await createMailHandler({ database, settings });
-    const outcome = await recordEvents(
-      { db: database.db, clock, log: silentLogger },
-      {
-        events: [{ group, key: `${group}:${++seq}`, context, generatorId: null, source: null }],
-        handlers: handler ? [handler] : [],
-      },
-    );
+    const handler = await createMailHandler(deps());
+    const outcome = await recordEvents(deps(), {
+      events: [{ group, key: `${group}:${++seq}`, context, generatorId: null, source: null }],
+      handlers: handler ? [handler] : [],
+    });
     return outcome.recorded[0]!;
   }
 
   const rows = async (): Promise<Delivery[]> => database.db.select().from(deliveries).orderBy(deliveries.id);
-  const deliver = (limit = 50) => deliverDue({ database, mailer, clock, settings, limit, log: silentLogger });
+  const deliver = (limit = 50) => deliverDue(deps(), { limit });
 
   it("queues a delivery with the event and sends it: the received message has its subject, bodies, headers and a Message-ID from the delivery id", async () => {
     await template({ cc: "boss@example.com", replyTo: "help@example.com" });
@@ -131,8 +129,8 @@ describe(`the outbox on ${testDriver}, through a real SMTP server`, () => {
     expect(failed).toMatchObject({ status: "failed", attempts: 1 });
     expect(failed!.lastError).toMatch(/451.*Try again later/);
     const wait = failed!.nextAttemptAt.getTime() - now.getTime();
-    expect(wait).toBeGreaterThanOrEqual(settings.backoffBaseMs / 2);
-    expect(wait).toBeLessThanOrEqual(settings.backoffBaseMs);
+    expect(wait).toBeGreaterThanOrEqual(settings.mail.backoffBaseMs / 2);
+    expect(wait).toBeLessThanOrEqual(settings.mail.backoffBaseMs);
 
     advance(wait - 1);
     expect(await deliver()).toMatchObject({ claimed: 0 });
@@ -161,7 +159,7 @@ describe(`the outbox on ${testDriver}, through a real SMTP server`, () => {
     const [failed] = await rows();
     expect(failed!.lastError).toMatch(/ECONNREFUSED|ECONNECTION|ESOCKET|connect/i);
     await sink.start();
-    advance(settings.backoffBaseMs);
+    advance(settings.mail.backoffBaseMs);
     expect(await deliver()).toMatchObject({ sent: 1 });
     expect(sink.byRecipient("patient@example.com")).toHaveLength(1);
   });
@@ -170,21 +168,19 @@ describe(`the outbox on ${testDriver}, through a real SMTP server`, () => {
     await template();
     await record("signup", { name: "Ada", email: "flaky@example.com" });
     sink.rule = () => ({ code: 421, message: "Busy" });
-    for (let i = 0; i < settings.maxAttempts; i++) {
+    for (let i = 0; i < settings.mail.maxAttempts; i++) {
       await deliver();
-      advance(settings.backoffCapMs);
+      advance(settings.mail.backoffCapMs);
     }
     const [dead] = await rows();
-    expect(dead).toMatchObject({ status: "dead", attempts: settings.maxAttempts });
+    expect(dead).toMatchObject({ status: "dead", attempts: settings.mail.maxAttempts });
     expect(dead!.lastError).toMatch(/gave up after 3 attempts/);
   });
 
   it("four senders at once deliver every message exactly once", async () => {
     await template();
     for (let i = 0; i < 40; i++) await record("signup", { name: `N${i}`, email: `n${i}@example.com` });
-    const senders = await Promise.all(
-      Array.from({ length: 4 }, () => deliverDue({ database, mailer, clock, settings, limit: 15, log: silentLogger })),
-    );
+    const senders = await Promise.all(Array.from({ length: 4 }, () => deliverDue(deps(), { limit: 15 })));
     const total = senders.reduce((n, t) => n + t.sent, 0);
     const more = await deliver(100);
     expect(total + more.sent).toBe(40);
@@ -252,7 +248,9 @@ describe(`the outbox on ${testDriver}, through a real SMTP server`, () => {
     await database.db.execute(
       sql`update deliveries set sent_at = ${new Date(now.getTime() - 40 * 86_400_000).toISOString()}::timestamptz, created_at = ${new Date(now.getTime() - 40 * 86_400_000).toISOString()}::timestamptz`,
     );
-    const swept = await sweepRetention({ database, clock, retentionDays: 30, batchSize: 2 });
+    const swept = await sweepRetention(testDeps(database, { clock, settings: { retentionDays: 30 } }), {
+      batchSize: 2,
+    });
     expect(swept.deliveries).toBe(5);
     expect((await rows()).map((d) => d.recipient).sort()).toEqual(["dead@example.com", "queued@example.com"]);
   });

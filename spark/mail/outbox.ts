@@ -1,4 +1,4 @@
-import type { Database } from "@/db/client";
+import type { Deps } from "../deps";
 import {
   claimDeliveryById,
   claimDueDeliveries,
@@ -6,8 +6,7 @@ import {
   type DeliveryOutcome,
 } from "@/db/queries/deliveries";
 import type { Delivery } from "@/db/schema";
-import { SendError, type Mailer } from "@/emails/transports/types";
-import type { Logger } from "../logger";
+import { SendError } from "@/emails/transports/types";
 import { messageIdOf } from "./message-id";
 import type { MailSettings } from "./settings";
 
@@ -26,42 +25,28 @@ export function backoffMs(
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
-type DeliverInput = {
-  database: Database;
-  mailer: Mailer;
-  clock: () => Date;
-  settings: MailSettings;
-  limit: number;
-  log?: Logger;
-  random?: () => number;
-};
-
 /**
  * Sends what is due, at most `limit` deliveries: claims them (SKIP LOCKED and a lease, so concurrent
  * senders never take the same row), sends outside any transaction, then records each outcome. A crash
  * between a send and its mark is the only way a message goes out twice, and its Message-ID is the same.
  */
-export async function deliverDue({
-  database,
-  mailer,
-  clock,
-  settings,
-  limit,
-  log,
-  random = Math.random,
-}: DeliverInput): Promise<DeliveryTally> {
-  const now = clock();
-  const claimed = await claimDueDeliveries(database.db, {
+export async function deliverDue(
+  deps: Deps,
+  { limit, random = Math.random }: { limit: number; random?: () => number },
+): Promise<DeliveryTally> {
+  const { mailer } = deps;
+  const now = deps.clock();
+  const claimed = await claimDueDeliveries(deps.db, {
     now,
-    leaseUntil: new Date(now.getTime() + settings.leaseMs),
+    leaseUntil: new Date(now.getTime() + deps.settings.leaseMs),
     limit,
   });
   const tally: DeliveryTally = { claimed: claimed.length, sent: 0, failed: 0, dead: 0 };
-  const recorder = createOutcomeRecorder(database, log);
+  const recorder = createOutcomeRecorder(deps);
   let next = 0;
   const worker = async () => {
     while (next < claimed.length) {
-      const outcome = await sendOne(claimed[next++]!, { mailer, clock, settings, random });
+      const outcome = await sendOne(deps, claimed[next++]!, random);
       tally[outcome.status]++;
       await recorder.add(outcome);
     }
@@ -73,24 +58,19 @@ export async function deliverDue({
 }
 
 /** Sends one queued or failed delivery now (a test send, "retry now"); null when another sender has it. */
-export async function deliverNow({
-  database,
-  mailer,
-  clock,
-  settings,
-  id,
-  log,
-  random = Math.random,
-}: Omit<DeliverInput, "limit"> & { id: number }): Promise<"sent" | "failed" | "dead" | null> {
-  const now = clock();
-  const delivery = await claimDeliveryById(database.db, {
+export async function deliverNow(
+  deps: Deps,
+  { id, random = Math.random }: { id: number; random?: () => number },
+): Promise<"sent" | "failed" | "dead" | null> {
+  const now = deps.clock();
+  const delivery = await claimDeliveryById(deps.db, {
     id,
     now,
-    leaseUntil: new Date(now.getTime() + settings.leaseMs),
+    leaseUntil: new Date(now.getTime() + deps.settings.leaseMs),
   });
   if (!delivery) return null;
-  const outcome = await sendOne(delivery, { mailer, clock, settings, random });
-  const recorder = createOutcomeRecorder(database, log);
+  const outcome = await sendOne(deps, delivery, random);
+  const recorder = createOutcomeRecorder(deps);
   await recorder.add(outcome);
   await recorder.flush();
   return outcome.status;
@@ -100,7 +80,7 @@ export async function deliverNow({
 // the bottleneck. A crash can repeat at most the sends of one unwritten batch, each with its Message-ID.
 const FLUSH_SIZE = 50;
 
-function createOutcomeRecorder(database: Database, log?: Logger) {
+function createOutcomeRecorder({ db, log }: Pick<Deps, "db" | "log">) {
   let pending: DeliveryOutcome[] = [];
   let writing: Promise<void> = Promise.resolve();
   const flush = async () => {
@@ -108,9 +88,9 @@ function createOutcomeRecorder(database: Database, log?: Logger) {
     pending = [];
     writing = writing.then(async () => {
       if (batch.length === 0) return;
-      const marked = await recordDeliveryOutcomes(database.db, batch);
+      const marked = await recordDeliveryOutcomes(db, batch);
       if (marked < batch.length)
-        log?.warn("deliveries whose lease ran out before their outcome was recorded were taken by another sender", {
+        log.warn("deliveries whose lease ran out before their outcome was recorded were taken by another sender", {
           lost: batch.length - marked,
         });
     });
@@ -126,13 +106,9 @@ function createOutcomeRecorder(database: Database, log?: Logger) {
 }
 
 async function sendOne(
+  { mailer, clock, settings: { mail: settings } }: Pick<Deps, "mailer" | "clock" | "settings">,
   delivery: Delivery,
-  {
-    mailer,
-    clock,
-    settings,
-    random,
-  }: { mailer: Mailer; clock: () => Date; settings: MailSettings; random: () => number },
+  random: () => number,
 ): Promise<DeliveryOutcome> {
   const messageId = messageIdOf(delivery.id, settings.messageIdDomain);
   const startedAt = clock();

@@ -12,9 +12,9 @@ import {
   type PartialInput,
 } from "./partials";
 import { previewTemplate, saveTemplate, templateInput, type TemplateInput } from "./templates";
-import { defaultMailSettings } from "./settings";
+import { testDeps } from "@/testing/deps";
 
-const settings = { ...defaultMailSettings, defaultFrom: "Spark <spark@example.com>" };
+const settings = { mail: { defaultFrom: "Spark <spark@example.com>" } };
 const template = (over: Partial<TemplateInput> = {}): TemplateInput =>
   templateInput.parse({
     name: "Welcome",
@@ -35,7 +35,8 @@ const template = (over: Partial<TemplateInput> = {}): TemplateInput =>
 describe(`stored partials and layouts on ${testDriver}`, () => {
   let database: Database;
   const clock = () => new Date("2030-01-01T00:00:00Z");
-  const save = (input: PartialInput, id?: string) => savePartial({ database, clock }, { id, input, by: null });
+  const deps = () => testDeps(database, { clock, settings });
+  const save = (input: PartialInput, id?: string) => savePartial(deps(), { id, input, by: null });
   const saved = async (input: PartialInput) => {
     const result = await save(input);
     if (result.status !== "ok") throw new Error(JSON.stringify(result));
@@ -67,16 +68,13 @@ describe(`stored partials and layouts on ${testDriver}`, () => {
       kind: "layout",
       body: "<main data-frame>{{ content }}{% include 'sign-off' %}</main>",
     });
-    const preview = await previewTemplate(
-      { database, settings },
-      {
-        fields: template({ layout: "frame", html: "<p>Hi {{ name }}</p>" }),
-        context: { kind: "event", eventId: null },
-      },
-    );
+    const preview = await previewTemplate(deps(), {
+      fields: template({ layout: "frame", html: "<p>Hi {{ name }}</p>" }),
+      context: { kind: "event", eventId: null },
+    });
     expect(preview.fieldErrors).toEqual({});
     expect(preview.mail!.html).toContain("<main data-frame><p>Hi Ada</p><p>Bye Ada</p></main>");
-    expect(await saveTemplate({ database, clock }, { input: template({ layout: "frame" }), by: null })).toMatchObject({
+    expect(await saveTemplate(deps(), { input: template({ layout: "frame" }), by: null })).toMatchObject({
       status: "ok",
       template: { layout: "frame", active: true, draftReason: null },
     });
@@ -128,11 +126,11 @@ describe(`stored partials and layouts on ${testDriver}`, () => {
     const partials = await database.db.query.partials.findMany();
     const signOff = partials.find((p) => p.name === "sign-off")!;
     const frame = partials.find((p) => p.name === "frame")!;
-    expect(await deletePartial(database, { id: frame.id })).toEqual({
+    expect(await deletePartial(deps(), { id: frame.id })).toEqual({
       ok: false,
       message: "“frame” is used by templates Welcome; change them first.",
     });
-    expect(await deletePartial(database, { id: signOff.id })).toEqual({
+    expect(await deletePartial(deps(), { id: signOff.id })).toEqual({
       ok: false,
       message: "“sign-off” is used by partials frame; change them first.",
     });
@@ -141,13 +139,13 @@ describe(`stored partials and layouts on ${testDriver}`, () => {
       fieldErrors: { name: ["It is used by partials frame; change them first."] },
     });
     const unused = await saved({ name: "unused", kind: "partial", body: "x" });
-    expect(await deletePartial(database, { id: unused.id })).toEqual({ ok: true, name: "unused" });
+    expect(await deletePartial(deps(), { id: unused.id })).toEqual({ ok: true, name: "unused" });
   });
 
   it("keeps versions and restores one as a new version", async () => {
     const p = await saved({ name: "note", kind: "partial", body: "one" });
     await save({ name: "note", kind: "partial", body: "two" }, p.id);
-    expect(await restorePartialVersion({ database, clock }, { id: p.id, version: 1, by: null })).toMatchObject({
+    expect(await restorePartialVersion(deps(), { id: p.id, version: 1, by: null })).toMatchObject({
       status: "ok",
       partial: { version: 3, body: "one" },
     });
@@ -162,13 +160,13 @@ describe(`stored partials and layouts on ${testDriver}`, () => {
 
   it("previews a partial on its own and a layout around a sample body", async () => {
     expect(
-      await previewPartial(database, {
+      await previewPartial(deps(), {
         input: { name: "hello", kind: "partial", body: "<b>{{ name }}</b>" },
         context: { name: "<Ada>" },
       }),
     ).toMatchObject({ error: null, html: expect.stringContaining("<b>&lt;Ada&gt;</b>") });
     expect(
-      await previewPartial(database, {
+      await previewPartial(deps(), {
         input: { name: "wrap", kind: "layout", body: "<section>{{ content }}</section>" },
         context: {},
       }),
@@ -177,7 +175,7 @@ describe(`stored partials and layouts on ${testDriver}`, () => {
       html: expect.stringContaining("<section><p>The template's HTML body goes here.</p></section>"),
     });
     expect(
-      await previewPartial(database, { input: { name: "hello", kind: "partial", body: "{{ missing }}" }, context: {} }),
+      await previewPartial(deps(), { input: { name: "hello", kind: "partial", body: "{{ missing }}" }, context: {} }),
     ).toEqual({ html: null, error: "`missing` is not defined (line 1, column 4)" });
   });
 });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Database } from "@/db/client";
+import type { Deps } from "../deps";
 import {
   deletePartialById,
   findPartialById,
@@ -26,7 +26,6 @@ import {
   TemplateError,
 } from "@/emails/liquid";
 import { sourceOf } from "./handler";
-import { renderPool } from "./render-pool";
 
 export const partialInput = z.object({
   name: z
@@ -44,13 +43,13 @@ export const partialInput = z.object({
 export type PartialInput = z.infer<typeof partialInput>;
 
 /** Every stored partial and layout, read once for a pass, a preview or a save. */
-export async function loadPartialSnapshot(database: Database): Promise<PartialSnapshot> {
-  return snapshotOf(await listPartials(database.db));
+export async function loadPartialSnapshot(deps: Pick<Deps, "db">): Promise<PartialSnapshot> {
+  return snapshotOf(await listPartials(deps.db));
 }
 
 /** The names of the stored layouts, for a template's layout choice. */
-export async function listLayoutNames(database: Database): Promise<string[]> {
-  return (await listPartials(database.db)).filter((p) => p.kind === "layout").map((p) => p.name);
+export async function listLayoutNames(deps: Pick<Deps, "db">): Promise<string[]> {
+  return (await listPartials(deps.db)).filter((p) => p.kind === "layout").map((p) => p.name);
 }
 
 const snapshotOf = (rows: Pick<StoredPartial, "name" | "kind" | "body">[]): PartialSnapshot =>
@@ -68,10 +67,10 @@ function namesUsedBy(source: string): string[] {
 
 /** The templates and partials that use `name`: what keeps it from being deleted, renamed or changed in kind. */
 export async function partialUsers(
-  database: Database,
+  deps: Pick<Deps, "db">,
   name: string,
 ): Promise<{ templates: string[]; partials: string[] }> {
-  const [templates, partials] = await Promise.all([listTemplates(database.db), listPartials(database.db)]);
+  const [templates, partials] = await Promise.all([listTemplates(deps.db), listPartials(deps.db)]);
   return {
     templates: templates
       .filter((t) => t.layout === name || Object.values(sourceOf(t)).some((field) => namesUsedBy(field).includes(name)))
@@ -132,20 +131,20 @@ export type SavePartialResult =
 
 /** Saves a partial or layout only when it parses and everything it pulls in is stored; each save is a version. */
 export async function savePartial(
-  { database, clock }: { database: Database; clock: () => Date },
+  deps: Deps,
   { id, input, by, note = "" }: { id?: string; input: PartialInput; by: string | null; note?: string },
 ): Promise<SavePartialResult> {
   const invalid = (field: string, message: string): SavePartialResult => ({
     status: "invalid",
     fieldErrors: { [field]: [message] },
   });
-  const rows = await listPartials(database.db);
+  const rows = await listPartials(deps.db);
   const previous = id ? rows.find((p) => p.id === id) : undefined;
   if (id && !previous) return { status: "gone" };
   if (rows.some((p) => p.id !== id && p.name.toLowerCase() === input.name.toLowerCase()))
     return invalid("name", "Another partial or layout has this name.");
   if (previous && (previous.name !== input.name || previous.kind !== input.kind)) {
-    const users = await partialUsers(database, previous.name);
+    const users = await partialUsers(deps, previous.name);
     if (users.templates.length + users.partials.length > 0)
       return invalid(
         previous.name !== input.name ? "name" : "kind",
@@ -156,8 +155,8 @@ export async function savePartial(
   const errors = await checkPartial(snapshot, input);
   if (Object.keys(errors).length > 0)
     return { status: "invalid", fieldErrors: Object.fromEntries(Object.entries(errors).map(([k, v]) => [k, [v]])) };
-  const at = clock();
-  const saved = await database.db.transaction(async (tx) => {
+  const at = deps.clock();
+  const saved = await deps.db.transaction(async (tx) => {
     const partial = id
       ? await updatePartialById(tx, { id, fields: input, by, at })
       : await insertPartial(tx, { fields: input, by, at });
@@ -177,25 +176,25 @@ export async function savePartial(
 }
 
 export async function restorePartialVersion(
-  { database, clock }: { database: Database; clock: () => Date },
+  deps: Deps,
   { id, version, by }: { id: string; version: number; by: string | null },
 ): Promise<SavePartialResult> {
-  const old = await findPartialVersion(database.db, { partialId: id, version });
+  const old = await findPartialVersion(deps.db, { partialId: id, version });
   if (!old) return { status: "gone" };
-  return savePartial({ database, clock }, { id, input: old.fields, by, note: `restored version ${version}` });
+  return savePartial(deps, { id, input: old.fields, by, note: `restored version ${version}` });
 }
 
 /** Deletes a partial or layout nothing uses; otherwise says who uses it. */
 export async function deletePartial(
-  database: Database,
+  deps: Deps,
   { id }: { id: string },
 ): Promise<{ ok: true; name: string } | { ok: false; message: string }> {
-  const partial = await loadPartial(database, id);
+  const partial = await loadPartial(deps, id);
   if (!partial) return { ok: false, message: "It was already deleted." };
-  const users = await partialUsers(database, partial.name);
+  const users = await partialUsers(deps, partial.name);
   if (users.templates.length + users.partials.length > 0)
     return { ok: false, message: `“${partial.name}” is used by ${usedByText(users)}; change them first.` };
-  await deletePartialById(database.db, { id });
+  await deletePartialById(deps.db, { id });
   return { ok: true, name: partial.name };
 }
 
@@ -205,10 +204,10 @@ const SAMPLE_BODY = "<p>The template's HTML body goes here.</p>";
 
 /** Renders the form as it stands (a partial on its own, a layout around a sample body) with a sample context. */
 export async function previewPartial(
-  database: Database,
+  deps: Deps,
   { id, input, context }: { id?: string; input: PartialFieldValues; context: Record<string, unknown> },
 ): Promise<PartialPreview> {
-  const rows = await listPartials(database.db);
+  const rows = await listPartials(deps.db);
   const name = PARTIAL_NAME.test(input.name) ? input.name : "preview";
   const snapshot = snapshotOf([...rows.filter((p) => p.id !== id && p.name !== name), { ...input, name }]);
   const errors = await checkPartial(snapshot, { ...input, name });
@@ -223,7 +222,7 @@ export async function previewPartial(
     text: "",
     html: input.kind === "layout" ? SAMPLE_BODY : `{% include '${name}' %}`,
   };
-  const [result] = await renderPool().render({
+  const [result] = await deps.renderer.render({
     partials: snapshot,
     templates: [{ cacheKey: null, source, layout: input.kind === "layout" ? name : "" }],
     contexts: [context],
@@ -234,13 +233,13 @@ export async function previewPartial(
   return result.ok ? { html: result.mail.html, error: null } : { html: null, error: result.reason };
 }
 
-export async function loadPartial(database: Database, id: string): Promise<StoredPartial | null> {
-  return z.uuid().safeParse(id).success ? findPartialById(database.db, { id }) : null;
+export async function loadPartial(deps: Pick<Deps, "db">, id: string): Promise<StoredPartial | null> {
+  return z.uuid().safeParse(id).success ? findPartialById(deps.db, { id }) : null;
 }
 
 /** A partial's preview context to start from: the newest event's, as JSON, or an empty object. */
-export async function samplePartialContext(database: Database): Promise<string> {
-  const [latest] = await listRecentEventsByGroupPattern(database.db, { pattern: "*", limit: 1 });
-  const event = latest ? await findEventById(database.db, { id: latest.id }) : null;
+export async function samplePartialContext(deps: Pick<Deps, "db">): Promise<string> {
+  const [latest] = await listRecentEventsByGroupPattern(deps.db, { pattern: "*", limit: 1 });
+  const event = latest ? await findEventById(deps.db, { id: latest.id }) : null;
   return JSON.stringify(event?.context ?? {}, null, 2);
 }

@@ -6,14 +6,4 @@ export type MailSettings = {
   maxAttempts: number;
   backoffBaseMs: number;
   backoffCapMs: number;
-  leaseMs: number;
-};
-
-export const defaultMailSettings: MailSettings = {
-  defaultFrom: "Spark <spark@localhost>",
-  messageIdDomain: "spark.localhost",
-  maxAttempts: 8,
-  backoffBaseMs: 30_000,
-  backoffCapMs: 3_600_000,
-  leaseMs: 300_000,
 };

@@ -8,13 +8,12 @@ import { insertSqlSource } from "@/db/queries/sql-sources";
 import { deliveries, mailTemplates } from "@/db/schema";
 import { openTestDatabase, testDriver } from "@/testing/database";
 import { runJob } from "../job/job";
-import { silentLogger } from "../logger";
 import type { CodeSource } from "../sources/types";
-import { createMailHandler } from "./handler";
-import { defaultMailSettings } from "./settings";
+import { testDeps } from "@/testing/deps";
+import { demoSources } from "@/demo";
 import { saveTemplate, setTemplateActive, templateInput, type TemplateInput } from "./templates";
 
-const settings = { ...defaultMailSettings, defaultFrom: "Spark <spark@example.com>" };
+const settings = { mail: { defaultFrom: "Spark <spark@example.com>" } };
 const input = (over: Partial<TemplateInput>): TemplateInput =>
   templateInput.parse({
     name: "Ends soon",
@@ -46,6 +45,7 @@ const people = {
 describe(`templates checked against their events on ${testDriver}`, () => {
   let database: Database;
   const clock = () => new Date("2030-01-01T00:00:00Z");
+  const deps = () => testDeps(database, { clock, settings, sources: demoSources });
   beforeAll(async () => {
     database = await openTestDatabase();
     // The demo's code source feeds challenge_ends_2d; a SQL source and recorded events feed sql_group.
@@ -117,40 +117,34 @@ describe(`templates checked against their events on ${testDriver}`, () => {
       },
     ],
   ])("%s", async (_, template, fieldErrors) => {
-    expect(await saveTemplate({ database, clock }, { input: template, by: null })).toEqual({
+    expect(await saveTemplate(deps(), { input: template, by: null })).toEqual({
       status: "invalid",
       fieldErrors,
     });
   });
 
   it("does not call loop variables, assigns or captures unknown", async () => {
-    const result = await saveTemplate(
-      { database, clock },
-      {
-        input: input({
-          name: "Locals",
-          html: "{% assign who = owner_name %}{% capture x %}{{ who }}{% endcapture %}{% for p in participants %}{{ p.name }}{{ forloop.index }}{% endfor %}{{ x }}",
-        }),
-        by: null,
-      },
-    );
+    const result = await saveTemplate(deps(), {
+      input: input({
+        name: "Locals",
+        html: "{% assign who = owner_name %}{% capture x %}{{ who }}{% endcapture %}{% for p in participants %}{{ p.name }}{{ forloop.index }}{% endfor %}{{ x }}",
+      }),
+      by: null,
+    });
     expect(result).toMatchObject({ status: "ok", template: { active: true, draftReason: null } });
   });
 
   it("keeps a template that does not render on the newest event as an inactive draft, and refuses to activate it", async () => {
-    const result = await saveTemplate(
-      { database, clock },
-      {
-        input: input({
-          name: "Draft",
-          group: "sql_group",
-          to: "{{ customer.name }}",
-          subject: "Order {{ order_no }}",
-          html: "<p>{{ customer.name }}</p>",
-        }),
-        by: null,
-      },
-    );
+    const result = await saveTemplate(deps(), {
+      input: input({
+        name: "Draft",
+        group: "sql_group",
+        to: "{{ customer.name }}",
+        subject: "Order {{ order_no }}",
+        html: "<p>{{ customer.name }}</p>",
+      }),
+      by: null,
+    });
     if (result.status !== "ok") throw new Error(JSON.stringify(result));
     expect(result.template).toMatchObject({
       active: false,
@@ -158,7 +152,7 @@ describe(`templates checked against their events on ${testDriver}`, () => {
         /^It does not render on the event sql_group:1: To: 'Ada' is not an email address.$/,
       ),
     });
-    const refused = await setTemplateActive({ database, clock }, { id: result.template.id, active: true });
+    const refused = await setTemplateActive(deps(), { id: result.template.id, active: true });
     expect(refused).toEqual({ ok: false, message: `“Draft” stays an inactive draft. ${result.template.draftReason}` });
     const [row] = await database.db.select().from(mailTemplates).where(eq(mailTemplates.id, result.template.id));
     expect(row).toMatchObject({ active: false, draftReason: result.template.draftReason });
@@ -170,13 +164,8 @@ describe(`templates checked against their events on ${testDriver}`, () => {
     await database.db
       .insert(mailTemplates)
       .values({ name: "Broken", groupPattern: "people", subject: "Hi", toAddress: "{{ email }}", text: "{{ nope }}" });
-    const summary = await runJob({
-      database,
-      clock,
-      log: silentLogger,
+    const summary = await runJob(testDeps(database, { clock, settings, sources: [people as unknown as CodeSource] }), {
       trigger: "manual",
-      sources: [people as unknown as CodeSource],
-      passHandlers: async () => [(await createMailHandler({ database, settings }))!],
     });
     // The other groups' generators fail here (their sources are not given to this pass); the people events record.
     expect(summary).toMatchObject({ groups: { people: { recorded: 3 } }, deliveries: { sent: 0, failed: 0, dead: 3 } });

@@ -1,9 +1,8 @@
-import type { Database } from "@/db/client";
 import { findEventById, listRecentEventsByGroupPattern } from "@/db/queries/events";
+import type { Deps } from "../deps";
 import { listGenerators } from "@/db/queries/generators";
 import { findSqlSourceById } from "@/db/queries/sql-sources";
 import type { FieldVariable } from "@/emails/render";
-import { codeSources } from "../sources/registry";
 import { compileGroupPattern } from "./group-pattern";
 
 /** What one event group's contexts hold: paths that are plain objects (walked into) and paths that are values. */
@@ -22,11 +21,11 @@ function addContext(into: GroupVariables, value: Record<string, unknown>, prefix
   }
 }
 
-async function sourceVariables(database: Database, ref: string): Promise<string[]> {
+async function sourceVariables(deps: Pick<Deps, "db" | "sources">, ref: string): Promise<string[]> {
   const [kind, name] = [ref.slice(0, ref.indexOf(":")), ref.slice(ref.indexOf(":") + 1)];
-  if (kind === "code") return Object.keys(codeSources.find((s) => s.name === name)?.variables ?? {});
+  if (kind === "code") return Object.keys(deps.sources.find((s) => s.name === name)?.variables ?? {});
   if (kind === "sql" && /^[0-9a-f-]{36}$/i.test(name))
-    return Object.keys((await findSqlSourceById(database.db, { id: name }))?.variables ?? {});
+    return Object.keys((await findSqlSourceById(deps.db, { id: name }))?.variables ?? {});
   return [];
 }
 
@@ -34,7 +33,10 @@ async function sourceVariables(database: Database, ref: string): Promise<string[
  * The variables each group a template answers has: those of the sources whose generators feed it,
  * and those of the events already recorded for it (which also show what is inside a JSON variable).
  */
-export async function variablesOfGroups(database: Database, pattern: string): Promise<GroupVariables[]> {
+export async function variablesOfGroups(
+  deps: Pick<Deps, "db" | "sources">,
+  pattern: string,
+): Promise<GroupVariables[]> {
   const matches = compileGroupPattern(pattern);
   const groups = new Map<string, GroupVariables>();
   const groupOf = (group: string) => {
@@ -42,15 +44,15 @@ export async function variablesOfGroups(database: Database, pattern: string): Pr
     if (!g) groups.set(group, (g = { group, objects: new Set(), leaves: new Set() }));
     return g;
   };
-  const recent = await listRecentEventsByGroupPattern(database.db, { pattern, limit: RECENT_EVENTS });
+  const recent = await listRecentEventsByGroupPattern(deps.db, { pattern, limit: RECENT_EVENTS });
   for (const { id } of recent) {
-    const event = await findEventById(database.db, { id });
+    const event = await findEventById(deps.db, { id });
     if (event) addContext(groupOf(event.group), event.context);
   }
-  for (const generator of await listGenerators(database.db)) {
+  for (const generator of await listGenerators(deps.db)) {
     if (!matches(generator.group)) continue;
     const g = groupOf(generator.group);
-    for (const name of await sourceVariables(database, generator.source)) if (!g.objects.has(name)) g.leaves.add(name);
+    for (const name of await sourceVariables(deps, generator.source)) if (!g.objects.has(name)) g.leaves.add(name);
   }
   return [...groups.values()];
 }

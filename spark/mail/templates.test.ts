@@ -7,7 +7,7 @@ import { capturedMails, deliveries, mailTemplates } from "@/db/schema";
 import { openTestDatabase, testDriver } from "@/testing/database";
 import { createCaptureMailer } from "@/emails/transports/capture";
 import { simpleParser } from "mailparser";
-import { defaultMailSettings } from "./settings";
+import { testDeps } from "@/testing/deps";
 import {
   importDjangoSparkTemplate,
   previewTemplate,
@@ -19,7 +19,7 @@ import {
   type TemplateInput,
 } from "./templates";
 
-const settings = { ...defaultMailSettings, defaultFrom: "Spark <spark@example.com>", messageIdDomain: "example.com" };
+const settings = { mail: { defaultFrom: "Spark <spark@example.com>", messageIdDomain: "example.com" } };
 const input = (over: Partial<TemplateInput> = {}): TemplateInput =>
   templateInput.parse({
     name: "Welcome",
@@ -40,6 +40,7 @@ describe(`mail templates on ${testDriver}`, () => {
   let database: Database;
   let now = new Date("2030-01-01T00:00:00Z");
   const clock = () => now;
+  const deps = () => testDeps(database, { clock, settings });
   beforeAll(async () => {
     database = await openTestDatabase();
     await insertNewEvents(database.db, {
@@ -61,10 +62,10 @@ describe(`mail templates on ${testDriver}`, () => {
   });
 
   it("refuses a template with a Liquid syntax error, naming the field, line and column, and saves nothing", async () => {
-    const result = await saveTemplate(
-      { database, clock },
-      { input: input({ html: "<p>\n  {% if title %}{{ title }}</p>", subject: "Hi {{ owner_name " }), by: null },
-    );
+    const result = await saveTemplate(deps(), {
+      input: input({ html: "<p>\n  {% if title %}{{ title }}</p>", subject: "Hi {{ owner_name " }),
+      by: null,
+    });
     expect(result).toEqual({
       status: "invalid",
       fieldErrors: {
@@ -85,15 +86,16 @@ describe(`mail templates on ${testDriver}`, () => {
   });
 
   it("keeps every save as a version with who and when, and restores an old one as a new version", async () => {
-    const first = await saveTemplate({ database, clock }, { input: input(), by: null });
+    const first = await saveTemplate(deps(), { input: input(), by: null });
     if (first.status !== "ok") throw new Error(JSON.stringify(first));
     now = new Date("2030-01-02T00:00:00Z");
-    const second = await saveTemplate(
-      { database, clock },
-      { id: first.template.id, input: input({ subject: "Hello {{ owner_name }}" }), by: null },
-    );
+    const second = await saveTemplate(deps(), {
+      id: first.template.id,
+      input: input({ subject: "Hello {{ owner_name }}" }),
+      by: null,
+    });
     expect(second).toMatchObject({ status: "ok", template: { version: 2, subject: "Hello {{ owner_name }}" } });
-    const restored = await restoreTemplateVersion({ database, clock }, { id: first.template.id, version: 1, by: null });
+    const restored = await restoreTemplateVersion(deps(), { id: first.template.id, version: 1, by: null });
     expect(restored).toMatchObject({ status: "ok", template: { version: 3, subject: "Hi {{ owner_name }}" } });
     const versions = await listTemplateVersions(database.db, { templateId: first.template.id });
     expect(versions.map((v) => [v.version, v.note, v.fields.subject])).toEqual([
@@ -102,15 +104,12 @@ describe(`mail templates on ${testDriver}`, () => {
       [1, "created", "Hi {{ owner_name }}"],
     ]);
     expect(versions[1]!.createdAt).toEqual(new Date("2030-01-02T00:00:00Z"));
-    const clash = await saveTemplate({ database, clock }, { input: input({ name: "WELCOME" }), by: null });
+    const clash = await saveTemplate(deps(), { input: input({ name: "WELCOME" }), by: null });
     expect(clash).toEqual({ status: "invalid", fieldErrors: { name: ["Another template has this name."] } });
   });
 
   it("previews on the newest event of a matching group, or on typed JSON, and says what is wrong under the field", async () => {
-    const onEvent = await previewTemplate(
-      { database, settings },
-      { fields: input(), context: { kind: "event", eventId: null } },
-    );
+    const onEvent = await previewTemplate(deps(), { fields: input(), context: { kind: "event", eventId: null } });
     expect(onEvent.events.map((e) => e.key)).toEqual(["challenge_created:1"]);
     expect(onEvent.mail).toMatchObject({
       subject: "Hi Ada",
@@ -119,27 +118,18 @@ describe(`mail templates on ${testDriver}`, () => {
     });
     expect(onEvent.mail!.html).toContain("<p>Run &lt;fast&gt; &amp; far</p>");
 
-    const onJson = await previewTemplate(
-      { database, settings },
-      {
-        fields: input(),
-        context: { kind: "json", json: '{"owner_name":"Grace","owner_email":"g@example.com","title":"T"}' },
-      },
-    );
+    const onJson = await previewTemplate(deps(), {
+      fields: input(),
+      context: { kind: "json", json: '{"owner_name":"Grace","owner_email":"g@example.com","title":"T"}' },
+    });
     expect(onJson.mail).toMatchObject({ subject: "Hi Grace", to: ["g@example.com"] });
 
-    const missing = await previewTemplate(
-      { database, settings },
-      {
-        fields: input({ subject: "Hi {{ owner.name }}" }),
-        context: { kind: "json", json: '{"owner_email":"g@example.com","title":"T"}' },
-      },
-    );
+    const missing = await previewTemplate(deps(), {
+      fields: input({ subject: "Hi {{ owner.name }}" }),
+      context: { kind: "json", json: '{"owner_email":"g@example.com","title":"T"}' },
+    });
     expect(missing.fieldErrors).toEqual({ subject: "`owner` is not defined (line 1, column 7)" });
-    const badJson = await previewTemplate(
-      { database, settings },
-      { fields: input(), context: { kind: "json", json: "{nope" } },
-    );
+    const badJson = await previewTemplate(deps(), { fields: input(), context: { kind: "json", json: "{nope" } });
     expect(badJson.contextError).toMatch(/^The JSON does not parse/);
   });
 
@@ -158,16 +148,13 @@ describe(`mail templates on ${testDriver}`, () => {
         });
       },
     });
-    const result = await sendTestMail(
-      { database, mailer, clock, settings },
-      {
-        fields: input(),
-        context: { kind: "event", eventId: null },
-        address: "tester@example.com",
-        by: null,
-        templateId: null,
-      },
-    );
+    const result = await sendTestMail(testDeps(database, { mailer, clock, settings }), {
+      fields: input(),
+      context: { kind: "event", eventId: null },
+      address: "tester@example.com",
+      by: null,
+      templateId: null,
+    });
     expect(result).toMatchObject({
       ok: true,
       message: "Sent to tester@example.com: it is in the Inbox (no SMTP_URL is set).",
@@ -184,16 +171,13 @@ describe(`mail templates on ${testDriver}`, () => {
     expect(parsed.subject).toBe("[Test] Hi Ada");
     expect(parsed.messageId).toBe(`<spark.delivery.${delivery!.id}@example.com>`);
     expect(
-      await sendTestMail(
-        { database, mailer, clock, settings },
-        {
-          fields: input(),
-          context: { kind: "event", eventId: null },
-          address: "not an address",
-          by: null,
-          templateId: null,
-        },
-      ),
+      await sendTestMail(testDeps(database, { mailer, clock, settings }), {
+        fields: input(),
+        context: { kind: "event", eventId: null },
+        address: "not an address",
+        by: null,
+        templateId: null,
+      }),
     ).toEqual({
       ok: false,
       message: "Enter one email address to send the test to.",

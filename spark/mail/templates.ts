@@ -1,8 +1,9 @@
 import { z } from "zod";
-import type { Database } from "@/db/client";
+import type { Deps } from "../deps";
 import { insertDelivery } from "@/db/queries/deliveries";
 import { findEventById, listRecentEventsByGroupPattern } from "@/db/queries/events";
 import {
+  deleteTemplateById,
   findTemplateById,
   findTemplateIdByName,
   findTemplateVersion,
@@ -16,13 +17,11 @@ import type { MailTemplate, TemplateFieldValues } from "@/db/schema";
 import { bareAddress, parseAddressList } from "@/emails/addresses";
 import type { PartialSnapshot } from "@/emails/liquid";
 import { checkTemplateSyntax, templateVariables, type MailTemplateSource, type RenderedMail } from "@/emails/render";
-import type { Mailer } from "@/emails/transports/types";
 import { GROUP_PATTERN_INPUT } from "./group-pattern";
 import { deliverNow } from "./outbox";
 import { loadPartialSnapshot } from "./partials";
-import { renderPool, type RenderOutcome } from "./render-pool";
+import type { RenderOutcome } from "./render-pool";
 import { unknownVariables, variablesOfGroups } from "./template-variables";
-import type { MailSettings } from "./settings";
 
 const MAX_FIELD = 300_000;
 const address = (label: string) => z.string().max(2_000, `${label}: use at most 2,000 characters.`);
@@ -66,30 +65,31 @@ export type SaveTemplateResult =
 
 /** Renders one template's fields on one context in the render pool. */
 async function renderOnce(
+  deps: Pick<Deps, "renderer" | "settings">,
   fields: TemplateFieldValues,
   context: Record<string, unknown>,
-  { partials, defaultFrom }: { partials: PartialSnapshot; defaultFrom: string },
+  partials: PartialSnapshot,
 ): Promise<RenderOutcome> {
-  const [outcome] = await renderPool().render({
+  const [outcome] = await deps.renderer.render({
     partials,
     templates: [{ cacheKey: null, source: sourceOfFields(fields), layout: fields.layout ?? "" }],
     contexts: [context],
     items: [{ template: 0, context: 0 }],
-    defaultFrom,
+    defaultFrom: deps.settings.mail.defaultFrom,
   });
   return outcome!;
 }
 
 /** Why the template does not render on the newest event of its group, or null (also when there is none yet). */
 async function draftReasonOf(
-  database: Database,
+  deps: Deps,
   fields: TemplateFieldValues,
-  options: { partials: PartialSnapshot; defaultFrom: string },
+  partials: PartialSnapshot,
 ): Promise<string | null> {
-  const [latest] = await listRecentEventsByGroupPattern(database.db, { pattern: fields.group, limit: 1 });
-  const event = latest ? await findEventById(database.db, { id: latest.id }) : null;
+  const [latest] = await listRecentEventsByGroupPattern(deps.db, { pattern: fields.group, limit: 1 });
+  const event = latest ? await findEventById(deps.db, { id: latest.id }) : null;
   if (!event) return null;
-  const outcome = await renderOnce(fields, event.context, options);
+  const outcome = await renderOnce(deps, fields, event.context, partials);
   return outcome.ok ? null : `It does not render on the event ${event.key}: ${outcome.message}`;
 }
 
@@ -100,10 +100,10 @@ async function draftReasonOf(
  * reason. Each save is a new version, written in the same transaction as the template.
  */
 export async function saveTemplate(
-  { database, clock, defaultFrom = "spark@localhost" }: { database: Database; clock: () => Date; defaultFrom?: string },
+  deps: Deps,
   { id, input, by, note = "" }: { id?: string; input: TemplateInput; by: string | null; note?: string },
 ): Promise<SaveTemplateResult> {
-  const partials = await loadPartialSnapshot(database);
+  const partials = await loadPartialSnapshot(deps);
   const options = { partials, layout: input.layout };
   const syntax: Record<string, string> = checkTemplateSyntax(sourceOfFields(input), options);
   if (!input.subject.trim()) syntax.subject ??= "Write a subject; it may use variables, like Welcome {{ owner_name }}.";
@@ -112,7 +112,7 @@ export async function saveTemplate(
     return { status: "invalid", fieldErrors: Object.fromEntries(Object.entries(syntax).map(([k, v]) => [k, [v]])) };
   const unknown = unknownVariables(
     (await templateVariables(sourceOfFields(input), options)) ?? [],
-    await variablesOfGroups(database, input.group),
+    await variablesOfGroups(deps, input.group),
   );
   // One message per field naming every unknown variable: the editor shows a field's first message.
   if (Object.keys(unknown).length > 0)
@@ -122,12 +122,12 @@ export async function saveTemplate(
         Object.entries(unknown).map(([field, messages]) => [field, [messages.join("; ")]]),
       ),
     };
-  const clash = await findTemplateIdByName(database.db, { name: input.name });
+  const clash = await findTemplateIdByName(deps.db, { name: input.name });
   if (clash && clash !== id) return { status: "invalid", fieldErrors: { name: ["Another template has this name."] } };
-  const draftReason = await draftReasonOf(database, input, { partials, defaultFrom });
+  const draftReason = await draftReasonOf(deps, input, partials);
   const fields = { ...input, active: input.active && draftReason === null };
-  const at = clock();
-  const saved = await database.db.transaction(async (tx) => {
+  const at = deps.clock();
+  const saved = await deps.db.transaction(async (tx) => {
     const template = id
       ? await updateTemplateById(tx, { id, fields, draftReason, by, at })
       : await insertTemplate(tx, { fields, draftReason, by, at });
@@ -151,20 +151,17 @@ export async function saveTemplate(
  * of its group; otherwise it stays a draft and the answer is the reason.
  */
 export async function setTemplateActive(
-  { database, clock, defaultFrom = "spark@localhost" }: { database: Database; clock: () => Date; defaultFrom?: string },
+  deps: Deps,
   { id, active }: { id: string; active: boolean },
 ): Promise<{ ok: true } | { ok: false; message: string }> {
-  const template = await loadTemplate(database, id);
+  const template = await loadTemplate(deps, id);
   if (!template) return { ok: false, message: "This template was deleted meanwhile; reload the page." };
   if (!active) {
-    await updateTemplateActiveById(database.db, { id, active: false, at: clock() });
+    await updateTemplateActiveById(deps.db, { id, active: false, at: deps.clock() });
     return { ok: true };
   }
-  const draftReason = await draftReasonOf(database, templateFieldsOf(template), {
-    partials: await loadPartialSnapshot(database),
-    defaultFrom,
-  });
-  await updateTemplateActiveById(database.db, { id, active: draftReason === null, draftReason, at: clock() });
+  const draftReason = await draftReasonOf(deps, templateFieldsOf(template), await loadPartialSnapshot(deps));
+  await updateTemplateActiveById(deps.db, { id, active: draftReason === null, draftReason, at: deps.clock() });
   return draftReason === null
     ? { ok: true }
     : { ok: false, message: `“${template.name}” stays an inactive draft. ${draftReason}` };
@@ -172,15 +169,17 @@ export async function setTemplateActive(
 
 /** Makes an old version current again, as a new version: history only ever grows. */
 export async function restoreTemplateVersion(
-  { database, clock }: { database: Database; clock: () => Date },
+  deps: Deps,
   { id, version, by }: { id: string; version: number; by: string | null },
 ): Promise<SaveTemplateResult> {
-  const old = await findTemplateVersion(database.db, { templateId: id, version });
+  const old = await findTemplateVersion(deps.db, { templateId: id, version });
   if (!old) return { status: "gone" };
-  return saveTemplate(
-    { database, clock },
-    { id, input: { ...old.fields, layout: old.fields.layout ?? "" }, by, note: `restored version ${version}` },
-  );
+  return saveTemplate(deps, {
+    id,
+    input: { ...old.fields, layout: old.fields.layout ?? "" },
+    by,
+    note: `restored version ${version}`,
+  });
 }
 
 export type PreviewContextInput = { kind: "event"; eventId: number | null } | { kind: "json"; json: string };
@@ -197,9 +196,9 @@ export type TemplatePreview = {
 const MAX_CONTEXT_JSON = 64 * 1024;
 
 /** The context a preview renders with: the chosen recent event of a matching group, or JSON typed by the operator. */
-async function previewContext(database: Database, group: string, choice: PreviewContextInput) {
+async function previewContext(deps: Deps, group: string, choice: PreviewContextInput) {
   const pattern = GROUP_PATTERN_INPUT.test(group) ? group : null;
-  const events = pattern ? await listRecentEventsByGroupPattern(database.db, { pattern, limit: 20 }) : [];
+  const events = pattern ? await listRecentEventsByGroupPattern(deps.db, { pattern, limit: 20 }) : [];
   const listed = events.map((e) => ({ id: e.id, key: e.key, group: e.group, createdAt: e.createdAt.toISOString() }));
   if (choice.kind === "json") {
     if (choice.json.length > MAX_CONTEXT_JSON)
@@ -232,22 +231,22 @@ async function previewContext(database: Database, group: string, choice: Preview
       context: null,
       contextError: pattern ? `No event in ${pattern} yet: edit JSON instead, or run the job first.` : undefined,
     };
-  const event = await findEventById(database.db, { id: eventId });
+  const event = await findEventById(deps.db, { id: eventId });
   return { events: listed, eventId, context: event?.context ?? null };
 }
 
 /** Renders the form's fields as they are, unsaved, on a real or typed context; each problem under its field. */
 export async function previewTemplate(
-  { database, settings }: { database: Database; settings: Pick<MailSettings, "defaultFrom"> },
+  deps: Deps,
   { fields, context: choice }: { fields: TemplateFieldValues; context: PreviewContextInput },
 ): Promise<TemplatePreview> {
-  const ctx = await previewContext(database, fields.group.trim(), choice);
-  const partials = await loadPartialSnapshot(database);
+  const ctx = await previewContext(deps, fields.group.trim(), choice);
+  const partials = await loadPartialSnapshot(deps);
   const fieldErrors: Record<string, string> = {
     ...checkTemplateSyntax(sourceOfFields(fields), { partials, layout: fields.layout ?? "" }),
   };
   if (Object.keys(fieldErrors).length > 0 || !ctx.context) return { ...ctx, fieldErrors, mail: null };
-  const outcome = await renderOnce(fields, ctx.context, { partials, defaultFrom: settings.defaultFrom });
+  const outcome = await renderOnce(deps, fields, ctx.context, partials);
   if (outcome.ok) return { ...ctx, fieldErrors, mail: outcome.mail };
   fieldErrors[outcome.field ?? "html"] = outcome.reason;
   return { ...ctx, fieldErrors, mail: null };
@@ -260,12 +259,7 @@ export type SendTestResult = { ok: true; message: string; deliveryId: number } |
  * attempts and SMTP answer kept like any other). The template's own recipients are not mailed.
  */
 export async function sendTestMail(
-  {
-    database,
-    mailer,
-    clock,
-    settings,
-  }: { database: Database; mailer: Mailer; clock: () => Date; settings: MailSettings },
+  deps: Deps,
   {
     fields,
     context,
@@ -283,7 +277,7 @@ export async function sendTestMail(
   const target = parseAddressList(to);
   if (!target.ok || target.addresses.length !== 1)
     return { ok: false, message: "Enter one email address to send the test to." };
-  const preview = await previewTemplate({ database, settings }, { fields, context });
+  const preview = await previewTemplate(deps, { fields, context });
   if (preview.contextError) return { ok: false, message: preview.contextError };
   if (!preview.mail)
     return {
@@ -293,9 +287,9 @@ export async function sendTestMail(
         .join("; ")}`,
     };
   const mail = preview.mail;
-  const at = clock();
+  const at = deps.clock();
   const recipient = bareAddress(target.addresses[0]!);
-  const delivery = await insertDelivery(database.db, {
+  const delivery = await insertDelivery(deps.db, {
     eventId: preview.eventId,
     templateId,
     group: fields.group,
@@ -311,7 +305,8 @@ export async function sendTestMail(
     updatedAt: at,
     nextAttemptAt: at,
   });
-  const outcome = await deliverNow({ database, mailer, clock, settings, id: delivery.id });
+  const outcome = await deliverNow(deps, { id: delivery.id });
+  const { mailer } = deps;
   if (outcome === "sent")
     return {
       ok: true,
@@ -348,6 +343,11 @@ export function importDjangoSparkTemplate(source: string): { subject: string; te
   return { subject, text: body };
 }
 
-export async function loadTemplate(database: Database, id: string): Promise<MailTemplate | null> {
-  return z.uuid().safeParse(id).success ? findTemplateById(database.db, { id }) : null;
+export async function loadTemplate(deps: Pick<Deps, "db">, id: string): Promise<MailTemplate | null> {
+  return z.uuid().safeParse(id).success ? findTemplateById(deps.db, { id }) : null;
+}
+
+/** Deletes a template; the mail it queued stays in the delivery log with its version. */
+export async function deleteTemplate(deps: Deps, { id }: { id: string }) {
+  return deleteTemplateById(deps.db, { id });
 }

@@ -12,7 +12,7 @@ import { openTestDatabase, testDriver } from "@/testing/database";
 import type { Connections } from "../connections";
 import { testConnections } from "../../testing/connections";
 import { runJob } from "../job/job";
-import { silentLogger } from "../logger";
+import { testDeps } from "@/testing/deps";
 
 describe(`SQL sources in a pass on ${testDriver}`, () => {
   let database: Database;
@@ -44,13 +44,8 @@ describe(`SQL sources in a pass on ${testDriver}`, () => {
         source: `sql:${source!.id}`,
         conditions: [{ variable: "id", operator: ">", value: "1999990" }],
       });
-      const summary = await runJob({
-        database,
-        clock,
-        log: silentLogger,
+      const summary = await runJob(testDeps(database, { clock, connections, settings: { batchSize: 20_000 } }), {
         trigger: "manual",
-        connections,
-        batchSize: 20_000,
       });
       expect(summary.status).toBe("ok");
       expect(summary.generators[0]).toMatchObject({ candidates: 2_000_000, passed: 10, recorded: 10 });
@@ -63,7 +58,7 @@ describe(`SQL sources in a pass on ${testDriver}`, () => {
       .values({ name: "old", query: "select id from app_table", variables: { id: { type: "number" } } })
       .returning();
     await insertGenerator(database.db, { name: "old", group: "old", source: `sql:${orphan!.id}`, conditions: [] });
-    const summary = await runJob({ database, clock, log: silentLogger, trigger: "manual", connections });
+    const summary = await runJob(testDeps(database, { clock, connections }), { trigger: "manual" });
     expect(summary.errors).toEqual([
       expect.objectContaining({
         message: expect.stringMatching(/has no connection yet .* an admin must choose one under Sources/),

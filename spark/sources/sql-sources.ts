@@ -1,10 +1,9 @@
 import { z } from "zod";
-import type { Database } from "@/db/client";
+import type { Deps } from "../deps";
 import { listGeneratorsBySource } from "@/db/queries/generators";
 import { deleteSqlSourceById, insertSqlSource, updateSqlSourceById } from "@/db/queries/sql-sources";
 import type { SqlSource } from "@/db/schema";
 import { sqlSourceRef } from "./resolve";
-import type { Connections } from "../connections";
 import { connectionOfSource, testSqlSource } from "./sql";
 
 export const sqlSourceInput = z.object({
@@ -31,12 +30,12 @@ export type SaveSqlSourceResult =
 
 /** Saves a SQL source only after its query ran on its connection as a pass would run it, keeping its column types. */
 export async function saveSqlSource(
-  { database, clock, connections }: { database: Database; clock: () => Date; connections: Connections },
+  deps: Deps,
   { id, input }: { id?: string; input: SqlSourceInput },
 ): Promise<SaveSqlSourceResult> {
   let connection;
   try {
-    connection = await connectionOfSource(connections, input.connectionId);
+    connection = await connectionOfSource(deps.connections, input.connectionId);
   } catch (error) {
     return { status: "invalid", fieldErrors: { connectionId: [(error as Error).message] } };
   }
@@ -44,22 +43,22 @@ export async function saveSqlSource(
   if (!tested.ok) return { status: "invalid", fieldErrors: { query: [tested.message] } };
   const values = { ...input, variables: tested.variables };
   if (!id) {
-    const source = await insertSqlSource(database.db, values);
+    const source = await insertSqlSource(deps.db, values);
     return source
       ? { status: "ok", source }
       : { status: "invalid", fieldErrors: { name: ["Another SQL source has this name."] } };
   }
-  const updated = await updateSqlSourceById(database.db, { id, changes: values, at: clock() });
+  const updated = await updateSqlSourceById(deps.db, { id, changes: values, at: deps.clock() });
   if (updated === "taken") return { status: "invalid", fieldErrors: { name: ["Another SQL source has this name."] } };
   return updated ? { status: "ok", source: updated } : { status: "gone" };
 }
 
 /** Deletes a SQL source unless generators use it; then it names them, so nothing breaks silently. */
 export async function deleteSqlSource(
-  { database }: { database: Database },
+  deps: Deps,
   { id }: { id: string },
 ): Promise<{ status: "ok" | "gone" } | { status: "in-use"; generators: string[] }> {
-  const users = await listGeneratorsBySource(database.db, { source: sqlSourceRef(id) });
+  const users = await listGeneratorsBySource(deps.db, { source: sqlSourceRef(id) });
   if (users.length > 0) return { status: "in-use", generators: users.map((g) => g.name) };
-  return (await deleteSqlSourceById(database.db, { id })) ? { status: "ok" } : { status: "gone" };
+  return (await deleteSqlSourceById(deps.db, { id })) ? { status: "ok" } : { status: "gone" };
 }

@@ -5,23 +5,16 @@ import { z } from "zod";
 import { getEngine } from "@/app/_server/engine";
 import { requireSession } from "@/app/_server/session";
 import type { FormState } from "@/components/forms/form-state";
-import { requeueDeadDeliveries } from "@/db/queries/deliveries";
 import { parseDeliveryFilters } from "@/app/_views/delivery-log";
-import { retryDelivery, resendDelivery } from "@/spark/mail/deliveries";
-import { mailSettingsOf } from "@/runtime/mailer";
+import { retryDeadDeliveries, retryDelivery, resendDelivery } from "@/spark/mail/deliveries";
 
 const idInput = z.object({ id: z.coerce.number().int().positive() });
-
-async function mailDeps() {
-  const { database, mailer, deps, config } = await getEngine();
-  return { database, mailer, clock: deps.clock, settings: mailSettingsOf(config) };
-}
 
 export async function retryDeliveryAction(_prev: FormState, formData: FormData): Promise<FormState> {
   await requireSession();
   const parsed = idInput.safeParse({ id: formData.get("id") });
   if (!parsed.success) return { status: "error", message: "Unknown delivery; reload the page." };
-  const result = await retryDelivery(await mailDeps(), parsed.data);
+  const result = await retryDelivery((await getEngine()).deps, parsed.data);
   revalidatePath("/deliveries");
   revalidatePath(`/deliveries/${parsed.data.id}`);
   return result.status === "refused" || result.status === "dead"
@@ -33,7 +26,7 @@ export async function resendDeliveryAction(_prev: FormState, formData: FormData)
   const { operator } = await requireSession();
   const parsed = idInput.safeParse({ id: formData.get("id") });
   if (!parsed.success) return { status: "error", message: "Unknown delivery; reload the page." };
-  const result = await resendDelivery(await mailDeps(), { id: parsed.data.id, by: operator.id });
+  const result = await resendDelivery((await getEngine()).deps, { id: parsed.data.id, by: operator.id });
   revalidatePath("/deliveries");
   revalidatePath(`/deliveries/${parsed.data.id}`);
   return result.status === "refused" || result.status === "dead"
@@ -49,7 +42,7 @@ export async function retryDeadAction(_prev: FormState, formData: FormData): Pro
   if (ignored.length > 0)
     return { status: "error", message: "The filters changed; reload the page and confirm again." };
   const { deps, scheduler } = await getEngine();
-  const queued = await requeueDeadDeliveries(deps.db, { filters, at: deps.clock() });
+  const queued = await retryDeadDeliveries(deps, { filters });
   revalidatePath("/deliveries");
   const when = scheduler
     ? "The next pass sends them, or press Run now on the dashboard."

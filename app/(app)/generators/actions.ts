@@ -7,9 +7,15 @@ import { getEngine } from "@/app/_server/engine";
 import { echoValues } from "@/app/_server/forms";
 import { requireSession } from "@/app/_server/session";
 import type { FormState } from "@/components/forms/form-state";
-import { deleteGeneratorById, updateGeneratorActiveById } from "@/db/queries/generators";
-import { conditionOperators } from "@/db/schema";
-import { generatorInput, previewGenerator, saveGenerator, type Preview } from "@/spark/generators/generators";
+import {
+  conditionOperators,
+  deleteGenerator,
+  generatorInput,
+  previewGenerator,
+  saveGenerator,
+  setGeneratorActive,
+  type Preview,
+} from "@/spark/generators/generators";
 
 const PATH = "/generators";
 
@@ -44,8 +50,8 @@ export async function saveGeneratorAction(id: string | null, _prev: FormState, f
     for (const issue of parsed.error.issues) (fieldErrors[issue.path.join(".") || "form"] ??= []).push(issue.message);
     return invalid(formData, fieldErrors);
   }
-  const { database, deps } = await getEngine();
-  const result = await saveGenerator({ database, clock: deps.clock }, { id: id ?? undefined, input: parsed.data });
+  const { deps } = await getEngine();
+  const result = await saveGenerator(deps, { id: id ?? undefined, input: parsed.data });
   if (result.status === "invalid") return invalid(formData, result.fieldErrors);
   if (result.status === "gone")
     return {
@@ -68,7 +74,7 @@ export async function setGeneratorActiveAction(
   const parsed = idInput.safeParse({ id: formData.get("id") });
   if (!parsed.success) return { status: "error", message: "Unknown generator; reload the page." };
   const { deps } = await getEngine();
-  await updateGeneratorActiveById(deps.db, { id: parsed.data.id, active, at: deps.clock() });
+  await setGeneratorActive(deps, { id: parsed.data.id, active });
   revalidatePath(PATH);
   return { status: "ok", message: active ? "Active: the next pass runs it." : "Paused: passes skip it." };
 }
@@ -78,7 +84,7 @@ export async function deleteGeneratorAction(_prev: FormState, formData: FormData
   const parsed = idInput.safeParse({ id: formData.get("id") });
   if (!parsed.success) return { status: "error", message: "Unknown generator; reload the page." };
   const { deps } = await getEngine();
-  const deleted = await deleteGeneratorById(deps.db, { id: parsed.data.id });
+  const deleted = await deleteGenerator(deps, { id: parsed.data.id });
   revalidatePath(PATH);
   redirect(deleted ? `${PATH}?deleted=${encodeURIComponent(formData.get("name")?.toString() ?? "")}` : PATH);
 }
@@ -105,10 +111,7 @@ export async function previewGeneratorAction(input: unknown): Promise<PreviewRes
   const parsed = previewInput.safeParse(input);
   if (!parsed.success)
     return { ok: false, message: "Choose a source and complete each condition (variable and operator) to preview." };
-  const { database, deps, connections } = await getEngine();
-  const preview = await previewGenerator(
-    { database, clock: deps.clock, connections },
-    { ...parsed.data, group: parsed.data.group || "group" },
-  );
+  const { deps } = await getEngine();
+  const preview = await previewGenerator(deps, { ...parsed.data, group: parsed.data.group || "group" });
   return { ok: true, preview };
 }

@@ -7,9 +7,8 @@ import { getEngine } from "@/app/_server/engine";
 import { echoValues, parseForm } from "@/app/_server/forms";
 import { requireSession } from "@/app/_server/session";
 import type { FormState } from "@/components/forms/form-state";
-import { deleteTemplateById } from "@/db/queries/templates";
-import { mailSettingsOf } from "@/runtime/mailer";
 import {
+  deleteTemplate,
   importDjangoSparkTemplate,
   previewTemplate,
   restoreTemplateVersion,
@@ -49,11 +48,8 @@ export async function saveTemplateAction(id: string | null, _prev: FormState, fo
     for (const issue of parsed.error.issues) (fieldErrors[String(issue.path[0] ?? "form")] ??= []).push(issue.message);
     return { status: "invalid", fieldErrors, values: echoValues(formData) };
   }
-  const { database, deps, config } = await getEngine();
-  const result = await saveTemplate(
-    { database, clock: deps.clock, defaultFrom: mailSettingsOf(config).defaultFrom },
-    { id: id ?? undefined, input: parsed.data, by: operator.id },
-  );
+  const { deps } = await getEngine();
+  const result = await saveTemplate(deps, { id: id ?? undefined, input: parsed.data, by: operator.id });
   if (result.status === "invalid")
     return { status: "invalid", fieldErrors: result.fieldErrors, values: echoValues(formData) };
   if (result.status === "gone")
@@ -82,8 +78,8 @@ export async function previewTemplateAction(fields: unknown, context: unknown): 
       fieldErrors: {},
       mail: null,
     };
-  const { database, config } = await getEngine();
-  return previewTemplate({ database, settings: mailSettingsOf(config) }, { fields: f.data, context: c.data });
+  const { deps } = await getEngine();
+  return previewTemplate(deps, { fields: f.data, context: c.data });
 }
 
 export async function sendTestAction(
@@ -98,11 +94,14 @@ export async function sendTestAction(
   const a = z.string().max(320).safeParse(address);
   if (!f.success || !c.success || !a.success)
     return { ok: false, message: "Complete the template and enter one address." };
-  const { database, config, deps, mailer } = await getEngine();
-  const result = await sendTestMail(
-    { database, mailer, clock: deps.clock, settings: mailSettingsOf(config) },
-    { fields: f.data, context: c.data, address: a.data, by: operator.id, templateId },
-  );
+  const { deps } = await getEngine();
+  const result = await sendTestMail(deps, {
+    fields: f.data,
+    context: c.data,
+    address: a.data,
+    by: operator.id,
+    templateId,
+  });
   revalidatePath("/inbox");
   return { ok: result.ok, message: result.message };
 }
@@ -117,11 +116,8 @@ export async function setTemplateActiveAction(
   await requireSession();
   const parsed = idInput.safeParse({ id: formData.get("id") });
   if (!parsed.success) return { status: "error", message: "Unknown template; reload the page." };
-  const { database, deps, config } = await getEngine();
-  const result = await setTemplateActive(
-    { database, clock: deps.clock, defaultFrom: mailSettingsOf(config).defaultFrom },
-    { id: parsed.data.id, active },
-  );
+  const { deps } = await getEngine();
+  const result = await setTemplateActive(deps, { id: parsed.data.id, active });
   revalidatePath(PATH);
   return result.ok ? { status: "ok" } : { status: "error", message: result.message };
 }
@@ -131,7 +127,7 @@ export async function deleteTemplateAction(_prev: FormState, formData: FormData)
   const parsed = idInput.safeParse({ id: formData.get("id") });
   if (!parsed.success) return { status: "error", message: "Unknown template; reload the page." };
   const { deps } = await getEngine();
-  await deleteTemplateById(deps.db, { id: parsed.data.id });
+  await deleteTemplate(deps, { id: parsed.data.id });
   revalidatePath(PATH);
   redirect(`${PATH}?deleted=${encodeURIComponent(formData.get("name")?.toString() ?? "")}`);
 }
@@ -142,8 +138,8 @@ export async function restoreVersionAction(_prev: FormState, formData: FormData)
     .object({ id: z.uuid(), version: z.coerce.number().int().positive() })
     .safeParse({ id: formData.get("id"), version: formData.get("version") });
   if (!parsed.success) return { status: "error", message: "Unknown version; reload the page." };
-  const { database, deps } = await getEngine();
-  const result = await restoreTemplateVersion({ database, clock: deps.clock }, { ...parsed.data, by: operator.id });
+  const { deps } = await getEngine();
+  const result = await restoreTemplateVersion(deps, { ...parsed.data, by: operator.id });
   if (result.status !== "ok")
     return {
       status: "error",
@@ -174,28 +170,25 @@ export async function importTemplateAction(_prev: FormState, formData: FormData)
       fieldErrors: { source: ["The source has no non-empty line to use as the subject."] },
       values: echoValues(formData),
     };
-  const { database, deps } = await getEngine();
-  const result = await saveTemplate(
-    { database, clock: deps.clock },
-    {
-      input: {
-        name: parsed.data.name,
-        group: parsed.data.group,
-        active: false,
-        layout: "",
-        from: "",
-        to: "",
-        cc: "",
-        bcc: "",
-        replyTo: "",
-        subject,
-        html: "",
-        text,
-      },
-      by: operator.id,
-      note: "imported from django-spark",
+  const { deps } = await getEngine();
+  const result = await saveTemplate(deps, {
+    input: {
+      name: parsed.data.name,
+      group: parsed.data.group,
+      active: false,
+      layout: "",
+      from: "",
+      to: "",
+      cc: "",
+      bcc: "",
+      replyTo: "",
+      subject,
+      html: "",
+      text,
     },
-  );
+    by: operator.id,
+    note: "imported from django-spark",
+  });
   if (result.status === "invalid") {
     const fieldErrors = Object.fromEntries(
       Object.entries(result.fieldErrors).map(([k, v]) => [

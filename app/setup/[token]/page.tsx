@@ -4,7 +4,7 @@ import { AuthFrame } from "@/components/auth/auth-frame";
 import { RedeemForm } from "@/components/auth/redeem-form";
 import { Notice } from "@/components/ui/notice";
 import { loadAccountLink } from "@/app/_views/accounts";
-import { PASSWORD_MIN_LENGTH } from "@/runtime/config";
+import { PASSWORD_MIN_LENGTH } from "@/spark/accounts/schemas";
 import { redeemLink } from "./actions";
 
 export const dynamic = "force-dynamic";

@@ -16,11 +16,8 @@ export async function saveSqlSourceAction(id: string | null, _prev: FormState, f
   await requireSession();
   const parsed = parseForm(sqlSourceInput, formData);
   if (!parsed.ok) return parsed.state;
-  const { database, deps, connections } = await getEngine();
-  const result = await saveSqlSource(
-    { database, clock: deps.clock, connections },
-    { id: id ?? undefined, input: parsed.data },
-  );
+  const { deps } = await getEngine();
+  const result = await saveSqlSource(deps, { id: id ?? undefined, input: parsed.data });
   if (result.status === "invalid")
     return { status: "invalid", fieldErrors: result.fieldErrors, values: echoValues(formData) };
   if (result.status === "gone")
@@ -38,8 +35,8 @@ export async function deleteSqlSourceAction(_prev: FormState, formData: FormData
   await requireSession();
   const parsed = z.object({ id: z.uuid() }).safeParse({ id: formData.get("id") });
   if (!parsed.success) return { status: "error", message: "Unknown source; reload the page." };
-  const { database } = await getEngine();
-  const result = await deleteSqlSource({ database }, { id: parsed.data.id });
+  const { deps } = await getEngine();
+  const result = await deleteSqlSource(deps, { id: parsed.data.id });
   if (result.status === "in-use") {
     const names = result.generators.map((n) => `“${n}”`).join(", ");
     return {
@@ -59,9 +56,9 @@ export async function testSqlQueryAction(input: unknown): Promise<SqlTestResult>
   const parsed = testInput.safeParse(input);
   if (!parsed.success)
     return { ok: false, message: parsed.error.issues[0]?.message ?? "Write a SELECT whose first column is id." };
-  const { connections } = await getEngine();
+  const { deps } = await getEngine();
   try {
-    return await testSqlSource(await connectionOfSource(connections, parsed.data.connectionId), parsed.data.query);
+    return await testSqlSource(await connectionOfSource(deps.connections, parsed.data.connectionId), parsed.data.query);
   } catch (error) {
     return { ok: false, message: (error as Error).message };
   }

@@ -86,8 +86,9 @@ export default async function SourcesPage({
         <div>
           <h2 className="text-lg font-semibold text-zinc-900">Code sources</h2>
           <p className="text-sm text-zinc-600">
-            Written in TypeScript and registered in <span className="font-mono">spark/sources/registry.ts</span>;
-            read-only here.
+            Written in TypeScript and registered in <span className="font-mono">extensions/index.ts</span> (the
+            demoregistered in <span className="font-mono">spark/sources/registry.ts</span>;apos;s while SPARK_DEMO is
+            on); read-only here.
           </p>
         </div>
         {codeSources.length === 0 ? (

@@ -3,7 +3,7 @@ import { ChangePasswordForm } from "@/components/settings/change-password-form";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { TimeAgo } from "@/components/ui/time-ago";
-import { PASSWORD_MIN_LENGTH } from "@/runtime/config";
+import { PASSWORD_MIN_LENGTH } from "@/spark/accounts/schemas";
 import { changePassword } from "./actions";
 
 export const dynamic = "force-dynamic";

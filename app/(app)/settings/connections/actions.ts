@@ -13,15 +13,9 @@ import {
   saveConnection,
   testConnectionInput,
   testStoredConnection,
-  type ConnectionDeps,
 } from "@/spark/connections/service";
 
 const PATH = "/settings/connections";
-
-async function connectionDeps(): Promise<ConnectionDeps> {
-  const { deps, connections, config } = await getEngine();
-  return { db: deps.db, clock: deps.clock, connections, secretKey: config.secretKey };
-}
 
 export async function saveConnectionAction(
   target: { id: string; version: number } | null,
@@ -31,7 +25,7 @@ export async function saveConnectionAction(
   const { operator } = await requireAdmin();
   const parsed = parseForm(connectionInput, formData);
   if (!parsed.ok) return parsed.state;
-  const result = await saveConnection(await connectionDeps(), {
+  const result = await saveConnection((await getEngine()).deps, {
     id: target?.id,
     version: target?.version,
     input: parsed.data,
@@ -58,14 +52,14 @@ export async function testConnectionFormAction(id: string | null, values: unknow
   const parsed = connectionInput.safeParse(values);
   if (!parsed.success)
     return { ok: false, problems: parsed.error.issues.map((i) => `${String(i.path[0] ?? "form")}: ${i.message}`) };
-  return testConnectionInput(await connectionDeps(), { id: id ?? undefined, input: parsed.data });
+  return testConnectionInput((await getEngine()).deps, { id: id ?? undefined, input: parsed.data });
 }
 
 export async function testStoredConnectionAction(_prev: FormState, formData: FormData): Promise<FormState> {
   await requireAdmin();
   const parsed = z.object({ id: z.uuid() }).safeParse({ id: formData.get("id") });
   if (!parsed.success) return { status: "error", message: "Unknown connection; reload the page." };
-  const result = await testStoredConnection(await connectionDeps(), { id: parsed.data.id });
+  const result = await testStoredConnection((await getEngine()).deps, { id: parsed.data.id });
   revalidatePath(PATH);
   return result.ok
     ? { status: "ok", message: "Connected; the user reads and can do nothing else." }
@@ -76,7 +70,7 @@ export async function deleteConnectionAction(_prev: FormState, formData: FormDat
   await requireAdmin();
   const parsed = z.object({ id: z.uuid() }).safeParse({ id: formData.get("id") });
   if (!parsed.success) return { status: "error", message: "Unknown connection; reload the page." };
-  const result = await deleteConnection(await connectionDeps(), { id: parsed.data.id });
+  const result = await deleteConnection((await getEngine()).deps, { id: parsed.data.id });
   if (result.status === "in-use")
     return {
       status: "error",

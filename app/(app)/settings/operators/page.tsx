@@ -10,7 +10,7 @@ import {
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { TimeAgo } from "@/components/ui/time-ago";
-import { PASSWORD_MIN_LENGTH } from "@/runtime/config";
+import { PASSWORD_MIN_LENGTH } from "@/spark/accounts/schemas";
 import {
   createOperatorAction,
   inviteOperatorAction,

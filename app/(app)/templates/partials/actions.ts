@@ -22,11 +22,8 @@ export async function savePartialAction(id: string | null, _prev: FormState, for
   const { operator } = await requireSession();
   const parsed = parseForm(partialInput, formData);
   if (!parsed.ok) return parsed.state;
-  const { database, deps } = await getEngine();
-  const result = await savePartial(
-    { database, clock: deps.clock },
-    { id: id ?? undefined, input: parsed.data, by: operator.id },
-  );
+  const { deps } = await getEngine();
+  const result = await savePartial(deps, { id: id ?? undefined, input: parsed.data, by: operator.id });
   if (result.status === "invalid")
     return {
       status: "invalid",
@@ -62,8 +59,8 @@ export async function previewPartialAction(
   }
   if (!context || typeof context !== "object" || Array.isArray(context))
     return { html: null, error: 'The sample context must be a JSON object, like { "owner_name": "Ada" }.' };
-  const { database } = await getEngine();
-  return previewPartial(database, { id: id ?? undefined, input: f.data, context: context as Record<string, unknown> });
+  const { deps } = await getEngine();
+  return previewPartial(deps, { id: id ?? undefined, input: f.data, context: context as Record<string, unknown> });
 }
 
 const idInput = z.object({ id: z.uuid() });
@@ -72,8 +69,8 @@ export async function deletePartialAction(_prev: FormState, formData: FormData):
   await requireSession();
   const parsed = idInput.safeParse({ id: formData.get("id") });
   if (!parsed.success) return { status: "error", message: "Unknown partial; reload the page." };
-  const { database } = await getEngine();
-  const result = await deletePartial(database, parsed.data);
+  const { deps } = await getEngine();
+  const result = await deletePartial(deps, parsed.data);
   if (!result.ok) return { status: "error", message: result.message };
   revalidatePath(PATH);
   redirect(`${PATH}?deleted=${encodeURIComponent(result.name)}`);
@@ -85,8 +82,8 @@ export async function restorePartialVersionAction(_prev: FormState, formData: Fo
     .object({ id: z.uuid(), version: z.coerce.number().int().positive() })
     .safeParse({ id: formData.get("id"), version: formData.get("version") });
   if (!parsed.success) return { status: "error", message: "Unknown version; reload the page." };
-  const { database, deps } = await getEngine();
-  const result = await restorePartialVersion({ database, clock: deps.clock }, { ...parsed.data, by: operator.id });
+  const { deps } = await getEngine();
+  const result = await restorePartialVersion(deps, { ...parsed.data, by: operator.id });
   if (result.status === "invalid")
     return {
       status: "error",

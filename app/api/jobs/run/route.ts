@@ -2,6 +2,7 @@ import { NextResponse } from "next/server";
 import { jsonError } from "@/app/_server/api";
 import { getEngine } from "@/app/_server/engine";
 import { authorizeCron } from "@/app/_server/http/cron-auth";
+import { runJob } from "@/spark/job/job";
 
 export const dynamic = "force-dynamic";
 
@@ -20,6 +21,6 @@ export async function POST(request: Request) {
         )
       : jsonError(401, "Send Authorization: Bearer <SPARK_CRON_SECRET>.");
   }
-  const summary = await engine.runPass(auth.trigger);
+  const summary = await runJob(engine.deps, { trigger: auth.trigger });
   return NextResponse.json(summary);
 }
