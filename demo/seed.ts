@@ -2,13 +2,9 @@ import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { insertPartial, insertPartialVersion } from "@/db/queries/partials";
 import { insertTemplate, insertTemplateVersion } from "@/db/queries/templates";
-import {
-  generators,
-  type Condition,
-  type NewGenerator,
-  type PartialFieldValues,
-  type TemplateFieldValues,
-} from "@/db/schema";
+import { generators, type Condition, type NewGenerator } from "@/db/schema";
+import type { PartialInput } from "@/spark/mail/partials";
+import type { TemplateFields } from "@/spark/mail/templates";
 import { challengesSource } from "./challenges";
 
 const DAY_MS = 86_400_000;
@@ -145,14 +141,14 @@ const everyone =
 const footer = `<p style="color:#71717a;font-size:13px">Sent by Spark's demo: the challenge_* templates under Templates.</p>`;
 
 /** The demo templates' layout: a stored one, as any operator would write it under Templates → Layouts. */
-export const demoLayout: PartialFieldValues = {
+export const demoLayout: PartialInput = {
   name: "demo",
   kind: "layout",
   body: `<div style="max-width:600px;margin:0 auto;border-top:4px solid #f59e0b;padding-top:16px">\n{{ content }}\n</div>\n`,
 };
 
 /** One template per demo group, so the first Run now ends with mail in the Inbox. */
-export const demoTemplates: TemplateFieldValues[] = [
+export const demoTemplates: Omit<TemplateFields, "layout">[] = [
   {
     name: "Challenge created",
     group: "challenge_created",

@@ -29,7 +29,6 @@ export function settingsOf(config: SparkConfig): Settings {
       backoffCapMs: config.mail.backoffCapMs,
     },
     leaseMs: config.leaseMs,
-    sqlTimeoutMs: config.sqlTimeoutMs,
     jobBudgetMs: config.jobBudgetMs,
     retentionDays: config.retentionDays,
     batchSize: 1000,

@@ -15,8 +15,6 @@ export type Settings = {
    * one figure, because a pass that stops renewing its lease and a sender that stops sending die alike.
    */
   leaseMs: number;
-  /** How long one read of an operator's SQL may run. */
-  sqlTimeoutMs: number;
   /** A pass's time for sending due mail, so a cron-called pass answers before the cron gives up. */
   jobBudgetMs: number;
   retentionDays: number;
@@ -37,7 +35,7 @@ export type Deps = {
   clock: () => Date;
   log: Logger;
   settings: Settings;
-  /** Where SQL sources, and code sources such as the demo's, read from. */
+  /** Where SQL sources, and code sources such as the demo's, read from (with SPARK_SQL_TIMEOUT_SECONDS as their limit). */
   connections: Connections;
   /** Code sources registered at start (the demo's, the operator's extensions), in order. */
   sources: readonly CodeSource[];
@@ -56,7 +54,6 @@ export const defaultSettings: Settings = {
     backoffCapMs: 3_600_000,
   },
   leaseMs: 60_000,
-  sqlTimeoutMs: 10_000,
   jobBudgetMs: 50_000,
   retentionDays: 30,
   batchSize: 1000,

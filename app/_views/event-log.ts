@@ -11,7 +11,7 @@ import {
 import type { DeliveryStatus } from "@/db/schema";
 import { findGeneratorById, listGenerators } from "@/db/queries/generators";
 import type { CodeSource } from "@/spark/sources/types";
-import { listSourceOptions, type SourceOption } from "./source-options";
+import { listSourceOptions, type SourceOption } from "@/spark/generators/generators";
 import {
   first,
   parseGroupFilter,
@@ -124,7 +124,7 @@ export async function loadEventLog(
   const [result, generators, sources] = await Promise.all([
     listEventLogPage(db, { filters, cursor: page, limit: pageSize }),
     listGenerators(db),
-    listSourceOptions(db, registered),
+    listSourceOptions({ db, sources: registered }),
   ]);
   const summaries = await countDeliveriesByEvent(db, { eventIds: result.rows.map((r) => r.id) });
   const generatorNames = new Map(generators.map((g) => [g.id, g.name]));
@@ -152,7 +152,7 @@ export async function loadEventDetail(db: Db, id: string, { sources: registered 
   if (!event) return null;
   const [generator, sources, deliveries] = await Promise.all([
     event.generatorId ? findGeneratorById(db, { id: event.generatorId }) : null,
-    listSourceOptions(db, registered),
+    listSourceOptions({ db, sources: registered }),
     listDeliveriesByEvent(db, { eventId: event.id }),
   ]);
   return {

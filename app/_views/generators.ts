@@ -6,7 +6,7 @@ import type { Generator, GeneratorCounts } from "@/db/schema";
 import { formatConditions } from "@/spark/generators/conditions";
 import type { CodeSource } from "@/spark/sources/types";
 import { flashParam, type Params } from "./list-params";
-import { listSourceOptions, type SourceOption } from "./source-options";
+import { listSourceOptions, type SourceOption } from "@/spark/generators/generators";
 
 /** How many of the newest job runs the list searches for each generator's last run. */
 const RECENT_RUNS = 50;
@@ -34,7 +34,7 @@ export async function loadGenerators(
 ): Promise<GeneratorsView> {
   const [generators, options, runs] = await Promise.all([
     listGenerators(db),
-    listSourceOptions(db, sources),
+    listSourceOptions({ db, sources }),
     listRecentJobRuns(db, { limit: recentRuns }),
   ]);
   const labels = new Map(options.map((o) => [o.ref, o.label]));
@@ -62,7 +62,7 @@ export async function loadNewGenerator(
   db: Db,
   { sources }: { sources: readonly CodeSource[] },
 ): Promise<{ sources: SourceOption[] }> {
-  return { sources: await listSourceOptions(db, sources) };
+  return { sources: await listSourceOptions({ db, sources }) };
 }
 
 /** A generator to edit with the sources its form offers; null for an id that is not one or is gone. */
@@ -73,5 +73,5 @@ export async function loadGeneratorEditor(
   if (!z.uuid().safeParse(id).success) return null;
   const generator = await findGeneratorById(db, { id });
   if (!generator) return null;
-  return { generator, sources: await listSourceOptions(db, sources) };
+  return { generator, sources: await listSourceOptions({ db, sources }) };
 }

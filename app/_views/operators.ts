@@ -1,8 +1,7 @@
 import type { Db } from "@/db/client";
-import { listLoginFailureGroups } from "@/db/queries/login-failures";
 import { listUsers } from "@/db/queries/users";
 import type { OperatorRole } from "@/db/schema";
-import { THROTTLE, throttledUntil } from "@/spark/accounts/throttle";
+import { listThrottledLogins, THROTTLE, type ThrottledLogin } from "@/spark/accounts/throttle";
 
 export type OperatorStatus = "active" | "invited" | "disabled";
 
@@ -16,15 +15,6 @@ export type OperatorRow = {
   createdAt: Date;
 };
 
-export type ThrottledLogin = {
-  email: string | null;
-  ip: string;
-  failures: number;
-  lastFailure: Date;
-  /** When they may try again; null when they may now (though the next failure waits longer). */
-  until: Date | null;
-};
-
 export type OperatorsView = {
   operators: OperatorRow[];
   throttled: ThrottledLogin[];
@@ -33,14 +23,7 @@ export type OperatorsView = {
 
 /** Every operator, oldest first, and the sign-ins that have used up their free failures as of `now`. */
 export async function loadOperators(db: Db, { now }: { now: Date }): Promise<OperatorsView> {
-  const [users, groups] = await Promise.all([
-    listUsers(db),
-    listLoginFailureGroups(db, {
-      since: new Date(now.getTime() - THROTTLE.memoryMs),
-      pairMin: THROTTLE.pairFreeFailures,
-      clientMin: THROTTLE.clientFreeFailures,
-    }),
-  ]);
+  const [users, throttled] = await Promise.all([listUsers(db), listThrottledLogins({ db, clock: () => now })]);
   return {
     operators: users.map((u) => ({
       id: u.id,
@@ -50,13 +33,7 @@ export async function loadOperators(db: Db, { now }: { now: Date }): Promise<Ope
       lastLoginAt: u.lastLoginAt,
       createdAt: u.createdAt,
     })),
-    throttled: groups.map((g) => ({
-      email: g.email,
-      ip: g.ip,
-      failures: g.n,
-      lastFailure: g.last,
-      until: throttledUntil(g, g.email === null ? THROTTLE.clientFreeFailures : THROTTLE.pairFreeFailures, now),
-    })),
+    throttled,
     throttle: { pairFreeFailures: THROTTLE.pairFreeFailures, clientFreeFailures: THROTTLE.clientFreeFailures },
   };
 }

@@ -3,6 +3,7 @@ import type { Db } from "@/db/client";
 import { listPartials } from "@/db/queries/partials";
 import { findTemplateById, listTemplates, listTemplateVersions, templateFieldsOf } from "@/db/queries/templates";
 import type { MailTemplate, TemplateFieldValues } from "@/db/schema";
+import type { TemplateFields } from "@/spark/mail/templates";
 import { flashParam, type Params } from "./list-params";
 import { describeVersions, type VersionHistoryView } from "./version-history";
 
@@ -32,7 +33,7 @@ export type TemplateEditorView = {
   template: MailTemplate;
   layouts: string[];
   /** The form's starting values: the stored fields and the layout. */
-  initial: TemplateFieldValues & { layout: string };
+  initial: TemplateFields;
   /** What the last form action did (saved, restored, imported), said in a sentence; null after none. */
   notice: string | null;
 };

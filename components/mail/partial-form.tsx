@@ -1,5 +1,6 @@
 "use client";
 
+import type { PartialInput, PartialPreview } from "@/spark/mail/partials";
 import { useActionState, useEffect, useRef, useState, useTransition } from "react";
 import { fieldError, idleState, type FormState } from "@/components/forms/form-state";
 import { Button } from "@/components/ui/button";
@@ -8,9 +9,7 @@ import { SelectField, TextField } from "@/components/ui/field";
 import { Notice } from "@/components/ui/notice";
 import { HtmlFrame } from "./html-frame";
 
-export type PartialFields = { name: string; kind: "partial" | "layout"; body: string };
-export type PartialPreviewResult = { html: string | null; error: string | null };
-export type PartialPreviewAction = (fields: PartialFields, contextJson: string) => Promise<PartialPreviewResult>;
+export type PartialPreviewAction = (fields: PartialInput, contextJson: string) => Promise<PartialPreview>;
 type SaveAction = (prev: FormState, data: FormData) => Promise<FormState>;
 
 const PREVIEW_DELAY_MS = 350;
@@ -25,14 +24,14 @@ export function PartialForm({
 }: {
   save: SaveAction;
   preview: PartialPreviewAction;
-  initial: PartialFields;
+  initial: PartialInput;
   sampleContext: string;
   submitLabel: string;
 }) {
   const [state, formAction, pending] = useActionState(save, idleState);
   const [fields, setFields] = useState(initial);
   const [contextJson, setContextJson] = useState(sampleContext);
-  const [result, setResult] = useState<PartialPreviewResult | null>(null);
+  const [result, setResult] = useState<PartialPreview | null>(null);
   const [rendering, startRender] = useTransition();
   const latest = useRef(0);
 
@@ -53,8 +52,8 @@ export function PartialForm({
   }, [fields, contextJson, preview]);
 
   const set =
-    <K extends keyof PartialFields>(key: K) =>
-    (value: PartialFields[K]) =>
+    <K extends keyof PartialInput>(key: K) =>
+    (value: PartialInput[K]) =>
       setFields((f) => ({ ...f, [key]: value }));
   const bodyError = fieldError(state, "body") ?? result?.error ?? undefined;
 
@@ -80,7 +79,7 @@ export function PartialForm({
             label="Kind"
             name="kind"
             value={fields.kind}
-            onChange={(e) => set("kind")(e.target.value as PartialFields["kind"])}
+            onChange={(e) => set("kind")(e.target.value as PartialInput["kind"])}
             error={fieldError(state, "kind")}
           >
             <option value="partial">Partial: {"{% include 'name' %}"}</option>

@@ -7,45 +7,10 @@ import { Button } from "@/components/ui/button";
 import { CodeEditor, type CodeLanguage } from "@/components/ui/code-editor";
 import { SelectField, TextField } from "@/components/ui/field";
 import { Notice } from "@/components/ui/notice";
+import type { PreviewContext, TemplateFields, TemplatePreview } from "@/spark/mail/templates";
 import { HtmlFrame } from "./html-frame";
 
-export type TemplateFields = {
-  name: string;
-  group: string;
-  active: boolean;
-  layout: string;
-  from: string;
-  to: string;
-  cc: string;
-  bcc: string;
-  replyTo: string;
-  subject: string;
-  html: string;
-  text: string;
-};
-
-export type PreviewContext = { kind: "event"; eventId: number | null } | { kind: "json"; json: string };
-export type ContextEvent = { id: number; key: string; group: string; createdAt: string };
-export type RenderedMail = {
-  from: string;
-  to: string[];
-  cc: string[];
-  bcc: string[];
-  replyTo: string[];
-  subject: string;
-  html: string;
-  text: string;
-  textDerived: boolean;
-};
-export type PreviewResult = {
-  events: ContextEvent[];
-  eventId: number | null;
-  context: Record<string, unknown> | null;
-  contextError?: string;
-  fieldErrors: Record<string, string>;
-  mail: RenderedMail | null;
-};
-export type PreviewAction = (fields: TemplateFields, context: PreviewContext) => Promise<PreviewResult>;
+export type PreviewAction = (fields: TemplateFields, context: PreviewContext) => Promise<TemplatePreview>;
 export type SendTestAction = (
   fields: TemplateFields,
   context: PreviewContext,
@@ -81,7 +46,7 @@ export function TemplateForm({
   const [state, formAction, pending] = useActionState(save, idleState);
   const [fields, setFields] = useState(initial);
   const [context, setContext] = useState<PreviewContext>({ kind: "event", eventId: null });
-  const [result, setResult] = useState<PreviewResult | null>(null);
+  const [result, setResult] = useState<TemplatePreview | null>(null);
   const [rendering, startRender] = useTransition();
   const latest = useRef(0);
 
@@ -304,7 +269,7 @@ function PreviewPanel({
   context,
   setContext,
 }: {
-  result: PreviewResult | null;
+  result: TemplatePreview | null;
   rendering: boolean;
   context: PreviewContext;
   setContext: (c: PreviewContext) => void;
@@ -390,7 +355,7 @@ function ContextPicker({
   context,
   setContext,
 }: {
-  result: PreviewResult | null;
+  result: TemplatePreview | null;
   context: PreviewContext;
   setContext: (c: PreviewContext) => void;
 }) {

@@ -4,7 +4,7 @@ import type { Database } from "@/db/client";
 import { events, jobRuns } from "@/db/schema";
 import { openTestDatabase, testDriver } from "@/testing/database";
 import { testDeps } from "@/testing/deps";
-import { generatorInput, listGeneratorOverview, previewGenerator, saveGenerator } from "./generators";
+import { generatorInput, previewGenerator, saveGenerator } from "./generators";
 import { runJob } from "../job/job";
 import { deleteSqlSource, saveSqlSource } from "../sources/sql-sources";
 import { SAMPLE_CONNECTION_ID } from "@/db/queries/connections";
@@ -158,40 +158,5 @@ describe(`generators on ${testDriver}`, () => {
       generators: ["uses sql"],
     });
     await connections.close();
-  });
-
-  it("lists each generator with its source's label, its conditions as text and its last run's counts", async () => {
-    const saved = await saveGenerator(deps(), {
-      input: input({
-        name: "overview",
-        group: "ov",
-        conditions: [{ variable: "score", operator: ">=", value: "7" }],
-      }),
-    });
-    if (saved.status !== "ok") throw new Error("save failed");
-    const never = await listGeneratorOverview(deps());
-    expect(never.find((g) => g.id === saved.generator.id)).toMatchObject({
-      sourceLabel: "People",
-      conditionsText: "score >= 7",
-      lastRun: null,
-    });
-
-    const summary = await runJob(deps(), { trigger: "manual" });
-    const listed = await listGeneratorOverview(deps());
-    expect(listed.find((g) => g.id === saved.generator.id)?.lastRun).toMatchObject({
-      runId: summary.runId,
-      counts: { candidates: 3, passed: 2, recorded: 2, seen: 0 },
-    });
-    expect(listed.find((g) => g.source === "code:ghost")).toBeUndefined();
-  });
-
-  it("shows a generator whose source is gone without a label", async () => {
-    const saved = await saveGenerator(deps(), { input: input({ name: "orphan", group: "or" }) });
-    if (saved.status !== "ok") throw new Error("save failed");
-    const listed = await listGeneratorOverview({ ...deps(), sources: [] });
-    expect(listed.find((g) => g.id === saved.generator.id)).toMatchObject({
-      sourceLabel: null,
-      conditionsText: "every candidate",
-    });
   });
 });

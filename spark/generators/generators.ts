@@ -3,21 +3,12 @@ import type { Deps } from "../deps";
 import { listRecordedKeys } from "@/db/queries/events";
 import {
   deleteGeneratorById,
-  findGeneratorById,
   insertGenerator,
-  listGenerators,
   updateGeneratorActiveById,
   updateGeneratorById,
 } from "@/db/queries/generators";
-import { listRecentJobRuns } from "@/db/queries/job-runs";
 import { listSqlSources } from "@/db/queries/sql-sources";
-import {
-  conditionOperators,
-  type Condition,
-  type Generator,
-  type GeneratorCounts,
-  type VariableSpec,
-} from "@/db/schema";
+import { conditionOperators, type Condition, type Generator, type VariableSpec } from "@/db/schema";
 import { checkConditions, compileConditions, formatConditions } from "./conditions";
 import { eventKeyOf } from "../events/keys";
 import { codeSourceRef, resolveSource, sqlSourceRef } from "../sources/resolve";
@@ -181,44 +172,6 @@ export async function previewGenerator(
   } catch (error) {
     return { ...preview, error: error instanceof Error ? error.message : String(error) };
   }
-}
-
-export async function loadGenerator(deps: Pick<Deps, "db">, id: string) {
-  return z.uuid().safeParse(id).success ? findGeneratorById(deps.db, { id }) : null;
-}
-
-export type GeneratorOverview = Generator & {
-  sourceLabel: string | null;
-  conditionsText: string;
-  lastRun: { runId: number; finishedAt: Date | null; counts: GeneratorCounts } | null;
-};
-
-/**
- * The generators list: each with its source's label (null when the source is gone) and the counts from
- * the most recent of the last `recentRuns` job runs that ran it.
- */
-export async function listGeneratorOverview(
-  deps: Pick<Deps, "db" | "sources">,
-  { recentRuns = 50 }: { recentRuns?: number } = {},
-): Promise<GeneratorOverview[]> {
-  const [generators, options, runs] = await Promise.all([
-    listGenerators(deps.db),
-    listSourceOptions(deps),
-    listRecentJobRuns(deps.db, { limit: recentRuns }),
-  ]);
-  const labels = new Map(options.map((o) => [o.ref, o.label]));
-  const lastRuns = new Map<string, GeneratorOverview["lastRun"]>();
-  for (const run of runs) {
-    for (const counts of run.summary?.generators ?? []) {
-      if (!lastRuns.has(counts.id)) lastRuns.set(counts.id, { runId: run.id, finishedAt: run.finishedAt, counts });
-    }
-  }
-  return generators.map((g) => ({
-    ...g,
-    sourceLabel: labels.get(g.source) ?? null,
-    conditionsText: formatConditions(g.conditions),
-    lastRun: lastRuns.get(g.id) ?? null,
-  }));
 }
 
 /** Pauses or resumes a generator; false when it no longer exists. */

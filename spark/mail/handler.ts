@@ -1,28 +1,14 @@
 import { insertDeliveries, type QueuedDelivery } from "@/db/queries/deliveries";
-import { listActiveTemplates } from "@/db/queries/templates";
+import { listActiveTemplates, templateFieldsOf } from "@/db/queries/templates";
 import type { DeliveryHeaders, MailTemplate } from "@/db/schema";
 import { bareAddress } from "@/emails/addresses";
 import type { PartialSnapshot } from "@/emails/liquid";
-import type { MailTemplateSource } from "@/emails/render";
 import type { Handler, HandlerContext, PendingEvent } from "../events/handlers";
 import { compileGroupPattern, groupPatternSource } from "./group-pattern";
 import { loadPartialSnapshot } from "./partials";
 import type { Deps } from "../deps";
 import type { RenderOutcome, RenderPool } from "./render-pool";
 import type { MailSettings } from "./settings";
-
-export const sourceOf = (
-  t: Pick<MailTemplate, "subject" | "html" | "text" | "fromAddress" | "toAddress" | "cc" | "bcc" | "replyTo">,
-): MailTemplateSource => ({
-  subject: t.subject,
-  html: t.html,
-  text: t.text,
-  from: t.fromAddress,
-  to: t.toAddress,
-  cc: t.cc,
-  bcc: t.bcc,
-  replyTo: t.replyTo,
-});
 
 const NO_HEADERS: DeliveryHeaders = { from: "", to: [], cc: [], replyTo: [] };
 
@@ -90,7 +76,11 @@ export async function renderTemplates(
 ): Promise<RenderOutcome[]> {
   return pool.render({
     partials,
-    templates: templates.map((t) => ({ cacheKey: `${t.id}:${t.version}`, source: sourceOf(t), layout: t.layout })),
+    templates: templates.map((t) => ({
+      cacheKey: `${t.id}:${t.version}`,
+      source: templateFieldsOf(t),
+      layout: t.layout,
+    })),
     contexts,
     items,
     defaultFrom: settings.defaultFrom,

@@ -11,11 +11,11 @@ import {
   savePartial,
   type PartialInput,
 } from "./partials";
-import { previewTemplate, saveTemplate, templateInput, type TemplateInput } from "./templates";
+import { previewTemplate, saveTemplate, templateInput, type TemplateFields } from "./templates";
 import { testDeps } from "@/testing/deps";
 
 const settings = { mail: { defaultFrom: "Spark <spark@example.com>" } };
-const template = (over: Partial<TemplateInput> = {}): TemplateInput =>
+const template = (over: Partial<TemplateFields> = {}): TemplateFields =>
   templateInput.parse({
     name: "Welcome",
     group: "signup",

@@ -10,9 +10,8 @@ import {
   partialFieldsOf,
   updatePartialById,
 } from "@/db/queries/partials";
-import { findEventById, listRecentEventsByGroupPattern } from "@/db/queries/events";
 import { listTemplates } from "@/db/queries/templates";
-import type { PartialFieldValues, StoredPartial } from "@/db/schema";
+import type { StoredPartial } from "@/db/schema";
 import {
   checkReferences,
   createEngines,
@@ -25,7 +24,8 @@ import {
   type PartialSnapshot,
   TemplateError,
 } from "@/emails/liquid";
-import { sourceOf } from "./handler";
+import { templateFieldsOf } from "@/db/queries/templates";
+import { templateFields } from "@/emails/render";
 
 export const partialInput = z.object({
   name: z
@@ -45,11 +45,6 @@ export type PartialInput = z.infer<typeof partialInput>;
 /** Every stored partial and layout, read once for a pass, a preview or a save. */
 export async function loadPartialSnapshot(deps: Pick<Deps, "db">): Promise<PartialSnapshot> {
   return snapshotOf(await listPartials(deps.db));
-}
-
-/** The names of the stored layouts, for a template's layout choice. */
-export async function listLayoutNames(deps: Pick<Deps, "db">): Promise<string[]> {
-  return (await listPartials(deps.db)).filter((p) => p.kind === "layout").map((p) => p.name);
 }
 
 const snapshotOf = (rows: Pick<StoredPartial, "name" | "kind" | "body">[]): PartialSnapshot =>
@@ -73,7 +68,10 @@ export async function partialUsers(
   const [templates, partials] = await Promise.all([listTemplates(deps.db), listPartials(deps.db)]);
   return {
     templates: templates
-      .filter((t) => t.layout === name || Object.values(sourceOf(t)).some((field) => namesUsedBy(field).includes(name)))
+      .filter(
+        (t) =>
+          t.layout === name || templateFields.some((field) => namesUsedBy(templateFieldsOf(t)[field]).includes(name)),
+      )
       .map((t) => t.name),
     partials: partials.filter((p) => p.name !== name && namesUsedBy(p.body).includes(name)).map((p) => p.name),
   };
@@ -205,7 +203,7 @@ const SAMPLE_BODY = "<p>The template's HTML body goes here.</p>";
 /** Renders the form as it stands (a partial on its own, a layout around a sample body) with a sample context. */
 export async function previewPartial(
   deps: Deps,
-  { id, input, context }: { id?: string; input: PartialFieldValues; context: Record<string, unknown> },
+  { id, input, context }: { id?: string; input: PartialInput; context: Record<string, unknown> },
 ): Promise<PartialPreview> {
   const rows = await listPartials(deps.db);
   const name = PARTIAL_NAME.test(input.name) ? input.name : "preview";
@@ -235,11 +233,4 @@ export async function previewPartial(
 
 export async function loadPartial(deps: Pick<Deps, "db">, id: string): Promise<StoredPartial | null> {
   return z.uuid().safeParse(id).success ? findPartialById(deps.db, { id }) : null;
-}
-
-/** A partial's preview context to start from: the newest event's, as JSON, or an empty object. */
-export async function samplePartialContext(deps: Pick<Deps, "db">): Promise<string> {
-  const [latest] = await listRecentEventsByGroupPattern(deps.db, { pattern: "*", limit: 1 });
-  const event = latest ? await findEventById(deps.db, { id: latest.id }) : null;
-  return JSON.stringify(event?.context ?? {}, null, 2);
 }

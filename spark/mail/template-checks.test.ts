@@ -11,10 +11,10 @@ import { runJob } from "../job/job";
 import type { CodeSource } from "../sources/types";
 import { testDeps } from "@/testing/deps";
 import { demoSources } from "@/demo";
-import { saveTemplate, setTemplateActive, templateInput, type TemplateInput } from "./templates";
+import { saveTemplate, setTemplateActive, templateInput, type TemplateFields } from "./templates";
 
 const settings = { mail: { defaultFrom: "Spark <spark@example.com>" } };
-const input = (over: Partial<TemplateInput>): TemplateInput =>
+const input = (over: Partial<TemplateFields>): TemplateFields =>
   templateInput.parse({
     name: "Ends soon",
     group: "challenge_ends_2d",

@@ -16,11 +16,11 @@ import {
   sendTestMail,
   splitDjangoSparkMail,
   templateInput,
-  type TemplateInput,
+  type TemplateFields,
 } from "./templates";
 
 const settings = { mail: { defaultFrom: "Spark <spark@example.com>", messageIdDomain: "example.com" } };
-const input = (over: Partial<TemplateInput> = {}): TemplateInput =>
+const input = (over: Partial<TemplateFields> = {}): TemplateFields =>
   templateInput.parse({
     name: "Welcome",
     group: "challenge_*",

@@ -13,10 +13,10 @@ import {
   updateTemplateActiveById,
   updateTemplateById,
 } from "@/db/queries/templates";
-import type { MailTemplate, TemplateFieldValues } from "@/db/schema";
+import type { MailTemplate } from "@/db/schema";
 import { bareAddress, parseAddressList } from "@/emails/addresses";
 import type { PartialSnapshot } from "@/emails/liquid";
-import { checkTemplateSyntax, templateVariables, type MailTemplateSource, type RenderedMail } from "@/emails/render";
+import { checkTemplateSyntax, templateVariables, type RenderedMail } from "@/emails/render";
 import { GROUP_PATTERN_INPUT } from "./group-pattern";
 import { deliverNow } from "./outbox";
 import { loadPartialSnapshot } from "./partials";
@@ -45,18 +45,10 @@ export const templateInput = z.object({
   html: z.string().max(MAX_FIELD, "The HTML body is over 256 KiB; shorten it."),
   text: z.string().max(MAX_FIELD, "The text body is over 256 KiB; shorten it."),
 });
-export type TemplateInput = z.infer<typeof templateInput>;
+/** A template as an operator edits it: the one shape the form, the engine and each stored version share. */
+export type TemplateFields = z.infer<typeof templateInput>;
 
-const sourceOfFields = (f: TemplateFieldValues): MailTemplateSource => ({
-  subject: f.subject,
-  html: f.html,
-  text: f.text,
-  from: f.from,
-  to: f.to,
-  cc: f.cc,
-  bcc: f.bcc,
-  replyTo: f.replyTo,
-});
+export type { RenderedMail };
 
 export type SaveTemplateResult =
   | { status: "ok"; template: MailTemplate }
@@ -66,13 +58,13 @@ export type SaveTemplateResult =
 /** Renders one template's fields on one context in the render pool. */
 async function renderOnce(
   deps: Pick<Deps, "renderer" | "settings">,
-  fields: TemplateFieldValues,
+  fields: TemplateFields,
   context: Record<string, unknown>,
   partials: PartialSnapshot,
 ): Promise<RenderOutcome> {
   const [outcome] = await deps.renderer.render({
     partials,
-    templates: [{ cacheKey: null, source: sourceOfFields(fields), layout: fields.layout ?? "" }],
+    templates: [{ cacheKey: null, source: fields, layout: fields.layout }],
     contexts: [context],
     items: [{ template: 0, context: 0 }],
     defaultFrom: deps.settings.mail.defaultFrom,
@@ -81,11 +73,7 @@ async function renderOnce(
 }
 
 /** Why the template does not render on the newest event of its group, or null (also when there is none yet). */
-async function draftReasonOf(
-  deps: Deps,
-  fields: TemplateFieldValues,
-  partials: PartialSnapshot,
-): Promise<string | null> {
+async function draftReasonOf(deps: Deps, fields: TemplateFields, partials: PartialSnapshot): Promise<string | null> {
   const [latest] = await listRecentEventsByGroupPattern(deps.db, { pattern: fields.group, limit: 1 });
   const event = latest ? await findEventById(deps.db, { id: latest.id }) : null;
   if (!event) return null;
@@ -101,17 +89,17 @@ async function draftReasonOf(
  */
 export async function saveTemplate(
   deps: Deps,
-  { id, input, by, note = "" }: { id?: string; input: TemplateInput; by: string | null; note?: string },
+  { id, input, by, note = "" }: { id?: string; input: TemplateFields; by: string | null; note?: string },
 ): Promise<SaveTemplateResult> {
   const partials = await loadPartialSnapshot(deps);
   const options = { partials, layout: input.layout };
-  const syntax: Record<string, string> = checkTemplateSyntax(sourceOfFields(input), options);
+  const syntax: Record<string, string> = checkTemplateSyntax(input, options);
   if (!input.subject.trim()) syntax.subject ??= "Write a subject; it may use variables, like Welcome {{ owner_name }}.";
   if (!input.html.trim() && !input.text.trim()) syntax.html ??= "Write an HTML body, a text body, or both.";
   if (Object.keys(syntax).length > 0)
     return { status: "invalid", fieldErrors: Object.fromEntries(Object.entries(syntax).map(([k, v]) => [k, [v]])) };
   const unknown = unknownVariables(
-    (await templateVariables(sourceOfFields(input), options)) ?? [],
+    (await templateVariables(input, options)) ?? [],
     await variablesOfGroups(deps, input.group),
   );
   // One message per field naming every unknown variable: the editor shows a field's first message.
@@ -182,7 +170,7 @@ export async function restoreTemplateVersion(
   });
 }
 
-export type PreviewContextInput = { kind: "event"; eventId: number | null } | { kind: "json"; json: string };
+export type PreviewContext = { kind: "event"; eventId: number | null } | { kind: "json"; json: string };
 
 export type TemplatePreview = {
   events: { id: number; key: string; group: string; createdAt: string }[];
@@ -196,7 +184,7 @@ export type TemplatePreview = {
 const MAX_CONTEXT_JSON = 64 * 1024;
 
 /** The context a preview renders with: the chosen recent event of a matching group, or JSON typed by the operator. */
-async function previewContext(deps: Deps, group: string, choice: PreviewContextInput) {
+async function previewContext(deps: Deps, group: string, choice: PreviewContext) {
   const pattern = GROUP_PATTERN_INPUT.test(group) ? group : null;
   const events = pattern ? await listRecentEventsByGroupPattern(deps.db, { pattern, limit: 20 }) : [];
   const listed = events.map((e) => ({ id: e.id, key: e.key, group: e.group, createdAt: e.createdAt.toISOString() }));
@@ -238,12 +226,12 @@ async function previewContext(deps: Deps, group: string, choice: PreviewContextI
 /** Renders the form's fields as they are, unsaved, on a real or typed context; each problem under its field. */
 export async function previewTemplate(
   deps: Deps,
-  { fields, context: choice }: { fields: TemplateFieldValues; context: PreviewContextInput },
+  { fields, context: choice }: { fields: TemplateFields; context: PreviewContext },
 ): Promise<TemplatePreview> {
   const ctx = await previewContext(deps, fields.group.trim(), choice);
   const partials = await loadPartialSnapshot(deps);
   const fieldErrors: Record<string, string> = {
-    ...checkTemplateSyntax(sourceOfFields(fields), { partials, layout: fields.layout ?? "" }),
+    ...checkTemplateSyntax(fields, { partials, layout: fields.layout }),
   };
   if (Object.keys(fieldErrors).length > 0 || !ctx.context) return { ...ctx, fieldErrors, mail: null };
   const outcome = await renderOnce(deps, fields, ctx.context, partials);
@@ -267,8 +255,8 @@ export async function sendTestMail(
     by,
     templateId,
   }: {
-    fields: TemplateFieldValues;
-    context: PreviewContextInput;
+    fields: TemplateFields;
+    context: PreviewContext;
     address: string;
     by: string | null;
     templateId: string | null;
