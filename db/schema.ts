@@ -30,6 +30,9 @@ export const users = pgTable(
     disabledAt: timestamp("disabled_at", { withTimezone: true }),
     lastLoginAt: timestamp("last_login_at", { withTimezone: true }),
     passwordChangedAt: timestamp("password_changed_at", { withTimezone: true }),
+    // Bumped by every change an admin makes, so a stale edit form is refused instead of overwriting.
+    version: integer("version").notNull().default(1),
+    updatedBy: uuid("updated_by"),
     ...timestamps,
   },
   (t) => [uniqueIndex("users_email_lower_key").on(sql`lower(${t.email})`)],
@@ -133,8 +136,10 @@ export const sqlSources = pgTable("sql_sources", {
   query: text("query").notNull(),
   // The columns of the last successful test, so the generator form can offer them without running it.
   variables: jsonb("variables").$type<Record<string, VariableSpec>>().notNull().default({}),
+  version: integer("version").notNull().default(1),
   ...timestamps,
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedBy: uuid("updated_by").references(() => users.id, { onDelete: "set null" }),
 });
 
 export const generators = pgTable(
@@ -147,8 +152,10 @@ export const generators = pgTable(
     source: text("source").notNull(),
     conditions: jsonb("conditions").$type<Condition[]>().notNull().default([]),
     active: boolean("active").notNull().default(true),
+    version: integer("version").notNull().default(1),
     ...timestamps,
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedBy: uuid("updated_by").references(() => users.id, { onDelete: "set null" }),
   },
   (t) => [uniqueIndex("generators_name_key").on(sql`lower(${t.name})`), index("generators_source_idx").on(t.source)],
 );
@@ -205,6 +212,8 @@ export const jobRuns = pgTable(
     progress: jsonb("progress").$type<JobProgress>(),
     summary: jsonb("summary").$type<JobSummary>(),
     startedBy: uuid("started_by").references(() => users.id, { onDelete: "set null" }),
+    // Which Spark instance ran the pass: host and process id.
+    instance: text("instance"),
   },
   (t) => [index("job_runs_started_at_idx").on(t.startedAt)],
 );
