@@ -25,7 +25,8 @@ export const templateColumns = (fields: TemplateFieldValues) => ({
   text: fields.text,
 });
 
-export const templateFieldsOf = (t: MailTemplate): TemplateFieldValues => ({
+/** The one mapper from a template row to the fields an operator edits (columns are named for SQL). */
+export const templateFieldsOf = (t: MailTemplate): Required<TemplateFieldValues> => ({
   name: t.name,
   group: t.groupPattern,
   active: t.active,
