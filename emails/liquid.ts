@@ -165,7 +165,10 @@ export async function renderLiquid(
   context: Record<string, unknown>,
 ): Promise<string> {
   try {
-    return (await engine.render(templates, context)) as string;
+    // Synchronously: nothing Spark lets a template reach is asynchronous (partials come from memory),
+    // and liquidjs's async path hands every tag back to the event loop — about ten times the cost of a
+    // render. The render limit holds either way; rendering runs in a worker, so nothing else waits.
+    return engine.renderSync(templates, context) as string;
   } catch (error) {
     throw describeLiquidError(error);
   }

@@ -22,6 +22,9 @@ type Slot = {
   beatAt: number;
 };
 
+/** Below this many renders a batch is not worth splitting across workers. */
+const MIN_SPLIT = 256;
+
 const partialsKeys = new WeakMap<PartialSnapshot, number>();
 let nextPartialsKey = 1;
 const keyOf = (partials: PartialSnapshot) => {
@@ -146,22 +149,34 @@ export function createRenderPool({
   return {
     async render({ partials, ...request }) {
       const results: (RenderOutcome | undefined)[] = new Array(request.items.length);
-      let pending = request.items.map((item, index) => ({ item, index }));
       const base = { ...request, partialsKey: keyOf(partials), partials: [...partials] };
-      while (pending.length > 0) {
-        const outcome = await attempt({ ...base, id: nextId++, items: pending.map((p) => p.item) });
-        if (outcome.kind === "done") {
-          outcome.results.forEach((result, k) => (results[pending[k]!.index] = result));
-          break;
+      const renderChunk = async (chunk: { item: RenderJobMessage["items"][number]; index: number }[]) => {
+        let pending = chunk;
+        while (pending.length > 0) {
+          const outcome = await attempt({ ...base, id: nextId++, items: pending.map((p) => p.item) });
+          if (outcome.kind === "done") {
+            outcome.results.forEach((result, k) => (results[pending[k]!.index] = result));
+            return;
+          }
+          results[pending[outcome.at]!.index] = {
+            ok: false,
+            field: null,
+            reason: outcome.reason,
+            message: outcome.reason,
+          };
+          pending = pending.filter((_, k) => k !== outcome.at);
         }
-        results[pending[outcome.at]!.index] = {
-          ok: false,
-          field: null,
-          reason: outcome.reason,
-          message: outcome.reason,
-        };
-        pending = pending.filter((_, k) => k !== outcome.at);
-      }
+      };
+      // A big batch is shared among the workers, so a job pass renders on every core it has; a small
+      // one (a preview) stays whole, as one round trip.
+      const all = request.items.map((item, index) => ({ item, index }));
+      const parts = all.length >= MIN_SPLIT ? size : 1;
+      const per = Math.ceil(all.length / parts);
+      await Promise.all(
+        Array.from({ length: parts }, (_, p) => all.slice(p * per, (p + 1) * per))
+          .filter((chunk) => chunk.length > 0)
+          .map(renderChunk),
+      );
       return results as RenderOutcome[];
     },
     async close() {
