@@ -4,6 +4,7 @@ import { useActionState } from "react";
 import { idleState, type FormState } from "@/components/forms/form-state";
 import { Button, type ButtonVariant } from "./button";
 import { Notice } from "./notice";
+import { useSubmitOnce } from "./submit-once";
 
 type Action = (prev: FormState, data: FormData) => Promise<FormState>;
 
@@ -22,8 +23,9 @@ export function ActionButton({
   variant?: ButtonVariant;
 }) {
   const [state, formAction, pending] = useActionState(action, idleState);
+  const onSubmit = useSubmitOnce(pending);
   return (
-    <form action={formAction} className="inline-flex flex-col items-start gap-2">
+    <form action={formAction} onSubmit={onSubmit} className="inline-flex flex-col items-start gap-2">
       {Object.entries(fields).map(([name, value]) => (
         <input key={name} type="hidden" name={name} value={value} />
       ))}

@@ -4,6 +4,7 @@ import { useActionState, useState, type ReactNode } from "react";
 import { idleState, type FormState } from "@/components/forms/form-state";
 import { Button } from "./button";
 import { Notice } from "./notice";
+import { useSubmitOnce } from "./submit-once";
 
 type Action = (prev: FormState, data: FormData) => Promise<FormState>;
 
@@ -26,6 +27,7 @@ export function ConfirmButton({
 }) {
   const [asking, setAsking] = useState(false);
   const [state, formAction, pending] = useActionState(action, idleState);
+  const onSubmit = useSubmitOnce(pending);
   if (state.status === "ok" && state.message) return <Notice tone="success">{state.message}</Notice>;
   if (!asking) {
     return (
@@ -35,7 +37,11 @@ export function ConfirmButton({
     );
   }
   return (
-    <form action={formAction} className="space-y-3 rounded-md bg-red-50 p-4 ring-1 ring-red-200 ring-inset">
+    <form
+      action={formAction}
+      onSubmit={onSubmit}
+      className="space-y-3 rounded-md bg-red-50 p-4 ring-1 ring-red-200 ring-inset"
+    >
       {Object.entries(fields).map(([name, value]) => (
         <input key={name} type="hidden" name={name} value={value} />
       ))}

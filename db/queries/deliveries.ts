@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gte, ilike, inArray, lt, lte, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, gte, ilike, inArray, lt, lte, or, sql, type SQL } from "drizzle-orm";
 import { pageByKeyset, type KeysetCursor, type KeysetPage } from "../keyset";
 import { escapeLike } from "../like";
 import type { Db, Tx } from "../client";
@@ -324,14 +324,44 @@ export async function requeueDeadDeliveries(
       .from(deliveries)
       .where(and(...deliveryLogConditions({ ...filters, status: "dead" }), sql`${deliveries.recipient} <> ''`))
       .limit(batchSize);
+    // The status is checked again on the row being updated: the sub-select takes no lock, so a row a
+    // concurrent retry already queued (and a sender may have claimed) must not be put back in the queue.
     const rows = await db
       .update(deliveries)
       .set({ status: "queued", nextAttemptAt: at, updatedAt: at })
-      .where(inArray(deliveries.id, batch))
+      .where(and(inArray(deliveries.id, batch), eq(deliveries.status, "dead")))
       .returning({ id: deliveries.id });
     total += rows.length;
     if (rows.length < batchSize) return total;
   }
+}
+
+/**
+ * Locks one delivery for the rest of the transaction, so that two requests deciding from it (two
+ * clicks of "Resend", a replayed form) take turns and the second sees what the first wrote.
+ */
+export async function lockDeliveryById(tx: Tx, { id }: { id: number }): Promise<Delivery | null> {
+  const [row] = await tx.select().from(deliveries).where(eq(deliveries.id, id)).for("update");
+  return row ?? null;
+}
+
+/** The newest delivery made from this one (a resend, or a render again), with who made it; null when none. */
+export async function findNewestDeliveryResentFrom(
+  db: Conn,
+  { id }: { id: number },
+): Promise<Pick<Delivery, "id" | "status" | "createdBy" | "createdAt"> | null> {
+  const [row] = await db
+    .select({
+      id: deliveries.id,
+      status: deliveries.status,
+      createdBy: deliveries.createdBy,
+      createdAt: deliveries.createdAt,
+    })
+    .from(deliveries)
+    .where(eq(deliveries.resendOf, id))
+    .orderBy(desc(deliveries.id))
+    .limit(1);
+  return row ?? null;
 }
 
 export async function listDeliveriesResentFrom(

@@ -1,13 +1,13 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
-import { deliveries, mailTemplates } from "@/db/schema";
+import { deliveries, deliveryAttempts, mailTemplates, users } from "@/db/schema";
 import { openTestDatabase, testDriver } from "@/testing/database";
 import { startSmtpSink, type SmtpSink } from "@/testing/smtp-sink";
 import { createSmtpMailer } from "@/emails/transports/smtp";
 import type { Mailer } from "@/emails/transports/types";
 import { recordEvents } from "../events/record";
-import { retryDelivery, resendDelivery } from "./deliveries";
+import { retryDeadDeliveries, retryDelivery, resendDelivery } from "./deliveries";
 import { createMailHandler } from "./handler";
 import { deliverDue } from "./outbox";
 import { testDeps } from "@/testing/deps";
@@ -59,15 +59,16 @@ describe(`retry and resend on ${testDriver}`, () => {
     const [after] = await database.db.select().from(deliveries).where(eq(deliveries.id, dead!.id));
     expect(after).toMatchObject({ status: "sent", attempts: 2 });
     expect(await retryDelivery(deps(), { id: dead!.id })).toEqual({
-      status: "refused",
-      message: "Only failed or dead deliveries are retried; this one is sent.",
+      status: "unchanged",
+      message: "Already sent to bounce@example.com; nothing was sent again.",
+      deliveryIds: [dead!.id],
     });
   });
 
   it("resends a sent delivery as a new one linked to it, leaving the original as it was", async () => {
     const [sent] = await database.db.select().from(deliveries).where(eq(deliveries.recipient, "bounce@example.com"));
     const before = sink.byRecipient("bounce@example.com").length;
-    const result = await resendDelivery(deps(), { id: sent!.id, by: null });
+    const result = await resendDelivery(deps(), { id: sent!.id, by: null, seen: null });
     expect(result).toMatchObject({ status: "sent" });
     const copyId = result.status === "refused" ? 0 : result.deliveryIds[0]!;
     const [copy] = await database.db.select().from(deliveries).where(eq(deliveries.id, copyId));
@@ -110,5 +111,96 @@ describe(`retry and resend on ${testDriver}`, () => {
     expect(sink.byRecipient("fixed@example.com").map((m) => m.parsed.subject)).toEqual(["For Ada"]);
     const [again] = await database.db.select().from(deliveries).where(eq(deliveries.resendOf, dead!.id));
     expect(again).toMatchObject({ recipient: "fixed@example.com", status: "sent" });
+  });
+
+  it("a double click on Retry now sends once, and the second click says it was done", async () => {
+    await database.db
+      .insert(mailTemplates)
+      .values({ name: "twice", groupPattern: "twice", subject: "Hi", text: "Body", toAddress: "{{ email }}" });
+    await record("twice", { email: "twice@example.com" });
+    sink.rule = () => ({ code: 550, message: "No mailbox" });
+    await deliverDue(deps(), { limit: 10 });
+    sink.rule = () => null;
+    const [dead] = await database.db.select().from(deliveries).where(eq(deliveries.recipient, "twice@example.com"));
+    const results = await Promise.all([
+      retryDelivery(deps(), { id: dead!.id }),
+      retryDelivery(deps(), { id: dead!.id }),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual(["sent", "unchanged"]);
+    expect(sink.byRecipient("twice@example.com")).toHaveLength(1);
+    const attempts = await database.db.select().from(deliveryAttempts).where(eq(deliveryAttempts.deliveryId, dead!.id));
+    expect(attempts.map((a) => a.outcome)).toEqual(["dead", "sent"]);
+  });
+
+  it("Resend carries the newest resend its page saw: a double click or a replay sends one copy", async () => {
+    const [ada, bob] = await database.db
+      .insert(users)
+      .values([{ email: "ada-resend@example.com" }, { email: "bob-resend@example.com" }])
+      .returning();
+    const [sent] = await database.db.select().from(deliveries).where(eq(deliveries.recipient, "twice@example.com"));
+    const before = sink.byRecipient("twice@example.com").length;
+    const click = () => resendDelivery(deps(), { id: sent!.id, by: ada!.id, seen: null });
+    const [first, second] = await Promise.all([click(), click()]);
+    expect([first!.status, second!.status].sort()).toEqual(["sent", "unchanged"]);
+    const copies = await database.db.select().from(deliveries).where(eq(deliveries.resendOf, sent!.id));
+    expect(copies).toHaveLength(1);
+    expect(sink.byRecipient("twice@example.com")).toHaveLength(before + 1);
+
+    // The same form posted again later, by its operator: the same answer, nothing sent.
+    expect(await click()).toEqual({
+      status: "unchanged",
+      message: `Already resent as delivery #${copies[0]!.id} (sent); nothing was sent again.`,
+      deliveryIds: [copies[0]!.id],
+    });
+    // Another operator's page, loaded before that resend: refused, not merged into theirs.
+    expect(await resendDelivery(deps(), { id: sent!.id, by: bob!.id, seen: null })).toEqual({
+      status: "refused",
+      message: `It was resent as delivery #${copies[0]!.id} since this page was loaded; reload it to resend again.`,
+    });
+    // A token that names no resend of this delivery (forged, or another delivery's) is refused too.
+    expect((await resendDelivery(deps(), { id: sent!.id, by: ada!.id, seen: 999_999 })).status).toBe("unchanged");
+    expect((await resendDelivery(deps(), { id: sent!.id, by: bob!.id, seen: 999_999 })).status).toBe("refused");
+    // A page that shows that resend may resend again, on purpose.
+    expect(await resendDelivery(deps(), { id: sent!.id, by: bob!.id, seen: copies[0]!.id })).toMatchObject({
+      status: "sent",
+    });
+    expect(sink.byRecipient("twice@example.com")).toHaveLength(before + 2);
+  });
+
+  it("rendering a dead delivery again twice at once makes one set of deliveries", async () => {
+    const [template] = await database.db
+      .insert(mailTemplates)
+      .values({ name: "rerender", groupPattern: "rerender", subject: "{{ nme }}", text: "B", toAddress: "{{ email }}" })
+      .returning();
+    await record("rerender", { nme: undefined, email: "rerender@example.com" });
+    const [dead] = await database.db.select().from(deliveries).where(eq(deliveries.templateId, template!.id));
+    expect(dead).toMatchObject({ status: "dead", recipient: "" });
+    await database.db
+      .update(mailTemplates)
+      .set({ subject: "Fixed", version: 2 })
+      .where(eq(mailTemplates.id, template!.id));
+    const results = await Promise.all([
+      retryDelivery(deps(), { id: dead!.id }),
+      retryDelivery(deps(), { id: dead!.id }),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual(["sent", "unchanged"]);
+    expect(await database.db.select().from(deliveries).where(eq(deliveries.resendOf, dead!.id))).toHaveLength(1);
+    expect(sink.byRecipient("rerender@example.com")).toHaveLength(1);
+    expect((await retryDelivery(deps(), { id: dead!.id })).status).toBe("unchanged");
+  });
+
+  it("retry all dead queues each dead delivery once: a second click finds none", async () => {
+    await database.db
+      .insert(mailTemplates)
+      .values({ name: "bulk", groupPattern: "bulk", subject: "Hi", text: "Body", toAddress: "{{ email }}" });
+    await record("bulk", { email: "bulk@example.com" });
+    sink.rule = () => ({ code: 550, message: "No mailbox" });
+    await deliverDue(deps(), { limit: 10 });
+    sink.rule = () => null;
+    const [first, second] = await Promise.all([
+      retryDeadDeliveries(deps(), { filters: { group: "bulk" } }),
+      retryDeadDeliveries(deps(), { filters: { group: "bulk" } }),
+    ]);
+    expect(first + second).toBe(1);
   });
 });

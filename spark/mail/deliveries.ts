@@ -1,7 +1,9 @@
 import type { Deps } from "../deps";
 import {
   findDeliveryById,
+  findNewestDeliveryResentFrom,
   insertDelivery,
+  lockDeliveryById,
   requeueDeadDeliveries,
   requeueDeliveryById,
   type DeliveryLogFilters,
@@ -13,8 +15,12 @@ import { deliveriesOf, renderTemplates } from "./handler";
 import { deliverNow } from "./outbox";
 import { loadPartialSnapshot } from "./partials";
 
+/**
+ * What a retry or a resend did. `unchanged` is a repeat of a request already carried out (a double
+ * click, a replayed form): nothing is sent again, and the answer says what the first one did.
+ */
 export type RetryResult =
-  | { status: "sent" | "failed" | "dead" | "queued"; message: string; deliveryIds: number[] }
+  | { status: "sent" | "failed" | "dead" | "queued" | "unchanged"; message: string; deliveryIds: number[] }
   | { status: "refused"; message: string };
 
 const outcomeMessage = (status: "sent" | "failed" | "dead" | null, recipient: string) =>
@@ -34,20 +40,35 @@ const outcomeMessage = (status: "sent" | "failed" | "dead" | null, recipient: st
 export async function retryDelivery(deps: Deps, { id }: { id: number }): Promise<RetryResult> {
   const delivery = await findDeliveryById(deps.db, { id });
   if (!delivery) return { status: "refused", message: "This delivery no longer exists." };
-  if (delivery.status !== "failed" && delivery.status !== "dead")
-    return {
-      status: "refused",
-      message: `Only failed or dead deliveries are retried; this one is ${delivery.status}.`,
-    };
   if (delivery.recipient === "") return rerender(deps, delivery);
+  if (delivery.status !== "failed" && delivery.status !== "dead") return alreadyRetried(delivery);
+  // The state check and the flip are one UPDATE: of two clicks, only one finds the row failed or dead.
   const requeued = await requeueDeliveryById(deps.db, { id, at: deps.clock() });
-  if (!requeued) return { status: "refused", message: "It changed meanwhile; reload the page." };
+  if (!requeued) {
+    const now = await findDeliveryById(deps.db, { id });
+    return now ? alreadyRetried(now) : { status: "refused", message: "This delivery no longer exists." };
+  }
   const outcome = await deliverNow(deps, { id });
   return { status: outcome ?? "queued", message: outcomeMessage(outcome, delivery.recipient), deliveryIds: [id] };
 }
 
+// A retry that finds the delivery already on its way (or sent) is the same request again: it says so
+// instead of sending a second time.
+const alreadyRetried = (delivery: Delivery): RetryResult => ({
+  status: "unchanged",
+  message:
+    delivery.status === "sent"
+      ? `Already sent to ${delivery.recipient}; nothing was sent again.`
+      : `Already retried: it is ${delivery.status} now; nothing was sent again.`,
+  deliveryIds: [delivery.id],
+});
+
 async function rerender(deps: Deps, dead: Delivery): Promise<RetryResult> {
   const db = deps.db;
+  if (dead.status !== "dead")
+    return { status: "refused", message: `Only dead deliveries are rendered again; this one is ${dead.status}.` };
+  const done = await findNewestDeliveryResentFrom(db, { id: dead.id });
+  if (done) return alreadyRendered(done.id);
   const [event, template] = await Promise.all([
     dead.eventId ? findEventById(db, { id: dead.eventId }) : null,
     dead.templateId ? findTemplateById(db, { id: dead.templateId }) : null,
@@ -68,20 +89,31 @@ async function rerender(deps: Deps, dead: Delivery): Promise<RetryResult> {
       status: "refused",
       message: `The template still does not render for this event: ${rows[0]!.lastError}. Fix it, then retry.`,
     };
-  const created: number[] = [];
-  for (const { at, ...row } of rows)
-    created.push(
-      (
-        await insertDelivery(db, {
-          ...row,
-          eventId: event.id,
-          createdAt: at,
-          updatedAt: at,
-          nextAttemptAt: at,
-          resendOf: dead.id,
-        })
-      ).id,
-    );
+  // Rendering ran outside any transaction; the check that nobody rendered it meanwhile and the insert
+  // run under the dead row's lock, so two clicks create one set of deliveries.
+  const created = await db.transaction(async (tx) => {
+    const locked = await lockDeliveryById(tx, { id: dead.id });
+    if (!locked) return null;
+    const meanwhile = await findNewestDeliveryResentFrom(tx, { id: dead.id });
+    if (meanwhile) return meanwhile.id;
+    const ids: number[] = [];
+    for (const { at, ...row } of rows)
+      ids.push(
+        (
+          await insertDelivery(tx, {
+            ...row,
+            eventId: event.id,
+            createdAt: at,
+            updatedAt: at,
+            nextAttemptAt: at,
+            resendOf: dead.id,
+          })
+        ).id,
+      );
+    return ids;
+  });
+  if (created === null) return { status: "refused", message: "This delivery no longer exists." };
+  if (!Array.isArray(created)) return alreadyRendered(created);
   let sent = 0;
   for (const id of created) if ((await deliverNow(deps, { id })) === "sent") sent++;
   return {
@@ -91,39 +123,71 @@ async function rerender(deps: Deps, dead: Delivery): Promise<RetryResult> {
   };
 }
 
-/** "Resend": a sent delivery goes out again as a new delivery linked to the original; history is never rewritten. */
-export async function resendDelivery(deps: Deps, { id, by }: { id: number; by: string | null }): Promise<RetryResult> {
-  const original = await findDeliveryById(deps.db, { id });
-  if (!original) return { status: "refused", message: "This delivery no longer exists." };
-  if (original.status !== "sent")
-    return {
-      status: "refused",
-      message: `Only sent deliveries are resent; retry this ${original.status} one instead.`,
-    };
-  const at = deps.clock();
-  const copy = await insertDelivery(deps.db, {
-    eventId: original.eventId,
-    templateId: original.templateId,
-    templateVersion: original.templateVersion,
-    group: original.group,
-    recipient: original.recipient,
-    status: "queued",
-    subject: original.subject,
-    html: original.html,
-    text: original.text,
-    headers: original.headers,
-    isTest: original.isTest,
-    resendOf: original.id,
-    createdBy: by,
-    createdAt: at,
-    updatedAt: at,
-    nextAttemptAt: at,
+const alreadyRendered = (id: number): RetryResult => ({
+  status: "unchanged",
+  message: `Already rendered again as delivery #${id}; retry that one if it failed.`,
+  deliveryIds: [id],
+});
+
+/**
+ * "Resend": a sent delivery goes out again as a new delivery linked to the original; history is never
+ * rewritten. `seen` is the newest resend of it the operator's page showed (null when none), the
+ * form's action token: a second click, or a replay of the same form, finds a newer resend and sends
+ * nothing; a fresh page (which shows that resend) may resend again on purpose.
+ */
+export async function resendDelivery(
+  deps: Deps,
+  { id, by, seen }: { id: number; by: string | null; seen: number | null },
+): Promise<RetryResult> {
+  const made = await deps.db.transaction(async (tx): Promise<RetryResult | Delivery> => {
+    const original = await lockDeliveryById(tx, { id });
+    if (!original) return { status: "refused", message: "This delivery no longer exists." };
+    if (original.status !== "sent")
+      return {
+        status: "refused",
+        message: `Only sent deliveries are resent; retry this ${original.status} one instead.`,
+      };
+    const newest = await findNewestDeliveryResentFrom(tx, { id });
+    if ((newest?.id ?? null) !== seen) {
+      if (newest && newest.createdBy === by && by !== null)
+        return {
+          status: "unchanged",
+          message: `Already resent as delivery #${newest.id} (${newest.status}); nothing was sent again.`,
+          deliveryIds: [newest.id],
+        };
+      return {
+        status: "refused",
+        message: newest
+          ? `It was resent as delivery #${newest.id} since this page was loaded; reload it to resend again.`
+          : "The page is out of date; reload it to resend.",
+      };
+    }
+    const at = deps.clock();
+    return insertDelivery(tx, {
+      eventId: original.eventId,
+      templateId: original.templateId,
+      templateVersion: original.templateVersion,
+      group: original.group,
+      recipient: original.recipient,
+      status: "queued",
+      subject: original.subject,
+      html: original.html,
+      text: original.text,
+      headers: original.headers,
+      isTest: original.isTest,
+      resendOf: original.id,
+      createdBy: by,
+      createdAt: at,
+      updatedAt: at,
+      nextAttemptAt: at,
+    });
   });
-  const outcome = await deliverNow(deps, { id: copy.id });
+  if ("message" in made) return made;
+  const outcome = await deliverNow(deps, { id: made.id });
   return {
     status: outcome ?? "queued",
-    message: `Resent as delivery #${copy.id}: ${outcomeMessage(outcome, original.recipient)}`,
-    deliveryIds: [copy.id],
+    message: `Resent as delivery #${made.id}: ${outcomeMessage(outcome, made.recipient)}`,
+    deliveryIds: [made.id],
   };
 }
 

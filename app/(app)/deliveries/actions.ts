@@ -6,9 +6,17 @@ import { getEngine } from "@/app/_server/engine";
 import { requireSession } from "@/app/_server/session";
 import type { FormState } from "@/components/forms/form-state";
 import { parseDeliveryFilters } from "@/app/_views/delivery-log";
-import { retryDeadDeliveries, retryDelivery, resendDelivery } from "@/spark/mail/deliveries";
+import { retryDeadDeliveries, retryDelivery, resendDelivery, type RetryResult } from "@/spark/mail/deliveries";
 
 const idInput = z.object({ id: z.coerce.number().int().positive() });
+// The newest resend the page showed (0 for none): the form's action token, so a replay sends nothing.
+const resendInput = idInput.extend({ seen: z.coerce.number().int().nonnegative() });
+
+/** A repeat of a request already carried out is not an error: the operator's intent is done. */
+const stateOf = (result: RetryResult): FormState =>
+  result.status === "refused" || result.status === "dead"
+    ? { status: "error", message: result.message }
+    : { status: "ok", message: result.message };
 
 export async function retryDeliveryAction(_prev: FormState, formData: FormData): Promise<FormState> {
   await requireSession();
@@ -17,21 +25,18 @@ export async function retryDeliveryAction(_prev: FormState, formData: FormData):
   const result = await retryDelivery((await getEngine()).deps, parsed.data);
   revalidatePath("/deliveries");
   revalidatePath(`/deliveries/${parsed.data.id}`);
-  return result.status === "refused" || result.status === "dead"
-    ? { status: "error", message: result.message }
-    : { status: "ok", message: result.message };
+  return stateOf(result);
 }
 
 export async function resendDeliveryAction(_prev: FormState, formData: FormData): Promise<FormState> {
   const { operator } = await requireSession();
-  const parsed = idInput.safeParse({ id: formData.get("id") });
+  const parsed = resendInput.safeParse({ id: formData.get("id"), seen: formData.get("seen") });
   if (!parsed.success) return { status: "error", message: "Unknown delivery; reload the page." };
-  const result = await resendDelivery((await getEngine()).deps, { id: parsed.data.id, by: operator.id });
+  const { id, seen } = parsed.data;
+  const result = await resendDelivery((await getEngine()).deps, { id, by: operator.id, seen: seen || null });
   revalidatePath("/deliveries");
-  revalidatePath(`/deliveries/${parsed.data.id}`);
-  return result.status === "refused" || result.status === "dead"
-    ? { status: "error", message: result.message }
-    : { status: "ok", message: result.message };
+  revalidatePath(`/deliveries/${id}`);
+  return stateOf(result);
 }
 
 /** Queues again every dead delivery that matches the page's filters; the next pass sends them. */

@@ -53,7 +53,7 @@ export default async function DeliveryPage({ params }: { params: Promise<{ id: s
             {d.status === "sent" ? (
               <ActionButton
                 action={resendDeliveryAction}
-                fields={{ id: String(d.id) }}
+                fields={{ id: String(d.id), seen: String(resends.at(-1)?.id ?? 0) }}
                 label="Resend"
                 pendingLabel="Sending…"
               />
