@@ -13,6 +13,7 @@ import {
   type ReadBatch,
   type ReadLimits,
   type SourceConnection,
+  type TextPosition,
 } from "./types";
 
 export type MysqlTarget = {
@@ -120,7 +121,30 @@ async function connect(target: MysqlTarget, { timeoutMs }: ReadLimits): Promise<
   return connection;
 }
 
-function describeQueryError(error: unknown, { timeoutMs }: ReadLimits): ConnectionError {
+/**
+ * Where a MySQL syntax error points in the operator's text. MySQL names the line of the statement it
+ * received and quotes the text from the error on ("near '…' at line N"); Spark's wrapping adds no line
+ * before the query, so only the trimmed leading lines are put back, and the column is where the quote
+ * starts on that line (its end when the quote is empty: the query stopped too soon).
+ */
+export function mysqlErrorPosition(query: string, message: string): TextPosition | null {
+  const match = /near '([\s\S]*)' at line (\d+)/.exec(message);
+  if (!match) return null;
+  const leading = query.slice(0, query.length - query.trimStart().length);
+  const body = query.trim().replace(/;\s*$/, "");
+  const lines = body.split("\n");
+  const at = Number(match[2]) - 1;
+  if (at < 0 || at >= lines.length) return null;
+  const lineText = lines[at]!;
+  const near = match[1]!.split("\n")[0]!;
+  const index = near === "" ? -1 : lineText.indexOf(near);
+  // The first line starts after the leading whitespace on its own line; later lines start at column 1.
+  const startColumn = at === 0 ? Array.from(leading.slice(leading.lastIndexOf("\n") + 1)).length + 1 : 1;
+  const column = startColumn + Array.from(index >= 0 ? lineText.slice(0, index) : lineText).length;
+  return { line: at + 1 + (leading.match(/\n/g)?.length ?? 0), column };
+}
+
+function describeQueryError(error: unknown, { timeoutMs }: ReadLimits, query?: string): ConnectionError {
   if (error instanceof ConnectionError) return error;
   const e = error as { code?: string; errno?: number; message?: string };
   // 3024: MySQL's max_execution_time; 1969: MariaDB's max_statement_time; 1317: KILL QUERY from here.
@@ -128,6 +152,14 @@ function describeQueryError(error: unknown, { timeoutMs }: ReadLimits): Connecti
     return queryTimedOut(timeoutMs);
   }
   if (e.errno === 1792) return new ConnectionError("A source only reads, and this query tried to write.");
+  if (e.code === "ER_PARSE_ERROR" && query !== undefined) {
+    const at = mysqlErrorPosition(query, e.message ?? "");
+    if (at)
+      return new ConnectionError(
+        `The query failed: ${(e.message ?? "").replace(/ at line \d+$/, "")} (line ${at.line}, column ${at.column}).`,
+        at,
+      );
+  }
   if (e.code === "ER_PARSE_ERROR" && /;/.test(e.message ?? ""))
     return new ConnectionError(`The query failed: ${e.message}. Write a single statement.`);
   return new ConnectionError(`The query failed: ${(e.message ?? String(error)).split("\n")[0]}`);
@@ -246,14 +278,14 @@ async function* streamRows(connection: Connection, text: string, size: number): 
 }
 
 export function mysqlConnection(name: string, target: MysqlTarget, limits: ReadLimits): SourceConnection {
-  async function guarded<T>(fn: (connection: Connection) => Promise<T>): Promise<T> {
+  async function guarded<T>(fn: (connection: Connection) => Promise<T>, query?: string): Promise<T> {
     const connection = await openSession(target, limits);
     try {
       const problems = await checkGrants(connection);
       if (problems.length > 0) throw new ConnectionError(`The connection ${name} is refused: ${problems[0]}`);
       return await fn(connection);
     } catch (error) {
-      throw describeQueryError(error, limits);
+      throw describeQueryError(error, limits, query);
     } finally {
       // A session per read: nothing a query sets survives it.
       connection.destroy();
@@ -273,7 +305,7 @@ export function mysqlConnection(name: string, target: MysqlTarget, limits: ReadL
             head = { columns: batch.columns, rows: [...head.rows, ...batch.rows] };
           return head;
         });
-      }),
+      }, query),
     query: (text, params) =>
       guarded(async (c) => {
         const [rows, fields] = await bounded(target, c, limits, () =>
@@ -299,7 +331,7 @@ export function mysqlConnection(name: string, target: MysqlTarget, limits: ReadL
           clearTimeout(timer);
         }
       } catch (error) {
-        throw describeQueryError(error, limits);
+        throw describeQueryError(error, limits, query);
       } finally {
         connection.destroy();
       }

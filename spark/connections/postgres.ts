@@ -3,15 +3,21 @@ import { variableTypeOfOid } from "../sources/variables";
 import { takeSessionSlot } from "./session-slots";
 import {
   asBoundedSubquery,
+  BOUNDED_HEAD,
   connectFailure,
+  CURSOR_HEAD,
   ConnectionError,
   queryTimedOut,
   isRowTooLarge,
   rowTooLarge,
   type ReadBatch,
+  locatedError,
   type ReadLimits,
   type SourceConnection,
 } from "./types";
+
+/** The operator's query and what Spark sent before it, so an error's position can be given in their text. */
+type Wrapped = { query: string; head: string };
 
 export type PostgresTarget = {
   host: string;
@@ -87,16 +93,18 @@ async function connect(target: PostgresTarget, timeoutMs: number): Promise<Sql> 
   return sql;
 }
 
-function describeQueryError(error: unknown, { timeoutMs }: ReadLimits): ConnectionError {
+function describeQueryError(error: unknown, { timeoutMs }: ReadLimits, wrapped?: Wrapped): ConnectionError {
   if (error instanceof ConnectionError) return error;
   if (isRowTooLarge(error)) return rowTooLarge();
-  const e = error as { code?: string; message?: string };
+  const e = error as { code?: string; message?: string; position?: string };
   if (e.code === "57014") return queryTimedOut(timeoutMs);
   if (e.code === "25006") return new ConnectionError("A source only reads, and this query tried to write.");
   if (e.code === "42501") return new ConnectionError(`The connection's user may not do that: ${e.message}.`);
   if (/multiple commands/.test(e.message ?? ""))
     return new ConnectionError("Write a single statement: remove everything after the first ';'.");
-  return new ConnectionError(`The query failed: ${(e.message ?? String(error)).split("\n")[0]}`);
+  const message = (e.message ?? String(error)).split("\n")[0]!;
+  if (wrapped) return locatedError(message, wrapped.query, wrapped.head, e.position);
+  return new ConnectionError(`The query failed: ${message}`);
 }
 
 /** Runs one statement through the extended protocol (one statement, whatever the text), cancelled if it overruns. */
@@ -121,13 +129,18 @@ function batchOf(
   };
 }
 
-async function inReadOnly<T>(target: PostgresTarget, limits: ReadLimits, fn: (sql: Sql) => Promise<T>): Promise<T> {
+async function inReadOnly<T>(
+  target: PostgresTarget,
+  limits: ReadLimits,
+  fn: (sql: Sql) => Promise<T>,
+  wrapped?: Wrapped,
+): Promise<T> {
   const sql = await openSession(target, limits);
   try {
     await sql.unsafe("begin transaction read only");
     return await fn(sql);
   } catch (error) {
-    throw describeQueryError(error, limits);
+    throw describeQueryError(error, limits, wrapped);
   } finally {
     // Ending the session drops whatever the query set, locked or created: nothing reaches the next read.
     await sql.end({ timeout: 0 }).catch(() => {});
@@ -210,19 +223,28 @@ export async function checkPostgresPrivileges(sql: Sql): Promise<string[]> {
 }
 
 export function postgresConnection(name: string, target: PostgresTarget, limits: ReadLimits): SourceConnection {
-  const guarded = <T>(fn: (sql: Sql) => Promise<T>) =>
-    inReadOnly(target, limits, async (sql) => {
-      // Checked on every read as well as on save: a role can gain a privilege after it was saved.
-      const problems = await checkPostgresPrivileges(sql);
-      if (problems.length > 0) throw new ConnectionError(`The connection ${name} is refused: ${problems[0]}`);
-      return fn(sql);
-    });
+  const guarded = <T>(fn: (sql: Sql) => Promise<T>, wrapped?: Wrapped) =>
+    inReadOnly(
+      target,
+      limits,
+      async (sql) => {
+        // Checked on every read as well as on save: a role can gain a privilege after it was saved.
+        const problems = await checkPostgresPrivileges(sql);
+        if (problems.length > 0) throw new ConnectionError(`The connection ${name} is refused: ${problems[0]}`);
+        return fn(sql);
+      },
+      wrapped,
+    );
   return {
     kind: "postgres",
     name,
     head: (query, limit) =>
-      guarded(async (sql) =>
-        batchOf(await bounded(sql, `${asBoundedSubquery(query)} limit ${Math.max(0, Math.floor(limit))}`, [], limits)),
+      guarded(
+        async (sql) =>
+          batchOf(
+            await bounded(sql, `${asBoundedSubquery(query)} limit ${Math.max(0, Math.floor(limit))}`, [], limits),
+          ),
+        { query, head: BOUNDED_HEAD },
       ),
     query: (text, params) => guarded(async (sql) => batchOf(await bounded(sql, text, params, limits))),
     async *stream(query, batchSize) {
@@ -231,7 +253,7 @@ export function postgresConnection(name: string, target: PostgresTarget, limits:
         await sql.unsafe("begin transaction read only");
         const problems = await checkPostgresPrivileges(sql);
         if (problems.length > 0) throw new ConnectionError(`The connection ${name} is refused: ${problems[0]}`);
-        await bounded(sql, `declare spark_cursor no scroll cursor for ${asBoundedSubquery(query)}`, [], limits);
+        await bounded(sql, `${CURSOR_HEAD}${asBoundedSubquery(query)}`, [], limits);
         const size = Math.max(1, Math.floor(batchSize));
         for (;;) {
           // Each fetch is a statement of its own, under the timeout: a large source streams however long it is.
@@ -240,7 +262,7 @@ export function postgresConnection(name: string, target: PostgresTarget, limits:
           if (batch.rows.length < size) break;
         }
       } catch (error) {
-        throw describeQueryError(error, limits);
+        throw describeQueryError(error, limits, { query, head: CURSOR_HEAD + BOUNDED_HEAD });
       } finally {
         await sql.end({ timeout: 0 }).catch(() => {});
       }

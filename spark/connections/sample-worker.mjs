@@ -38,6 +38,7 @@ async function handle({ op, text, params, n }) {
     }
     case "open":
       await begin();
+      // The same head as CURSOR_HEAD in types.ts: error positions count it.
       await db.query(`declare spark_cursor no scroll cursor for ${text}`);
       return null;
     case "fetch":
@@ -55,7 +56,15 @@ parentPort.on("message", async (message) => {
     parentPort.postMessage({ id: message.id, result: await handle(message) });
   } catch (error) {
     await end().catch(() => {});
-    parentPort.postMessage({ id: message.id, error: { message: error?.message ?? String(error), code: error?.code } });
+    parentPort.postMessage({
+      id: message.id,
+      error: {
+        message: error?.message ?? String(error),
+        code: error?.code,
+        // Where the statement failed, which Spark turns into a line and column of the operator's text.
+        position: error?.position,
+      },
+    });
   }
 });
 parentPort.postMessage({ ready: true });

@@ -4,10 +4,13 @@ import { Worker } from "node:worker_threads";
 import { variableTypeOfOid } from "../sources/variables";
 import {
   asBoundedSubquery,
+  BOUNDED_HEAD,
   ConnectionError,
+  CURSOR_HEAD,
   queryTimedOut,
   isRowTooLarge,
   rowTooLarge,
+  locatedError,
   type ReadBatch,
   type ReadLimits,
   type SourceConnection,
@@ -63,7 +66,7 @@ export async function loadSampleImage(dataDir: string, build: () => Promise<Uint
   return image;
 }
 
-type Reply = { id: number; result?: unknown; error?: { message: string; code?: string } };
+type Reply = { id: number; result?: unknown; error?: { message: string; code?: string; position?: string } };
 type RawResult = { rows: Record<string, unknown>[]; fields: { name: string; oid: number }[] };
 
 const WORKER_FILE = () => join(process.cwd(), "spark", "connections", "sample-worker.mjs");
@@ -96,7 +99,13 @@ class SampleWorker {
       const waiter = this.pending.get(message.id);
       if (!waiter) return;
       this.pending.delete(message.id);
-      if (message.error) waiter.reject(Object.assign(new Error(message.error.message), { code: message.error.code }));
+      if (message.error)
+        waiter.reject(
+          Object.assign(new Error(message.error.message), {
+            code: message.error.code,
+            position: message.error.position,
+          }),
+        );
       else waiter.resolve(message.result);
     });
     const fail = (error: Error) => {
@@ -154,15 +163,20 @@ function batchOf(raw: RawResult): ReadBatch {
   return { columns: raw.fields.map((f) => ({ name: f.name, type: variableTypeOfOid(f.oid) })), rows: raw.rows };
 }
 
-function describe(error: unknown): Error {
+/** The operator's query and what Spark sent before it, so an error's position can be given in their text. */
+type Wrapped = { query: string; head: string };
+
+function describe(error: unknown, wrapped?: Wrapped): Error {
   if (error instanceof ConnectionError) return error;
   if (isRowTooLarge(error)) return rowTooLarge();
-  const e = error as { code?: string; message?: string };
+  const e = error as { code?: string; message?: string; position?: string };
   if (e.code === "25006") return new ConnectionError("A source only reads, and this query tried to write.");
   if (e.code === "42501") return new ConnectionError(`The sample database's reader may not do that: ${e.message}.`);
   if (/multiple commands/.test(e.message ?? ""))
     return new ConnectionError("Write a single statement: remove everything after the first ';'.");
-  return new ConnectionError(`The query failed: ${(e.message ?? String(error)).split("\n")[0]}`);
+  const message = (e.message ?? String(error)).split("\n")[0]!;
+  if (wrapped) return locatedError(message, wrapped.query, wrapped.head, e.position);
+  return new ConnectionError(`The query failed: ${message}`);
 }
 
 export type SamplePool = { connection(name: string, limits: ReadLimits): SourceConnection; close(): Promise<void> };
@@ -211,12 +225,16 @@ export function createSamplePool(image: Uint8Array, { size = 2 }: { size?: numbe
     } else idle.push(worker);
     waiting.shift()?.();
   }
-  async function withWorker<T>(waitMs: number, fn: (worker: SampleWorker) => Promise<T>): Promise<T> {
+  async function withWorker<T>(
+    waitMs: number,
+    fn: (worker: SampleWorker) => Promise<T>,
+    wrapped?: Wrapped,
+  ): Promise<T> {
     const worker = await acquire(waitMs);
     try {
       return await fn(worker);
     } catch (error) {
-      throw describe(error);
+      throw describe(error, wrapped);
     } finally {
       release(worker);
     }
@@ -228,13 +246,16 @@ export function createSamplePool(image: Uint8Array, { size = 2 }: { size?: numbe
         kind: "sample",
         name,
         head: (query, limit) =>
-          withWorker(timeoutMs, async (w) =>
-            batchOf(
-              await w.request<RawResult>(
-                { op: "query", text: `${asBoundedSubquery(query)} limit ${Math.max(0, Math.floor(limit))}` },
-                timeoutMs,
+          withWorker(
+            timeoutMs,
+            async (w) =>
+              batchOf(
+                await w.request<RawResult>(
+                  { op: "query", text: `${asBoundedSubquery(query)} limit ${Math.max(0, Math.floor(limit))}` },
+                  timeoutMs,
+                ),
               ),
-            ),
+            { query, head: BOUNDED_HEAD },
           ),
         query: (text, params) =>
           withWorker(timeoutMs, async (w) =>
@@ -252,7 +273,8 @@ export function createSamplePool(image: Uint8Array, { size = 2 }: { size?: numbe
               if (batch.rows.length < batchSize) break;
             }
           } catch (error) {
-            throw describe(error);
+            // The worker sends CURSOR_HEAD before the text (sample-worker.mjs's "open").
+            throw describe(error, { query, head: CURSOR_HEAD + BOUNDED_HEAD });
           } finally {
             if (!worker.broken) await worker.request({ op: "close" }, timeoutMs).catch(() => {});
             release(worker);

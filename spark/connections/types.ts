@@ -26,13 +26,63 @@ export interface SourceConnection {
   checkPrivileges(): Promise<string[]>;
 }
 
-/** A read the connection refused or stopped, in words an operator can act on. */
+/** A line and column of the operator's query text, both counted from 1, columns in characters. */
+export type TextPosition = { line: number; column: number };
+
+/** A read the connection refused or stopped, in words an operator can act on; `at` when the server said where. */
 export class ConnectionError extends Error {
   override name = "ConnectionError";
+  readonly at?: TextPosition;
+  constructor(message: string, at?: TextPosition) {
+    super(message);
+    if (at) this.at = at;
+  }
 }
 
+/**
+ * Where in the operator's text a server's error position falls. PostgreSQL (and the sample database)
+ * report a 1-based offset in characters into the statement they received, which is Spark's wrapping
+ * (`head`, then the trimmed query) rather than what the operator typed: the head is taken off and the
+ * trimmed leading whitespace put back. A position past the query's end (an unfinished query, reported
+ * at Spark's closing parenthesis) is its end; one inside the head is no place of the operator's: null.
+ */
+export function positionInQuery(query: string, head: string, position: number): TextPosition | null {
+  if (!Number.isFinite(position) || position < 1) return null;
+  // Characters, not UTF-16 units: the server counts an emoji as one.
+  const chars = Array.from(query);
+  const lead = Array.from(query.slice(0, query.length - query.trimStart().length)).length;
+  const bodyLength = Array.from(bodyOf(query)).length;
+  const inBody = Math.floor(position) - 1 - Array.from(head).length;
+  if (inBody < 0) return null;
+  const offset = lead + Math.min(inBody, bodyLength);
+  let line = 1;
+  let column = 1;
+  for (let i = 0; i < offset && i < chars.length; i++) {
+    if (chars[i] === "\n") {
+      line++;
+      column = 1;
+    } else column++;
+  }
+  return { line, column };
+}
+
+/** The server's error, said at the place it points to when it gave one. */
+export function locatedError(message: string, query: string, head: string, position: unknown): ConnectionError {
+  const at = position === undefined || position === null ? null : positionInQuery(query, head, Number(position));
+  if (!at) return new ConnectionError(`The query failed: ${message}`);
+  return new ConnectionError(`The query failed: ${message} (line ${at.line}, column ${at.column}).`, at);
+}
+
+/** The operator's text as it goes inside Spark's wrapping: trimmed, without a final ';'. */
+const bodyOf = (query: string) => query.trim().replace(/;\s*$/, "");
+
+// What Spark sends before the operator's text: the server's error positions count these characters too.
+export const SUBQUERY_HEAD = "select * from (";
+export const BOUNDED_HEAD = "select spark_source.* from (";
+export const CURSOR_HEAD = "declare spark_cursor no scroll cursor for ";
+
 /** SQL text wrapped so it is a subquery: the query's own ORDER BY stays, and nothing can follow it. */
-export const asSubquery = (query: string) => `select * from (${query.trim().replace(/;\s*$/, "")}\n) as spark_source`;
+export const asSubquery = (query: string) => `${SUBQUERY_HEAD}${bodyOf(query)}\n) as spark_source`;
 
 /**
  * A row's variables become an event's context, so a row has a size limit: far above any real context,
@@ -51,7 +101,7 @@ export const rowTooLarge = () =>
  * row, or the planner would fold it (and fail) before any row exists.
  */
 export const asBoundedSubquery = (query: string) =>
-  `select spark_source.* from (${query.trim().replace(/;\s*$/, "")}\n) as spark_source where (case when pg_column_size(spark_source.*) > ${MAX_ROW_BYTES} then cast(left(spark_source::text, 0) || '${ROW_TOO_LARGE}' as integer) else 1 end) = 1`;
+  `${BOUNDED_HEAD}${bodyOf(query)}\n) as spark_source where (case when pg_column_size(spark_source.*) > ${MAX_ROW_BYTES} then cast(left(spark_source::text, 0) || '${ROW_TOO_LARGE}' as integer) else 1 end) = 1`;
 
 export const isRowTooLarge = (error: unknown) =>
   String((error as { message?: unknown })?.message ?? "").includes(ROW_TOO_LARGE);

@@ -77,7 +77,8 @@ describe("SQL sources read through a connection (the sample database)", () => {
     const result = await testSqlSource(connection, "select id from nowhere");
     expect(result).toEqual({
       ok: false,
-      message: expect.stringMatching(/^The query failed: relation "nowhere" does not exist/),
+      message: expect.stringMatching(/^The query failed: relation "nowhere" does not exist \(line 1, column 16\)/),
+      at: { line: 1, column: 16 },
     });
   });
 

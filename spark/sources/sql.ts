@@ -1,5 +1,11 @@
 import type { VariableSpec } from "@/db/schema";
-import { ConnectionError, type Connections, type ReadBatch, type SourceConnection } from "../connections";
+import {
+  ConnectionError,
+  type Connections,
+  type ReadBatch,
+  type SourceConnection,
+  type TextPosition,
+} from "../connections";
 import { normalizeValue } from "./variables";
 import { SourceError, type SourceCandidate } from "./types";
 
@@ -61,7 +67,7 @@ function checkIdColumn(batch: ReadBatch) {
 
 export type SqlTestResult =
   | { ok: true; variables: Record<string, VariableSpec>; rows: Record<string, unknown>[] }
-  | { ok: false; message: string };
+  | { ok: false; message: string; at?: TextPosition };
 
 const messageOf = (error: unknown) =>
   error instanceof SourceError || error instanceof ConnectionError
@@ -78,7 +84,9 @@ export async function testSqlSource(connection: SourceConnection, query: string)
     const variables = variablesOfBatch(batch);
     return { ok: true, variables, rows: batch.rows.map((row) => candidateOf(row, batch, variables).context) };
   } catch (error) {
-    return { ok: false, message: messageOf(error) };
+    // Where the server said the query failed, so the editor can put the cursor there.
+    const at = error instanceof ConnectionError ? error.at : undefined;
+    return { ok: false, message: messageOf(error), ...(at ? { at } : {}) };
   }
 }
 
