@@ -42,7 +42,7 @@ export function AppShell({
           </form>
         </div>
       </aside>
-      <main className="flex-1 px-4 py-6 md:ml-56 md:px-10 md:py-8">
+      <main className="min-w-0 flex-1 px-4 py-6 md:ml-56 md:px-10 md:py-8">
         <div className="mx-auto max-w-6xl">{children}</div>
       </main>
     </div>

@@ -1,12 +1,14 @@
 "use client";
 
-import { useActionState, useState, useTransition } from "react";
+import { useActionState, useRef, useState, useTransition } from "react";
 import { fieldError, idleState, type FormState } from "@/components/forms/form-state";
 import { Button } from "@/components/ui/button";
-import { CodeEditor } from "@/components/ui/code-editor";
+import { CodeEditor, type CodeEditorHandle } from "@/components/ui/code-editor";
 import { SelectField, TextField } from "@/components/ui/field";
+import { formatCount } from "@/components/ui/format";
 import { Notice } from "@/components/ui/notice";
 import type { SqlTestResult } from "@/spark/sources/sql";
+import { SchemaBrowser, type ReadSchema } from "./schema-browser";
 import { VariableTable } from "./variable-table";
 
 type Action = (prev: FormState, data: FormData) => Promise<FormState>;
@@ -22,9 +24,11 @@ export function SqlSourceForm({
   initial,
   submitLabel,
   connections,
+  readSchema,
 }: {
   action: Action;
   test: TestAction;
+  readSchema: ReadSchema;
   initial: SqlSourceValues;
   submitLabel: string;
   connections: ConnectionChoice[];
@@ -34,10 +38,13 @@ export function SqlSourceForm({
   const [result, setResult] = useState<SqlTestResult | null>(null);
   const [testing, startTest] = useTransition();
   const queryError = fieldError(state, "query");
+  const editor = useRef<CodeEditorHandle>(null);
   const runTest = () =>
     startTest(async () => {
       try {
-        setResult(await test({ query: values.query, connectionId: values.connectionId }));
+        const tested = await test({ query: values.query, connectionId: values.connectionId });
+        setResult(tested);
+        if (!tested.ok && tested.at) editor.current?.goTo(tested.at);
       } catch {
         setResult({
           ok: false,
@@ -56,7 +63,7 @@ export function SqlSourceForm({
             value={values.name}
             onChange={(e) => setValues({ ...values, name: e.target.value })}
             error={fieldError(state, "name")}
-            hint="Lowercase letters, digits, _ and -; generators show it in their source picker."
+            hint="Lowercase letters, digits, underscores and hyphens. Generators show it in their source picker."
             className="font-mono"
           />
           <TextField
@@ -85,19 +92,28 @@ export function SqlSourceForm({
         </SelectField>
         <div className="space-y-1.5">
           <p className="block text-sm font-medium text-zinc-800">Query</p>
-          <CodeEditor
-            name="query"
-            language="sql"
-            label="Query"
-            value={values.query}
-            onChange={(query) => setValues((v) => ({ ...v, query }))}
-            invalid={!!queryError}
-            describedBy="sql-query-help"
-            placeholder={
-              "select c.id, c.title, count(d.id) as donations\nfrom demo.challenges c left join demo.donations d on d.challenge_id = c.id\ngroup by c.id"
-            }
-            minHeight="10rem"
-          />
+          <div className="grid gap-3 lg:grid-cols-[minmax(0,1fr)_16rem]">
+            <CodeEditor
+              ref={editor}
+              name="query"
+              language="sql"
+              label="Query"
+              value={values.query}
+              onChange={(query) => setValues((v) => ({ ...v, query }))}
+              invalid={!!queryError}
+              describedBy="sql-query-help"
+              placeholder={
+                "select c.id, c.title, count(d.id) as donations\nfrom demo.challenges c left join demo.donations d on d.challenge_id = c.id\ngroup by c.id"
+              }
+              minHeight="10rem"
+            />
+            <SchemaBrowser
+              connectionId={values.connectionId}
+              kind={connections.find((c) => c.id === values.connectionId)?.kind ?? null}
+              read={readSchema}
+              onInsert={(text) => editor.current?.insert(text)}
+            />
+          </div>
           <p id="sql-query-help" className={`text-sm ${queryError ? "text-red-700" : "text-zinc-500"}`}>
             {queryError ??
               "One SELECT whose first column is id. It runs on the connection in a read-only transaction, as its read-only user, with a time limit; each row is a candidate and its columns are the variables."}
@@ -128,10 +144,13 @@ function TestResult({ result }: { result: SqlTestResult }) {
   if (!result.ok) return <Notice tone="error">{result.message}</Notice>;
   const columns = Object.keys(result.variables);
   return (
-    <section aria-label="Test result" className="space-y-4 rounded-lg bg-white p-5 shadow-xs ring-1 ring-zinc-200">
+    <section
+      aria-label="Test result"
+      className="min-w-0 space-y-4 rounded-lg bg-white p-5 shadow-xs ring-1 ring-zinc-200"
+    >
       <Notice tone="success">
-        The query works: {columns.length} columns,{" "}
-        {result.rows.length === 20 ? "first 20 rows" : `${result.rows.length} rows`} shown.
+        The query works: {formatCount(columns.length, "column")},{" "}
+        {result.rows.length === 20 ? "first 20 rows" : formatCount(result.rows.length, "row")} shown.
       </Notice>
       <VariableTable variables={result.variables} />
       {result.rows.length === 0 ? (
@@ -139,7 +158,8 @@ function TestResult({ result }: { result: SqlTestResult }) {
           No rows right now; a generator on this source would record nothing until rows appear.
         </p>
       ) : (
-        <div className="max-h-96 overflow-auto">
+        // Wide results scroll here, inside their box, never the page.
+        <div className="max-h-96 max-w-full overflow-auto" data-testid="test-rows">
           <table className="min-w-full text-xs">
             <thead className="sticky top-0 bg-white text-left font-mono text-zinc-500">
               <tr>

@@ -8,14 +8,17 @@ import { PostgreSQL, sql } from "@codemirror/lang-sql";
 import { bracketMatching, defaultHighlightStyle, syntaxHighlighting } from "@codemirror/language";
 import { Compartment, EditorState, type Extension } from "@codemirror/state";
 import { EditorView, highlightActiveLine, keymap, lineNumbers, placeholder as placeholderText } from "@codemirror/view";
-import { useEffect, useRef } from "react";
+import { useEffect, useImperativeHandle, useRef, type Ref } from "react";
 
 export type CodeLanguage = "liquid-html" | "liquid-text" | "sql";
 
 function languageOf(language: CodeLanguage, variables: readonly string[]): Extension {
   if (language === "sql") return sql({ dialect: PostgreSQL });
   const completions = { variables: variables.map((label) => ({ label, type: "variable" })) };
-  return language === "liquid-html" ? liquid({ base: html(), ...completions }) : liquid(completions);
+  // Closing tags are the author's to type: auto-closing left a stray </h1> after every typed one.
+  return language === "liquid-html"
+    ? liquid({ base: html({ autoCloseTags: false }), ...completions })
+    : liquid(completions);
 }
 
 const theme = EditorView.theme({
@@ -25,6 +28,14 @@ const theme = EditorView.theme({
   ".cm-gutters": { backgroundColor: "#fafafa", color: "#a1a1aa", borderRight: "1px solid #e4e4e7" },
   ".cm-scroller": { overflow: "auto" },
 });
+
+/** What a form can do to the editor's text from outside: the schema browser inserts, a test result points. */
+export type CodeEditorHandle = {
+  /** Puts `text` where the cursor is (over the selection) and leaves the cursor after it. */
+  insert(text: string): void;
+  /** Moves the cursor to a line and column (from 1) and shows it, as where a query failed. */
+  goTo(at: { line: number; column: number }): void;
+};
 
 /**
  * A CodeMirror editor that behaves like a form field: it posts its text under `name` through a hidden
@@ -42,6 +53,7 @@ export function CodeEditor({
   invalid,
   describedBy,
   minHeight = "8rem",
+  ref,
 }: {
   name: string;
   value: string;
@@ -53,6 +65,7 @@ export function CodeEditor({
   invalid?: boolean;
   describedBy?: string;
   minHeight?: string;
+  ref?: Ref<CodeEditorHandle>;
 }) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
@@ -80,7 +93,8 @@ export function CodeEditor({
           highlightActiveLine(),
           bracketMatching(),
           syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
-          autocompletion(),
+          // No type icons: their glyphs are missing from many fonts and showed as empty boxes.
+          autocompletion({ icons: false }),
           keymap.of([...defaultKeymap, ...historyKeymap]),
           EditorView.lineWrapping,
           languageSlot.current.of(languageOf(language, variables)),
@@ -102,6 +116,30 @@ export function CodeEditor({
     // The editor is built once; later props reach it through the effects below, keeping undo history.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
+
+  useImperativeHandle(ref, () => ({
+    insert(text) {
+      const editor = view.current;
+      if (!editor) return;
+      const { from, to } = editor.state.selection.main;
+      editor.dispatch({
+        changes: { from, to, insert: text },
+        selection: { anchor: from + text.length },
+        scrollIntoView: true,
+      });
+      editor.focus();
+    },
+    goTo({ line, column }) {
+      const editor = view.current;
+      if (!editor) return;
+      const doc = editor.state.doc;
+      const target = doc.line(Math.min(Math.max(1, line), doc.lines));
+      // Columns count characters; a line's offsets count UTF-16 units.
+      const chars = Array.from(target.text).slice(0, Math.max(0, column - 1));
+      const anchor = Math.min(target.to, target.from + chars.join("").length);
+      editor.dispatch({ selection: { anchor }, scrollIntoView: true });
+    },
+  }));
 
   useEffect(() => {
     const editor = view.current;

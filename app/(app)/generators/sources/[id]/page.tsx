@@ -7,6 +7,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { loadSqlSourceEditor } from "@/app/_views/sources";
 import { Notice } from "@/components/ui/notice";
 import { deleteSqlSourceAction, saveSqlSourceAction, testSqlQueryAction } from "../actions";
+import { readSchemaAction } from "../schema-action";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Edit SQL source" };
@@ -47,6 +48,7 @@ export default async function EditSqlSourcePage({ params }: { params: Promise<{ 
         }}
         submitLabel="Save changes"
         connections={connections}
+        readSchema={readSchemaAction}
       />
       <section className="mt-8 max-w-xl space-y-2">
         <h2 className="text-sm font-semibold text-zinc-900">Delete this source</h2>

@@ -4,6 +4,7 @@ import { loadNewSqlSource } from "@/app/_views/sources";
 import { SqlSourceForm } from "@/components/sources/sql-source-form";
 import { PageHeader } from "@/components/ui/page-header";
 import { saveSqlSourceAction, testSqlQueryAction } from "../actions";
+import { readSchemaAction } from "../schema-action";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "New SQL source" };
@@ -24,6 +25,7 @@ export default async function NewSqlSourcePage() {
         initial={{ name: "", description: "", connectionId, query: "" }}
         submitLabel="Create source"
         connections={connections}
+        readSchema={readSchemaAction}
       />
     </>
   );
