@@ -14,9 +14,9 @@ import { runNowAction } from "./actions";
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Dashboard" };
 
-const rangeText: Record<DashboardRange, { label: string; formatAt: (at: Date) => string }> = {
-  "24h": { label: "last 24 hours", formatAt: (at) => `${at.toISOString().slice(11, 13)}:00` },
-  "7d": { label: "last 7 days", formatAt: (at) => at.toISOString().slice(5, 10) },
+const rangeText: Record<DashboardRange, { label: string }> = {
+  "24h": { label: "last 24 hours" },
+  "7d": { label: "last 7 days" },
 };
 
 const statusText = {
@@ -149,7 +149,7 @@ export default async function DashboardPage({
           <BarChart
             data={mail.sentSeries}
             label={`Mail sent per ${range.bucket}, ${range.label}`}
-            formatAt={range.formatAt}
+            bucket={range.bucket}
           />
           <ul className="mt-3 flex flex-wrap gap-x-4 gap-y-1 text-sm">
             {mail.statuses.map((s) => (
@@ -163,11 +163,7 @@ export default async function DashboardPage({
       <div className="mt-4 grid gap-4 lg:grid-cols-3">
         <Card title="Events" description={range.label} actions={rangeLinks}>
           <p className="text-2xl font-semibold">{formatNumber(events.total)}</p>
-          <BarChart
-            data={events.series}
-            label={`Events per ${range.bucket}, ${range.label}`}
-            formatAt={range.formatAt}
-          />
+          <BarChart data={events.series} label={`Events per ${range.bucket}, ${range.label}`} bucket={range.bucket} />
           {events.groups.length === 0 ? (
             <p className="mt-2 text-sm text-zinc-500">
               {generators.total === 0 ? "Create a generator, then Run now." : "None yet: Run now to record the first."}

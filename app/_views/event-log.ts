@@ -12,6 +12,7 @@ import type { DeliveryStatus } from "@/db/schema";
 import { findGeneratorById, listGenerators } from "@/db/queries/generators";
 import type { CodeSource } from "@/spark/sources/types";
 import { listSourceOptions, type SourceOption } from "@/spark/generators/generators";
+import { orderContext, variableOrderOf } from "./context-order";
 import {
   first,
   parseGroupFilter,
@@ -150,13 +151,14 @@ export async function loadEventDetail(db: Db, id: string, { sources: registered 
   if (!/^\d{1,15}$/.test(id)) return null;
   const event = await findEventById(db, { id: Number(id) });
   if (!event) return null;
-  const [generator, sources, deliveries] = await Promise.all([
+  const [generator, sources, deliveries, order] = await Promise.all([
     event.generatorId ? findGeneratorById(db, { id: event.generatorId }) : null,
     listSourceOptions({ db, sources: registered }),
     listDeliveriesByEvent(db, { eventId: event.id }),
+    variableOrderOf(db, { source: event.source, sources: registered }),
   ]);
   return {
-    event,
+    event: { ...event, context: orderContext(event.context, order) },
     generator,
     deliveries,
     sourceLabel: event.source ? (sources.find((s) => s.ref === event.source)?.label ?? null) : null,

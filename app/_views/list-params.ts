@@ -83,7 +83,7 @@ export function parseGroupFilter(params: Params, ignored: IgnoredFilter[]): stri
   const group = first(params.group);
   if (group === undefined) return undefined;
   if (GROUP_PATTERN.test(group)) return group;
-  ignored.push({ name: "group", message: "A group has 1–100 letters, digits and _ . : -." });
+  ignored.push({ name: "group", message: "A group has 1–100 letters, digits, underscores, dots, colons and hyphens." });
   return undefined;
 }
 

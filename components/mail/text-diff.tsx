@@ -1,9 +1,29 @@
 import { diffLines } from "diff";
 
+export type DiffLine = { kind: "added" | "removed" | "same"; text: string };
+
+/**
+ * The lines of `after` against `before`. Line endings are made one kind and both texts end with one,
+ * so a version typed in a textarea (CRLF) against one imported (LF), or a last line that only gained a
+ * newline, does not show unchanged lines as removed and added.
+ */
+export function lineDiff(before: string, after: string): DiffLine[] {
+  const normal = (text: string) => {
+    const lf = text.replace(/\r\n?/g, "\n");
+    return lf === "" || lf.endsWith("\n") ? lf : `${lf}\n`;
+  };
+  return diffLines(normal(before), normal(after)).flatMap((part) =>
+    part.value
+      .replace(/\n$/, "")
+      .split("\n")
+      .map((text) => ({ kind: part.added ? "added" : part.removed ? "removed" : "same", text }) as DiffLine),
+  );
+}
+
 /** A line diff from `before` to `after`: removed lines red with "−", added green with "+". */
 export function TextDiff({ before, after, label }: { before: string; after: string; label: string }) {
-  const parts = diffLines(before, after);
-  const changed = parts.some((p) => p.added || p.removed);
+  const lines = lineDiff(before, after);
+  const changed = lines.some((l) => l.kind !== "same");
   return (
     <figure className="space-y-1">
       <figcaption className="text-xs font-medium tracking-wide text-zinc-500 uppercase">
@@ -12,29 +32,24 @@ export function TextDiff({ before, after, label }: { before: string; after: stri
       </figcaption>
       {changed ? (
         <pre className="max-h-96 overflow-auto rounded-md bg-zinc-50 p-2 font-mono text-xs ring-1 ring-zinc-200">
-          {parts.flatMap((part, i) =>
-            part.value
-              .replace(/\n$/, "")
-              .split("\n")
-              .map((line, j) => (
-                <div
-                  key={`${i}-${j}`}
-                  className={
-                    part.added
-                      ? "bg-emerald-50 text-emerald-900"
-                      : part.removed
-                        ? "bg-red-50 text-red-900"
-                        : "text-zinc-600"
-                  }
-                >
-                  <span aria-hidden className="mr-2 select-none">
-                    {part.added ? "+" : part.removed ? "−" : " "}
-                  </span>
-                  <span className="sr-only">{part.added ? "added: " : part.removed ? "removed: " : ""}</span>
-                  {line}
-                </div>
-              )),
-          )}
+          {lines.map((line, i) => (
+            <div
+              key={i}
+              className={
+                line.kind === "added"
+                  ? "bg-emerald-50 text-emerald-900"
+                  : line.kind === "removed"
+                    ? "bg-red-50 text-red-900"
+                    : "text-zinc-600"
+              }
+            >
+              <span aria-hidden className="mr-2 select-none">
+                {line.kind === "added" ? "+" : line.kind === "removed" ? "−" : " "}
+              </span>
+              <span className="sr-only">{line.kind === "same" ? "" : `${line.kind}: `}</span>
+              {line.text}
+            </div>
+          ))}
         </pre>
       ) : null}
     </figure>

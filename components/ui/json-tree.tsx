@@ -57,7 +57,7 @@ function JsonNode({
     );
   }
   return (
-    <div className="break-all">
+    <div className="wrap-anywhere">
       {label}
       <Scalar value={value} />
     </div>
