@@ -25,10 +25,20 @@ runCli(async () => {
     }
   }
   const runtime = await openRuntime(config, { log });
+  // Ctrl+C or a supervisor's SIGTERM: the pass stops at its next batch, closes its run and releases the
+  // job lease before the process ends, instead of leaving the lease to run out.
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    process.stderr.write(`${signal}: stopping the pass after its current batch…\n`);
+    stop.abort();
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   try {
     let last = 0;
     const summary = await runJob(runtime.deps, {
       trigger: "cli",
+      signal: stop.signal,
       onProgress: (p) => {
         if (Date.now() - last < 1000) return;
         last = Date.now();

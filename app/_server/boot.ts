@@ -3,14 +3,27 @@ import { ConfigError, loadConfig } from "@/runtime/config";
 import { announceFirstAdmin, openRuntime, type Runtime } from "@/runtime/compose";
 import { startScheduler, type Scheduler } from "@/runtime/scheduler";
 import { writeServerFile } from "@/runtime/server-file";
-import { runJob } from "@/spark/job/job";
+import { releaseStoppedPass, runJob, type JobInput, type JobSummary } from "@/spark/job/job";
 import { createConsoleLogger, describeError } from "@/spark/logger";
 
 export type Engine = Runtime & {
   /** The secret `npm run job` uses to ask this server for a pass (embedded database only). */
   internalSecret: string | null;
   scheduler: Scheduler | null;
+  /**
+   * Runs a pass in this server (the scheduler, cron, Run now, `npm run job`): one the shutdown knows
+   * about, so SIGTERM stops it at its next batch and waits for it to close its run and release the lease.
+   */
+  runPass(input: Omit<JobInput, "signal">): Promise<JobSummary>;
 };
+
+/** Refused by a server that is stopping: a pass started now could not finish. */
+export class StoppingError extends Error {
+  override name = "StoppingError";
+  constructor() {
+    super("The server is shutting down; the pass was not started.");
+  }
+}
 
 // Next may load this module once per route bundle; the engine, and with it the locked embedded
 // database, must exist once per process, so it lives on globalThis.
@@ -36,6 +49,24 @@ async function bootEngine(): Promise<Engine> {
     .sample()
     .head("select 1 as id", 1)
     .catch((error: unknown) => log.warn("The sample database did not start", { error }));
+  // In-flight passes, so a stopping server can let them finish their batch and release their leases.
+  const stopping = new AbortController();
+  const inFlight = new Map<Promise<unknown>, { runId: number | null }>();
+  const runPass = (input: Omit<JobInput, "signal">): Promise<JobSummary> => {
+    if (stopping.signal.aborted) return Promise.reject(new StoppingError());
+    const tracked = { runId: null as number | null };
+    const pass = runJob(deps, {
+      ...input,
+      signal: stopping.signal,
+      onProgress: (progress) => {
+        tracked.runId = progress.runId;
+        input.onProgress?.(progress);
+      },
+    });
+    inFlight.set(pass, tracked);
+    void pass.finally(() => inFlight.delete(pass)).catch(() => {});
+    return pass;
+  };
   const internalSecret =
     database.driver === "pglite" ? writeServerFile(config.dataDir, { port: config.port }).secret : null;
   const scheduler =
@@ -44,7 +75,7 @@ async function bootEngine(): Promise<Engine> {
           everySeconds: config.scheduleSeconds,
           log,
           pass: async () => {
-            const summary = await runJob(deps, { trigger: "schedule" });
+            const summary = await runPass({ trigger: "schedule" });
             if (summary.status !== "skipped")
               log.info("scheduled pass", {
                 runId: summary.runId,
@@ -56,13 +87,40 @@ async function bootEngine(): Promise<Engine> {
         })
       : null;
   if (!scheduler) log.info("Scheduler off (SPARK_SCHEDULE_SECONDS=0): call POST /api/jobs/run from cron.");
+  // SIGTERM or SIGINT: no new pass, the running ones stop at their next batch, close their runs and
+  // release the job lease; then the database and the workers are closed and the process exits. All of
+  // it within the lease time, which is how long another instance would otherwise wait for this one's
+  // work: a pass still busy near its end (a send that has not answered) has its run closed and its
+  // lease released for it, and a close that hangs is cut short.
+  // `npm start` sets NEXT_MANUAL_SIG_HANDLE, so Next's own handler does not exit first.
   const closeOnSignal = (signal: NodeJS.Signals) => {
+    log.info(`${signal}: stopping (running passes finish their batch, then the database closes)…`);
     scheduler?.stop();
-    void runtime.close().finally(() => process.kill(process.pid, signal));
+    stopping.abort();
+    const graceMs = Math.max(1_000, deps.settings.leaseMs - 2_000);
+    const code = signal === "SIGINT" ? 130 : 143;
+    setTimeout(() => process.exit(code), Math.max(2_000, deps.settings.leaseMs - 500)).unref();
+    let timer: NodeJS.Timeout | undefined;
+    const waited = Promise.race([
+      Promise.allSettled([...inFlight.keys()]),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs))),
+    ]);
+    void waited
+      .then(async () => {
+        clearTimeout(timer);
+        // Passes still busy after the grace (a send that has not answered) let go of their run and lease now.
+        for (const { runId } of inFlight.values())
+          if (runId !== null) await releaseStoppedPass(deps, { runId }).catch(() => {});
+      })
+      .then(() => runtime.close())
+      .catch((error: unknown) => log.error("closing failed", { error: describeError(error) }))
+      // 128 + the signal's number, as a process ended by it reports; exiting here rather than raising it
+      // again, since any other listener for it would keep the process alive.
+      .finally(() => process.exit(code));
   };
   process.once("SIGTERM", closeOnSignal);
   process.once("SIGINT", closeOnSignal);
-  return { ...runtime, internalSecret, scheduler };
+  return { ...runtime, internalSecret, scheduler, runPass };
 }
 
 /** For the server's start: a setting or database problem is one line and exit code 1, not a stack trace. */

@@ -1,3 +1,3 @@
 import "server-only";
 
-export { getEngine, type Engine } from "./boot";
+export { getEngine, StoppingError, type Engine } from "./boot";

@@ -15,7 +15,7 @@ type Conn = Db | Tx;
 
 export async function insertJobRun(
   db: Conn,
-  run: { trigger: JobTrigger; startedAt: Date; startedBy?: string | null },
+  run: { trigger: JobTrigger; startedAt: Date; startedBy?: string | null; instance?: string | null },
 ): Promise<number> {
   const [row] = await db
     .insert(jobRuns)

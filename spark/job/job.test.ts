@@ -6,7 +6,9 @@ import { insertSqlSource } from "@/db/queries/sql-sources";
 import { events, generators, jobRuns, type Condition } from "@/db/schema";
 import { openTestDatabase, testDriver } from "@/testing/database";
 import type { Handler } from "../events/handlers";
-import { generateEvents, runJob } from "./job";
+import { hostname } from "node:os";
+import { findJobLease } from "@/db/queries/job-runs";
+import { findRunningPass, generateEvents, runJob, STOPPED_MESSAGE } from "./job";
 import type { Connections } from "../connections";
 import { testDeps } from "@/testing/deps";
 import { SAMPLE_CONNECTION_ID } from "@/db/queries/connections";
@@ -280,5 +282,43 @@ describe(`runJob on ${testDriver}`, () => {
     expect(summary.generators[0]).toMatchObject({ candidates: 7, passed: 4, recorded: 4 });
     const [event] = await database.db.select().from(events).where(eq(events.key, "sql:4"));
     expect(event?.context).toEqual({ id: 4, doubled: 8, label: "n4" });
+  });
+
+  it("stops a running pass when its signal aborts: the batch in hand is recorded, the run closed, the lease released", async () => {
+    await addGenerator("all", "stop", [], "code:slow");
+    const stop = new AbortController();
+    let second!: () => void;
+    const atSecond = new Promise<void>((resolve) => (second = resolve));
+    let never!: () => void;
+    // Two batches; the server is told to stop while the pass waits for the second.
+    const slow: CodeSource = {
+      ...people,
+      name: "slow",
+      async *candidates() {
+        yield [{ id: 1 }, { id: 2 }];
+        second();
+        await new Promise<void>((resolve) => (never = resolve));
+        yield [{ id: 3 }];
+      },
+    };
+    const pass = runJob(depsFor({ sources: [slow] }), { trigger: "schedule", signal: stop.signal });
+    await atSecond;
+    expect(await findRunningPass(depsFor({}))).toEqual(expect.any(Number));
+    stop.abort();
+    never();
+    const summary = await pass;
+    expect(summary.status).toBe("error");
+    expect(summary.errors).toContainEqual({ where: "job", message: STOPPED_MESSAGE });
+    expect(await eventKeys()).toEqual(["stop:1", "stop:2"]);
+    expect(await findJobLease(database.db)).toMatchObject({ holder: null, runId: null, expiresAt: null });
+    expect(await findRunningPass(depsFor({}))).toBeNull();
+    const [row] = await database.db.select().from(jobRuns).where(eq(jobRuns.id, summary.runId!));
+    expect(row).toMatchObject({ status: "error", instance: `${hostname()}:${process.pid}` });
+  });
+
+  it("records which instance ran each pass, skipped ones included", async () => {
+    const summary = await run();
+    const [row] = await database.db.select().from(jobRuns).where(eq(jobRuns.id, summary.runId!));
+    expect(row?.instance).toBe(`${hostname()}:${process.pid}`);
   });
 });

@@ -28,7 +28,17 @@ export type JobInput = {
   trigger: JobTrigger;
   startedBy?: string | null;
   onProgress?: (progress: JobProgress & { runId: number }) => void;
+  /**
+   * Aborted when the process is stopping: the pass stops reading sources after the batch it is
+   * recording and stops claiming mail after the batch it is sending, closes its run as stopped and
+   * releases the job lease, so the next pass (here or elsewhere) starts at once instead of waiting for
+   * the lease to run out.
+   */
+  signal?: AbortSignal;
 };
+
+/** The error a pass stopped by its signal records, so the run says why it has fewer figures. */
+export const STOPPED_MESSAGE = "stopped early: the server was shutting down; the next pass carries on";
 
 export type Generated = {
   counts: GeneratorCounts[];
@@ -48,6 +58,9 @@ const emptyCounts = (g: Generator): GeneratorCounts => ({
   failed: 0,
 });
 
+/** Which Spark instance runs a pass, as the job runs list shows it: host and process id. */
+export const instance = `${hostname()}:${process.pid}`;
+
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
@@ -60,8 +73,8 @@ export async function runJob(deps: Deps, input: JobInput): Promise<JobSummary> {
   const { trigger } = input;
   const startedAt = clock();
   const t0 = performance.now();
-  const runId = await insertJobRun(db, { trigger, startedAt, startedBy: input.startedBy ?? null });
-  const holder = `${hostname()}:${process.pid}:${runId}`;
+  const runId = await insertJobRun(db, { trigger, startedAt, startedBy: input.startedBy ?? null, instance });
+  const holder = `${instance}:${runId}`;
   const progress: JobProgress = { phase: "starting", candidates: 0, recorded: 0, seen: 0 };
   let generated: Generated = { counts: [], groups: {}, errors: [] };
   const errors: JobError[] = [];
@@ -118,6 +131,7 @@ export async function runJob(deps: Deps, input: JobInput): Promise<JobSummary> {
     await report(true);
     generated = await generateEvents(deps, {
       jobRunId: runId,
+      signal: input.signal,
       onBatch: async ({ candidates, recorded, seen }) => {
         progress.candidates += candidates;
         progress.recorded += recorded;
@@ -131,6 +145,7 @@ export async function runJob(deps: Deps, input: JobInput): Promise<JobSummary> {
       const budgetMs = Math.max(1_000, settings.jobBudgetMs - (performance.now() - t0));
       const tally = await deliverWithinBudget(deps, {
         budgetMs,
+        signal: input.signal,
         onProgress: async (t) => {
           Object.assign(progress, { sent: t.sent, failed: t.failed, dead: t.dead });
           await report();
@@ -141,7 +156,10 @@ export async function runJob(deps: Deps, input: JobInput): Promise<JobSummary> {
       errors.push({ where: "delivery", message: messageOf(error) });
     }
     try {
-      const swept = await sweepRetention(deps);
+      // Retention can wait for the next pass; a stopping server has no time to spare.
+      const swept = input.signal?.aborted
+        ? { deliveries: 0, capturedMails: 0, jobRuns: 0 }
+        : await sweepRetention(deps);
       if (swept.deliveries + swept.capturedMails + swept.jobRuns > 0)
         log.info("retention", { ...swept, olderThanDays: settings.retentionDays });
     } catch (error) {
@@ -152,6 +170,7 @@ export async function runJob(deps: Deps, input: JobInput): Promise<JobSummary> {
     // A template that did not render leaves a dead delivery no sender ever claims: count it here.
     const unrendered = await countUnrenderedDeliveriesOfJobRun(db, { jobRunId: runId });
     deliveries = { ...deliveries, dead: deliveries.dead + unrendered };
+    if (input.signal?.aborted) errors.push({ where: "job", message: STOPPED_MESSAGE });
     return await finish(generated.errors.length + errors.length > 0 ? "error" : "ok");
   } catch (error) {
     log.error("job run failed", { runId, error: messageOf(error) });
@@ -160,6 +179,25 @@ export async function runJob(deps: Deps, input: JobInput): Promise<JobSummary> {
   } finally {
     await releaseJobLease(db, { holder }).catch(() => {});
   }
+}
+
+/**
+ * The pass that holds the job lease now, if its lease is still live: "Run now" pressed again (a double
+ * click, a second tab, a replayed request) follows that pass instead of starting one to be skipped.
+ */
+export async function findRunningPass(deps: Pick<Deps, "db" | "clock">): Promise<number | null> {
+  const lease = await findJobLease(deps.db);
+  return lease?.runId && lease.expiresAt && lease.expiresAt > deps.clock() ? lease.runId : null;
+}
+
+/**
+ * For a process that must exit while its pass is still busy (a send that outlasts the shutdown's
+ * grace): closes the run as stopped and releases the job lease the pass holds, so the next pass need
+ * not wait for the lease to run out. Deliveries it was sending stay leased and are claimed again then.
+ */
+export async function releaseStoppedPass(deps: Pick<Deps, "db" | "clock">, { runId }: { runId: number }) {
+  await markJobRunAbandoned(deps.db, { id: runId, at: deps.clock() });
+  await releaseJobLease(deps.db, { holder: `${instance}:${runId}` });
 }
 
 /**
@@ -174,9 +212,12 @@ export async function generateEvents(
   {
     jobRunId = null,
     onBatch,
+    signal,
   }: {
     jobRunId?: number | null;
     onBatch?: (batch: { candidates: number; recorded: number; seen: number }) => Promise<void>;
+    /** Stops before the next source or batch: what is recorded stays recorded, the rest waits for the next pass. */
+    signal?: AbortSignal;
   } = {},
 ): Promise<Generated> {
   const { db, clock, settings, connections } = deps;
@@ -192,6 +233,7 @@ export async function generateEvents(
   const ctx: SourceContext = { db, clock, batchSize: settings.batchSize, connections };
 
   for (const [ref, group] of bySource) {
+    if (signal?.aborted) break;
     const live: { generator: Generator; counts: GeneratorCounts; test: CandidateTest }[] = [];
     const fail = (generator: Generator, c: GeneratorCounts, message: string) => {
       c.error = message;
@@ -222,6 +264,7 @@ export async function generateEvents(
 
     try {
       for await (const batch of prefetched(source.batches(ctx))) {
+        if (signal?.aborted) break;
         const pending: NewEvent[] = [];
         const owners: GeneratorCounts[] = [];
         for (const { generator, counts: c, test } of live) {

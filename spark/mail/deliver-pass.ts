@@ -2,11 +2,13 @@ import type { Deps } from "../deps";
 import { deleteCapturedMailsBefore } from "@/db/queries/captured-mails";
 import { deleteSentDeliveriesBefore } from "@/db/queries/deliveries";
 import { deleteJobRunsBefore } from "@/db/queries/job-runs";
+import { expandOutbox } from "./expand";
 import { deliverDue, type DeliveryTally } from "./outbox";
 
 /**
- * `deliverDue` again and again until nothing is due or the pass's time is spent, so a cron-called
- * pass answers before the cron's own timeout; what is left waits for the next pass.
+ * Renders queued mail into deliveries and sends what is due, again and again until nothing is left or
+ * the pass's time is spent, so a cron-called pass answers before the cron's own timeout; what is
+ * left waits for the next pass. Rendering a batch and sending the one before overlap.
  */
 export async function deliverWithinBudget(
   deps: Deps,
@@ -14,19 +16,32 @@ export async function deliverWithinBudget(
     budgetMs,
     batchSize = 100,
     onProgress,
-  }: { budgetMs: number; batchSize?: number; onProgress?: (tally: DeliveryTally) => void | Promise<void> },
+    signal,
+  }: {
+    budgetMs: number;
+    batchSize?: number;
+    onProgress?: (tally: DeliveryTally) => void | Promise<void>;
+    /** Aborted when the process is stopping: no new batch is claimed after the one in hand. */
+    signal?: AbortSignal;
+  },
 ): Promise<DeliveryTally & { budgetSpent: boolean }> {
   const total: DeliveryTally = { claimed: 0, sent: 0, failed: 0, dead: 0 };
   const deadline = performance.now() + budgetMs;
+  const nothing = Promise.resolve({ claimed: 0, queued: 0, dead: 0 });
+  let expanding = expandOutbox(deps, { limit: batchSize });
   for (;;) {
-    if (performance.now() >= deadline) return { ...total, budgetSpent: true };
+    // Mail that did not render is counted by the job, with the events it belongs to.
+    const outboxLeft = (await expanding).claimed >= batchSize;
+    if (performance.now() >= deadline || signal?.aborted) return { ...total, budgetSpent: true };
+    // The next batch renders while this one is sent.
+    expanding = outboxLeft ? expandOutbox(deps, { limit: batchSize }) : nothing;
     const tally = await deliverDue(deps, { limit: batchSize });
     total.claimed += tally.claimed;
     total.sent += tally.sent;
     total.failed += tally.failed;
     total.dead += tally.dead;
     await onProgress?.(total);
-    if (tally.claimed < batchSize) return { ...total, budgetSpent: false };
+    if (!outboxLeft && tally.claimed < batchSize) return { ...total, budgetSpent: false };
   }
 }
 

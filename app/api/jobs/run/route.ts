@@ -1,8 +1,7 @@
 import { NextResponse } from "next/server";
 import { jsonError } from "@/app/_server/api";
-import { getEngine } from "@/app/_server/engine";
+import { getEngine, StoppingError } from "@/app/_server/engine";
 import { authorizeCron } from "@/app/_server/http/cron-auth";
-import { runJob } from "@/spark/job/job";
 
 export const dynamic = "force-dynamic";
 
@@ -21,6 +20,10 @@ export async function POST(request: Request) {
         )
       : jsonError(401, "Send Authorization: Bearer <SPARK_CRON_SECRET>.");
   }
-  const summary = await runJob(engine.deps, { trigger: auth.trigger });
-  return NextResponse.json(summary);
+  try {
+    return NextResponse.json(await engine.runPass({ trigger: auth.trigger }));
+  } catch (error) {
+    if (error instanceof StoppingError) return jsonError(503, error.message);
+    throw error;
+  }
 }
