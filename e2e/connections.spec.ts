@@ -92,6 +92,7 @@ test.describe("a PostgreSQL connection", () => {
     await page.getByLabel("Condition 1 value").fill("25");
     await page.getByRole("button", { name: "Preview" }).click();
     await expect(page.getByTestId("preview-passed")).toHaveText("5");
+    await page.getByRole("checkbox", { name: "Active: job passes run this generator" }).check();
     await page.getByRole("button", { name: "Create generator" }).click();
 
     const run = await request.post("/api/jobs/run", { headers: { authorization: `Bearer ${cronSecret}` } });

@@ -19,6 +19,7 @@ test("create a generator, see a wrong-typed value refused next to its row, previ
   await page.getByRole("button", { name: "Add a condition on donation_count" }).click();
   await page.getByLabel("Condition 1 operator").selectOption(">=");
   await page.getByLabel("Condition 1 value").fill("two");
+  await page.getByRole("checkbox", { name: "Active: job passes run this generator" }).check();
   await page.getByRole("button", { name: "Create generator" }).click();
   await expect(page.getByRole("group", { name: "Condition 1" })).toContainText("'two' is not a number.");
   await expect(page.getByLabel("Name", { exact: true })).toHaveValue(name);
@@ -31,6 +32,8 @@ test("create a generator, see a wrong-typed value refused next to its row, previ
   await expect(page.getByText("donation_count >= 1")).toBeVisible();
   await expect(page.getByText("new", { exact: true }).first()).toBeVisible();
 
+  // The refused save kept the switch as the operator set it.
+  await expect(page.getByRole("checkbox", { name: "Active: job passes run this generator" })).toBeChecked();
   await page.getByRole("button", { name: "Create generator" }).click();
   await expect(page.getByRole("status").filter({ hasText: `Saved “${name}”` })).toBeVisible();
   const row = page.getByRole("row").filter({ hasText: name });
@@ -77,6 +80,7 @@ test("a generator can be paused from the list and deleted after confirming", asy
   await page.goto("/generators/new");
   await page.getByLabel("Name", { exact: true }).fill(name);
   await page.getByLabel("Event group").fill("e2e_pause");
+  await page.getByRole("checkbox", { name: "Active: job passes run this generator" }).check();
   await page.getByRole("button", { name: "Create generator" }).click();
   const toggle = page.getByRole("switch", { name: `Active: ${name}` });
   await expect(toggle).toHaveAttribute("aria-checked", "true");
@@ -118,6 +122,7 @@ test("a SQL source is tested, saved, offered to generators, and cannot be delete
   await page.getByLabel("Condition 1 value").fill("250");
   await page.getByRole("button", { name: "Preview" }).click();
   await expect(page.getByTestId("preview-passed")).toHaveText("5");
+  await page.getByRole("checkbox", { name: "Active: job passes run this generator" }).check();
   await page.getByRole("button", { name: "Create generator" }).click();
   await expect(page.getByRole("row").filter({ hasText: generator })).toContainText(source);
 

@@ -16,6 +16,7 @@ test("filter the events by group, open one, follow it to its dead delivery, fix 
   await page.getByRole("button", { name: "Add a condition on title" }).click();
   await page.getByLabel("Condition 1 operator").selectOption("contains");
   await page.getByLabel("Condition 1 value").fill("Marathon");
+  await page.getByRole("checkbox", { name: "Active: job passes run this generator" }).check();
   await page.getByRole("button", { name: "Create generator" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Saved" })).toBeVisible();
 

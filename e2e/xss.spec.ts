@@ -42,6 +42,7 @@ test("HTML and script in a source's rows show as text in the test result, the pr
   await expect(page.getByTestId("preview-passed")).toHaveText("1");
   await page.getByText(`${group}:1`).click();
   await expect(page.getByText(JSON.stringify(payloads.img).slice(1, -1), { exact: false }).first()).toBeVisible();
+  await page.getByRole("checkbox", { name: "Active: job passes run this generator" }).check();
   await page.getByRole("button", { name: "Create generator" }).click();
   await expect(page.getByRole("link", { name: `${payloads.svg} ${stamp}` })).toBeVisible();
 

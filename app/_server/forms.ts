@@ -1,6 +1,7 @@
 import "server-only";
 import type { z } from "zod";
 import type { FormState } from "@/components/forms/form-state";
+import { loadedVersion, type StaleEdit } from "@/spark/stale-edits";
 
 const SECRET_FIELDS = new Set(["password", "confirm", "current"]);
 
@@ -30,4 +31,33 @@ export function parseForm<S extends z.ZodType>(
 
 export function invalidField(formData: FormData, field: string, message: string): FormState {
   return { status: "invalid", fieldErrors: { [field]: [message] }, values: echoValues(formData) };
+}
+
+/**
+ * The version an edit form was loaded at (its hidden `version` field). An edit without one, or with a
+ * malformed one, is refused rather than saved over whatever is stored now.
+ */
+export function readLoadedVersion(formData: FormData): { ok: true; version: number } | { ok: false; state: FormState } {
+  const parsed = loadedVersion.safeParse(formData.get("version") ?? undefined);
+  if (parsed.success && parsed.data !== undefined) return { ok: true, version: parsed.data };
+  return {
+    ok: false,
+    state: {
+      status: "error",
+      message: "This form did not say which version it was opened at; reload the page. Your values are kept below.",
+      values: echoValues(formData),
+    },
+  };
+}
+
+/**
+ * A save refused as stale: the message says who changed what and when, and the form keeps every typed
+ * value. Its hidden version moves to the current one, so saving again deliberately replaces theirs.
+ */
+export function staleState(formData: FormData, stale: StaleEdit): FormState {
+  return {
+    status: "error",
+    message: `${stale.message} Nothing was saved and your values are still here: save again to replace their changes with yours, or reload the page to start from theirs.`,
+    values: { ...echoValues(formData), version: String(stale.version) },
+  };
 }

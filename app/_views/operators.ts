@@ -13,6 +13,8 @@ export type OperatorRow = {
   status: OperatorStatus;
   lastLoginAt: Date | null;
   createdAt: Date;
+  /** Posted back with a change, so a change to an operator someone else changed since is refused. */
+  version: number;
 };
 
 export type OperatorsView = {
@@ -32,6 +34,7 @@ export async function loadOperators(db: Db, { now }: { now: Date }): Promise<Ope
       status: u.disabledAt ? "disabled" : u.passwordHash ? "active" : "invited",
       lastLoginAt: u.lastLoginAt,
       createdAt: u.createdAt,
+      version: u.version,
     })),
     throttled,
     throttle: { pairFreeFailures: THROTTLE.pairFreeFailures, clientFreeFailures: THROTTLE.clientFreeFailures },

@@ -1,7 +1,8 @@
 "use client";
 
 import { useActionState } from "react";
-import { fieldError, fieldValue, idleState, type FormState } from "@/components/forms/form-state";
+import { fieldValue, idleState, type FormState } from "@/components/forms/form-state";
+import { useFieldErrors } from "@/components/forms/use-form-action";
 import { Button } from "@/components/ui/button";
 import { TextField } from "@/components/ui/field";
 import { Notice } from "@/components/ui/notice";
@@ -16,8 +17,10 @@ type Props = {
 /** Choose a password for a setup or invite link; the first admin also gives an email. */
 export function RedeemForm({ action, email, submitLabel, minLength }: Props) {
   const [state, formAction, pending] = useActionState(action, idleState);
+  // An error goes once its field is edited: it was found in the submitted value.
+  const { onChange, errorOf } = useFieldErrors(state);
   return (
-    <form action={formAction} className="space-y-4" noValidate>
+    <form action={formAction} onChange={onChange} className="space-y-4" noValidate>
       {state.status === "error" ? <Notice tone="error">{state.message}</Notice> : null}
       {email ? (
         <TextField label="Email" name="email-shown" type="email" value={email} readOnly autoComplete="username" />
@@ -29,7 +32,7 @@ export function RedeemForm({ action, email, submitLabel, minLength }: Props) {
           autoComplete="username"
           required
           defaultValue={fieldValue(state, "email")}
-          error={fieldError(state, "email")}
+          error={errorOf("email")}
         />
       )}
       <TextField
@@ -39,7 +42,7 @@ export function RedeemForm({ action, email, submitLabel, minLength }: Props) {
         autoComplete="new-password"
         required
         hint={`At least ${minLength} characters. A passphrase of a few words works well.`}
-        error={fieldError(state, "password")}
+        error={errorOf("password")}
       />
       <TextField
         label="Repeat the password"
@@ -47,7 +50,7 @@ export function RedeemForm({ action, email, submitLabel, minLength }: Props) {
         type="password"
         autoComplete="new-password"
         required
-        error={fieldError(state, "confirm")}
+        error={errorOf("confirm")}
       />
       <Button type="submit" className="w-full" disabled={pending}>
         {pending ? "Saving…" : submitLabel}

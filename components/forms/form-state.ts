@@ -14,3 +14,12 @@ export function fieldError(state: FormState, name: string): string | undefined {
 export function fieldValue(state: FormState, name: string): string | undefined {
   return state.status === "invalid" || state.status === "error" ? state.values?.[name] : undefined;
 }
+
+/**
+ * A field's error from the last submit, while the field still holds the value it was found in: once the
+ * operator edits the field, the message no longer describes it and goes.
+ */
+export function currentFieldError(state: FormState, name: string, value: string): string | undefined {
+  if (state.status !== "invalid" || state.values[name] !== value) return undefined;
+  return state.fieldErrors[name]?.[0];
+}

@@ -1,7 +1,8 @@
 "use client";
 
-import { useActionState, useId, useRef, useState } from "react";
-import { fieldError, idleState, type FormState } from "@/components/forms/form-state";
+import { useId, useRef, useState } from "react";
+import { currentFieldError, fieldValue, type FormState } from "@/components/forms/form-state";
+import { useFormAction } from "@/components/forms/use-form-action";
 import { Button } from "@/components/ui/button";
 import { SelectField, TextField } from "@/components/ui/field";
 import { Notice } from "@/components/ui/notice";
@@ -29,24 +30,44 @@ const valueHint: Record<VariableSpec["type"], string> = {
   json: "text to find in the JSON",
 };
 
+/** How often the scheduler runs a pass, and when the next one is due (null while one runs). */
+export type PassSchedule = { everySeconds: number; nextAt: string | null };
+
+/** When an active generator is run next: the scheduler's next pass, or, with it off, whatever starts one. */
+export function describeNextPass({ everySeconds, nextAt }: PassSchedule): string {
+  if (everySeconds === 0)
+    return "The scheduler is off (SPARK_SCHEDULE_SECONDS=0): the next pass from cron (POST /api/jobs/run), npm run job or Run now runs it.";
+  const every = everySeconds === 1 ? "every second" : `every ${everySeconds} seconds`;
+  const next = nextAt
+    ? `the next is due at ${nextAt.slice(11, 19)} UTC`
+    : `a pass is running now and the next starts ${everySeconds} seconds after it ends`;
+  return `Once saved, the next scheduled pass runs it and records its events: passes run ${every}; ${next}.`;
+}
+
 /**
- * Create or edit a generator. Every field is controlled, so a refused save keeps what was typed and
- * the errors sit next to the field or condition row they concern.
+ * Create or edit a generator. Every field is controlled and the form is never reset by React, so a
+ * refused save keeps exactly what was submitted (condition pickers included), and each error sits next
+ * to the field or condition row it concerns for as long as that still holds the value it was found in.
  */
 export function GeneratorForm({
   action,
   preview,
   sources,
   initial,
+  version,
+  schedule,
   submitLabel,
 }: {
   action: Action;
   preview: PreviewAction;
   sources: SourceOption[];
   initial: GeneratorFormValues;
+  /** The stored version the form was loaded at, posted back so a save over a newer one is refused; null when new. */
+  version: number | null;
+  schedule: PassSchedule;
   submitLabel: string;
 }) {
-  const [state, formAction, pending] = useActionState(action, idleState);
+  const { state, formAction, onSubmit, pending } = useFormAction(action);
   const [name, setName] = useState(initial.name);
   const [group, setGroup] = useState(initial.group);
   const [sourceRef, setSourceRef] = useState(initial.source);
@@ -65,7 +86,15 @@ export function GeneratorForm({
 
   return (
     <div className="grid gap-6 xl:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
-      <form action={formAction} className="space-y-6 rounded-lg bg-white p-5 shadow-xs ring-1 ring-zinc-200" noValidate>
+      <form
+        action={formAction}
+        onSubmit={onSubmit}
+        className="space-y-6 rounded-lg bg-white p-5 shadow-xs ring-1 ring-zinc-200"
+        noValidate
+      >
+        {version === null ? null : (
+          <input type="hidden" name="version" value={fieldValue(state, "version") ?? String(version)} />
+        )}
         {state.status === "error" ? <Notice tone="error">{state.message}</Notice> : null}
         {state.status === "invalid" ? (
           <Notice tone="error">Fix the fields marked below; nothing was saved.</Notice>
@@ -76,7 +105,7 @@ export function GeneratorForm({
             name="name"
             value={name}
             onChange={(e) => setName(e.target.value)}
-            error={fieldError(state, "name")}
+            error={currentFieldError(state, "name", name)}
             required
             maxLength={100}
           />
@@ -85,8 +114,8 @@ export function GeneratorForm({
             name="group"
             value={group}
             onChange={(e) => setGroup(e.target.value)}
-            error={fieldError(state, "group")}
-            hint="Letters, digits and _ . : - ; templates and handlers react to it. Keys are group:candidate id."
+            error={currentFieldError(state, "group", group)}
+            hint="Up to 100 letters, digits, underscores, dots, colons and hyphens (no spaces). Templates and handlers react to it; each event's key is group:candidate id."
             required
             maxLength={100}
             className="font-mono"
@@ -97,7 +126,7 @@ export function GeneratorForm({
           name="source"
           value={sourceRef}
           onChange={(e) => setSourceRef(e.target.value)}
-          error={fieldError(state, "source")}
+          error={currentFieldError(state, "source", sourceRef)}
         >
           {source ? null : (
             <option value={sourceRef}>{sourceRef ? `${sourceRef} (missing)` : "Choose a source…"}</option>
@@ -135,8 +164,8 @@ export function GeneratorForm({
               onRemove={() => setRows((all) => all.filter((r) => r.key !== row.key))}
             />
           ))}
-          {fieldError(state, "conditions") ? (
-            <p className="text-sm text-red-700">{fieldError(state, "conditions")}</p>
+          {state.status === "invalid" && state.fieldErrors.conditions ? (
+            <p className="text-sm text-red-700">{state.fieldErrors.conditions[0]}</p>
           ) : null}
           <Button
             type="button"
@@ -148,16 +177,24 @@ export function GeneratorForm({
           </Button>
         </fieldset>
 
-        <label className="flex items-center gap-2 text-sm">
-          <input
-            type="checkbox"
-            name="active"
-            checked={active}
-            onChange={(e) => setActive(e.target.checked)}
-            className="size-4 rounded border-zinc-300 accent-spark-600"
-          />
-          Active: job passes run this generator
-        </label>
+        <div className="space-y-1">
+          <label className="flex items-center gap-2 text-sm">
+            <input
+              type="checkbox"
+              name="active"
+              checked={active}
+              onChange={(e) => setActive(e.target.checked)}
+              aria-describedby="generator-active-hint"
+              className="size-4 rounded border-zinc-300 accent-spark-600"
+            />
+            Active: job passes run this generator
+          </label>
+          <p id="generator-active-hint" className="text-sm text-zinc-500">
+            {active
+              ? describeNextPass(schedule)
+              : "Paused: passes skip it until you turn it on, so you can preview it and write its template first."}
+          </p>
+        </div>
 
         <div className="flex gap-2 border-t border-zinc-100 pt-4">
           <Button type="submit" disabled={pending}>
@@ -236,10 +273,17 @@ function ConditionRow({
     : (Object.values(operatorsByType)
         .flat()
         .filter((op, i, all) => all.indexOf(op) === i) as ConditionOperator[]);
-  const errors = (["variable", "operator", "value"] as const)
-    .map((field) => fieldError(state, `conditions.${index}.${field}`))
-    .filter(Boolean);
   const prefix = `conditions.${index}`;
+  // A row's errors were found in the whole row (a value is checked against its variable's type), so
+  // they go as soon as any of its fields differs from what was submitted at this position.
+  const sent = (field: string) => (state.status === "invalid" ? state.values[`${prefix}.${field}`] : undefined);
+  const unchanged =
+    sent("variable") === row.variable &&
+    sent("operator") === row.operator &&
+    (takesNoValue(row.operator) || (sent("value") ?? "") === row.value);
+  const rowError = (field: "variable" | "operator" | "value") =>
+    unchanged && state.status === "invalid" ? state.fieldErrors[`${prefix}.${field}`]?.[0] : undefined;
+  const errors = (["variable", "operator", "value"] as const).map(rowError).filter(Boolean);
   const control = (invalid: boolean) =>
     `rounded-md border-0 bg-white px-2.5 py-1.5 text-sm shadow-xs ring-1 ring-inset ${invalid ? "ring-red-400" : "ring-zinc-300"} focus:ring-2 focus:ring-spark-500`;
   return (
@@ -260,7 +304,7 @@ function ConditionRow({
               type && !operatorsByType[type].includes(row.operator) ? operatorsByType[type][0]! : row.operator;
             onChange({ variable: e.target.value, operator });
           }}
-          className={`${control(!!fieldError(state, `${prefix}.variable`))} font-mono`}
+          className={`${control(!!rowError("variable"))} font-mono`}
         >
           {spec ? null : (
             <option value={row.variable}>{row.variable ? `${row.variable} (not in this source)` : "Choose…"}</option>
@@ -276,7 +320,7 @@ function ConditionRow({
           aria-label={`Condition ${index + 1} operator`}
           value={row.operator}
           onChange={(e) => onChange({ operator: e.target.value as ConditionOperator })}
-          className={control(!!fieldError(state, `${prefix}.operator`))}
+          className={control(!!rowError("operator"))}
         >
           {operators.includes(row.operator) ? null : <option value={row.operator}>{row.operator}</option>}
           {operators.map((op) => (
@@ -291,7 +335,7 @@ function ConditionRow({
             aria-label={`Condition ${index + 1} value`}
             value={row.value}
             onChange={(e) => onChange({ value: e.target.value })}
-            className={control(!!fieldError(state, `${prefix}.value`))}
+            className={control(!!rowError("value"))}
           >
             <option value="">Choose…</option>
             <option value="true">true</option>
@@ -306,7 +350,7 @@ function ConditionRow({
             placeholder={spec ? valueHint[spec.type] : "value"}
             inputMode={spec?.type === "number" ? "decimal" : undefined}
             maxLength={1000}
-            className={`${control(!!fieldError(state, `${prefix}.value`))} min-w-40 flex-1`}
+            className={`${control(!!rowError("value"))} min-w-40 flex-1`}
           />
         )}
         <Button type="button" variant="ghost" onClick={onRemove} aria-label={`Remove condition ${index + 1}`}>

@@ -1,8 +1,9 @@
 "use client";
 
 import type { PartialInput, PartialPreview } from "@/spark/mail/partials";
-import { useActionState, useEffect, useRef, useState, useTransition } from "react";
-import { fieldError, idleState, type FormState } from "@/components/forms/form-state";
+import { useEffect, useRef, useState, useTransition } from "react";
+import { currentFieldError, fieldValue, type FormState } from "@/components/forms/form-state";
+import { useFormAction } from "@/components/forms/use-form-action";
 import { Button } from "@/components/ui/button";
 import { CodeEditor } from "@/components/ui/code-editor";
 import { SelectField, TextField } from "@/components/ui/field";
@@ -19,19 +20,24 @@ export function PartialForm({
   save,
   preview,
   initial,
+  version,
   sampleContext,
   submitLabel,
 }: {
   save: SaveAction;
   preview: PartialPreviewAction;
   initial: PartialInput;
+  /** The stored version the form was loaded at, posted back so a save over a newer one is refused; null when new. */
+  version: number | null;
   sampleContext: string;
   submitLabel: string;
 }) {
-  const [state, formAction, pending] = useActionState(save, idleState);
+  const { state, formAction, onSubmit, pending } = useFormAction(save);
   const [fields, setFields] = useState(initial);
   const [contextJson, setContextJson] = useState(sampleContext);
-  const [result, setResult] = useState<PartialPreview | null>(null);
+  // The preview with the body it was rendered from: its error belongs to that body only.
+  const [rendered, setRendered] = useState<{ preview: PartialPreview; body: string } | null>(null);
+  const result = rendered?.preview ?? null;
   const [rendering, startRender] = useTransition();
   const latest = useRef(0);
 
@@ -41,10 +47,13 @@ export function PartialForm({
       startRender(async () => {
         try {
           const next = await preview(fields, contextJson);
-          if (ticket === latest.current) setResult(next);
+          if (ticket === latest.current) setRendered({ preview: next, body: fields.body });
         } catch {
           if (ticket === latest.current)
-            setResult({ html: null, error: "The preview could not reach the server; check that Spark is running." });
+            setRendered({
+              preview: { html: null, error: "The preview could not reach the server; check that Spark is running." },
+              body: fields.body,
+            });
         }
       });
     }, PREVIEW_DELAY_MS);
@@ -55,13 +64,24 @@ export function PartialForm({
     <K extends keyof PartialInput>(key: K) =>
     (value: PartialInput[K]) =>
       setFields((f) => ({ ...f, [key]: value }));
-  const bodyError = fieldError(state, "body") ?? result?.error ?? undefined;
+  const bodyError =
+    currentFieldError(state, "body", fields.body) ??
+    (rendered && rendered.body === fields.body ? (rendered.preview.error ?? undefined) : undefined);
+  const shownErrors = (["name", "kind", "body"] as const).some((name) => currentFieldError(state, name, fields[name]));
 
   return (
     <div className="grid gap-6 xl:grid-cols-2">
-      <form action={formAction} className="space-y-5 rounded-lg bg-white p-5 shadow-xs ring-1 ring-zinc-200" noValidate>
+      <form
+        action={formAction}
+        onSubmit={onSubmit}
+        className="space-y-5 rounded-lg bg-white p-5 shadow-xs ring-1 ring-zinc-200"
+        noValidate
+      >
+        {version === null ? null : (
+          <input type="hidden" name="version" value={fieldValue(state, "version") ?? String(version)} />
+        )}
         {state.status === "error" ? <Notice tone="error">{state.message}</Notice> : null}
-        {state.status === "invalid" ? (
+        {state.status === "invalid" && shownErrors ? (
           <Notice tone="error">Fix the fields marked below; it was not saved.</Notice>
         ) : null}
         <div className="grid gap-4 md:grid-cols-2">
@@ -70,7 +90,7 @@ export function PartialForm({
             name="name"
             value={fields.name}
             onChange={(e) => set("name")(e.target.value)}
-            error={fieldError(state, "name")}
+            error={currentFieldError(state, "name", fields.name)}
             hint="Lowercase letters, digits, _ - ."
             className="font-mono"
             maxLength={100}
@@ -80,7 +100,7 @@ export function PartialForm({
             name="kind"
             value={fields.kind}
             onChange={(e) => set("kind")(e.target.value as PartialInput["kind"])}
-            error={fieldError(state, "kind")}
+            error={currentFieldError(state, "kind", fields.kind)}
           >
             <option value="partial">Partial: {"{% include 'name' %}"}</option>
             <option value="layout">Layout: HTML around {"{{ content }}"}</option>

@@ -1,7 +1,8 @@
 "use client";
 
-import { useActionState, useEffect, useMemo, useRef, useState, useTransition } from "react";
-import { fieldError, idleState, type FormState } from "@/components/forms/form-state";
+import { useEffect, useMemo, useRef, useState, useTransition } from "react";
+import { currentFieldError, fieldValue, type FormState } from "@/components/forms/form-state";
+import { useFormAction } from "@/components/forms/use-form-action";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { CodeEditor, type CodeLanguage } from "@/components/ui/code-editor";
@@ -24,12 +25,14 @@ const PREVIEW_DELAY_MS = 350;
  * The template editor: Liquid fields on the left, and on the right a preview the server re-renders as
  * the operator types, on a real recent event of a matching group or on JSON typed here. Errors from
  * the last save sit under their field; render errors from the preview sit there too, before saving.
+ * Each error shows only while its field still holds the value it was found in.
  */
 export function TemplateForm({
   save,
   preview,
   sendTest,
   initial,
+  version,
   submitLabel,
   defaultFrom,
   layouts,
@@ -38,15 +41,19 @@ export function TemplateForm({
   preview: PreviewAction;
   sendTest: SendTestAction;
   initial: TemplateFields;
+  /** The stored version the form was loaded at, posted back so a save over a newer one is refused; null for a new template. */
+  version: number | null;
   submitLabel: string;
   defaultFrom: string;
   /** The stored layouts a template can choose. */
   layouts: string[];
 }) {
-  const [state, formAction, pending] = useActionState(save, idleState);
+  const { state, formAction, onSubmit, pending } = useFormAction(save);
   const [fields, setFields] = useState(initial);
   const [context, setContext] = useState<PreviewContext>({ kind: "event", eventId: null });
-  const [result, setResult] = useState<TemplatePreview | null>(null);
+  // The preview together with the fields it was rendered from, so its errors can be matched to them.
+  const [rendered, setRendered] = useState<{ preview: TemplatePreview; fields: TemplateFields } | null>(null);
+  const result = rendered?.preview ?? null;
   const [rendering, startRender] = useTransition();
   const latest = useRef(0);
 
@@ -56,11 +63,19 @@ export function TemplateForm({
       startRender(async () => {
         try {
           const next = await preview(fields, context);
-          if (ticket === latest.current) setResult(next);
+          if (ticket === latest.current) setRendered({ preview: next, fields });
         } catch {
           if (ticket === latest.current)
-            setResult((r) =>
-              r ? { ...r, contextError: "The preview could not reach the server; check that Spark is running." } : r,
+            setRendered((r) =>
+              r
+                ? {
+                    ...r,
+                    preview: {
+                      ...r.preview,
+                      contextError: "The preview could not reach the server; check that Spark is running.",
+                    },
+                  }
+                : r,
             );
         }
       });
@@ -72,15 +87,28 @@ export function TemplateForm({
     <K extends keyof TemplateFields>(key: K) =>
     (value: TemplateFields[K]) =>
       setFields((f) => ({ ...f, [key]: value }));
-  const errorOf = (name: string) => fieldError(state, name) ?? result?.fieldErrors[name];
+  const errorOf = (name: Exclude<keyof TemplateFields, "active">) =>
+    currentFieldError(state, name, fields[name]) ??
+    (rendered && rendered.fields[name] === fields[name] ? rendered.preview.fieldErrors[name] : undefined);
+  const shownErrors = (Object.keys(fields) as (keyof TemplateFields)[]).some(
+    (name) => name !== "active" && currentFieldError(state, name, fields[name]),
+  );
   const previewContext = result?.context;
   const variables = useMemo(() => (previewContext ? flattenPaths(previewContext) : []), [previewContext]);
 
   return (
     <div className="grid gap-6 xl:grid-cols-2">
-      <form action={formAction} className="space-y-5 rounded-lg bg-white p-5 shadow-xs ring-1 ring-zinc-200" noValidate>
+      <form
+        action={formAction}
+        onSubmit={onSubmit}
+        className="space-y-5 rounded-lg bg-white p-5 shadow-xs ring-1 ring-zinc-200"
+        noValidate
+      >
+        {version === null ? null : (
+          <input type="hidden" name="version" value={fieldValue(state, "version") ?? String(version)} />
+        )}
         {state.status === "error" ? <Notice tone="error">{state.message}</Notice> : null}
-        {state.status === "invalid" ? (
+        {state.status === "invalid" && shownErrors ? (
           <Notice tone="error">Fix the fields marked below; the template was not saved.</Notice>
         ) : null}
         <div className="grid gap-4 md:grid-cols-2">
@@ -89,7 +117,7 @@ export function TemplateForm({
             name="name"
             value={fields.name}
             onChange={(e) => set("name")(e.target.value)}
-            error={fieldError(state, "name")}
+            error={errorOf("name")}
             maxLength={100}
           />
           <TextField
@@ -97,7 +125,7 @@ export function TemplateForm({
             name="group"
             value={fields.group}
             onChange={(e) => set("group")(e.target.value)}
-            error={fieldError(state, "group")}
+            error={errorOf("group")}
             hint="Exact, or with * wildcards: challenge_*"
             className="font-mono"
             maxLength={100}
@@ -341,7 +369,7 @@ function Header({ label, value, strong }: { label: string; value: string; strong
     <div className="flex gap-2">
       <dt className="w-20 shrink-0 text-zinc-500">{label}</dt>
       <dd
-        className={`break-all ${strong ? "font-medium text-zinc-900" : "text-zinc-800"}`}
+        className={`min-w-0 wrap-anywhere ${strong ? "font-medium text-zinc-900" : "text-zinc-800"}`}
         data-testid={`preview-${label.toLowerCase()}`}
       >
         {value}

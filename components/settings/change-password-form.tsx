@@ -1,7 +1,8 @@
 "use client";
 
 import { useActionState } from "react";
-import { fieldError, idleState, type FormState } from "@/components/forms/form-state";
+import { idleState, type FormState } from "@/components/forms/form-state";
+import { useFieldErrors } from "@/components/forms/use-form-action";
 import { Button } from "@/components/ui/button";
 import { TextField } from "@/components/ui/field";
 import { Notice } from "@/components/ui/notice";
@@ -14,9 +15,12 @@ export function ChangePasswordForm({
   minLength: number;
 }) {
   const [state, formAction, pending] = useActionState(action, idleState);
+  // An error goes once its field is edited: it was found in the submitted value.
+  const { onChange, errorOf } = useFieldErrors(state);
   return (
     <form
       action={formAction}
+      onChange={onChange}
       className="max-w-sm space-y-4"
       noValidate
       key={state.status === "ok" ? "done" : "editing"}
@@ -29,7 +33,7 @@ export function ChangePasswordForm({
         type="password"
         autoComplete="current-password"
         required
-        error={fieldError(state, "current")}
+        error={errorOf("current")}
       />
       <TextField
         label="New password"
@@ -38,7 +42,7 @@ export function ChangePasswordForm({
         autoComplete="new-password"
         required
         hint={`At least ${minLength} characters.`}
-        error={fieldError(state, "password")}
+        error={errorOf("password")}
       />
       <TextField
         label="Repeat the new password"
@@ -46,7 +50,7 @@ export function ChangePasswordForm({
         type="password"
         autoComplete="new-password"
         required
-        error={fieldError(state, "confirm")}
+        error={errorOf("confirm")}
       />
       <Button type="submit" disabled={pending}>
         {pending ? "Saving…" : "Change password"}

@@ -1,7 +1,8 @@
 "use client";
 
 import { useActionState, useRef, useState, useTransition } from "react";
-import { fieldError, fieldValue, idleState, type FormState } from "@/components/forms/form-state";
+import { fieldValue, idleState, type FormState } from "@/components/forms/form-state";
+import { useFieldErrors, useFormAction } from "@/components/forms/use-form-action";
 import { Button } from "@/components/ui/button";
 import { SelectField, TextField } from "@/components/ui/field";
 import { Notice } from "@/components/ui/notice";
@@ -35,7 +36,9 @@ export function ConnectionForm({
   initial: ConnectionFormValues;
   submitLabel: string;
 }) {
-  const [state, formAction, pending] = useActionState(action, idleState);
+  // Never reset by React: a refused save keeps the database kind, TLS and every typed value.
+  const { state, formAction, onSubmit, pending } = useFormAction(action);
+  const { onChange, errorOf } = useFieldErrors(state);
   const [kind, setKind] = useState<"postgres" | "mysql">(
     (fieldValue(state, "kind") as "postgres" | "mysql" | undefined) ?? initial.kind,
   );
@@ -60,7 +63,7 @@ export function ConnectionForm({
       }
     });
   return (
-    <form ref={form} action={formAction} className="space-y-4" noValidate>
+    <form ref={form} action={formAction} onSubmit={onSubmit} onChange={onChange} className="space-y-4" noValidate>
       {state.status === "error" ? <Notice tone="error">{state.message}</Notice> : null}
       {formProblems ? (
         <Notice tone="error">
@@ -77,7 +80,7 @@ export function ConnectionForm({
           label="Name"
           name="name"
           defaultValue={value("name")}
-          error={fieldError(state, "name")}
+          error={errorOf("name")}
           hint="Operators pick it by this name when they write a SQL source."
           className="font-mono"
         />
@@ -90,7 +93,7 @@ export function ConnectionForm({
             if (port === DEFAULT_PORT[kind]) setPort(DEFAULT_PORT[next]);
             setKind(next);
           }}
-          error={fieldError(state, "kind")}
+          error={errorOf("kind")}
         >
           <option value="postgres">PostgreSQL</option>
           <option value="mysql">MySQL or MariaDB</option>
@@ -99,7 +102,7 @@ export function ConnectionForm({
           label="Host"
           name="host"
           defaultValue={value("host")}
-          error={fieldError(state, "host")}
+          error={errorOf("host")}
           hint="As the Spark server reaches it, e.g. db.internal or 10.0.0.5."
         />
         <TextField
@@ -108,19 +111,14 @@ export function ConnectionForm({
           inputMode="numeric"
           value={port}
           onChange={(e) => setPort(e.target.value)}
-          error={fieldError(state, "port")}
+          error={errorOf("port")}
         />
-        <TextField
-          label="Database name"
-          name="database"
-          defaultValue={value("database")}
-          error={fieldError(state, "database")}
-        />
+        <TextField label="Database name" name="database" defaultValue={value("database")} error={errorOf("database")} />
         <TextField
           label="User"
           name="username"
           defaultValue={value("username")}
-          error={fieldError(state, "username")}
+          error={errorOf("username")}
           hint="A read-only user: the README has the statements that create one."
           autoComplete="off"
         />
@@ -129,7 +127,7 @@ export function ConnectionForm({
           name="password"
           type="password"
           autoComplete="new-password"
-          error={fieldError(state, "password")}
+          error={errorOf("password")}
           hint={
             initial.hasPassword
               ? "Stored encrypted and never shown; leave empty to keep it."

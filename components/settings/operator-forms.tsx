@@ -1,7 +1,8 @@
 "use client";
 
 import { useActionState } from "react";
-import { fieldError, fieldValue, idleState, type FormState } from "@/components/forms/form-state";
+import { fieldValue, idleState, type FormState } from "@/components/forms/form-state";
+import { useFieldErrors } from "@/components/forms/use-form-action";
 import { Button } from "@/components/ui/button";
 import { SelectField, TextField } from "@/components/ui/field";
 import { Notice } from "@/components/ui/notice";
@@ -20,13 +21,13 @@ function Result({ state }: { state: FormState }) {
   return null;
 }
 
-function RoleSelect({ state }: { state: FormState }) {
+function RoleSelect({ state, error }: { state: FormState; error?: string }) {
   return (
     <SelectField
       label="Role"
       name="role"
       defaultValue={fieldValue(state, "role") ?? "operator"}
-      error={fieldError(state, "role")}
+      error={error}
       hint="Admins can also manage operators."
     >
       <option value="operator">Operator</option>
@@ -37,8 +38,9 @@ function RoleSelect({ state }: { state: FormState }) {
 
 export function InviteOperatorForm({ action }: { action: Action }) {
   const [state, formAction, pending] = useActionState(action, idleState);
+  const { onChange, errorOf } = useFieldErrors(state);
   return (
-    <form action={formAction} className="space-y-4" noValidate>
+    <form action={formAction} onChange={onChange} className="space-y-4" noValidate>
       <Result state={state} />
       <TextField
         label="Email"
@@ -46,9 +48,9 @@ export function InviteOperatorForm({ action }: { action: Action }) {
         type="email"
         required
         defaultValue={fieldValue(state, "email")}
-        error={fieldError(state, "email")}
+        error={errorOf("email")}
       />
-      <RoleSelect state={state} />
+      <RoleSelect state={state} error={errorOf("role")} />
       <Button type="submit" disabled={pending}>
         {pending ? "Creating link…" : "Create invite link"}
       </Button>
@@ -58,8 +60,9 @@ export function InviteOperatorForm({ action }: { action: Action }) {
 
 export function CreateOperatorForm({ action, minLength }: { action: Action; minLength: number }) {
   const [state, formAction, pending] = useActionState(action, idleState);
+  const { onChange, errorOf } = useFieldErrors(state);
   return (
-    <form action={formAction} className="space-y-4" noValidate>
+    <form action={formAction} onChange={onChange} className="space-y-4" noValidate>
       <Result state={state} />
       <TextField
         label="Email"
@@ -68,9 +71,9 @@ export function CreateOperatorForm({ action, minLength }: { action: Action; minL
         required
         autoComplete="off"
         defaultValue={fieldValue(state, "email")}
-        error={fieldError(state, "email")}
+        error={errorOf("email")}
       />
-      <RoleSelect state={state} />
+      <RoleSelect state={state} error={errorOf("role")} />
       <TextField
         label="Password"
         name="password"
@@ -78,7 +81,7 @@ export function CreateOperatorForm({ action, minLength }: { action: Action; minL
         required
         autoComplete="new-password"
         hint={`At least ${minLength} characters; tell it to them in person.`}
-        error={fieldError(state, "password")}
+        error={errorOf("password")}
       />
       <Button type="submit" disabled={pending}>
         {pending ? "Creating…" : "Create operator"}
@@ -87,17 +90,22 @@ export function CreateOperatorForm({ action, minLength }: { action: Action; minL
   );
 }
 
-/** One button that posts an operator's id to an action, with its outcome shown beside it. */
+/**
+ * One button that posts an operator's id to an action, with its outcome shown beside it; with
+ * `version`, the one the page showed, so a change to an operator changed since is refused.
+ */
 export function OperatorButton({
   action,
   userId,
   email,
+  version,
   label,
   variant,
 }: {
   action: Action;
   userId: string;
   email: string;
+  version?: number;
   label: string;
   variant: "secondary" | "danger";
 }) {
@@ -106,6 +114,7 @@ export function OperatorButton({
     <form action={formAction} className="flex flex-col items-end gap-2">
       <input type="hidden" name="userId" value={userId} />
       <input type="hidden" name="email" value={email} />
+      {version === undefined ? null : <input type="hidden" name="version" value={version} />}
       <Button type="submit" variant={variant} disabled={pending} aria-label={`${label} ${email}`}>
         {label}
       </Button>

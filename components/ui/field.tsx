@@ -1,4 +1,11 @@
-import { useId, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes } from "react";
+import {
+  useId,
+  useLayoutEffect,
+  useRef,
+  type InputHTMLAttributes,
+  type ReactNode,
+  type SelectHTMLAttributes,
+} from "react";
 
 type FieldProps = { label: string; error?: string; hint?: ReactNode };
 
@@ -57,9 +64,17 @@ export function SelectField({
   ...props
 }: FieldProps & SelectHTMLAttributes<HTMLSelectElement>) {
   const id = useId();
+  const ref = useRef<HTMLSelectElement>(null);
+  // React keeps a controlled select's choice in `selected` but not in `defaultSelected`, and a form reset
+  // (React resets a form after its action returns) puts the select back on its defaultSelected option:
+  // the first one. Marking the chosen option as the default keeps a reset from changing the choice.
+  useLayoutEffect(() => {
+    if (props.value === undefined || !ref.current) return;
+    for (const option of ref.current.options) option.defaultSelected = option.value === String(props.value);
+  });
   return (
     <FieldFrame id={id} label={label} error={error} hint={hint}>
-      <select id={id} aria-invalid={error ? true : undefined} className={inputClass(error)} {...props}>
+      <select ref={ref} id={id} aria-invalid={error ? true : undefined} className={inputClass(error)} {...props}>
         {children}
       </select>
     </FieldFrame>

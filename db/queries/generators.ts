@@ -36,11 +36,21 @@ export async function insertGenerator(db: Conn, generator: NewGenerator): Promis
 
 export type GeneratorChanges = Pick<NewGenerator, "name" | "group" | "source" | "conditions" | "active">;
 
-/** "taken" when the new name belongs to another generator, null when the generator is gone. */
+/**
+ * "taken" when the new name belongs to another generator, null when the generator is gone, and the
+ * current row as `stale` when it is no longer at `version`: the check and the bump are one UPDATE, so
+ * of two saves from the same version exactly one wins.
+ */
 export async function updateGeneratorById(
   db: Conn,
-  { id, changes, at }: { id: string; changes: GeneratorChanges; at: Date },
-): Promise<Generator | null | "taken"> {
+  {
+    id,
+    version,
+    changes,
+    by = null,
+    at,
+  }: { id: string; version?: number; changes: GeneratorChanges; by?: string | null; at: Date },
+): Promise<Generator | null | "taken" | { stale: Generator }> {
   const [clash] = await db
     .select({ id: generators.id })
     .from(generators)
@@ -48,17 +58,23 @@ export async function updateGeneratorById(
   if (clash) return "taken";
   const [row] = await db
     .update(generators)
-    .set({ ...changes, updatedAt: at })
-    .where(eq(generators.id, id))
+    .set({ ...changes, updatedAt: at, updatedBy: by, version: sql`${generators.version} + 1` })
+    .where(and(eq(generators.id, id), version === undefined ? undefined : eq(generators.version, version)))
     .returning();
-  return row ?? null;
+  if (row) return row;
+  const current = await findGeneratorById(db, { id });
+  return current ? { stale: current } : null;
 }
 
+/** The list's switch; a real flip bumps the version, so an edit form opened before it is refused. */
 export async function updateGeneratorActiveById(
   db: Conn,
-  { id, active, at }: { id: string; active: boolean; at: Date },
+  { id, active, by = null, at }: { id: string; active: boolean; by?: string | null; at: Date },
 ) {
-  await db.update(generators).set({ active, updatedAt: at }).where(eq(generators.id, id));
+  await db
+    .update(generators)
+    .set({ active, updatedAt: at, updatedBy: by, version: sql`${generators.version} + 1` })
+    .where(and(eq(generators.id, id), sql`${generators.active} is distinct from ${active}`));
 }
 
 export async function deleteGeneratorById(db: Conn, { id }: { id: string }): Promise<boolean> {

@@ -39,14 +39,21 @@ export async function insertPartial(
   return row ?? null;
 }
 
+/** With `version`, only while the row is still at it (check and bump in one UPDATE); null when no row matched. */
 export async function updatePartialById(
   tx: Tx,
-  { id, fields, by, at }: { id: string; fields: PartialFieldValues; by: string | null; at: Date },
+  {
+    id,
+    version,
+    fields,
+    by,
+    at,
+  }: { id: string; version?: number; fields: PartialFieldValues; by: string | null; at: Date },
 ): Promise<StoredPartial | null> {
   const [row] = await tx
     .update(partials)
     .set({ ...fields, version: sql`${partials.version} + 1`, updatedBy: by, updatedAt: at })
-    .where(eq(partials.id, id))
+    .where(and(eq(partials.id, id), version === undefined ? undefined : eq(partials.version, version)))
     .returning();
   return row ?? null;
 }

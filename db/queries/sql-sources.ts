@@ -22,20 +22,28 @@ export async function insertSqlSource(
     connectionId: string;
     query: string;
     variables: Record<string, VariableSpec>;
+    updatedBy?: string | null;
   },
 ): Promise<SqlSource | null> {
   const [row] = await db.insert(sqlSources).values(source).onConflictDoNothing().returning();
   return row ?? null;
 }
 
+/**
+ * "taken" when another source has the name, null when this one is gone, and the current row as `stale`
+ * when it is no longer at `version` (check and bump in one UPDATE).
+ */
 export async function updateSqlSourceById(
   db: Conn,
   {
     id,
+    version,
     changes,
+    by = null,
     at,
   }: {
     id: string;
+    version?: number;
     changes: {
       name: string;
       description: string;
@@ -43,9 +51,10 @@ export async function updateSqlSourceById(
       query: string;
       variables: Record<string, VariableSpec>;
     };
+    by?: string | null;
     at: Date;
   },
-): Promise<SqlSource | null | "taken"> {
+): Promise<SqlSource | null | "taken" | { stale: SqlSource }> {
   const [clash] = await db
     .select({ id: sqlSources.id })
     .from(sqlSources)
@@ -53,10 +62,12 @@ export async function updateSqlSourceById(
   if (clash) return "taken";
   const [row] = await db
     .update(sqlSources)
-    .set({ ...changes, updatedAt: at })
-    .where(eq(sqlSources.id, id))
+    .set({ ...changes, updatedAt: at, updatedBy: by, version: sql`${sqlSources.version} + 1` })
+    .where(and(eq(sqlSources.id, id), version === undefined ? undefined : eq(sqlSources.version, version)))
     .returning();
-  return row ?? null;
+  if (row) return row;
+  const current = await findSqlSourceById(db, { id });
+  return current ? { stale: current } : null;
 }
 
 export async function deleteSqlSourceById(db: Conn, { id }: { id: string }): Promise<boolean> {

@@ -87,16 +87,28 @@ export async function insertTemplate(
   return row ?? null;
 }
 
-/** Writes the new fields and bumps the version, locking the row so two saves number their versions apart. */
+/**
+ * Writes the new fields and bumps the version, locking the row so two saves number their versions apart.
+ * With `version`, only while the row is still at that version: the check and the bump are one UPDATE,
+ * so of two saves from the same version exactly one wins. Null when no row matched.
+ */
 export async function updateTemplateById(
   tx: Tx,
   {
     id,
+    version,
     fields,
     draftReason = null,
     by,
     at,
-  }: { id: string; fields: TemplateFieldValues; draftReason?: string | null; by: string | null; at: Date },
+  }: {
+    id: string;
+    version?: number;
+    fields: TemplateFieldValues;
+    draftReason?: string | null;
+    by: string | null;
+    at: Date;
+  },
 ): Promise<MailTemplate | null> {
   const [row] = await tx
     .update(mailTemplates)
@@ -107,19 +119,44 @@ export async function updateTemplateById(
       updatedBy: by,
       updatedAt: at,
     })
-    .where(eq(mailTemplates.id, id))
+    .where(and(eq(mailTemplates.id, id), version === undefined ? undefined : eq(mailTemplates.version, version)))
     .returning();
   return row ?? null;
 }
 
+/**
+ * The list's switch. A real change bumps the version (so a form loaded before it is stale) and returns
+ * the row; setting the state it already has changes nothing and returns null, as does a gone template.
+ */
 export async function updateTemplateActiveById(
-  db: Conn,
-  { id, active, draftReason, at }: { id: string; active: boolean; draftReason?: string | null; at: Date },
-) {
-  await db
+  tx: Tx,
+  {
+    id,
+    active,
+    draftReason,
+    by,
+    at,
+  }: { id: string; active: boolean; draftReason?: string | null; by: string | null; at: Date },
+): Promise<MailTemplate | null> {
+  const [row] = await tx
     .update(mailTemplates)
-    .set({ active, updatedAt: at, ...(draftReason === undefined ? {} : { draftReason }) })
-    .where(eq(mailTemplates.id, id));
+    .set({
+      active,
+      updatedAt: at,
+      updatedBy: by,
+      version: sql`${mailTemplates.version} + 1`,
+      ...(draftReason === undefined ? {} : { draftReason }),
+    })
+    .where(
+      and(
+        eq(mailTemplates.id, id),
+        draftReason === undefined
+          ? sql`${mailTemplates.active} is distinct from ${active}`
+          : sql`(${mailTemplates.active} is distinct from ${active} or ${mailTemplates.draftReason} is distinct from ${draftReason})`,
+      ),
+    )
+    .returning();
+  return row ?? null;
 }
 
 export async function deleteTemplateById(db: Conn, { id }: { id: string }): Promise<boolean> {

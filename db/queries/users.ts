@@ -47,12 +47,35 @@ export async function updateUserPasswordById(
   await db.update(users).set({ passwordHash, passwordChangedAt: at }).where(eq(users.id, id));
 }
 
-export async function updateUserDisabledById(db: Conn, { id, disabledAt }: { id: string; disabledAt: Date | null }) {
-  await db.update(users).set({ disabledAt }).where(eq(users.id, id));
+/**
+ * An admin's change to an operator: it bumps the version and names the admin. With `version`, only
+ * while the row is still at it (check and bump in one UPDATE, so of two admins acting on the same
+ * loaded page exactly one wins). Null when no row matched.
+ */
+export async function updateUserAccessById(
+  db: Conn,
+  {
+    id,
+    version,
+    changes,
+    by = null,
+  }: {
+    id: string;
+    version?: number;
+    changes: { disabledAt?: Date | null; role?: OperatorRole };
+    by?: string | null;
+  },
+): Promise<User | null> {
+  const [row] = await db
+    .update(users)
+    .set({ ...changes, updatedBy: by, version: sql`${users.version} + 1` })
+    .where(and(eq(users.id, id), version === undefined ? undefined : eq(users.version, version)))
+    .returning();
+  return row ?? null;
 }
 
-export async function updateUserRoleById(db: Conn, { id, role }: { id: string; role: OperatorRole }) {
-  await db.update(users).set({ role }).where(eq(users.id, id));
+export async function updateUserDisabledById(db: Conn, { id, disabledAt }: { id: string; disabledAt: Date | null }) {
+  await updateUserAccessById(db, { id, changes: { disabledAt } });
 }
 
 export async function updateUserLastLoginById(db: Conn, { id, at }: { id: string; at: Date }) {

@@ -10,13 +10,14 @@ import {
   countUsers,
   findUserById,
   insertUser,
-  updateUserDisabledById,
+  updateUserAccessById,
   updateUserPasswordById,
 } from "@/db/queries/users";
 import type { AccountTokenPurpose, OperatorRole, User } from "@/db/schema";
 import type { Deps } from "../deps";
 import { hashPassword, verifyPassword } from "./password";
 import { hashToken, newToken } from "./tokens";
+import { staleEdit, type StaleEdit } from "../stale-edits";
 
 type AuthDeps = Pick<Deps, "db" | "clock">;
 
@@ -186,23 +187,69 @@ export async function reissueInvite(deps: AuthDeps, input: { userId: string; cre
   });
 }
 
-export type DisableResult = { status: "ok" } | { status: "self" | "last-admin" | "unknown" };
+export type AccessResult = { status: "ok" } | { status: "self" | "last-admin" | "unknown" } | StaleEdit;
+
+/** The CLI acts as "cli", which is no operator: its changes are recorded without an editor. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Applies an admin's change to an operator's access in one transaction, refusing it when the operator
+ * changed since the admin's page loaded `version`, and never leaving no active admin.
+ */
+async function changeAccess(
+  deps: AuthDeps,
+  {
+    actorId,
+    userId,
+    version,
+    change,
+  }: {
+    actorId: string;
+    userId: string;
+    version?: number;
+    change: (user: User) => { disabledAt?: Date | null; role?: OperatorRole };
+  },
+): Promise<AccessResult> {
+  const outcome = await deps.db.transaction(async (tx) => {
+    const user = await findUserById(tx, { id: userId });
+    if (!user) return { status: "unknown" as const };
+    if (version !== undefined && user.version !== version) return { status: "stale" as const, user };
+    const changes = change(user);
+    const removesAdmin =
+      user.role === "admin" && !user.disabledAt && (changes.disabledAt || (changes.role && changes.role !== "admin"));
+    if (removesAdmin && (await countActiveAdminsExcept(tx, { id: userId })) === 0)
+      return { status: "last-admin" as const };
+    const by = UUID.test(actorId) ? actorId : null;
+    const updated = await updateUserAccessById(tx, { id: userId, version, changes, by });
+    if (!updated) return { status: "stale" as const, user: (await findUserById(tx, { id: userId })) ?? user };
+    if (changes.disabledAt) await deleteSessionsByUser(tx, { userId });
+    return { status: "ok" as const };
+  });
+  // The users table keeps who changed an operator, not when: the refusal names the admin only.
+  if (outcome.status === "stale") return staleEdit(deps, outcome.user, null);
+  return outcome;
+}
 
 /** Disables or re-enables an operator. Disabling ends their sessions at once and never locks everyone out. */
 export async function setOperatorDisabled(
   deps: AuthDeps,
-  { actorId, userId, disabled }: { actorId: string; userId: string; disabled: boolean },
-): Promise<DisableResult> {
+  { actorId, userId, disabled, version }: { actorId: string; userId: string; disabled: boolean; version?: number },
+): Promise<AccessResult> {
   if (disabled && actorId === userId) return { status: "self" };
-  return deps.db.transaction(async (tx) => {
-    const user = await findUserById(tx, { id: userId });
-    if (!user) return { status: "unknown" as const };
-    if (disabled && user.role === "admin" && (await countActiveAdminsExcept(tx, { id: userId })) === 0)
-      return { status: "last-admin" as const };
-    await updateUserDisabledById(tx, { id: userId, disabledAt: disabled ? (user.disabledAt ?? deps.clock()) : null });
-    if (disabled) await deleteSessionsByUser(tx, { userId });
-    return { status: "ok" as const };
+  return changeAccess(deps, {
+    actorId,
+    userId,
+    version,
+    change: (user) => ({ disabledAt: disabled ? (user.disabledAt ?? deps.clock()) : null }),
   });
+}
+
+/** Makes an operator an admin or an operator; the last active admin keeps the role. */
+export async function setOperatorRole(
+  deps: AuthDeps,
+  { actorId, userId, role, version }: { actorId: string; userId: string; role: OperatorRole; version?: number },
+): Promise<AccessResult> {
+  return changeAccess(deps, { actorId, userId, version, change: () => ({ role }) });
 }
 
 /** Changes an operator's own password after checking the current one; their other sessions end. */

@@ -11,6 +11,7 @@ import {
 } from "@/db/queries/connections";
 import type { Connection } from "@/db/schema";
 import type { ConnectionTarget, Connections, SecretBox } from "./index";
+import { staleEdit, type StaleEdit } from "../stale-edits";
 
 export const connectionInput = z.object({
   name: z
@@ -42,8 +43,7 @@ export type ConnectionInput = z.infer<typeof connectionInput>;
 type ConnectionDeps = Pick<Deps, "db" | "clock" | "connections">;
 
 type Invalid = { status: "invalid"; fieldErrors: Record<string, string[]> };
-export type SaveConnectionResult =
-  { status: "ok"; connection: Connection } | Invalid | { status: "gone" } | { status: "stale"; message: string };
+export type SaveConnectionResult = { status: "ok"; connection: Connection } | Invalid | { status: "gone" } | StaleEdit;
 
 const valuesOf = (input: ConnectionInput): ConnectionValues => ({
   name: input.name,
@@ -148,12 +148,11 @@ export async function saveConnection(
     by,
   });
   if (updated === "taken") return { status: "invalid", fieldErrors: { name: ["Another connection has this name."] } };
-  if (updated === "stale")
-    return {
-      status: "stale",
-      message:
-        "Someone changed this connection since you opened it; reload to see their version, then make your change again.",
-    };
+  if (updated === "stale") {
+    // No version table for connections: the refusal can say who and when, not which fields.
+    const current = await findConnectionById(db, { id: existing.id });
+    return current ? staleEdit({ db, clock }, current, null) : { status: "gone" };
+  }
   if (!updated) return { status: "gone" };
   await recordConnectionCheck(db, { id: updated.id, at: clock(), error: null });
   return { status: "ok", connection: updated };

@@ -12,6 +12,7 @@ import { conditionOperators, type Condition, type Generator, type VariableSpec }
 import { checkConditions, compileConditions, formatConditions } from "./conditions";
 import { eventKeyOf } from "../events/keys";
 import { codeSourceRef, resolveSource, sqlSourceRef } from "../sources/resolve";
+import { staleEdit, type StaleEdit } from "../stale-edits";
 
 export { conditionOperators };
 
@@ -71,15 +72,17 @@ export async function listSourceOptions(deps: Pick<Deps, "db" | "sources">): Pro
 export type SaveResult =
   | { status: "ok"; generator: Generator }
   | { status: "invalid"; fieldErrors: Record<string, string[]> }
-  | { status: "gone" };
+  | { status: "gone" }
+  | StaleEdit;
 
 /**
  * Saves a generator after checking what a form cannot: the source exists, and each condition's operator
  * and value fit its variable's type. Field errors are keyed `conditions.<i>.<field>` for the form's rows.
+ * With `version` (the one the form was loaded at), a save over a newer change is refused as stale.
  */
 export async function saveGenerator(
   deps: Deps,
-  { id, input }: { id?: string; input: GeneratorInput },
+  { id, version, input, by = null }: { id?: string; version?: number; input: GeneratorInput; by?: string | null },
 ): Promise<SaveResult> {
   const options = await listSourceOptions(deps);
   const source = options.find((o) => o.ref === input.source);
@@ -95,13 +98,15 @@ export async function saveGenerator(
   );
   const values = { name: input.name, group: input.group, source: input.source, conditions, active: input.active };
   if (!id) {
-    const generator = await insertGenerator(deps.db, values);
+    const generator = await insertGenerator(deps.db, { ...values, updatedBy: by });
     return generator
       ? { status: "ok", generator }
       : { status: "invalid", fieldErrors: { name: ["Another generator has this name."] } };
   }
-  const updated = await updateGeneratorById(deps.db, { id, changes: values, at: deps.clock() });
+  const updated = await updateGeneratorById(deps.db, { id, version, changes: values, by, at: deps.clock() });
   if (updated === "taken") return { status: "invalid", fieldErrors: { name: ["Another generator has this name."] } };
+  // No version table for generators: the refusal can say who and when, not which fields.
+  if (updated && "stale" in updated) return staleEdit(deps, updated.stale, null);
   return updated ? { status: "ok", generator: updated } : { status: "gone" };
 }
 
@@ -174,9 +179,12 @@ export async function previewGenerator(
   }
 }
 
-/** Pauses or resumes a generator; false when it no longer exists. */
-export async function setGeneratorActive(deps: Deps, { id, active }: { id: string; active: boolean }) {
-  return updateGeneratorActiveById(deps.db, { id, active, at: deps.clock() });
+/** Pauses or resumes a generator. */
+export async function setGeneratorActive(
+  deps: Deps,
+  { id, active, by = null }: { id: string; active: boolean; by?: string | null },
+) {
+  return updateGeneratorActiveById(deps.db, { id, active, by, at: deps.clock() });
 }
 
 /** Deletes a generator; the events it recorded stay, so their keys are still handled once. */

@@ -26,6 +26,7 @@ import {
 } from "@/emails/liquid";
 import { templateFieldsOf } from "@/db/queries/templates";
 import { templateFields } from "@/emails/render";
+import { changedFields, staleEdit, type StaleEdit } from "../stale-edits";
 
 export const partialInput = z.object({
   name: z
@@ -125,12 +126,22 @@ async function checkPartial(snapshot: PartialSnapshot, input: PartialInput): Pro
 export type SavePartialResult =
   | { status: "ok"; partial: StoredPartial }
   | { status: "invalid"; fieldErrors: Record<string, string[]> }
-  | { status: "gone" };
+  | { status: "gone" }
+  | StaleEdit;
 
-/** Saves a partial or layout only when it parses and everything it pulls in is stored; each save is a version. */
+/**
+ * Saves a partial or layout only when it parses and everything it pulls in is stored; each save is a
+ * version. With `version` (the one the form was loaded at), a save over a newer version is refused.
+ */
 export async function savePartial(
   deps: Deps,
-  { id, input, by, note = "" }: { id?: string; input: PartialInput; by: string | null; note?: string },
+  {
+    id,
+    version,
+    input,
+    by,
+    note = "",
+  }: { id?: string; version?: number; input: PartialInput; by: string | null; note?: string },
 ): Promise<SavePartialResult> {
   const invalid = (field: string, message: string): SavePartialResult => ({
     status: "invalid",
@@ -154,11 +165,12 @@ export async function savePartial(
   if (Object.keys(errors).length > 0)
     return { status: "invalid", fieldErrors: Object.fromEntries(Object.entries(errors).map(([k, v]) => [k, [v]])) };
   const at = deps.clock();
-  const saved = await deps.db.transaction(async (tx) => {
+  type Outcome = { partial: StoredPartial } | { current: StoredPartial | null } | null;
+  const saved = await deps.db.transaction(async (tx): Promise<Outcome> => {
     const partial = id
-      ? await updatePartialById(tx, { id, fields: input, by, at })
+      ? await updatePartialById(tx, { id, version, fields: input, by, at })
       : await insertPartial(tx, { fields: input, by, at });
-    if (!partial) return null;
+    if (!partial) return id ? { current: await findPartialById(tx, { id }) } : null;
     await insertPartialVersion(tx, {
       partialId: partial.id,
       version: partial.version,
@@ -167,9 +179,18 @@ export async function savePartial(
       createdBy: by,
       createdAt: at,
     });
-    return partial;
+    return { partial };
   });
-  if (saved) return { status: "ok", partial: saved };
+  if (saved && "partial" in saved) return { status: "ok", partial: saved.partial };
+  // The update matched no row: it is gone, or no longer at the version the form loaded.
+  if (saved && "current" in saved && saved.current && version !== undefined) {
+    const base = await findPartialVersion(deps.db, { partialId: saved.current.id, version });
+    return staleEdit(
+      deps,
+      saved.current,
+      changedFields(base?.fields ?? null, partialFieldsOf(saved.current), { name: "name", kind: "kind", body: "body" }),
+    );
+  }
   return id ? { status: "gone" } : invalid("name", "Another partial or layout has this name.");
 }
 

@@ -22,6 +22,7 @@ import { deliverNow } from "./outbox";
 import { loadPartialSnapshot } from "./partials";
 import type { RenderOutcome } from "./render-pool";
 import { unknownVariables, variablesOfGroups } from "./template-variables";
+import { changedFields, staleEdit, type StaleEdit } from "../stale-edits";
 
 const MAX_FIELD = 300_000;
 const address = (label: string) => z.string().max(2_000, `${label}: use at most 2,000 characters.`);
@@ -53,7 +54,31 @@ export type { RenderedMail };
 export type SaveTemplateResult =
   | { status: "ok"; template: MailTemplate }
   | { status: "invalid"; fieldErrors: Record<string, string[]> }
-  | { status: "gone" };
+  | { status: "gone" }
+  | StaleEdit;
+
+/** How the refusal of a stale save names a template's fields, in the form's order. */
+const FIELD_LABELS: Record<keyof TemplateFields, string> = {
+  name: "name",
+  group: "event group",
+  from: "from",
+  to: "to",
+  cc: "cc",
+  bcc: "bcc",
+  replyTo: "reply-to",
+  subject: "subject",
+  layout: "layout",
+  html: "HTML body",
+  text: "text body",
+  active: "active",
+};
+
+/** The refusal of a save loaded at `loaded`: who changed the template since, when, and which fields. */
+async function staleTemplate(deps: Deps, current: MailTemplate, loaded: number): Promise<StaleEdit> {
+  const base = await findTemplateVersion(deps.db, { templateId: current.id, version: loaded });
+  const before = base ? { ...base.fields, layout: base.fields.layout ?? "" } : null;
+  return staleEdit(deps, current, changedFields(before, templateFieldsOf(current), FIELD_LABELS));
+}
 
 /** Renders one template's fields on one context in the render pool. */
 async function renderOnce(
@@ -85,11 +110,18 @@ async function draftReasonOf(deps: Deps, fields: TemplateFields, partials: Parti
  * Saves a template only when every Liquid field parses, pulls in only stored partials and reads only
  * variables its group's events have; each problem comes back under its field with line and column.
  * One that does not render on the newest event of its group is kept as an inactive draft, with the
- * reason. Each save is a new version, written in the same transaction as the template.
+ * reason. Each save is a new version, written in the same transaction as the template. With `version`
+ * (the one the form was loaded at) a save over someone else's newer version is refused as stale.
  */
 export async function saveTemplate(
   deps: Deps,
-  { id, input, by, note = "" }: { id?: string; input: TemplateFields; by: string | null; note?: string },
+  {
+    id,
+    version,
+    input,
+    by,
+    note = "",
+  }: { id?: string; version?: number; input: TemplateFields; by: string | null; note?: string },
 ): Promise<SaveTemplateResult> {
   const partials = await loadPartialSnapshot(deps);
   const options = { partials, layout: input.layout };
@@ -115,11 +147,11 @@ export async function saveTemplate(
   const draftReason = await draftReasonOf(deps, input, partials);
   const fields = { ...input, active: input.active && draftReason === null };
   const at = deps.clock();
-  const saved = await deps.db.transaction(async (tx) => {
+  const saved = await deps.db.transaction(async (tx): Promise<{ template: MailTemplate } | MailTemplate | null> => {
     const template = id
-      ? await updateTemplateById(tx, { id, fields, draftReason, by, at })
+      ? await updateTemplateById(tx, { id, version, fields, draftReason, by, at })
       : await insertTemplate(tx, { fields, draftReason, by, at });
-    if (!template) return null;
+    if (!template) return id ? await findTemplateById(tx, { id }) : null;
     await insertTemplateVersion(tx, {
       templateId: template.id,
       version: template.version,
@@ -128,29 +160,42 @@ export async function saveTemplate(
       createdBy: by,
       createdAt: at,
     });
-    return template;
+    return { template };
   });
-  if (saved) return { status: "ok", template: saved };
+  if (saved && "template" in saved) return { status: "ok", template: saved.template };
+  // The update matched no row: the template is gone, or it is no longer at the version the form loaded.
+  if (saved && version !== undefined) return staleTemplate(deps, saved, version);
   return id ? { status: "gone" } : { status: "invalid", fieldErrors: { name: ["Another template has this name."] } };
 }
 
 /**
- * The list's switch and the form: a template is activated only when it renders on the newest event
- * of its group; otherwise it stays a draft and the answer is the reason.
+ * The list's switch: a template is activated only when it renders on the newest event of its group;
+ * otherwise it stays a draft and the answer is the reason. A flip is a version like any save, so an
+ * edit form opened before it is refused instead of silently flipping it back.
  */
 export async function setTemplateActive(
   deps: Deps,
-  { id, active }: { id: string; active: boolean },
+  { id, active, by = null }: { id: string; active: boolean; by?: string | null },
 ): Promise<{ ok: true } | { ok: false; message: string }> {
   const template = await loadTemplate(deps, id);
   if (!template) return { ok: false, message: "This template was deleted meanwhile; reload the page." };
-  if (!active) {
-    await updateTemplateActiveById(deps.db, { id, active: false, at: deps.clock() });
-    return { ok: true };
-  }
-  const draftReason = await draftReasonOf(deps, templateFieldsOf(template), await loadPartialSnapshot(deps));
-  await updateTemplateActiveById(deps.db, { id, active: draftReason === null, draftReason, at: deps.clock() });
-  return draftReason === null
+  const draftReason = active
+    ? await draftReasonOf(deps, templateFieldsOf(template), await loadPartialSnapshot(deps))
+    : undefined;
+  const at = deps.clock();
+  await deps.db.transaction(async (tx) => {
+    const row = await updateTemplateActiveById(tx, { id, active: active && !draftReason, draftReason, by, at });
+    if (!row) return;
+    await insertTemplateVersion(tx, {
+      templateId: id,
+      version: row.version,
+      fields: templateFieldsOf(row),
+      note: row.active ? "activated" : draftReason ? "kept as a draft" : "paused",
+      createdBy: by,
+      createdAt: at,
+    });
+  });
+  return !draftReason
     ? { ok: true }
     : { ok: false, message: `“${template.name}” stays an inactive draft. ${draftReason}` };
 }

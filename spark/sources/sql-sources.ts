@@ -5,6 +5,7 @@ import { deleteSqlSourceById, insertSqlSource, updateSqlSourceById } from "@/db/
 import type { SqlSource } from "@/db/schema";
 import { sqlSourceRef } from "./resolve";
 import { connectionOfSource, testSqlSource } from "./sql";
+import { staleEdit, type StaleEdit } from "../stale-edits";
 
 export const sqlSourceInput = z.object({
   name: z
@@ -26,12 +27,16 @@ export type SqlSourceInput = z.infer<typeof sqlSourceInput>;
 export type SaveSqlSourceResult =
   | { status: "ok"; source: SqlSource }
   | { status: "invalid"; fieldErrors: Record<string, string[]> }
-  | { status: "gone" };
+  | { status: "gone" }
+  | StaleEdit;
 
-/** Saves a SQL source only after its query ran on its connection as a pass would run it, keeping its column types. */
+/**
+ * Saves a SQL source only after its query ran on its connection as a pass would run it, keeping its
+ * column types. With `version` (the one the form was loaded at), a save over a newer change is refused.
+ */
 export async function saveSqlSource(
   deps: Deps,
-  { id, input }: { id?: string; input: SqlSourceInput },
+  { id, version, input, by = null }: { id?: string; version?: number; input: SqlSourceInput; by?: string | null },
 ): Promise<SaveSqlSourceResult> {
   let connection;
   try {
@@ -43,13 +48,15 @@ export async function saveSqlSource(
   if (!tested.ok) return { status: "invalid", fieldErrors: { query: [tested.message] } };
   const values = { ...input, variables: tested.variables };
   if (!id) {
-    const source = await insertSqlSource(deps.db, values);
+    const source = await insertSqlSource(deps.db, { ...values, updatedBy: by });
     return source
       ? { status: "ok", source }
       : { status: "invalid", fieldErrors: { name: ["Another SQL source has this name."] } };
   }
-  const updated = await updateSqlSourceById(deps.db, { id, changes: values, at: deps.clock() });
+  const updated = await updateSqlSourceById(deps.db, { id, version, changes: values, by, at: deps.clock() });
   if (updated === "taken") return { status: "invalid", fieldErrors: { name: ["Another SQL source has this name."] } };
+  // No version table for sources: the refusal can say who and when, not which fields.
+  if (updated && "stale" in updated) return staleEdit(deps, updated.stale, null);
   return updated ? { status: "ok", source: updated } : { status: "gone" };
 }
 

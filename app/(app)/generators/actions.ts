@@ -4,7 +4,7 @@ import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
 import { getEngine } from "@/app/_server/engine";
-import { echoValues } from "@/app/_server/forms";
+import { echoValues, readLoadedVersion, staleState } from "@/app/_server/forms";
 import { requireSession } from "@/app/_server/session";
 import type { FormState } from "@/components/forms/form-state";
 import {
@@ -43,7 +43,9 @@ function invalid(formData: FormData, fieldErrors: Record<string, string[]>): For
 }
 
 export async function saveGeneratorAction(id: string | null, _prev: FormState, formData: FormData): Promise<FormState> {
-  await requireSession();
+  const { operator } = await requireSession();
+  const loaded = id ? readLoadedVersion(formData) : null;
+  if (loaded && !loaded.ok) return loaded.state;
   const parsed = generatorInput.safeParse(readGeneratorForm(formData));
   if (!parsed.success) {
     const fieldErrors: Record<string, string[]> = {};
@@ -51,8 +53,14 @@ export async function saveGeneratorAction(id: string | null, _prev: FormState, f
     return invalid(formData, fieldErrors);
   }
   const { deps } = await getEngine();
-  const result = await saveGenerator(deps, { id: id ?? undefined, input: parsed.data });
+  const result = await saveGenerator(deps, {
+    id: id ?? undefined,
+    version: loaded?.version,
+    input: parsed.data,
+    by: operator.id,
+  });
   if (result.status === "invalid") return invalid(formData, result.fieldErrors);
+  if (result.status === "stale") return staleState(formData, result);
   if (result.status === "gone")
     return {
       status: "error",
@@ -70,11 +78,11 @@ export async function setGeneratorActiveAction(
   _prev: FormState,
   formData: FormData,
 ): Promise<FormState> {
-  await requireSession();
+  const { operator } = await requireSession();
   const parsed = idInput.safeParse({ id: formData.get("id") });
   if (!parsed.success) return { status: "error", message: "Unknown generator; reload the page." };
   const { deps } = await getEngine();
-  await setGeneratorActive(deps, { id: parsed.data.id, active });
+  await setGeneratorActive(deps, { id: parsed.data.id, active, by: operator.id });
   revalidatePath(PATH);
   return { status: "ok", message: active ? "Active: the next pass runs it." : "Paused: passes skip it." };
 }

@@ -4,7 +4,7 @@ import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
 import { getEngine } from "@/app/_server/engine";
-import { echoValues, parseForm } from "@/app/_server/forms";
+import { echoValues, parseForm, readLoadedVersion, staleState } from "@/app/_server/forms";
 import { requireSession } from "@/app/_server/session";
 import type { FormState } from "@/components/forms/form-state";
 import {
@@ -42,6 +42,8 @@ const formFields = (formData: FormData) => {
 
 export async function saveTemplateAction(id: string | null, _prev: FormState, formData: FormData): Promise<FormState> {
   const { operator } = await requireSession();
+  const loaded = id ? readLoadedVersion(formData) : null;
+  if (loaded && !loaded.ok) return loaded.state;
   const parsed = templateInput.safeParse(formFields(formData));
   if (!parsed.success) {
     const fieldErrors: Record<string, string[]> = {};
@@ -49,11 +51,21 @@ export async function saveTemplateAction(id: string | null, _prev: FormState, fo
     return { status: "invalid", fieldErrors, values: echoValues(formData) };
   }
   const { deps } = await getEngine();
-  const result = await saveTemplate(deps, { id: id ?? undefined, input: parsed.data, by: operator.id });
+  const result = await saveTemplate(deps, {
+    id: id ?? undefined,
+    version: loaded?.version,
+    input: parsed.data,
+    by: operator.id,
+  });
   if (result.status === "invalid")
     return { status: "invalid", fieldErrors: result.fieldErrors, values: echoValues(formData) };
+  if (result.status === "stale") return staleState(formData, result);
   if (result.status === "gone")
-    return { status: "error", message: "This template was deleted meanwhile; go back to the list." };
+    return {
+      status: "error",
+      message: "This template was deleted meanwhile; go back to the list. Your values are kept below.",
+      values: echoValues(formData),
+    };
   revalidatePath(PATH);
   redirect(`${PATH}/${result.template.id}?saved=${result.template.version}`);
 }
@@ -113,11 +125,11 @@ export async function setTemplateActiveAction(
   _prev: FormState,
   formData: FormData,
 ): Promise<FormState> {
-  await requireSession();
+  const { operator } = await requireSession();
   const parsed = idInput.safeParse({ id: formData.get("id") });
   if (!parsed.success) return { status: "error", message: "Unknown template; reload the page." };
   const { deps } = await getEngine();
-  const result = await setTemplateActive(deps, { id: parsed.data.id, active });
+  const result = await setTemplateActive(deps, { id: parsed.data.id, active, by: operator.id });
   revalidatePath(PATH);
   return result.ok ? { status: "ok" } : { status: "error", message: result.message };
 }
@@ -146,7 +158,9 @@ export async function restoreVersionAction(_prev: FormState, formData: FormData)
       message:
         result.status === "gone"
           ? "That version no longer exists."
-          : "The old version no longer validates; open it and copy what you need.",
+          : result.status === "stale"
+            ? result.message
+            : "The old version no longer validates; open it and copy what you need.",
     };
   revalidatePath(PATH);
   redirect(`${PATH}/${parsed.data.id}?restored=${parsed.data.version}`);

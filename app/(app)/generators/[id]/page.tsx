@@ -14,7 +14,7 @@ export const metadata = { title: "Edit generator" };
 export default async function EditGeneratorPage({ params }: { params: Promise<{ id: string }> }) {
   await requireSession();
   const { id } = await params;
-  const { deps } = await getEngine();
+  const { deps, config, scheduler } = await getEngine();
   const editor = await loadGeneratorEditor(deps.db, { id, sources: deps.sources });
   if (!editor) notFound();
   const { generator, sources } = editor;
@@ -34,6 +34,8 @@ export default async function EditGeneratorPage({ params }: { params: Promise<{ 
         preview={previewGeneratorAction}
         sources={sources}
         submitLabel="Save changes"
+        version={generator.version}
+        schedule={{ everySeconds: config.scheduleSeconds, nextAt: scheduler?.nextAt()?.toISOString() ?? null }}
         initial={{
           name: generator.name,
           group: generator.group,

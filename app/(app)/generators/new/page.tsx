@@ -10,7 +10,7 @@ export const metadata = { title: "New generator" };
 
 export default async function NewGeneratorPage() {
   await requireSession();
-  const { deps } = await getEngine();
+  const { deps, config, scheduler } = await getEngine();
   const { sources } = await loadNewGenerator(deps.db, { sources: deps.sources });
   return (
     <>
@@ -23,7 +23,10 @@ export default async function NewGeneratorPage() {
         preview={previewGeneratorAction}
         sources={sources}
         submitLabel="Create generator"
-        initial={{ name: "", group: "", source: sources[0]?.ref ?? "", conditions: [], active: true }}
+        version={null}
+        schedule={{ everySeconds: config.scheduleSeconds, nextAt: scheduler?.nextAt()?.toISOString() ?? null }}
+        // Paused until the operator turns it on: a pass could otherwise record events before their template exists.
+        initial={{ name: "", group: "", source: sources[0]?.ref ?? "", conditions: [], active: false }}
       />
     </>
   );

@@ -9,17 +9,40 @@ import { requireSession } from "@/app/_server/session";
 import type { FormState } from "@/components/forms/form-state";
 import { connectionOfSource, testSqlSource, type SqlTestResult } from "@/spark/sources/sql";
 import { deleteSqlSource, saveSqlSource, sqlSourceInput } from "@/spark/sources/sql-sources";
+import { loadedVersion } from "@/spark/stale-edits";
 
 const PATH = "/generators/sources";
 
-export async function saveSqlSourceAction(id: string | null, _prev: FormState, formData: FormData): Promise<FormState> {
-  await requireSession();
+/**
+ * `target` is bound by the edit page with the version it loaded: the source form posts no version field
+ * of its own, and a bound argument comes back exactly as the page rendered it.
+ */
+export async function saveSqlSourceAction(
+  target: { id: string; version: number } | null,
+  _prev: FormState,
+  formData: FormData,
+): Promise<FormState> {
+  const { operator } = await requireSession();
+  const bound = z.object({ id: z.uuid(), version: loadedVersion.unwrap() }).nullable().safeParse(target);
+  if (!bound.success)
+    return { status: "error", message: "Unknown source; reload the page.", values: echoValues(formData) };
   const parsed = parseForm(sqlSourceInput, formData);
   if (!parsed.ok) return parsed.state;
   const { deps } = await getEngine();
-  const result = await saveSqlSource(deps, { id: id ?? undefined, input: parsed.data });
+  const result = await saveSqlSource(deps, {
+    id: bound.data?.id,
+    version: bound.data?.version,
+    input: parsed.data,
+    by: operator.id,
+  });
   if (result.status === "invalid")
     return { status: "invalid", fieldErrors: result.fieldErrors, values: echoValues(formData) };
+  if (result.status === "stale")
+    return {
+      status: "error",
+      message: `${result.message} Nothing was saved and your values are still here: copy what you need, then reload the page to start from theirs.`,
+      values: echoValues(formData),
+    };
   if (result.status === "gone")
     return {
       status: "error",

@@ -39,7 +39,12 @@ export async function saveConnectionAction(
       message: "This connection was deleted meanwhile; go back to the list.",
       values: echoValues(formData),
     };
-  if (result.status === "stale") return { status: "error", message: result.message, values: echoValues(formData) };
+  if (result.status === "stale")
+    return {
+      status: "error",
+      message: `${result.message} Nothing was saved and your values are still here: copy what you need, then reload the page to start from theirs.`,
+      values: echoValues(formData),
+    };
   revalidatePath(PATH);
   redirect(`${PATH}?saved=${encodeURIComponent(result.connection.name)}`);
 }

@@ -6,8 +6,16 @@ import { getEngine } from "@/app/_server/engine";
 import { invalidField, parseForm } from "@/app/_server/forms";
 import { requireAdmin } from "@/app/_server/session";
 import type { FormState } from "@/components/forms/form-state";
-import { createOperator, inviteOperator, reissueInvite, setOperatorDisabled } from "@/spark/accounts/accounts";
-import { createOperatorInput, inviteOperatorInput } from "@/spark/accounts/schemas";
+import {
+  createOperator,
+  inviteOperator,
+  reissueInvite,
+  setOperatorDisabled,
+  setOperatorRole,
+  type AccessResult,
+} from "@/spark/accounts/accounts";
+import { loadedVersion } from "@/spark/stale-edits";
+import { createOperatorInput, inviteOperatorInput, roleField } from "@/spark/accounts/schemas";
 import { liftThrottle } from "@/spark/accounts/throttle";
 
 const PATH = "/settings/operators";
@@ -39,13 +47,10 @@ function inviteMessage(email: string, url: string, expiresAt: Date) {
 }
 
 const operatorId = z.object({ userId: z.uuid("Unknown operator.") });
+/** The operator as the admin's page showed them: a change to someone changed since is refused. */
+const operatorAt = z.object({ userId: z.uuid("Unknown operator."), version: loadedVersion.unwrap() });
 
-export async function setDisabledAction(disabled: boolean, _prev: FormState, formData: FormData): Promise<FormState> {
-  const { operator } = await requireAdmin();
-  const parsed = parseForm(operatorId, formData);
-  if (!parsed.ok) return { status: "error", message: "Unknown operator; reload the page." };
-  const { deps } = await getEngine();
-  const result = await setOperatorDisabled(deps, { actorId: operator.id, userId: parsed.data.userId, disabled });
+function accessState(result: AccessResult, done: string): FormState {
   switch (result.status) {
     case "self":
       return { status: "error", message: "You cannot disable your own account." };
@@ -53,9 +58,39 @@ export async function setDisabledAction(disabled: boolean, _prev: FormState, for
       return { status: "error", message: "This is the last active admin; make another operator admin first." };
     case "unknown":
       return { status: "error", message: "Unknown operator; reload the page." };
+    case "stale":
+      return {
+        status: "error",
+        message: `${result.message} Nothing was changed; reload the page to see them as they are now.`,
+      };
+    case "ok":
+      return { status: "ok", message: done };
   }
-  revalidatePath(PATH);
-  return { status: "ok", message: disabled ? "Disabled; their sessions have ended." : "Enabled." };
+}
+
+export async function setDisabledAction(disabled: boolean, _prev: FormState, formData: FormData): Promise<FormState> {
+  const { operator } = await requireAdmin();
+  const parsed = parseForm(operatorAt, formData);
+  if (!parsed.ok) return { status: "error", message: "Unknown operator; reload the page." };
+  const { deps } = await getEngine();
+  const result = await setOperatorDisabled(deps, { actorId: operator.id, ...parsed.data, disabled });
+  if (result.status === "ok") revalidatePath(PATH);
+  return accessState(result, disabled ? "Disabled; their sessions have ended." : "Enabled.");
+}
+
+export async function setRoleAction(
+  role: z.infer<typeof roleField>,
+  _prev: FormState,
+  formData: FormData,
+): Promise<FormState> {
+  const { operator } = await requireAdmin();
+  const parsed = parseForm(operatorAt, formData);
+  if (!parsed.ok || !roleField.safeParse(role).success)
+    return { status: "error", message: "Unknown operator; reload the page." };
+  const { deps } = await getEngine();
+  const result = await setOperatorRole(deps, { actorId: operator.id, ...parsed.data, role });
+  if (result.status === "ok") revalidatePath(PATH);
+  return accessState(result, role === "admin" ? "Now an admin." : "Now an operator.");
 }
 
 export async function reissueInviteAction(_prev: FormState, formData: FormData): Promise<FormState> {

@@ -17,6 +17,7 @@ import {
   liftThrottleAction,
   reissueInviteAction,
   setDisabledAction,
+  setRoleAction,
 } from "./actions";
 import { DataTable } from "@/components/ui/data-table";
 
@@ -69,11 +70,22 @@ export default async function OperatorsPage() {
                         variant="secondary"
                       />
                     ) : null}
+                    {user.id === me.id ? null : (
+                      <OperatorButton
+                        action={setRoleAction.bind(null, user.role === "admin" ? "operator" : "admin")}
+                        userId={user.id}
+                        email={user.email}
+                        version={user.version}
+                        label={user.role === "admin" ? "Make operator" : "Make admin"}
+                        variant="secondary"
+                      />
+                    )}
                     {user.id === me.id ? null : status === "disabled" ? (
                       <OperatorButton
                         action={setDisabledAction.bind(null, false)}
                         userId={user.id}
                         email={user.email}
+                        version={user.version}
                         label="Enable"
                         variant="secondary"
                       />
@@ -82,6 +94,7 @@ export default async function OperatorsPage() {
                         action={setDisabledAction.bind(null, true)}
                         userId={user.id}
                         email={user.email}
+                        version={user.version}
                         label="Disable"
                         variant="danger"
                       />

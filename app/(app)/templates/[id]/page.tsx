@@ -60,6 +60,7 @@ export default async function EditTemplatePage({
         layouts={layouts}
         submitLabel="Save changes"
         initial={initial}
+        version={template.version}
       />
       <section className="mt-8 max-w-xl space-y-2">
         <h2 className="text-sm font-semibold text-zinc-900">Delete this template</h2>

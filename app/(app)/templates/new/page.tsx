@@ -25,6 +25,7 @@ export default async function NewTemplatePage() {
         defaultFrom={config.mail.from}
         layouts={layouts}
         submitLabel="Create template"
+        version={null}
         initial={{
           name: "",
           group: "",

@@ -4,7 +4,7 @@ import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
 import { getEngine } from "@/app/_server/engine";
-import { parseForm } from "@/app/_server/forms";
+import { echoValues, parseForm, readLoadedVersion, staleState } from "@/app/_server/forms";
 import { requireSession } from "@/app/_server/session";
 import type { FormState } from "@/components/forms/form-state";
 import {
@@ -20,17 +20,26 @@ const PATH = "/templates/partials";
 
 export async function savePartialAction(id: string | null, _prev: FormState, formData: FormData): Promise<FormState> {
   const { operator } = await requireSession();
+  const loaded = id ? readLoadedVersion(formData) : null;
+  if (loaded && !loaded.ok) return loaded.state;
   const parsed = parseForm(partialInput, formData);
   if (!parsed.ok) return parsed.state;
   const { deps } = await getEngine();
-  const result = await savePartial(deps, { id: id ?? undefined, input: parsed.data, by: operator.id });
+  const result = await savePartial(deps, {
+    id: id ?? undefined,
+    version: loaded?.version,
+    input: parsed.data,
+    by: operator.id,
+  });
   if (result.status === "invalid")
+    return { status: "invalid", fieldErrors: result.fieldErrors, values: echoValues(formData) };
+  if (result.status === "stale") return staleState(formData, result);
+  if (result.status === "gone")
     return {
-      status: "invalid",
-      fieldErrors: result.fieldErrors,
-      values: { name: parsed.data.name, kind: parsed.data.kind, body: parsed.data.body },
+      status: "error",
+      message: "It was deleted meanwhile; go back to the list. Your values are kept below.",
+      values: echoValues(formData),
     };
-  if (result.status === "gone") return { status: "error", message: "It was deleted meanwhile; go back to the list." };
   revalidatePath(PATH);
   redirect(`${PATH}/${result.partial.id}?saved=${result.partial.version}`);
 }
@@ -90,6 +99,7 @@ export async function restorePartialVersionAction(_prev: FormState, formData: Fo
       message: `The old version no longer validates: ${Object.values(result.fieldErrors).flat().join(" ")}`,
     };
   if (result.status === "gone") return { status: "error", message: "That version no longer exists." };
+  if (result.status === "stale") return { status: "error", message: result.message };
   revalidatePath(PATH);
   redirect(`${PATH}/${parsed.data.id}?restored=${parsed.data.version}`);
 }

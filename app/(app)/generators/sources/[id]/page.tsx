@@ -38,7 +38,7 @@ export default async function EditSqlSourcePage({ params }: { params: Promise<{ 
         </div>
       ) : null}
       <SqlSourceForm
-        action={saveSqlSourceAction.bind(null, source.id)}
+        action={saveSqlSourceAction.bind(null, { id: source.id, version: source.version })}
         test={testSqlQueryAction}
         initial={{
           name: source.name,

@@ -57,6 +57,7 @@ export default async function EditPartialPage({
         sampleContext={sampleContext}
         submitLabel="Save changes"
         initial={{ name: partial.name, kind: partial.kind, body: partial.body }}
+        version={partial.version}
       />
       <section className="mt-8 max-w-xl space-y-2">
         <h2 className="text-sm font-semibold text-zinc-900">Delete</h2>

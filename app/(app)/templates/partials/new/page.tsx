@@ -29,6 +29,7 @@ export default async function NewPartialPage({
         description="Liquid over the same context as the templates that use it."
       />
       <PartialForm
+        version={null}
         save={savePartialAction.bind(null, null)}
         preview={previewPartialAction.bind(null, null)}
         sampleContext={sampleContext}
