@@ -153,7 +153,9 @@ test("sign-in answers 429 with Retry-After once one email has failed 5 times fro
   expect(limited.status()).toBe(429);
   expect(Number(limited.headers()["retry-after"])).toBeGreaterThan(0);
   expect(Number(limited.headers()["retry-after"])).toBeLessThanOrEqual(30);
-  expect((await limited.json()).error).toMatch(/^Too many failed sign-ins\. Try again in \d+ seconds?\.$/);
+  expect((await limited.json()).error).toMatch(
+    /^Too many failed sign-ins\. Try again in \d+ seconds?\. An admin can lift it now under Settings → Operators → Sign-in throttling, or on the server with npm run user -- unlock <email>\.$/,
+  );
   // Another client is not slowed by this one's failures.
   expect(
     (await request.post("/api/auth/login", { headers: { "x-forwarded-for": "203.0.113.8" }, data })).status(),

@@ -276,7 +276,9 @@ test("a failed sign-in names when to retry, a stranger's failures do not lock th
   const limited = await request.post("/api/auth/login", { headers: stranger, data: admin });
   expect(limited.status()).toBe(429);
   expect(Number(limited.headers()["retry-after"])).toBeGreaterThan(0);
-  expect((await limited.json()).error).toMatch(/^Too many failed sign-ins\. Try again in \d+ seconds?\.$/);
+  expect((await limited.json()).error).toMatch(
+    /^Too many failed sign-ins\. Try again in \d+ seconds?\. An admin can lift it now under Settings → Operators → Sign-in throttling, or on the server with npm run user -- unlock <email>\.$/,
+  );
 
   const fresh = await request.post("/api/auth/login", { headers: { "x-forwarded-for": "198.51.100.24" }, data: admin });
   expect(fresh.status()).toBe(200);
