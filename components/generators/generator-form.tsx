@@ -10,6 +10,7 @@ import { operatorsByType, takesNoValue, type ConditionOperator } from "@/spark/g
 import type { SourceOption } from "@/spark/generators/generators";
 import type { VariableSpec } from "@/spark/sources/variables";
 import { GeneratorPreview, type PreviewAction } from "./generator-preview";
+import { describeNextPass, type PassSchedule } from "./next-pass";
 
 export type GeneratorFormValues = {
   name: string;
@@ -29,20 +30,6 @@ const valueHint: Record<VariableSpec["type"], string> = {
   timestamp: "a date, like 2026-01-31 or 2026-01-31T09:00:00Z",
   json: "text to find in the JSON",
 };
-
-/** How often the scheduler runs a pass, and when the next one is due (null while one runs). */
-export type PassSchedule = { everySeconds: number; nextAt: string | null };
-
-/** When an active generator is run next: the scheduler's next pass, or, with it off, whatever starts one. */
-export function describeNextPass({ everySeconds, nextAt }: PassSchedule): string {
-  if (everySeconds === 0)
-    return "The scheduler is off (SPARK_SCHEDULE_SECONDS=0): the next pass from cron (POST /api/jobs/run), npm run job or Run now runs it.";
-  const every = everySeconds === 1 ? "every second" : `every ${everySeconds} seconds`;
-  const next = nextAt
-    ? `the next is due at ${nextAt.slice(11, 19)} UTC`
-    : `a pass is running now and the next starts ${everySeconds} seconds after it ends`;
-  return `Once saved, the next scheduled pass runs it and records its events: passes run ${every}; ${next}.`;
-}
 
 /**
  * Create or edit a generator. Every field is controlled and the form is never reset by React, so a
