@@ -5,6 +5,7 @@ import { countEventsByBucketSince, countEventsByGroupSince } from "@/db/queries/
 import { listGenerators } from "@/db/queries/generators";
 import { listRecentJobRuns } from "@/db/queries/job-runs";
 import { deliveryStatuses, type DeliveryStatus, type JobRun } from "@/db/schema";
+import { withFigures, type JobRunRow } from "./jobs";
 import { first, type Params } from "./list-params";
 import { fillBuckets, type Bucket, type BucketCount } from "./stats";
 
@@ -29,7 +30,7 @@ export type DashboardView = {
   range: { key: DashboardRange; bucket: Bucket; n: number };
   now: Date;
   /** The newest job runs, newest first. */
-  runs: JobRun[];
+  runs: JobRunRow[];
   running: JobRun | null;
   /** The newest run that did work (not one still running, not one skipped because another held the lease). */
   lastDone: JobRun | null;
@@ -68,7 +69,7 @@ export async function loadDashboard(db: Db, { params, now }: { params: Params; n
   return {
     range: { key, bucket, n },
     now,
-    runs,
+    runs: runs.map(withFigures),
     running,
     lastDone: runs.find((r) => r.status !== "running" && r.status !== "skipped") ?? null,
     generators: { total: generators.length, active: generators.filter((g) => g.active).length },

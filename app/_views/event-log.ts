@@ -36,6 +36,7 @@ export type EventFilters = {
   from?: Date;
   to?: Date;
   failing?: boolean;
+  jobRunId?: number;
 };
 
 /**
@@ -82,6 +83,11 @@ export function parseEventFilters(params: Params): {
     else ignored.push({ name: "origin", message: "Pick a generator or a source from the list." });
   }
   Object.assign(filters, parseTimeRange(params, ignored));
+  const run = first(params.run);
+  if (run !== undefined) {
+    if (/^[1-9]\d{0,14}$/.test(run)) filters.jobRunId = Number(run);
+    else if (run !== "") ignored.push({ name: "run", message: "A job run is its number, like 12." });
+  }
   const failing = first(params.failing);
   if (failing !== undefined) {
     if (failing === "1") filters.failing = true;
@@ -99,6 +105,7 @@ export function eventFilterQuery(filters: EventFilters, extra: Record<string, st
   else if (filters.source) params.set("origin", `source:${filters.source}`);
   setTimeRangeParams(params, filters);
   if (filters.failing) params.set("failing", "1");
+  if (filters.jobRunId) params.set("run", String(filters.jobRunId));
   for (const [name, value] of Object.entries(extra)) params.set(name, value);
   const text = params.toString();
   return text ? `?${text}` : "";

@@ -1,8 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
+import { eq } from "drizzle-orm";
+import { insertGenerator } from "@/db/queries/generators";
 import { jobRuns, users } from "@/db/schema";
+import { runJob } from "@/spark/job/job";
+import type { CodeSource } from "@/spark/sources/types";
 import { openTestDatabase, testDriver } from "@/testing/database";
-import { jobRunsHref, loadJobRun, loadJobRuns, parseJobRunFilters } from "./jobs";
+import { testDeps } from "@/testing/deps";
+import { loadDashboard } from "./dashboard";
+import { eventFilterQuery, loadEventLog, parseEventFilters } from "./event-log";
+import { jobRunsHref, loadJobRun, loadJobRunProgress, loadJobRuns, parseJobRunFilters } from "./jobs";
 
 describe("job runs filters from the URL", () => {
   it("keeps a known status and trigger", () => {
@@ -79,5 +86,66 @@ describe(`job runs pages on ${testDriver}`, () => {
     expect((await loadJobRun(database.db, String(firstId)))?.startedBy).toBeNull();
     expect(await loadJobRun(database.db, "1e3")).toBeNull();
     expect(await loadJobRun(database.db, "999999")).toBeNull();
+  });
+});
+
+describe(`one definition of a run's figures, on ${testDriver}`, () => {
+  let database: Database;
+  beforeAll(async () => {
+    database = await openTestDatabase();
+  });
+  afterAll(() => database?.close());
+
+  /** A code source of `n` rows: every generator reading it reads the same rows. */
+  const rowsSource = (name: string, n: number): CodeSource<{ id: number }> => ({
+    name,
+    label: name,
+    description: "test rows",
+    variables: {},
+    async *candidates() {
+      yield Array.from({ length: n }, (_, i) => ({ id: i + 1 }));
+    },
+    context: () => ({}),
+  });
+
+  it("counts a source shared by generators once, the same on the dashboard, the runs list and the run's page", async () => {
+    for (const [name, group, source] of [
+      ["a", "shared_a", "code:shared"],
+      ["b", "shared_b", "code:shared"],
+      ["c", "shared_c", "code:shared"],
+      ["d", "alone", "code:alone"],
+    ] as const)
+      await insertGenerator(database.db, { name, group, source, conditions: [] });
+    const deps = testDeps(database, {
+      sources: [rowsSource("shared", 4), rowsSource("alone", 2)] as CodeSource[],
+    });
+    const summary = await runJob(deps, { trigger: "manual" });
+    const runId = summary.runId!;
+    // Four rows read once for three generators, and two more: six candidates, not 4 × 3 + 2.
+    const expected = { candidates: 6, recorded: 14, seen: 0, sent: 0, failed: 0, dead: 0 };
+    expect((await loadJobRunProgress(database.db, runId))?.figures).toEqual(expected);
+    expect((await loadJobRun(database.db, String(runId)))?.run.figures).toEqual(expected);
+    const dashboard = await loadDashboard(database.db, { params: {}, now: new Date() });
+    expect(dashboard.runs.find((r) => r.id === runId)?.figures).toEqual(expected);
+    expect((await loadJobRuns(database.db, {})).rows.find((r) => r.id === runId)?.figures).toEqual(expected);
+    // What the pass wrote as it went says the same.
+    const [row] = await database.db.select().from(jobRuns).where(eq(jobRuns.id, runId));
+    expect(row?.progress?.candidates).toBe(expected.candidates);
+
+    // "See the events" leads to that run's events, and only those.
+    const again = await runJob(deps, { trigger: "manual" });
+    expect(again.events).toEqual({ recorded: 0, seen: 14 });
+    const href = eventFilterQuery({ jobRunId: runId });
+    expect(href).toBe(`?run=${runId}`);
+    const log = await loadEventLog(database.db, Object.fromEntries(new URLSearchParams(href.slice(1))), {
+      sources: [],
+    });
+    expect(log.filters).toEqual({ jobRunId: runId });
+    expect(log.rows).toHaveLength(14);
+    expect(new Set(log.rows.map((r) => r.jobRunId))).toEqual(new Set([runId]));
+    expect((await loadEventLog(database.db, { run: String(again.runId) }, { sources: [] })).rows).toEqual([]);
+    expect(parseEventFilters({ run: "12; drop" }).ignored).toEqual([
+      { name: "run", message: "A job run is its number, like 12." },
+    ]);
   });
 });

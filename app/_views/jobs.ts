@@ -2,9 +2,15 @@ import type { Db } from "@/db/client";
 import { findJobRunById, listJobRunsPage } from "@/db/queries/job-runs";
 import { findUserById } from "@/db/queries/users";
 import { jobStatuses, jobTriggers, type JobRun, type JobStatus, type JobTrigger } from "@/db/schema";
+import { runFigures, type RunFigures } from "@/spark/job/figures";
 import { parseChoice, parsePageCursor, type IgnoredFilter, type PageCursor, type Params } from "./list-params";
 
 export const JOB_RUN_PAGE_SIZE = 50;
+
+/** A job run as every list shows it: the row and its figures, each computed by the one definition. */
+export type JobRunRow = JobRun & { figures: RunFigures };
+
+export const withFigures = (run: JobRun): JobRunRow => ({ ...run, figures: runFigures(run) });
 
 export type JobRunFilters = { status?: JobStatus; trigger?: JobTrigger };
 
@@ -36,7 +42,7 @@ export function jobRunsHref(filters: JobRunFilters, extra: Record<string, string
 export type JobRunsView = {
   filters: JobRunFilters;
   ignored: IgnoredFilter[];
-  rows: JobRun[];
+  rows: JobRunRow[];
   newer: number | null;
   older: number | null;
   statuses: readonly JobStatus[];
@@ -54,7 +60,7 @@ export async function loadJobRuns(
   return {
     filters,
     ignored,
-    rows: result.rows,
+    rows: result.rows.map(withFigures),
     newer: result.newer,
     older: result.older,
     statuses: jobStatuses,
@@ -71,18 +77,18 @@ export function parseJobRunId(text: string): number | null {
 export async function loadJobRun(
   db: Db,
   id: string,
-): Promise<{ run: JobRun; startedBy: { email: string } | null } | null> {
+): Promise<{ run: JobRunRow; startedBy: { email: string } | null } | null> {
   const runId = parseJobRunId(id);
   if (runId === null) return null;
   const run = await findJobRunById(db, { id: runId });
   if (!run) return null;
   const user = run.startedBy ? await findUserById(db, { id: run.startedBy }) : null;
-  return { run, startedBy: user ? { email: user.email } : null };
+  return { run: withFigures(run), startedBy: user ? { email: user.email } : null };
 }
 
 export type JobRunProgress = Pick<
-  JobRun,
-  "id" | "trigger" | "status" | "startedAt" | "finishedAt" | "durationMs" | "progress" | "summary"
+  JobRunRow,
+  "id" | "trigger" | "status" | "startedAt" | "finishedAt" | "durationMs" | "progress" | "summary" | "figures"
 >;
 
 /** What the dashboard polls while a run goes: its status and live progress, without who started it. */
@@ -98,5 +104,6 @@ export async function loadJobRunProgress(db: Db, id: number): Promise<JobRunProg
     durationMs: run.durationMs,
     progress: run.progress,
     summary: run.summary,
+    figures: runFigures(run),
   };
 }

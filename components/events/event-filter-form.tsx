@@ -83,6 +83,20 @@ export function EventFilterForm({
         </select>
       </div>
       <TimeRangeInputs idPrefix="f" from={filters.from} to={filters.to} />
+      <div className="lg:col-span-1">
+        <label htmlFor="f-run" className={filterLabel}>
+          Job run
+        </label>
+        <input
+          id="f-run"
+          name="run"
+          inputMode="numeric"
+          pattern="[0-9]*"
+          defaultValue={filters.jobRunId ?? ""}
+          placeholder="any"
+          className={`${filterControl} font-mono`}
+        />
+      </div>
       <div className="flex flex-col justify-end gap-2">
         {showFailing ? (
           <label className="flex items-center gap-2 text-sm">

@@ -1,15 +1,31 @@
 import Link from "next/link";
 import { TimeAgo } from "@/components/ui/time-ago";
 import type { JobRun } from "@/spark/types";
+import type { RunFigures } from "@/spark/job/figures";
 import { StatusBadge } from "./status-badge";
 import { formatNumber, formatDuration } from "@/components/ui/format";
 import { DataTable } from "@/components/ui/data-table";
 
-/** The last job passes: what started them, how long they took, what they recorded and sent. */
-export function JobRunTable({ runs, now, empty }: { runs: JobRun[]; now: Date; empty: string }) {
+/**
+ * The last job passes: what started them, where they ran, how long they took, what they recorded and
+ * sent. A skipped pass did no work, so its row says why in one cell instead of a row of blanks and
+ * zeros, and nothing of it reads as an error.
+ */
+export function JobRunTable({
+  runs,
+  now,
+  empty,
+}: {
+  runs: (JobRun & { figures: RunFigures })[];
+  now: Date;
+  empty: string;
+}) {
   if (runs.length === 0) return <p className="text-sm text-zinc-500">{empty}</p>;
   return (
-    <DataTable inCard columns={["Run", "Trigger", "Started", "Duration", "Status", "Events", "Mail", "Errors"]}>
+    <DataTable
+      inCard
+      columns={["Run", "Trigger", "Instance", "Started", "Duration", "Status", "Events", "Mail", "Errors"]}
+    >
       {runs.map((run) => (
         <tr key={run.id} className="align-top">
           <td className="px-5 py-2 font-mono text-xs">
@@ -18,6 +34,9 @@ export function JobRunTable({ runs, now, empty }: { runs: JobRun[]; now: Date; e
             </Link>
           </td>
           <td className="px-5 py-2">{run.trigger}</td>
+          <td className="px-5 py-2 font-mono text-xs whitespace-nowrap text-zinc-600" title="host:process id">
+            {run.instance ?? "—"}
+          </td>
           <td className="px-5 py-2 text-zinc-600">
             <TimeAgo date={run.startedAt} now={now} />
           </td>
@@ -25,33 +44,38 @@ export function JobRunTable({ runs, now, empty }: { runs: JobRun[]; now: Date; e
           <td className="px-5 py-2">
             <StatusBadge status={run.status} />
           </td>
-          <td className="px-5 py-2 whitespace-nowrap text-zinc-700">
-            {run.summary
-              ? `${formatNumber(run.summary.events.recorded)} new · ${formatNumber(run.summary.events.seen)} seen`
-              : run.progress
-                ? `${formatNumber(run.progress.recorded)} new so far`
-                : "—"}
-          </td>
-          <td className="px-5 py-2 whitespace-nowrap text-zinc-700">
-            {run.summary
-              ? `${formatNumber(run.summary.deliveries.sent)} sent${run.summary.deliveries.dead > 0 ? ` · ${formatNumber(run.summary.deliveries.dead)} dead` : ""}`
-              : "—"}
-          </td>
-          <td className="max-w-sm px-5 py-2">
-            {run.summary?.message && run.status === "skipped" ? (
-              <span className="text-zinc-500">{run.summary.message}</span>
-            ) : null}
-            {run.summary && run.summary.errors.length > 0 ? (
-              <span
-                className="text-red-700"
-                title={run.summary.errors.map((e) => `${e.where}${e.key ? ` ${e.key}` : ""}: ${e.message}`).join("\n")}
-              >
-                {run.summary.errors.length} — {run.summary.errors[0]!.where}: {run.summary.errors[0]!.message}
-              </span>
-            ) : run.status !== "skipped" ? (
-              <span className="text-zinc-400">none</span>
-            ) : null}
-          </td>
+          {run.status === "skipped" ? (
+            <td colSpan={3} className="px-5 py-2 text-zinc-600">
+              {run.summary?.message ?? "skipped: another run was in progress"}
+            </td>
+          ) : (
+            <>
+              <td className="px-5 py-2 whitespace-nowrap text-zinc-700">
+                {run.summary
+                  ? `${formatNumber(run.figures.recorded)} new · ${formatNumber(run.figures.seen)} seen`
+                  : `${formatNumber(run.figures.recorded)} new so far`}
+              </td>
+              <td className="px-5 py-2 whitespace-nowrap text-zinc-700">
+                {run.figures.sent === null
+                  ? "—"
+                  : `${formatNumber(run.figures.sent)} sent${run.figures.dead ? ` · ${formatNumber(run.figures.dead)} dead` : ""}`}
+              </td>
+              <td className="max-w-sm px-5 py-2">
+                {run.summary && run.summary.errors.length > 0 ? (
+                  <span
+                    className="text-red-700"
+                    title={run.summary.errors
+                      .map((e) => `${e.where}${e.key ? ` ${e.key}` : ""}: ${e.message}`)
+                      .join("\n")}
+                  >
+                    {run.summary.errors.length} — {run.summary.errors[0]!.where}: {run.summary.errors[0]!.message}
+                  </span>
+                ) : (
+                  <span className="text-zinc-400">none</span>
+                )}
+              </td>
+            </>
+          )}
         </tr>
       ))}
     </DataTable>

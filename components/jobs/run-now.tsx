@@ -2,9 +2,10 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useCallback, useEffect, useState, useTransition } from "react";
+import { useCallback, useEffect, useRef, useState, useTransition } from "react";
 import { Button } from "@/components/ui/button";
 import { Notice } from "@/components/ui/notice";
+import type { RunFigures } from "@/spark/job/figures";
 import type { JobProgress, JobSummary } from "@/spark/types";
 import { StatusBadge } from "./status-badge";
 import { formatNumber, formatDuration } from "@/components/ui/format";
@@ -14,6 +15,7 @@ type RunState = {
   status: "running" | JobSummary["status"];
   progress: JobProgress | null;
   summary: JobSummary | null;
+  figures: RunFigures;
 };
 type RunNowAction = () => Promise<{ ok: true; runId: number } | { ok: false; message: string }>;
 
@@ -30,6 +32,9 @@ export function RunNow({ action, runningId }: { action: RunNowAction; runningId:
   const [run, setRun] = useState<RunState | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [starting, startTransition] = useTransition();
+  // A double click calls `start` twice before the button renders disabled; the second call is dropped
+  // here, and the server answers a press during a pass with that pass anyway.
+  const pressed = useRef(false);
 
   const poll = useCallback(async (id: number): Promise<RunState | null> => {
     const response = await fetch(`/api/jobs/runs/${id}`, { cache: "no-store" });
@@ -62,7 +67,9 @@ export function RunNow({ action, runningId }: { action: RunNowAction; runningId:
     };
   }, [runId, poll, router]);
 
-  const start = () =>
+  const start = () => {
+    if (pressed.current) return;
+    pressed.current = true;
     startTransition(async () => {
       setError(null);
       setRun(null);
@@ -72,8 +79,11 @@ export function RunNow({ action, runningId }: { action: RunNowAction; runningId:
         else setError(result.message);
       } catch {
         setError("Spark did not answer; check that the server is running and try again.");
+      } finally {
+        pressed.current = false;
       }
     });
+  };
 
   const running = starting || run?.status === "running" || (runId !== null && run === null);
   return (
@@ -88,13 +98,7 @@ export function RunNow({ action, runningId }: { action: RunNowAction; runningId:
 }
 
 function RunProgress({ run }: { run: RunState }) {
-  const progress = run.summary
-    ? {
-        candidates: run.summary.generators.reduce((n, g) => n + g.candidates, 0),
-        recorded: run.summary.events.recorded,
-        seen: run.summary.events.seen,
-      }
-    : run.progress;
+  const progress = run.figures;
   return (
     <div
       className="space-y-2 rounded-md bg-zinc-50 p-3 text-sm ring-1 ring-zinc-200 ring-inset"
@@ -108,17 +112,17 @@ function RunProgress({ run }: { run: RunState }) {
         {run.status === "running" && run.progress ? <span className="text-zinc-500">{run.progress.phase}</span> : null}
       </div>
       {run.summary?.message ? <p className="text-zinc-700">{run.summary.message}</p> : null}
-      {progress ? (
+      {run.status !== "skipped" ? (
         <p className="text-zinc-700">
           {formatNumber(progress.candidates)} candidates read ·{" "}
           <strong>{formatNumber(progress.recorded)} events recorded</strong> · {formatNumber(progress.seen)} already
           seen
         </p>
       ) : null}
-      {run.summary ? (
+      {run.summary && run.status !== "skipped" ? (
         <p className="text-zinc-700">
-          Mail: {formatNumber(run.summary.deliveries.sent)} sent · {formatNumber(run.summary.deliveries.failed)} to
-          retry · {formatNumber(run.summary.deliveries.dead)} dead · {formatDuration(run.summary.durationMs)}
+          Mail: {formatNumber(progress.sent ?? 0)} sent · {formatNumber(progress.failed ?? 0)} to retry ·{" "}
+          {formatNumber(progress.dead ?? 0)} dead · {formatDuration(run.summary.durationMs)}
         </p>
       ) : null}
       {run.summary && run.summary.errors.length > 0 ? (
@@ -132,8 +136,8 @@ function RunProgress({ run }: { run: RunState }) {
           {run.summary.errors.length > 5 ? <li>…and {run.summary.errors.length - 5} more.</li> : null}
         </ul>
       ) : null}
-      {run.status !== "running" && run.summary && run.summary.events.recorded > 0 ? (
-        <Link href="/events" className="text-spark-700 hover:underline">
+      {run.status !== "running" && progress.recorded > 0 ? (
+        <Link href={`/events?run=${run.id}`} className="text-spark-700 hover:underline">
           See the events
         </Link>
       ) : null}

@@ -76,6 +76,8 @@ export type EventLogFilters = {
   from?: Date;
   to?: Date;
   failing?: boolean;
+  /** The events one job pass recorded: where "See the events" after a run leads. */
+  jobRunId?: number;
 };
 export type EventLogRow = Pick<Event, "id" | "group" | "key" | "generatorId" | "source" | "jobRunId" | "createdAt">;
 
@@ -87,6 +89,7 @@ export function eventLogConditions(filters: EventLogFilters): SQL[] {
   if (filters.source) where.push(eq(events.source, filters.source));
   if (filters.from) where.push(gte(events.createdAt, filters.from));
   if (filters.to) where.push(lt(events.createdAt, filters.to));
+  if (filters.jobRunId) where.push(eq(events.jobRunId, filters.jobRunId));
   if (filters.failing)
     where.push(
       sql`exists (select 1 from deliveries d where d.event_id = ${events.id} and d.status in ('failed', 'dead'))`,

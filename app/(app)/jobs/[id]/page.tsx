@@ -25,6 +25,7 @@ export default async function JobRunPage({ params }: { params: Promise<{ id: str
   const now = deps.clock();
   const summary = run.summary;
   const progress = run.progress;
+  const figures = run.figures;
   const row = "flex flex-wrap justify-between gap-x-4 gap-y-1 py-2";
   return (
     <>
@@ -56,6 +57,12 @@ export default async function JobRunPage({ params }: { params: Promise<{ id: str
               </dd>
             </div>
             <div className={row}>
+              <dt className="text-zinc-500">Instance</dt>
+              <dd className="font-mono text-xs" title="host:process id">
+                {run.instance ?? "—"}
+              </dd>
+            </div>
+            <div className={row}>
               <dt className="text-zinc-500">Started</dt>
               <dd>
                 <TimeAgo date={run.startedAt} now={now} />
@@ -68,20 +75,27 @@ export default async function JobRunPage({ params }: { params: Promise<{ id: str
           </dl>
         </Card>
         <Card title="Events">
-          <p className="text-2xl font-semibold">
-            {formatNumber(summary?.events.recorded ?? progress?.recorded ?? 0)} new
-          </p>
+          <p className="text-2xl font-semibold">{formatNumber(figures.recorded)} new</p>
           <p className="text-sm text-zinc-600">
-            {formatNumber(summary?.events.seen ?? progress?.seen ?? 0)} already seen ·{" "}
-            {formatNumber(progress?.candidates ?? 0)} candidates read
+            {formatNumber(figures.seen)} already seen · {formatNumber(figures.candidates)} candidates read
           </p>
+          {figures.recorded > 0 ? (
+            <p className="mt-2 text-sm">
+              <Link
+                href={`/events${eventFilterQuery({ jobRunId: run.id })}`}
+                className="text-spark-700 hover:underline"
+              >
+                See the events
+              </Link>
+            </p>
+          ) : null}
         </Card>
         <Card title="Mail">
           {summary ? (
             <>
-              <p className="text-2xl font-semibold">{formatNumber(summary.deliveries.sent)} sent</p>
+              <p className="text-2xl font-semibold">{formatNumber(figures.sent ?? 0)} sent</p>
               <p className="text-sm text-zinc-600">
-                {formatNumber(summary.deliveries.failed)} to retry · {formatNumber(summary.deliveries.dead)} dead
+                {formatNumber(figures.failed ?? 0)} to retry · {formatNumber(figures.dead ?? 0)} dead
               </p>
             </>
           ) : (
