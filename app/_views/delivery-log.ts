@@ -1,3 +1,4 @@
+import { listCapturedMailsOfDelivery } from "@/db/queries/captured-mails";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import {
@@ -112,13 +113,14 @@ export async function loadDeliveryDetail(db: Db, id: string) {
   if (!/^\d{1,15}$/.test(id)) return null;
   const delivery = await findDeliveryById(db, { id: Number(id) });
   if (!delivery) return null;
-  const [attempts, event, resends, templates, original] = await Promise.all([
+  const [attempts, event, resends, templates, original, inboxCopies] = await Promise.all([
     listDeliveryAttempts(db, { deliveryId: delivery.id }),
     delivery.eventId ? findEventById(db, { id: delivery.eventId }) : null,
     listDeliveriesResentFrom(db, { id: delivery.id }),
     listTemplates(db),
     delivery.resendOf ? findDeliveryById(db, { id: delivery.resendOf }) : null,
+    listCapturedMailsOfDelivery(db, { deliveryId: delivery.id }),
   ]);
   const template = delivery.templateId ? (templates.find((t) => t.id === delivery.templateId) ?? null) : null;
-  return { delivery, attempts, event, template, resends, original };
+  return { delivery, attempts, event, template, resends, original, inboxCopies };
 }

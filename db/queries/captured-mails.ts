@@ -1,4 +1,4 @@
-import { desc, eq, inArray, lt } from "drizzle-orm";
+import { asc, desc, eq, inArray, lt } from "drizzle-orm";
 import type { Db, Tx } from "../client";
 import { pageByKeyset, type KeysetCursor, type KeysetPage } from "../keyset";
 import { capturedMails, type CapturedMail } from "../schema";
@@ -42,6 +42,18 @@ export async function listCapturedMailsPage(
 export async function findCapturedMailById(db: Conn, { id }: { id: number }): Promise<CapturedMail | null> {
   const [row] = await db.select().from(capturedMails).where(eq(capturedMails.id, id));
   return row ?? null;
+}
+
+/** The Inbox copies of one delivery, oldest first: one per time it was sent to the capture transport. */
+export async function listCapturedMailsOfDelivery(
+  db: Conn,
+  { deliveryId }: { deliveryId: number },
+): Promise<Pick<CapturedMail, "id" | "createdAt">[]> {
+  return db
+    .select({ id: capturedMails.id, createdAt: capturedMails.createdAt })
+    .from(capturedMails)
+    .where(eq(capturedMails.deliveryId, deliveryId))
+    .orderBy(asc(capturedMails.id));
 }
 
 export async function deleteCapturedMailsBefore(

@@ -20,7 +20,7 @@ export default async function DeliveryPage({ params }: { params: Promise<{ id: s
   const { deps } = await getEngine();
   const detail = await loadDeliveryDetail(deps.db, (await params).id);
   if (!detail) notFound();
-  const { delivery: d, attempts, event, template, resends, original } = detail;
+  const { delivery: d, attempts, event, template, resends, original, inboxCopies } = detail;
   const now = deps.clock();
   const row = "flex gap-3 py-1.5";
   return (
@@ -148,6 +148,18 @@ export default async function DeliveryPage({ params }: { params: Promise<{ id: s
                   <dt className="w-24 shrink-0 text-zinc-500">Sent</dt>
                   <dd>
                     <TimeAgo date={d.sentAt} now={now} />
+                  </dd>
+                </div>
+              ) : null}
+              {inboxCopies.length > 0 ? (
+                <div className={row}>
+                  <dt className="w-24 shrink-0 text-zinc-500">Inbox</dt>
+                  <dd className="flex flex-wrap gap-2">
+                    {inboxCopies.map((copy, i) => (
+                      <Link key={copy.id} href={`/inbox/${copy.id}`} className="text-spark-700 hover:underline">
+                        {inboxCopies.length === 1 ? "See the captured copy" : `Copy ${i + 1}`}
+                      </Link>
+                    ))}
                   </dd>
                 </div>
               ) : null}

@@ -62,7 +62,14 @@ export default async function CapturedMailPage({ params }: { params: Promise<{ i
             <dt className="w-24 shrink-0 text-zinc-500">Captured</dt>
             <dd>
               <TimeAgo date={mail.createdAt} now={deps.clock()} />
-              {mail.deliveryId ? <span className="text-zinc-500"> · delivery #{mail.deliveryId}</span> : null}
+              {mail.deliveryId ? (
+                <>
+                  {" · "}
+                  <Link href={`/deliveries/${mail.deliveryId}`} className="text-spark-700 hover:underline">
+                    delivery #{mail.deliveryId}
+                  </Link>
+                </>
+              ) : null}
             </dd>
           </div>
         </dl>
