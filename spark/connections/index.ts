@@ -8,7 +8,14 @@ import type { SamplePool } from "./sample";
 import { open as openSealed, seal as sealSecret } from "./secret-box";
 import { ConnectionError, defaultReadLimits, type ReadLimits, type SourceConnection } from "./types";
 
-export { ConnectionError, type ReadBatch, type ReadLimits, type SourceConnection, type TextPosition } from "./types";
+export {
+  ConnectionError,
+  isConnectionError,
+  type ReadBatch,
+  type ReadLimits,
+  type SourceConnection,
+  type TextPosition,
+} from "./types";
 
 export type ConnectionTarget = {
   kind: "postgres" | "mysql";

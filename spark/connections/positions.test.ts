@@ -3,7 +3,7 @@ import { sampleImageFor } from "@/testing/connections";
 import { testSqlSource, streamSqlSource } from "../sources/sql";
 import { mysqlErrorPosition } from "./mysql";
 import { createSamplePool, type SamplePool } from "./sample";
-import { asBoundedSubquery, BOUNDED_HEAD, CURSOR_HEAD, positionInQuery } from "./types";
+import { asBoundedSubquery, BOUNDED_HEAD, CURSOR_HEAD, positionInQuery, type SourceConnection } from "./types";
 
 /** The 1-based position PostgreSQL reports for the first occurrence of `needle` in what Spark sent. */
 const positionOf = (sent: string, needle: string) => Array.from(sent.slice(0, sent.indexOf(needle))).length + 1;
@@ -71,6 +71,28 @@ describe("mysqlErrorPosition", () => {
 
   it("says nothing for another kind of error", () => {
     expect(mysqlErrorPosition("select 1", "Unknown column 'x' in 'field list'")).toBeNull();
+  });
+});
+
+describe("a ConnectionError from another copy of the module", () => {
+  it("keeps its message and place: the server bundles the engine and its actions apart", async () => {
+    // What the server action sees: the engine's class, not the one this module imported.
+    class ConnectionError extends Error {
+      override name = "ConnectionError";
+      at = { line: 2, column: 5 };
+    }
+    const connection = {
+      kind: "sample",
+      name: "copy",
+      head: async () => {
+        throw new ConnectionError('The query failed: syntax error at or near "x" (line 2, column 5).');
+      },
+    } as unknown as SourceConnection;
+    expect(await testSqlSource(connection, "select id\nfrom x x x")).toEqual({
+      ok: false,
+      message: 'The query failed: syntax error at or near "x" (line 2, column 5).',
+      at: { line: 2, column: 5 },
+    });
   });
 });
 

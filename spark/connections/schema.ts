@@ -1,5 +1,5 @@
 import type { Deps } from "../deps";
-import { ConnectionError } from "./types";
+import { isConnectionError } from "./types";
 
 /**
  * How many columns the schema browser lists at most. A catalog can hold hundreds of thousands of
@@ -61,7 +61,7 @@ export async function readConnectionSchema(
     const batch = await connection.query(connection.kind === "mysql" ? MYSQL_CATALOG : POSTGRES_CATALOG, []);
     return { ok: true, schema: tablesOf(batch.rows as CatalogRow[]) };
   } catch (error) {
-    if (error instanceof ConnectionError) return { ok: false, message: error.message };
+    if (isConnectionError(error)) return { ok: false, message: error.message };
     return { ok: false, message: `The tables could not be read: ${(error as Error).message}` };
   }
 }

@@ -40,6 +40,13 @@ export class ConnectionError extends Error {
 }
 
 /**
+ * Whether `error` is a ConnectionError. By name rather than `instanceof`: the server bundles the engine
+ * that makes the error and the server action that reads it separately, each with its own class.
+ */
+export const isConnectionError = (error: unknown): error is ConnectionError =>
+  error instanceof Error && error.name === "ConnectionError";
+
+/**
  * Where in the operator's text a server's error position falls. PostgreSQL (and the sample database)
  * report a 1-based offset in characters into the statement they received, which is Spark's wrapping
  * (`head`, then the trimmed query) rather than what the operator typed: the head is taken off and the

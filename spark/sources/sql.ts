@@ -1,6 +1,6 @@
 import type { VariableSpec } from "@/db/schema";
 import {
-  ConnectionError,
+  isConnectionError,
   type Connections,
   type ReadBatch,
   type SourceConnection,
@@ -70,7 +70,7 @@ export type SqlTestResult =
   | { ok: false; message: string; at?: TextPosition };
 
 const messageOf = (error: unknown) =>
-  error instanceof SourceError || error instanceof ConnectionError
+  error instanceof SourceError || isConnectionError(error)
     ? error.message
     : `The query failed: ${error instanceof Error ? error.message : String(error)}`;
 
@@ -85,7 +85,7 @@ export async function testSqlSource(connection: SourceConnection, query: string)
     return { ok: true, variables, rows: batch.rows.map((row) => candidateOf(row, batch, variables).context) };
   } catch (error) {
     // Where the server said the query failed, so the editor can put the cursor there.
-    const at = error instanceof ConnectionError ? error.at : undefined;
+    const at = isConnectionError(error) ? error.at : undefined;
     return { ok: false, message: messageOf(error), ...(at ? { at } : {}) };
   }
 }
