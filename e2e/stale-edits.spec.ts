@@ -1,5 +1,5 @@
 import { admin, adminState } from "./server";
-import { expect, test } from "./fixtures";
+import { createOperator, expect, test } from "./fixtures";
 
 test.use({ storageState: adminState });
 
@@ -92,4 +92,45 @@ test("a Liquid error from a save goes once its field is edited", async ({ page }
   await page.getByLabel("Subject").fill("Hello there");
   await expect(help).not.toContainText("(line 1, column");
   await expect(page.getByText("Fix the fields marked below; the template was not saved.")).toHaveCount(0);
+});
+
+test("a refused connection save keeps the database kind and TLS, and the error goes once its field is edited", async ({
+  page,
+}) => {
+  await page.goto("/settings/connections");
+  const form = page.locator("form", { has: page.getByRole("button", { name: "Save connection" }) });
+  await form.getByLabel("Name", { exact: true }).fill(`refill-${Date.now()}`);
+  await form.getByLabel("Database", { exact: true }).selectOption("mysql");
+  await form.getByLabel("Host").fill("not a host!");
+  await form.getByLabel("Require TLS").check();
+  await form.getByRole("button", { name: "Save connection" }).click();
+  const hostError = form.getByText("A host name or address");
+  await expect(hostError).toBeVisible();
+  await expect(form.getByLabel("Database", { exact: true })).toHaveValue("mysql");
+  await expect(form.getByLabel("Require TLS")).toBeChecked();
+  await expect(form.getByLabel("Host")).toHaveValue("not a host!");
+
+  await form.getByLabel("Host").fill("db.internal");
+  await expect(hostError).toHaveCount(0);
+});
+
+test("two admins on Settings → Operators: a change to an operator changed since the page loaded is refused", async ({
+  page,
+  browser,
+}) => {
+  const email = `stale-${Date.now()}@example.com`;
+  await createOperator(page, email, "a long enough password");
+  const other = await (await browser.newContext({ storageState: adminState })).newPage();
+  await other.goto("/settings/operators");
+
+  await page.getByRole("button", { name: `Make admin ${email}` }).click();
+  await expect(page.getByText("Now an admin.")).toBeVisible();
+
+  await other.getByRole("button", { name: `Disable ${email}` }).click();
+  await expect(other.getByText(`Changed by ${admin.email} since you opened it.`)).toBeVisible();
+  await other.reload();
+  const row = other.getByRole("row").filter({ hasText: email });
+  await expect(row).toContainText("admin");
+  await expect(row).toContainText("active");
+  await other.context().close();
 });
