@@ -8,7 +8,7 @@ import { Notice } from "@/components/ui/notice";
 import type { RunFigures } from "@/spark/job/figures";
 import type { JobProgress, JobSummary } from "@/spark/types";
 import { StatusBadge } from "./status-badge";
-import { formatNumber, formatDuration } from "@/components/ui/format";
+import { formatCount, formatDuration, formatNumber } from "@/components/ui/format";
 
 type RunState = {
   id: number;
@@ -114,8 +114,8 @@ function RunProgress({ run }: { run: RunState }) {
       {run.summary?.message ? <p className="text-zinc-700">{run.summary.message}</p> : null}
       {run.status !== "skipped" ? (
         <p className="text-zinc-700">
-          {formatNumber(progress.candidates)} candidates read ·{" "}
-          <strong>{formatNumber(progress.recorded)} events recorded</strong> · {formatNumber(progress.seen)} already
+          {formatCount(progress.candidates, "candidate")} read ·{" "}
+          <strong>{formatCount(progress.recorded, "event")} recorded</strong> · {formatNumber(progress.seen)} already
           seen
         </p>
       ) : null}
