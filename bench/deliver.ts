@@ -18,14 +18,21 @@ const POOL = 10;
 const html = `<!doctype html><html><body><p>Hello participant, your challenge ends in two days.</p><p>${"Keep going! ".repeat(20)}</p></body></html>`;
 const text = `Hello participant, your challenge ends in two days.\n\n${"Keep going! ".repeat(20)}`;
 
+/**
+ * Mail as a job pass leaves it: n recorded events, each with its mail queued in the outbox for a
+ * template, so the measured send renders every message as Spark does before it sends it.
+ */
 async function queue(database: Database, n: number) {
-  await database.db.execute(sql`delete from deliveries`);
+  await database.db.execute(sql`truncate deliveries, mail_outbox, events, mail_templates cascade`);
   await database.db.execute(sql`
-    insert into deliveries (recipient, status, subject, html, text, headers, next_attempt_at)
-    select 'user' || g || '@example.com', 'queued', 'Challenge ' || g || ' ends in two days', ${html}, ${text},
-           jsonb_build_object('from', 'Spark <spark@example.com>', 'to', jsonb_build_array('user' || g || '@example.com'), 'cc', '[]'::jsonb, 'replyTo', '[]'::jsonb),
-           now() - interval '1 minute'
-    from generate_series(1, ${n}::int) g`);
+    insert into mail_templates (name, group_pattern, subject, html, text, to_address, from_address)
+    values ('bench', 'bench', 'Challenge {{ n }} ends in two days', ${html}, ${text}, 'user{{ n }}@example.com', 'Spark <spark@example.com>')`);
+  await database.db.execute(sql`
+    insert into events (event_group, key, context)
+    select 'bench', 'bench:' || g, jsonb_build_object('n', g) from generate_series(1, ${n}::int) g`);
+  await database.db.execute(sql`
+    insert into mail_outbox (event_id, template_id, template_version, partials_revision)
+    select e.id, t.id, t.version, 0 from events e cross join mail_templates t`);
 }
 
 /** The raw floor: nodemailer's pool sending the same messages, with nothing recorded anywhere. */

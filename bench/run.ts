@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { CliError, runCli } from "@/cli/run";
 import { deliverBenchmark } from "./deliver";
 import { generateBenchmark } from "./generate";
+import { indexesBenchmark } from "./indexes";
 import { logBenchmark } from "./log";
 
 export type BenchResult = {
@@ -23,6 +24,7 @@ const benchmarks: Record<string, (options: BenchOptions) => Promise<BenchResult[
   generate: generateBenchmark,
   deliver: deliverBenchmark,
   log: logBenchmark,
+  indexes: indexesBenchmark,
 };
 
 /**

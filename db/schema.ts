@@ -353,6 +353,25 @@ export const templateVersions = pgTable(
   (t) => [uniqueIndex("template_versions_template_version_key").on(t.templateId, t.version)],
 );
 
+/**
+ * Mail waiting to be rendered: one narrow row per (event, template), written in the event's
+ * transaction instead of rendered mail, so recording an event costs one small insert per template.
+ * The sender renders it with the template version and the partials as they were when it was queued
+ * (partial_versions up to `partials_revision`), so a later edit never changes queued mail. No foreign
+ * keys and no index but the key: an event rolled back by its handler leaves a row the sender drops,
+ * and nothing but the sender, in id order, ever reads the table.
+ */
+export const mailOutbox = pgTable("mail_outbox", {
+  id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+  eventId: bigint("event_id", { mode: "number" }).notNull(),
+  templateId: uuid("template_id").notNull(),
+  templateVersion: integer("template_version").notNull(),
+  partialsRevision: bigint("partials_revision", { mode: "number" }).notNull(),
+  // A sender rendering the row holds it until then; a crashed sender's rows are taken again after.
+  claimedUntil: timestamp("claimed_until", { withTimezone: true }),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
 export const deliveryStatuses = ["queued", "sending", "sent", "failed", "dead"] as const;
 export type DeliveryStatus = (typeof deliveryStatuses)[number];
 export type DeliveryHeaders = { from: string; to: string[]; cc: string[]; replyTo: string[] };

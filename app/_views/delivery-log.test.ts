@@ -1,10 +1,11 @@
-import { like } from "drizzle-orm";
+import { like, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
 import type { KeysetCursor } from "@/db/keyset";
 import {
   countDeadDeliveries,
   countDeliveriesByEvent,
+  listDeliveriesByEvent,
   listDeliveryLogPage,
   requeueDeadDeliveries,
   summarizeDeliveryQueue,
@@ -122,6 +123,30 @@ describe(`delivery log pages on ${testDriver}`, () => {
     expect(rows.map((r) => r.key).sort()).toEqual(["k:2", "k:3"]);
     const summary = await countDeliveriesByEvent(database.db, { eventIds: rows.map((r) => r.id) });
     expect(summary.get(rows.find((r) => r.key === "k:3")!.id)).toEqual({ dead: 5 });
+  });
+
+  it("leaves test sends out of an event's mail and counts mail waiting in the outbox as queued", async () => {
+    const [event] = await insertNewEvents(database.db, {
+      events: [{ group: "apart", key: "apart:1", context: {}, generatorId: null, source: null }],
+      jobRunId: null,
+    });
+    const at = new Date();
+    await database.db.insert(deliveries).values({
+      eventId: event!.id,
+      recipient: "operator@example.com",
+      status: "sent",
+      isTest: true,
+      headers: { from: "", to: [], cc: [], replyTo: [] },
+      createdAt: at,
+      updatedAt: at,
+    });
+    await database.db.execute(
+      sql`insert into mail_outbox (event_id, template_id, template_version, partials_revision) values (${event!.id}, ${templateA}, 1, 0)`,
+    );
+    const summary = await countDeliveriesByEvent(database.db, { eventIds: [event!.id] });
+    expect(summary.get(event!.id)).toEqual({ queued: 1 });
+    expect(await listDeliveriesByEvent(database.db, { eventId: event!.id })).toEqual([]);
+    await database.db.execute(sql`delete from mail_outbox`);
   });
 
   it("counts the dead ones a bulk retry would queue, queues exactly those, and reports queue health", async () => {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { countDeliveriesByEvent, listDeliveriesByEvent } from "@/db/queries/deliveries";
+import { countOutboxByEvent } from "@/db/queries/outbox";
 import {
   findEventById,
   listEventLogPage,
@@ -158,16 +159,19 @@ export async function loadEventDetail(db: Db, id: string, { sources: registered 
   if (!/^\d{1,15}$/.test(id)) return null;
   const event = await findEventById(db, { id: Number(id) });
   if (!event) return null;
-  const [generator, sources, deliveries, order] = await Promise.all([
+  const [generator, sources, deliveries, order, outbox] = await Promise.all([
     event.generatorId ? findGeneratorById(db, { id: event.generatorId }) : null,
     listSourceOptions({ db, sources: registered }),
     listDeliveriesByEvent(db, { eventId: event.id }),
     variableOrderOf(db, { source: event.source, sources: registered }),
+    countOutboxByEvent(db, { eventIds: [event.id] }),
   ]);
   return {
     event: { ...event, context: orderContext(event.context, order) },
     generator,
     deliveries,
+    /** Mail queued for the event that the sender has not rendered yet. */
+    pendingMail: outbox.get(event.id) ?? 0,
     sourceLabel: event.source ? (sources.find((s) => s.ref === event.source)?.label ?? null) : null,
   };
 }

@@ -3,6 +3,7 @@ import { pageByKeyset, type KeysetCursor, type KeysetPage } from "../keyset";
 import { escapeLike } from "../like";
 import type { Db, Tx } from "../client";
 import { rowsOf } from "../rows";
+import { countOutboxByEvent } from "./outbox";
 import {
   deliveries,
   deliveryAttempts,
@@ -167,8 +168,13 @@ export async function findDeliveryById(db: Conn, { id }: { id: number }): Promis
   return row ?? null;
 }
 
+/** An event's mail, oldest first; test sends rendered on its context are not its mail and are left out. */
 export async function listDeliveriesByEvent(db: Conn, { eventId }: { eventId: number }): Promise<Delivery[]> {
-  return db.select().from(deliveries).where(eq(deliveries.eventId, eventId)).orderBy(asc(deliveries.id));
+  return db
+    .select()
+    .from(deliveries)
+    .where(and(eq(deliveries.eventId, eventId), eq(deliveries.isTest, false)))
+    .orderBy(asc(deliveries.id));
 }
 
 /** Sent deliveries older than `before`, at most `limit` of them; unsent ones are never touched. */
@@ -287,12 +293,18 @@ export async function countDeliveriesByEvent(
   const rows = await db
     .select({ eventId: deliveries.eventId, status: deliveries.status, n: count() })
     .from(deliveries)
-    .where(inArray(deliveries.eventId, eventIds))
+    .where(and(inArray(deliveries.eventId, eventIds), eq(deliveries.isTest, false)))
     .groupBy(deliveries.eventId, deliveries.status);
   for (const row of rows) {
     const entry = summary.get(row.eventId!) ?? {};
     entry[row.status] = row.n;
     summary.set(row.eventId!, entry);
+  }
+  // Mail still waiting in the outbox to be rendered is queued mail too.
+  for (const [eventId, n] of await countOutboxByEvent(db, { eventIds })) {
+    const entry = summary.get(eventId) ?? {};
+    entry.queued = (entry.queued ?? 0) + n;
+    summary.set(eventId, entry);
   }
   return summary;
 }

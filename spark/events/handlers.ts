@@ -2,8 +2,6 @@ import type { Tx } from "@/db/client";
 import type { Logger } from "../logger";
 
 export type RecordedEvent = { id: number; group: string; key: string; context: Record<string, unknown> };
-/** An event of a batch about to be recorded: its key is not recorded yet. */
-export type PendingEvent = Omit<RecordedEvent, "id">;
 export type HandlerContext = { tx: Tx; clock: () => Date; log: Logger; jobRunId: number | null };
 
 /**
@@ -20,11 +18,6 @@ export type Handler = {
    * handlers; if it throws, each event is handled alone so one bad event fails by itself.
    */
   handleBatch?(events: RecordedEvent[], ctx: HandlerContext): Promise<void>;
-  /**
-   * Optional: slow work for a batch's new events (rendering mail) done before its transaction opens,
-   * so the transaction only writes. It gets the events whose keys were not recorded when it ran.
-   */
-  prepareBatch?(events: PendingEvent[], ctx: Pick<HandlerContext, "clock" | "log">): Promise<void>;
 };
 
 function patternOf(group: RegExp | string): RegExp {

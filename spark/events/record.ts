@@ -1,4 +1,4 @@
-import { deleteEventsByIds, insertNewEvents, listRecordedKeys, type NewEvent } from "@/db/queries/events";
+import { deleteEventsByIds, insertNewEvents, type NewEvent } from "@/db/queries/events";
 import type { Deps } from "../deps";
 import type { Handler, RecordedEvent } from "./handlers";
 import { createHandlerMatcher } from "./handlers";
@@ -30,7 +30,6 @@ export async function recordEvents(
   },
 ): Promise<RecordOutcome> {
   if (events.length === 0) return { recorded: [], seen: 0, failed: [] };
-  await prepareHandlers({ db, clock, log }, { events, matcher });
   return db.transaction(async (tx) => {
     const inserted = await insertNewEvents(tx, { events, jobRunId });
     const byKey = new Map(events.map((e) => [e.key, e]));
@@ -56,7 +55,11 @@ export async function recordEvents(
       const matched = matcher(record.group);
       if (matched.length === 0) continue;
       if (matched.every((h) => h.handleBatch)) {
-        for (const h of matched) batched.set(h, [...(batched.get(h) ?? []), record]);
+        for (const h of matched) {
+          const mine = batched.get(h);
+          if (mine) mine.push(record);
+          else batched.set(h, [record]);
+        }
         continue;
       }
       let current = matched[0]!;
@@ -100,26 +103,4 @@ export async function recordEvents(
     await deleteEventsByIds(tx, { ids: [...failedIds] });
     return { recorded: candidates.filter((e) => !failedIds.has(e.id)), seen: events.length - inserted.length, failed };
   });
-}
-
-/**
- * Runs the handlers' `prepareBatch` on the batch's events that are not recorded yet, before the
- * transaction: a key already recorded will not be inserted again, so nothing is prepared for it.
- */
-async function prepareHandlers(
-  { db, clock, log }: Pick<Deps, "db" | "clock" | "log">,
-  { events, matcher }: { events: NewEvent[]; matcher: (group: string) => Handler[] },
-) {
-  const wanted = events.filter((e) => matcher(e.group).some((h) => h.prepareBatch));
-  if (wanted.length === 0) return;
-  const recorded = await listRecordedKeys(db, { keys: wanted.map((e) => e.key) });
-  const fresh = wanted.filter((e) => !recorded.has(e.key));
-  const preparing = [...new Set(fresh.flatMap((e) => matcher(e.group).filter((h) => h.prepareBatch)))];
-  for (const handler of preparing) {
-    const mine = fresh.filter((e) => matcher(e.group).includes(handler));
-    await handler.prepareBatch!(
-      mine.map((e) => ({ group: e.group, key: e.key, context: e.context })),
-      { clock, log },
-    );
-  }
 }

@@ -10,6 +10,7 @@ import { recordEvents } from "../events/record";
 import { retryDeadDeliveries, retryDelivery, resendDelivery } from "./deliveries";
 import { createMailHandler } from "./handler";
 import { deliverDue } from "./outbox";
+import { expandOutbox } from "./expand";
 import { testDeps } from "@/testing/deps";
 
 const settings = { mail: { defaultFrom: "Spark <spark@example.com>", messageIdDomain: "example.com", maxAttempts: 2 } };
@@ -38,6 +39,8 @@ describe(`retry and resend on ${testDriver}`, () => {
       events: [{ group, key: `${group}:${++seq}`, context, generatorId: null, source: null }],
       handlers: handler ? [handler] : [],
     });
+    // The sender renders queued mail into deliveries before it sends them.
+    await expandOutbox(deps(), { limit: 1000 });
     return database.db.select().from(deliveries).orderBy(deliveries.id);
   }
 

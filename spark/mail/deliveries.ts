@@ -9,9 +9,9 @@ import {
   type DeliveryLogFilters,
 } from "@/db/queries/deliveries";
 import { findEventById } from "@/db/queries/events";
-import { findTemplateById } from "@/db/queries/templates";
+import { findTemplateById, templateFieldsOf } from "@/db/queries/templates";
 import type { Delivery } from "@/db/schema";
-import { deliveriesOf, renderTemplates } from "./handler";
+import { deliveriesOf, renderTemplates } from "./rendering";
 import { deliverNow } from "./outbox";
 import { loadPartialSnapshot } from "./partials";
 
@@ -76,14 +76,16 @@ async function rerender(deps: Deps, dead: Delivery): Promise<RetryResult> {
   if (!event || !template)
     return { status: "refused", message: "Its event or its template is gone, so there is nothing to render again." };
   const partials = await loadPartialSnapshot(deps);
+  const current = { id: template.id, version: template.version, fields: templateFieldsOf(template) };
   const [outcome] = await renderTemplates(deps.renderer, {
-    templates: [template],
+    templates: [current],
     partials,
+    partialsKey: "current",
     contexts: [event.context],
     items: [{ template: 0, context: 0 }],
     settings: deps.settings.mail,
   });
-  const rows = deliveriesOf(outcome!, { template, group: event.group, at: deps.clock() });
+  const rows = deliveriesOf(outcome!, { template: current, eventId: event.id, group: event.group, at: deps.clock() });
   if (rows.some((r) => r.status === "dead"))
     return {
       status: "refused",

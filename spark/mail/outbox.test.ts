@@ -9,8 +9,11 @@ import type { Mailer } from "@/emails/transports/types";
 import { recordEvents } from "../events/record";
 import { createMailHandler } from "./handler";
 import { backoffMs, deliverDue } from "./outbox";
+import { expandOutbox } from "./expand";
 import { sweepRetention } from "./deliver-pass";
 import { testDeps } from "@/testing/deps";
+import { savePartial } from "./partials";
+import { deleteTemplate, saveTemplate, templateInput } from "./templates";
 
 const settings = {
   leaseMs: 120_000,
@@ -71,6 +74,8 @@ describe(`the outbox on ${testDriver}, through a real SMTP server`, () => {
       events: [{ group, key: `${group}:${++seq}`, context, generatorId: null, source: null }],
       handlers: handler ? [handler] : [],
     });
+    // The sender renders queued mail into deliveries before it sends them.
+    await expandOutbox(deps(), { limit: 1000 });
     return outcome.recorded[0]!;
   }
 
@@ -253,5 +258,86 @@ describe(`the outbox on ${testDriver}, through a real SMTP server`, () => {
     });
     expect(swept.deliveries).toBe(5);
     expect((await rows()).map((d) => d.recipient).sort()).toEqual(["dead@example.com", "queued@example.com"]);
+  });
+
+  it("renders queued mail with the template version and layout it was queued with, not later edits", async () => {
+    const layout = await savePartial(deps(), {
+      input: { name: "frame", kind: "layout", body: "<div class='v1'>{{ content }}</div>" },
+      by: null,
+    });
+    if (layout.status !== "ok") throw new Error("layout not saved");
+    const fields = (subject: string) =>
+      templateInput.parse({
+        name: "pinned",
+        group: "pin",
+        active: true,
+        layout: "frame",
+        from: "",
+        to: "{{ email }}",
+        cc: "",
+        bcc: "",
+        replyTo: "",
+        subject,
+        html: "<p>Hi {{ name }}</p>",
+        text: "",
+      });
+    const saved = await saveTemplate(deps(), { input: fields("First version"), by: null });
+    if (saved.status !== "ok") throw new Error("template not saved");
+    const handler = await createMailHandler(deps());
+    await recordEvents(deps(), {
+      events: [
+        {
+          group: "pin",
+          key: "pin:1",
+          context: { name: "Ada", email: "pin@example.com" },
+          generatorId: null,
+          source: null,
+        },
+      ],
+      handlers: [handler!],
+    });
+    // Edited after the event was recorded, before its mail is rendered.
+    expect(
+      (await saveTemplate(deps(), { id: saved.template.id, input: fields("Second version"), by: null })).status,
+    ).toBe("ok");
+    expect(
+      (
+        await savePartial(deps(), {
+          id: layout.partial.id,
+          input: { name: "frame", kind: "layout", body: "<div class='v2'>{{ content }}</div>" },
+          by: null,
+        })
+      ).status,
+    ).toBe("ok");
+    expect(await expandOutbox(deps(), { limit: 10 })).toMatchObject({ claimed: 1, queued: 1, dead: 0 });
+    const [row] = await rows();
+    expect(row).toMatchObject({ subject: "First version", templateVersion: 1, recipient: "pin@example.com" });
+    expect(row!.html).toContain("class='v1'");
+    expect(row!.html).not.toContain("v2");
+  });
+
+  it("drops queued mail of an event that was rolled back, and makes a dead delivery when its template was deleted", async () => {
+    const gone = await template({ name: "gone", groupPattern: "gone" });
+    const handler = await createMailHandler(deps());
+    await recordEvents(deps(), {
+      events: [
+        {
+          group: "gone",
+          key: "gone:1",
+          context: { name: "A", email: "a@example.com" },
+          generatorId: null,
+          source: null,
+        },
+      ],
+      handlers: [handler!],
+    });
+    await deleteTemplate(deps(), { id: gone.id });
+    await database.db.execute(
+      sql`insert into mail_outbox (event_id, template_id, template_version, partials_revision) values (987654321, ${gone.id}, 1, 0)`,
+    );
+    expect(await expandOutbox(deps(), { limit: 10 })).toMatchObject({ claimed: 2, queued: 0, dead: 1 });
+    const [dead] = await rows();
+    expect(dead).toMatchObject({ status: "dead", lastError: "Its template was deleted before the mail was sent." });
+    expect(await expandOutbox(deps(), { limit: 10 })).toMatchObject({ claimed: 0 });
   });
 });

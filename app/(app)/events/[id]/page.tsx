@@ -18,7 +18,7 @@ export default async function EventPage({ params }: { params: Promise<{ id: stri
   const { deps } = await getEngine();
   const detail = await loadEventDetail(deps.db, (await params).id, { sources: deps.sources });
   if (!detail) notFound();
-  const { event, generator, sourceLabel, deliveries } = detail;
+  const { event, generator, sourceLabel, deliveries, pendingMail } = detail;
   const row = "flex flex-wrap justify-between gap-x-4 gap-y-1 py-2";
   return (
     <>
@@ -95,10 +95,14 @@ export default async function EventPage({ params }: { params: Promise<{ id: stri
         <Card
           title={`Deliveries (${deliveries.length})`}
           description={
-            deliveries.length === 0 ? "No active template matched this event's group when it was recorded." : undefined
+            pendingMail > 0
+              ? `${pendingMail} ${pendingMail === 1 ? "mail is" : "mails are"} queued: rendered with the template as it was when the event was recorded, and sent by the next pass.`
+              : deliveries.length === 0
+                ? "No active template matched this event's group when it was recorded."
+                : undefined
           }
         >
-          {deliveries.length === 0 ? (
+          {deliveries.length === 0 && pendingMail > 0 ? null : deliveries.length === 0 ? (
             <Link href="/templates/new" className="text-sm text-spark-700 hover:underline">
               Write a template for {event.group}
             </Link>
