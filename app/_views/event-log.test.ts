@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
 import { insertNewEvents, listEventLogPage, type EventLogCursor, type EventLogFilters } from "@/db/queries/events";
-import { events } from "@/db/schema";
+import { sql } from "drizzle-orm";
+import { events, mailTemplates } from "@/db/schema";
 import { openTestDatabase, testDriver } from "@/testing/database";
-import { eventFilterQuery, parseEventFilters, parseTimeFilter } from "./event-log";
+import { eventFilterQuery, loadEventDetail, parseEventFilters, parseTimeFilter } from "./event-log";
 
 const GEN_A = "00000000-0000-4000-8000-00000000000a";
 const GEN_B = "00000000-0000-4000-8000-00000000000b";
@@ -205,5 +206,33 @@ describe(`event counts for the dashboard on ${testDriver}`, () => {
     expect(await countEventsByGroupSince(database.db, { since: new Date("2026-11-21T00:00:00Z") })).toEqual([
       { group: "b", events: 1 },
     ]);
+  });
+});
+
+describe(`an event's page on ${testDriver}`, () => {
+  let database: Database;
+  beforeAll(async () => {
+    database = await openTestDatabase();
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it("offers the template written after the event instead of 'Write a template', and counts mail waiting in the outbox", async () => {
+    const [event] = await insertNewEvents(database.db, {
+      events: [{ group: "signup_late", key: "signup_late:1", context: {}, generatorId: null, source: null }],
+      jobRunId: null,
+    });
+    const before = await loadEventDetail(database.db, String(event!.id), { sources: [] });
+    expect(before).toMatchObject({ templates: [], pendingMail: 0, deliveries: [] });
+    const [template] = await database.db
+      .insert(mailTemplates)
+      .values({ name: "Late welcome", groupPattern: "signup_*", subject: "Hi", text: "x", toAddress: "a@example.com" })
+      .returning();
+    await database.db.execute(
+      sql`insert into mail_outbox (event_id, template_id, template_version, partials_revision) values (${event!.id}, ${template!.id}, 1, 0)`,
+    );
+    const after = await loadEventDetail(database.db, String(event!.id), { sources: [] });
+    expect(after).toMatchObject({ templates: [{ id: template!.id, name: "Late welcome" }], pendingMail: 1 });
   });
 });

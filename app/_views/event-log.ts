@@ -2,6 +2,8 @@ import { z } from "zod";
 import type { Db } from "@/db/client";
 import { countDeliveriesByEvent, listDeliveriesByEvent } from "@/db/queries/deliveries";
 import { countOutboxByEvent } from "@/db/queries/outbox";
+import { listActiveTemplates } from "@/db/queries/templates";
+import { compileGroupPattern } from "@/spark/mail/group-pattern";
 import {
   findEventById,
   listEventLogPage,
@@ -166,12 +168,15 @@ export async function loadEventDetail(db: Db, id: string, { sources: registered 
     variableOrderOf(db, { source: event.source, sources: registered }),
     countOutboxByEvent(db, { eventIds: [event.id] }),
   ]);
+  const templates = (await listActiveTemplates(db)).filter((t) => compileGroupPattern(t.groupPattern)(event.group));
   return {
     event: { ...event, context: orderContext(event.context, order) },
     generator,
     deliveries,
     /** Mail queued for the event that the sender has not rendered yet. */
     pendingMail: outbox.get(event.id) ?? 0,
+    /** Active templates that answer the event's group now (one written after the event sends for it on request). */
+    templates: templates.map((t) => ({ id: t.id, name: t.name })),
     sourceLabel: event.source ? (sources.find((s) => s.ref === event.source)?.label ?? null) : null,
   };
 }

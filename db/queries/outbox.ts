@@ -127,3 +127,54 @@ export async function countOutboxByEvent(db: Conn, { eventIds }: { eventIds: num
     where event_id = any(${`{${eventIds.join(",")}}`}::bigint[]) group by event_id`);
   return new Map(rowsOf<{ event_id: number | string; n: number }>(result).map((r) => [Number(r.event_id), r.n]));
 }
+
+/** Events of a group pattern in a time range with no mail, sent or queued, from a template: what "Send for past events" would queue. */
+function pastEventsWithoutMail({
+  templateId,
+  groupRegex,
+  from,
+  to,
+}: {
+  templateId: string;
+  groupRegex: string;
+  from: Date;
+  to: Date;
+}) {
+  return sql`
+    from events e
+    where e.event_group ~ ${groupRegex}
+      and e.created_at >= ${from.toISOString()}::timestamptz and e.created_at < ${to.toISOString()}::timestamptz
+      and not exists (select 1 from deliveries d where d.event_id = e.id and d.template_id = ${templateId}::uuid and not d.is_test)
+      and not exists (select 1 from mail_outbox o where o.event_id = e.id and o.template_id = ${templateId}::uuid)`;
+}
+
+export async function countPastEventsWithoutMail(
+  db: Conn,
+  input: { templateId: string; groupRegex: string; from: Date; to: Date },
+): Promise<number> {
+  const result = await db.execute(sql`select count(*)::int as n ${pastEventsWithoutMail(input)}`);
+  return Number(rowsOf<{ n: number }>(result)[0]?.n ?? 0);
+}
+
+/** Queues those events' mail for a template version, once: a second call finds nothing left to queue. */
+export async function queuePastEventsMail(
+  tx: Tx,
+  input: {
+    templateId: string;
+    templateVersion: number;
+    partialsRevision: number;
+    groupRegex: string;
+    from: Date;
+    to: Date;
+    at: Date;
+  },
+): Promise<number> {
+  // Two clicks at once must not queue twice: they take turns on this template.
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`spark.past-mail.${input.templateId}`}))`);
+  const result = await tx.execute(sql`
+    insert into mail_outbox (event_id, template_id, template_version, partials_revision, created_at)
+    select e.id, ${input.templateId}::uuid, ${input.templateVersion}, ${input.partialsRevision}::bigint, ${input.at.toISOString()}::timestamptz
+    ${pastEventsWithoutMail(input)}
+    returning id`);
+  return rowsOf<{ id: number }>(result).length;
+}

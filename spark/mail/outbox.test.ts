@@ -13,7 +13,13 @@ import { expandOutbox } from "./expand";
 import { sweepRetention } from "./deliver-pass";
 import { testDeps } from "@/testing/deps";
 import { savePartial } from "./partials";
-import { deleteTemplate, saveTemplate, templateInput } from "./templates";
+import {
+  countPastEventsForTemplate,
+  deleteTemplate,
+  saveTemplate,
+  sendForPastEvents,
+  templateInput,
+} from "./templates";
 
 const settings = {
   leaseMs: 120_000,
@@ -339,5 +345,46 @@ describe(`the outbox on ${testDriver}, through a real SMTP server`, () => {
     const [dead] = await rows();
     expect(dead).toMatchObject({ status: "dead", lastError: "Its template was deleted before the mail was sent." });
     expect(await expandOutbox(deps(), { limit: 10 })).toMatchObject({ claimed: 0 });
+  });
+
+  it("sends for past events once: events recorded before their template get its mail after a confirmed count", async () => {
+    await recordEvents(deps(), {
+      events: ["a", "b"].map((n) => ({
+        group: "late_group",
+        key: `late_group:${n}`,
+        context: { name: n, email: `late-${n}@example.com` },
+        generatorId: null,
+        source: null,
+      })),
+      handlers: [],
+    });
+    const saved = await saveTemplate(deps(), {
+      input: templateInput.parse({
+        name: "late",
+        group: "late_*",
+        active: true,
+        from: "",
+        to: "{{ email }}",
+        cc: "",
+        bcc: "",
+        replyTo: "",
+        subject: "Hello {{ name }}",
+        html: "",
+        text: "Body",
+      }),
+      by: null,
+    });
+    if (saved.status !== "ok") throw new Error("template not saved");
+    // Events take their time from the database, so the range is around the real now.
+    const range = { id: saved.template.id, from: new Date(Date.now() - 86_400_000), to: new Date() };
+    expect(await countPastEventsForTemplate(deps(), range)).toEqual({ ok: true, count: 2, group: "late_*" });
+    const [first, second] = await Promise.all([sendForPastEvents(deps(), range), sendForPastEvents(deps(), range)]);
+    expect([first, second].map((r) => (r.ok ? r.queued : -1)).sort()).toEqual([0, 2]);
+    expect(await countPastEventsForTemplate(deps(), range)).toEqual({ ok: true, count: 0, group: "late_*" });
+    await expandOutbox(deps(), { limit: 10 });
+    await deliver();
+    expect(sink.byRecipient("late-a@example.com")).toHaveLength(1);
+    expect(sink.byRecipient("late-b@example.com")).toHaveLength(1);
+    expect(await countPastEventsForTemplate(deps(), range)).toEqual({ ok: true, count: 0, group: "late_*" });
   });
 });

@@ -17,7 +17,8 @@ import type { MailTemplate } from "@/db/schema";
 import { bareAddress, parseAddressList } from "@/emails/addresses";
 import type { PartialSnapshot } from "@/emails/liquid";
 import { checkTemplateSyntax, templateVariables, type RenderedMail } from "@/emails/render";
-import { GROUP_PATTERN_INPUT } from "./group-pattern";
+import { GROUP_PATTERN_INPUT, groupPatternSource } from "./group-pattern";
+import { countPastEventsWithoutMail, currentPartialsRevision, queuePastEventsMail } from "@/db/queries/outbox";
 import { deliverNow } from "./outbox";
 import { loadPartialSnapshot } from "./partials";
 import type { RenderOutcome } from "./render-pool";
@@ -383,4 +384,61 @@ export async function loadTemplate(deps: Pick<Deps, "db">, id: string): Promise<
 /** Deletes a template; the mail it queued stays in the delivery log with its version. */
 export async function deleteTemplate(deps: Deps, { id }: { id: string }) {
   return deleteTemplateById(deps.db, { id });
+}
+
+export const pastEventsInput = z
+  .object({
+    id: z.uuid(),
+    from: z.coerce.date({ error: "Enter the first day, like 2026-11-01." }),
+    to: z.coerce.date({ error: "Enter the last day, like 2026-11-30." }),
+  })
+  .refine((v) => v.from.getTime() <= v.to.getTime(), { message: "The first day comes after the last.", path: ["to"] });
+
+/** Days as the form gives them: from the start of the first to the end of the last. */
+const rangeOf = ({ from, to }: { from: Date; to: Date }) => ({
+  from,
+  to: new Date(to.getTime() + 86_400_000),
+});
+
+/**
+ * "Send for past events": how many events of the template's group in the range have no mail from it
+ * (sent, queued or dead). Events recorded before a template existed are never mailed otherwise.
+ */
+export async function countPastEventsForTemplate(
+  deps: Pick<Deps, "db">,
+  input: { id: string; from: Date; to: Date },
+): Promise<{ ok: true; count: number; group: string } | { ok: false; message: string }> {
+  const template = await loadTemplate(deps, input.id);
+  if (!template) return { ok: false, message: "This template was deleted meanwhile; reload the page." };
+  const count = await countPastEventsWithoutMail(deps.db, {
+    templateId: template.id,
+    groupRegex: groupPatternSource(template.groupPattern),
+    ...rangeOf(input),
+  });
+  return { ok: true, count, group: template.groupPattern };
+}
+
+/**
+ * Queues the template's mail, as it is now, for those events, once each: a second request (a double
+ * click, a replay) finds none left. Only an active template sends: a draft would only make dead mail.
+ */
+export async function sendForPastEvents(
+  deps: Deps,
+  input: { id: string; from: Date; to: Date },
+): Promise<{ ok: true; queued: number } | { ok: false; message: string }> {
+  const template = await loadTemplate(deps, input.id);
+  if (!template) return { ok: false, message: "This template was deleted meanwhile; reload the page." };
+  if (!template.active) return { ok: false, message: "Activate the template first: a draft's mail would not render." };
+  const partialsRevision = await currentPartialsRevision(deps.db);
+  const queued = await deps.db.transaction((tx) =>
+    queuePastEventsMail(tx, {
+      templateId: template.id,
+      templateVersion: template.version,
+      partialsRevision,
+      groupRegex: groupPatternSource(template.groupPattern),
+      ...rangeOf(input),
+      at: deps.clock(),
+    }),
+  );
+  return { ok: true, queued };
 }

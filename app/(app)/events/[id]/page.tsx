@@ -18,7 +18,7 @@ export default async function EventPage({ params }: { params: Promise<{ id: stri
   const { deps } = await getEngine();
   const detail = await loadEventDetail(deps.db, (await params).id, { sources: deps.sources });
   if (!detail) notFound();
-  const { event, generator, sourceLabel, deliveries, pendingMail } = detail;
+  const { event, generator, sourceLabel, deliveries, pendingMail, templates } = detail;
   const row = "flex flex-wrap justify-between gap-x-4 gap-y-1 py-2";
   return (
     <>
@@ -102,7 +102,19 @@ export default async function EventPage({ params }: { params: Promise<{ id: stri
                 : undefined
           }
         >
-          {deliveries.length === 0 && pendingMail > 0 ? null : deliveries.length === 0 ? (
+          {deliveries.length === 0 && pendingMail > 0 ? null : deliveries.length === 0 && templates.length > 0 ? (
+            <p className="text-sm text-zinc-600">
+              {templates.map((t, i) => (
+                <span key={t.id}>
+                  {i > 0 ? ", " : ""}
+                  <Link href={`/templates/${t.id}`} className="text-spark-700 hover:underline">
+                    {t.name}
+                  </Link>
+                </span>
+              ))}{" "}
+              answers {event.group} now: use its “Send for past events” to mail this event.
+            </p>
+          ) : deliveries.length === 0 ? (
             <Link href="/templates/new" className="text-sm text-spark-700 hover:underline">
               Write a template for {event.group}
             </Link>

@@ -2,12 +2,14 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { getEngine } from "@/app/_server/engine";
 import { requireSession } from "@/app/_server/session";
+import { PastEventsForm } from "@/components/mail/past-events-form";
 import { TemplateForm } from "@/components/mail/template-form";
 import { ConfirmButton } from "@/components/ui/confirm-button";
 import { Notice } from "@/components/ui/notice";
 import { PageHeader } from "@/components/ui/page-header";
 import { TimeAgo } from "@/components/ui/time-ago";
 import { loadTemplateEditor } from "@/app/_views/templates";
+import { countPastEventsAction, sendForPastEventsAction } from "../past-events-actions";
 import { deleteTemplateAction, previewTemplateAction, saveTemplateAction, sendTestAction } from "../actions";
 
 export const dynamic = "force-dynamic";
@@ -62,10 +64,26 @@ export default async function EditTemplatePage({
         initial={initial}
         version={template.version}
       />
+      <section className="mt-8 max-w-3xl space-y-2">
+        <h2 className="text-sm font-semibold text-zinc-900">Send for past events</h2>
+        <p className="text-sm text-zinc-600">
+          Events recorded before this template existed, or while it was inactive, have none of its mail. Count them in a
+          range of days, then queue their mail, once each, with the template as it is now.
+        </p>
+        <PastEventsForm
+          templateId={template.id}
+          active={template.active}
+          defaultFrom={new Date(deps.clock().getTime() - 7 * 86_400_000).toISOString().slice(0, 10)}
+          defaultTo={deps.clock().toISOString().slice(0, 10)}
+          count={countPastEventsAction}
+          send={sendForPastEventsAction}
+        />
+      </section>
       <section className="mt-8 max-w-xl space-y-2">
         <h2 className="text-sm font-semibold text-zinc-900">Delete this template</h2>
         <p className="text-sm text-zinc-600">
-          New events stop getting this mail. Deliveries already queued still go out, and the delivery log keeps them.
+          New events stop getting this mail. Mail already rendered still goes out and the delivery log keeps it; mail
+          still waiting to be rendered is marked dead, saying the template was deleted.
         </p>
         <ConfirmButton
           action={deleteTemplateAction}
