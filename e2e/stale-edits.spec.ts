@@ -134,3 +134,16 @@ test("two admins on Settings → Operators: a change to an operator changed sinc
   await expect(row).toContainText("active");
   await other.context().close();
 });
+
+test.describe("signing in", () => {
+  test.use({ storageState: { cookies: [], origins: [] } });
+
+  test("a field error on the login form goes once that field is edited", async ({ page }) => {
+    await page.goto("/login");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    const emailField = page.getByLabel("Email");
+    await expect(emailField).toHaveAttribute("aria-invalid", "true");
+    await emailField.fill("ada@example.com");
+    await expect(emailField).not.toHaveAttribute("aria-invalid", "true");
+  });
+});

@@ -15,6 +15,9 @@ export function LoginForm({ next }: { next: string }) {
   const [pending, setPending] = useState(false);
   const [answer, setAnswer] = useState<LoginAnswer | null>(null);
   const [email, setEmail] = useState("");
+  // A field error was found in the submitted value: editing the field drops it.
+  const dropFieldError = (name: string) =>
+    setAnswer((a) => (a?.fieldErrors?.[name] ? { ...a, fieldErrors: { ...a.fieldErrors, [name]: undefined } } : a));
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -49,7 +52,10 @@ export function LoginForm({ next }: { next: string }) {
         autoComplete="username"
         required
         value={email}
-        onChange={(e) => setEmail(e.target.value)}
+        onChange={(e) => {
+          setEmail(e.target.value);
+          dropFieldError("email");
+        }}
         error={answer?.fieldErrors?.email?.[0]}
       />
       <TextField
@@ -58,6 +64,7 @@ export function LoginForm({ next }: { next: string }) {
         type="password"
         autoComplete="current-password"
         required
+        onChange={() => dropFieldError("password")}
         error={answer?.fieldErrors?.password?.[0]}
       />
       <Button type="submit" className="w-full" disabled={pending}>

@@ -14,6 +14,7 @@ import {
   testConnectionInput,
   testStoredConnection,
 } from "@/spark/connections/service";
+import { loadedVersion } from "@/spark/stale-edits";
 
 const PATH = "/settings/connections";
 
@@ -23,11 +24,15 @@ export async function saveConnectionAction(
   formData: FormData,
 ): Promise<FormState> {
   const { operator } = await requireAdmin();
+  // Bound by the edit page with the version it loaded; checked like any input.
+  const bound = z.object({ id: z.uuid(), version: loadedVersion.unwrap() }).nullable().safeParse(target);
+  if (!bound.success)
+    return { status: "error", message: "Unknown connection; reload the page.", values: echoValues(formData) };
   const parsed = parseForm(connectionInput, formData);
   if (!parsed.ok) return parsed.state;
   const result = await saveConnection((await getEngine()).deps, {
-    id: target?.id,
-    version: target?.version,
+    id: bound.data?.id,
+    version: bound.data?.version,
     input: parsed.data,
     by: operator.id,
   });
