@@ -48,6 +48,7 @@ export default async function DeliveryPage({ params }: { params: Promise<{ id: s
                 label="Retry now"
                 pendingLabel="Sending…"
                 variant="primary"
+                done={d.recipient === "" && resends.length > 0 ? `Rendered again as #${resends.at(-1)!.id}` : undefined}
               />
             ) : null}
             {d.status === "sent" ? (
