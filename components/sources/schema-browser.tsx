@@ -5,6 +5,17 @@ import { qualifiedName, quoteIdentifier } from "@/spark/connections/identifiers"
 import type { ReadSchemaResult } from "@/spark/connections/schema";
 import { formatCount } from "@/components/ui/format";
 
+// information_schema spells types out; these are the names an operator writes.
+const SHORT_TYPES: Record<string, string> = {
+  "timestamp with time zone": "timestamptz",
+  "timestamp without time zone": "timestamp",
+  "time with time zone": "timetz",
+  "time without time zone": "time",
+  "character varying": "varchar",
+  "double precision": "float8",
+};
+const shortType = (type: string) => SHORT_TYPES[type] ?? type;
+
 export type ReadSchema = (input: { connectionId: string }) => Promise<ReadSchemaResult>;
 
 /**
@@ -58,7 +69,8 @@ export function SchemaBrowser({
     <section
       aria-label="Tables"
       aria-busy={connectionId !== "" && result === null}
-      className="flex max-h-[28rem] min-w-0 flex-col rounded-md bg-zinc-50 ring-1 ring-zinc-200 ring-inset"
+      // Beside the editor (lg), as tall as it is and scrolling inside; under it on narrow screens.
+      className="flex max-h-[28rem] min-w-0 flex-col rounded-md bg-zinc-50 ring-1 ring-zinc-200 ring-inset lg:absolute lg:inset-0 lg:max-h-none"
     >
       <div className="space-y-1.5 border-b border-zinc-200 p-2">
         <h3 className="text-xs font-medium tracking-wide text-zinc-500 uppercase">Tables</h3>
@@ -102,16 +114,19 @@ export function SchemaBrowser({
                       const text = quoteIdentifier(dialect, column.name);
                       return (
                         <li key={column.name} className="flex min-w-0 items-baseline justify-between gap-2">
+                          {/* The name wins the width; a long type is cut first. */}
                           <button
                             type="button"
                             onClick={() => onInsert(text)}
                             aria-label={`Insert column ${column.name} of ${table.schema}.${table.name}`}
                             title={`Insert ${text} at the cursor`}
-                            className="min-w-0 truncate rounded px-1 font-mono text-zinc-700 hover:bg-spark-100"
+                            className="max-w-full shrink-0 truncate rounded px-1 font-mono text-zinc-700 hover:bg-spark-100"
                           >
                             {column.name}
                           </button>
-                          <span className="shrink-0 truncate text-zinc-400">{column.type}</span>
+                          <span className="min-w-0 truncate text-zinc-400" title={column.type}>
+                            {shortType(column.type)}
+                          </span>
                         </li>
                       );
                     })}

@@ -107,12 +107,14 @@ export function SqlSourceForm({
               }
               minHeight="10rem"
             />
-            <SchemaBrowser
-              connectionId={values.connectionId}
-              kind={connections.find((c) => c.id === values.connectionId)?.kind ?? null}
-              read={readSchema}
-              onInsert={(text) => editor.current?.insert(text)}
-            />
+            <div className="relative">
+              <SchemaBrowser
+                connectionId={values.connectionId}
+                kind={connections.find((c) => c.id === values.connectionId)?.kind ?? null}
+                read={readSchema}
+                onInsert={(text) => editor.current?.insert(text)}
+              />
+            </div>
           </div>
           <p id="sql-query-help" className={`text-sm ${queryError ? "text-red-700" : "text-zinc-500"}`}>
             {queryError ??
