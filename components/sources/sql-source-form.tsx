@@ -105,7 +105,7 @@ export function SqlSourceForm({
               placeholder={
                 "select c.id, c.title, count(d.id) as donations\nfrom demo.challenges c left join demo.donations d on d.challenge_id = c.id\ngroup by c.id"
               }
-              minHeight="10rem"
+              minHeight="16rem"
             />
             <div className="relative">
               <SchemaBrowser
