@@ -75,3 +75,27 @@ test("a delivery links to its Inbox copy, and a double click on Resend sends one
   await page.reload();
   await expect(copies.getByRole("link")).toHaveCount(2);
 });
+
+test("a skipped pass reads as a status, in one cell of the runs list and one card of its page", async ({ page }) => {
+  const { cronSecret } = await import("./server");
+  const headers = { authorization: `Bearer ${cronSecret}` };
+  // Two cron calls at once: the second finds the first holding the job lease.
+  const answers = await Promise.all([
+    page.request.post("/api/jobs/run", { headers }),
+    page.request.post("/api/jobs/run", { headers }),
+  ]);
+  const skipped = (await Promise.all(answers.map((a) => a.json()))).find((s) => s.status === "skipped");
+  test.skip(!skipped, "both passes ran one after the other; nothing was skipped this time");
+
+  await page.goto("/jobs?status=skipped");
+  const row = page.getByRole("row").filter({ has: page.getByRole("link", { name: `#${skipped.runId}` }) });
+  await expect(row).toContainText(/skipped: another run \(#\d+\) is in progress/);
+  // One cell says why; no zeros, no "none" under Errors.
+  await expect(row.getByRole("cell")).toHaveCount(7);
+  await expect(row).not.toContainText("none");
+  await expect(row).not.toContainText("0 new");
+
+  await page.goto(`/jobs/${skipped.runId}`);
+  await expect(page.getByRole("heading", { name: "Skipped" })).toBeVisible();
+  await expect(page.getByText("candidates read")).toHaveCount(0);
+});

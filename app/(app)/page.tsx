@@ -194,7 +194,12 @@ export default async function DashboardPage({
               </Link>
             }
           >
-            <JobRunTable runs={runs} now={now} empty="No job has run yet. Press Run now, or wait for the scheduler." />
+            <JobRunTable
+              runs={runs}
+              now={now}
+              showInstance={false}
+              empty="No job has run yet. Press Run now, or wait for the scheduler."
+            />
           </Card>
         </div>
       </div>

@@ -15,16 +15,29 @@ export function JobRunTable({
   runs,
   now,
   empty,
+  showInstance = true,
 }: {
   runs: (JobRun & { figures: RunFigures })[];
   now: Date;
   empty: string;
+  /** The dashboard's narrower card leaves it out; the job runs list shows it. */
+  showInstance?: boolean;
 }) {
   if (runs.length === 0) return <p className="text-sm text-zinc-500">{empty}</p>;
   return (
     <DataTable
       inCard
-      columns={["Run", "Trigger", "Instance", "Started", "Duration", "Status", "Events", "Mail", "Errors"]}
+      columns={[
+        "Run",
+        "Trigger",
+        ...(showInstance ? ["Instance"] : []),
+        "Started",
+        "Duration",
+        "Status",
+        "Events",
+        "Mail",
+        "Errors",
+      ]}
     >
       {runs.map((run) => (
         <tr key={run.id} className="align-top">
@@ -34,9 +47,11 @@ export function JobRunTable({
             </Link>
           </td>
           <td className="px-5 py-2">{run.trigger}</td>
-          <td className="px-5 py-2 font-mono text-xs whitespace-nowrap text-zinc-600" title="host:process id">
-            {run.instance ?? "—"}
-          </td>
+          {showInstance ? (
+            <td className="px-5 py-2 font-mono text-xs whitespace-nowrap text-zinc-600" title="host:process id">
+              {run.instance ?? "—"}
+            </td>
+          ) : null}
           <td className="px-5 py-2 text-zinc-600">
             <TimeAgo date={run.startedAt} now={now} />
           </td>

@@ -74,34 +74,48 @@ export default async function JobRunPage({ params }: { params: Promise<{ id: str
             </div>
           </dl>
         </Card>
-        <Card title="Events">
-          <p className="text-2xl font-semibold">{formatNumber(figures.recorded)} new</p>
-          <p className="text-sm text-zinc-600">
-            {formatNumber(figures.seen)} already seen · {formatNumber(figures.candidates)} candidates read
-          </p>
-          {figures.recorded > 0 ? (
-            <p className="mt-2 text-sm">
-              <Link
-                href={`/events${eventFilterQuery({ jobRunId: run.id })}`}
-                className="text-spark-700 hover:underline"
-              >
-                See the events
-              </Link>
-            </p>
-          ) : null}
-        </Card>
-        <Card title="Mail">
-          {summary ? (
-            <>
-              <p className="text-2xl font-semibold">{formatNumber(figures.sent ?? 0)} sent</p>
-              <p className="text-sm text-zinc-600">
-                {formatNumber(figures.failed ?? 0)} to retry · {formatNumber(figures.dead ?? 0)} dead
+        {run.status === "skipped" ? (
+          // A skipped pass did no work: one line saying why, not two cards of zeros.
+          <div className="lg:col-span-2">
+            <Card title="Skipped">
+              <p className="text-sm text-zinc-700">
+                {summary?.message ?? "skipped: another pass held the job lease"}. It read nothing and sent nothing: the
+                pass holding the lease did the work.
               </p>
-            </>
-          ) : (
-            <p className="text-sm text-zinc-500">Delivery starts after the generators.</p>
-          )}
-        </Card>
+            </Card>
+          </div>
+        ) : (
+          <>
+            <Card title="Events">
+              <p className="text-2xl font-semibold">{formatNumber(figures.recorded)} new</p>
+              <p className="text-sm text-zinc-600">
+                {formatNumber(figures.seen)} already seen · {formatNumber(figures.candidates)} candidates read
+              </p>
+              {figures.recorded > 0 ? (
+                <p className="mt-2 text-sm">
+                  <Link
+                    href={`/events${eventFilterQuery({ jobRunId: run.id })}`}
+                    className="text-spark-700 hover:underline"
+                  >
+                    See the events
+                  </Link>
+                </p>
+              ) : null}
+            </Card>
+            <Card title="Mail">
+              {summary ? (
+                <>
+                  <p className="text-2xl font-semibold">{formatNumber(figures.sent ?? 0)} sent</p>
+                  <p className="text-sm text-zinc-600">
+                    {formatNumber(figures.failed ?? 0)} to retry · {formatNumber(figures.dead ?? 0)} dead
+                  </p>
+                </>
+              ) : (
+                <p className="text-sm text-zinc-500">Delivery starts after the generators.</p>
+              )}
+            </Card>
+          </>
+        )}
       </div>
       {summary && summary.errors.length > 0 ? (
         <section className="mt-6">
