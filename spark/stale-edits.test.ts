@@ -195,6 +195,10 @@ describe(`stale edits are refused on ${testDriver}`, () => {
       message: "Changed by bob@example.com 3 minutes ago (at 2026-12-01 07:41 UTC) since you opened it.",
     });
     expect((await findGeneratorById(database.db, { id }))?.group).toBe("h");
+    // With the copy the form loaded, the refusal also names what changed since.
+    expect(
+      await saveGenerator(deps(), { id, version: 1, input: { ...input, group: "i" }, base: input, by: ada }),
+    ).toMatchObject({ status: "stale", message: expect.stringMatching(/since you opened it: event group\.$/) });
     await setGeneratorActive(deps(), { id, active: true, by: ada });
     expect(await findGeneratorById(database.db, { id })).toMatchObject({ version: 3, updatedBy: ada, active: true });
     expect(await saveGenerator(deps(), { id, version: 2, input, by: bob })).toMatchObject({ status: "stale" });

@@ -42,6 +42,7 @@ export function GeneratorForm({
   sources,
   initial,
   version,
+  base,
   schedule,
   submitLabel,
 }: {
@@ -51,6 +52,8 @@ export function GeneratorForm({
   initial: GeneratorFormValues;
   /** The stored version the form was loaded at, posted back so a save over a newer one is refused; null when new. */
   version: number | null;
+  /** The stored generator as loaded (JSON), posted back so a stale save can name what changed since. */
+  base?: string;
   schedule: PassSchedule;
   submitLabel: string;
 }) {
@@ -82,6 +85,7 @@ export function GeneratorForm({
         {version === null ? null : (
           <input type="hidden" name="version" value={fieldValue(state, "version") ?? String(version)} />
         )}
+        {base === undefined ? null : <input type="hidden" name="base" value={base} />}
         {state.status === "error" ? <Notice tone="error">{state.message}</Notice> : null}
         {state.status === "invalid" ? (
           <Notice tone="error">Fix the fields marked below; nothing was saved.</Notice>

@@ -12,7 +12,7 @@ import { conditionOperators, type Condition, type Generator, type VariableSpec }
 import { checkConditions, compileConditions, formatConditions } from "./conditions";
 import { eventKeyOf } from "../events/keys";
 import { codeSourceRef, resolveSource, sqlSourceRef } from "../sources/resolve";
-import { staleEdit, type StaleEdit } from "../stale-edits";
+import { changedFields, staleEdit, type StaleEdit } from "../stale-edits";
 
 export { conditionOperators };
 
@@ -39,6 +39,31 @@ export const generatorInput = z.object({
   active: z.boolean(),
 });
 export type GeneratorInput = z.infer<typeof generatorInput>;
+
+/**
+ * The generator as the edit form loaded it, posted back so a stale save can name the fields changed
+ * since; generators keep no versions to compare with. Only ever used to word the refusal.
+ */
+export const generatorBase = z.object({
+  name: z.string().max(200),
+  group: z.string().max(200),
+  source: z.string().max(300),
+  conditions: z
+    .array(
+      z.object({ variable: z.string().max(200), operator: z.string().max(20), value: z.string().max(1000).optional() }),
+    )
+    .max(50),
+  active: z.boolean(),
+});
+export type GeneratorBase = z.infer<typeof generatorBase>;
+
+const GENERATOR_LABELS: Record<keyof GeneratorBase, string> = {
+  name: "name",
+  group: "event group",
+  source: "source",
+  conditions: "conditions",
+  active: "active",
+};
 
 export type SourceOption = {
   ref: string;
@@ -78,11 +103,18 @@ export type SaveResult =
 /**
  * Saves a generator after checking what a form cannot: the source exists, and each condition's operator
  * and value fit its variable's type. Field errors are keyed `conditions.<i>.<field>` for the form's rows.
- * With `version` (the one the form was loaded at), a save over a newer change is refused as stale.
+ * With `version` (the one the form was loaded at), a save over a newer change is refused as stale,
+ * naming the fields that differ from `base` (the generator as the form loaded it) when it is given.
  */
 export async function saveGenerator(
   deps: Deps,
-  { id, version, input, by = null }: { id?: string; version?: number; input: GeneratorInput; by?: string | null },
+  {
+    id,
+    version,
+    input,
+    base,
+    by = null,
+  }: { id?: string; version?: number; input: GeneratorInput; base?: GeneratorBase; by?: string | null },
 ): Promise<SaveResult> {
   const options = await listSourceOptions(deps);
   const source = options.find((o) => o.ref === input.source);
@@ -105,8 +137,12 @@ export async function saveGenerator(
   }
   const updated = await updateGeneratorById(deps.db, { id, version, changes: values, by, at: deps.clock() });
   if (updated === "taken") return { status: "invalid", fieldErrors: { name: ["Another generator has this name."] } };
-  // No version table for generators: the refusal can say who and when, not which fields.
-  if (updated && "stale" in updated) return staleEdit(deps, updated.stale, null);
+  // No version table for generators: which fields changed is told against the form's loaded copy, if sent.
+  if (updated && "stale" in updated) {
+    const { name, group, source, conditions, active } = updated.stale;
+    const current = { name, group, source, conditions, active };
+    return staleEdit(deps, updated.stale, changedFields(base ?? null, current, GENERATOR_LABELS));
+  }
   return updated ? { status: "ok", generator: updated } : { status: "gone" };
 }
 

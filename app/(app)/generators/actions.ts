@@ -10,10 +10,12 @@ import type { FormState } from "@/components/forms/form-state";
 import {
   conditionOperators,
   deleteGenerator,
+  generatorBase,
   generatorInput,
   previewGenerator,
   saveGenerator,
   setGeneratorActive,
+  type GeneratorBase,
   type Preview,
 } from "@/spark/generators/generators";
 
@@ -38,6 +40,18 @@ function readGeneratorForm(formData: FormData) {
   };
 }
 
+/** The generator as the form loaded it (hidden `base`), for naming what changed if the save is stale. */
+function readBase(formData: FormData): GeneratorBase | undefined {
+  const raw = formData.get("base");
+  if (typeof raw !== "string" || raw.length > 100_000) return undefined;
+  try {
+    const parsed = generatorBase.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function invalid(formData: FormData, fieldErrors: Record<string, string[]>): FormState {
   return { status: "invalid", fieldErrors, values: echoValues(formData) };
 }
@@ -57,6 +71,7 @@ export async function saveGeneratorAction(id: string | null, _prev: FormState, f
     id: id ?? undefined,
     version: loaded?.version,
     input: parsed.data,
+    base: readBase(formData),
     by: operator.id,
   });
   if (result.status === "invalid") return invalid(formData, result.fieldErrors);

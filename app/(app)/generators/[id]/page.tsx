@@ -35,6 +35,13 @@ export default async function EditGeneratorPage({ params }: { params: Promise<{ 
         sources={sources}
         submitLabel="Save changes"
         version={generator.version}
+        base={JSON.stringify({
+          name: generator.name,
+          group: generator.group,
+          source: generator.source,
+          conditions: generator.conditions,
+          active: generator.active,
+        })}
         schedule={{ everySeconds: config.scheduleSeconds, nextAt: scheduler?.nextAt()?.toISOString() ?? null }}
         initial={{
           name: generator.name,
