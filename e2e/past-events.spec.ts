@@ -36,3 +36,13 @@ test("a template written after its events sends for those past events once, afte
   await section.getByRole("button", { name: "Count events without this mail" }).click();
   await expect(section.getByRole("status").filter({ hasText: "is without this template's mail" })).toBeVisible();
 });
+
+test("the generator form warns when no active template answers its group", async ({ page }) => {
+  await page.goto("/generators/new");
+  const group = `unmailed_${Date.now()}`;
+  await page.getByLabel("Event group").fill(group);
+  await expect(page.getByText(`No active template answers ${group}: these events will not be mailed.`)).toBeVisible();
+  // The demo's template answers challenge_created.
+  await page.getByLabel("Event group").fill("challenge_created");
+  await expect(page.getByText(/No active template answers/)).toHaveCount(0);
+});

@@ -93,6 +93,7 @@ describe(`generators and sources pages on ${testDriver}`, () => {
     expect(editor?.generator.name).toBe("scored");
     expect(editor?.sources.map((s) => s.ref)).toEqual(["code:people", expect.stringMatching(/^sql:/)]);
     expect(await loadGeneratorEditor(database.db, { id: "42", sources: [people] })).toBeNull();
+    expect(editor?.templatePatterns).toEqual([]);
   });
 
   it("names who uses each source, and a SQL source without a connection", async () => {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { listActiveTemplates } from "@/db/queries/templates";
 import type { Db } from "@/db/client";
 import { findGeneratorById, listGenerators } from "@/db/queries/generators";
 import { listRecentJobRuns } from "@/db/queries/job-runs";
@@ -61,17 +62,30 @@ export async function loadGenerators(
 export async function loadNewGenerator(
   db: Db,
   { sources }: { sources: readonly CodeSource[] },
-): Promise<{ sources: SourceOption[] }> {
-  return { sources: await listSourceOptions({ db, sources }) };
+): Promise<{ sources: SourceOption[]; templatePatterns: string[] }> {
+  const [options, templatePatterns] = await Promise.all([
+    listSourceOptions({ db, sources }),
+    activeTemplatePatterns(db),
+  ]);
+  return { sources: options, templatePatterns };
+}
+
+/** The group patterns active templates answer: the form warns when none answers the generator's group. */
+async function activeTemplatePatterns(db: Db): Promise<string[]> {
+  return (await listActiveTemplates(db)).map((t) => t.groupPattern);
 }
 
 /** A generator to edit with the sources its form offers; null for an id that is not one or is gone. */
 export async function loadGeneratorEditor(
   db: Db,
   { id, sources }: { id: string; sources: readonly CodeSource[] },
-): Promise<{ generator: Generator; sources: SourceOption[] } | null> {
+): Promise<{ generator: Generator; sources: SourceOption[]; templatePatterns: string[] } | null> {
   if (!z.uuid().safeParse(id).success) return null;
   const generator = await findGeneratorById(db, { id });
   if (!generator) return null;
-  return { generator, sources: await listSourceOptions({ db, sources }) };
+  const [options, templatePatterns] = await Promise.all([
+    listSourceOptions({ db, sources }),
+    activeTemplatePatterns(db),
+  ]);
+  return { generator, sources: options, templatePatterns };
 }

@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useId, useRef, useState } from "react";
 import { currentFieldError, fieldValue, type FormState } from "@/components/forms/form-state";
 import { useFormAction } from "@/components/forms/use-form-action";
@@ -7,7 +8,8 @@ import { Button } from "@/components/ui/button";
 import { SelectField, TextField } from "@/components/ui/field";
 import { Notice } from "@/components/ui/notice";
 import { operatorsByType, takesNoValue, type ConditionOperator } from "@/spark/generators/conditions";
-import type { SourceOption } from "@/spark/generators/generators";
+import { GROUP_PATTERN, type SourceOption } from "@/spark/generators/generators";
+import { compileGroupPattern } from "@/spark/mail/group-pattern";
 import type { VariableSpec } from "@/spark/sources/variables";
 import { GeneratorPreview, type PreviewAction } from "./generator-preview";
 import { describeNextPass, type PassSchedule } from "./next-pass";
@@ -44,6 +46,7 @@ export function GeneratorForm({
   version,
   base,
   schedule,
+  templatePatterns,
   submitLabel,
 }: {
   action: Action;
@@ -55,6 +58,8 @@ export function GeneratorForm({
   /** The stored generator as loaded (JSON), posted back so a stale save can name what changed since. */
   base?: string;
   schedule: PassSchedule;
+  /** The group patterns of the active templates, so the form can say when none will mail these events. */
+  templatePatterns: string[];
   submitLabel: string;
 }) {
   const { state, formAction, onSubmit, pending } = useFormAction(action);
@@ -111,6 +116,15 @@ export function GeneratorForm({
             maxLength={100}
             className="font-mono"
           />
+          {GROUP_PATTERN.test(group.trim()) && !templatePatterns.some((p) => compileGroupPattern(p)(group.trim())) ? (
+            <p className="text-sm text-amber-800 md:col-span-2" role="note">
+              No active template answers {group.trim()}: these events will not be mailed.{" "}
+              <Link href="/templates/new" className="text-spark-700 hover:underline">
+                Write a template
+              </Link>{" "}
+              first, or keep the generator paused until one exists.
+            </p>
+          ) : null}
         </div>
         <SelectField
           label="Source"

@@ -17,7 +17,7 @@ export default async function EditGeneratorPage({ params }: { params: Promise<{ 
   const { deps, config, scheduler } = await getEngine();
   const editor = await loadGeneratorEditor(deps.db, { id, sources: deps.sources });
   if (!editor) notFound();
-  const { generator, sources } = editor;
+  const { generator, sources, templatePatterns } = editor;
   return (
     <>
       <PageHeader
@@ -33,6 +33,7 @@ export default async function EditGeneratorPage({ params }: { params: Promise<{ 
         action={saveGeneratorAction.bind(null, generator.id)}
         preview={previewGeneratorAction}
         sources={sources}
+        templatePatterns={templatePatterns}
         submitLabel="Save changes"
         version={generator.version}
         base={JSON.stringify({

@@ -11,7 +11,7 @@ export const metadata = { title: "New generator" };
 export default async function NewGeneratorPage() {
   await requireSession();
   const { deps, config, scheduler } = await getEngine();
-  const { sources } = await loadNewGenerator(deps.db, { sources: deps.sources });
+  const { sources, templatePatterns } = await loadNewGenerator(deps.db, { sources: deps.sources });
   return (
     <>
       <PageHeader
@@ -22,6 +22,7 @@ export default async function NewGeneratorPage() {
         action={saveGeneratorAction.bind(null, null)}
         preview={previewGeneratorAction}
         sources={sources}
+        templatePatterns={templatePatterns}
         submitLabel="Create generator"
         version={null}
         schedule={{ everySeconds: config.scheduleSeconds, nextAt: scheduler?.nextAt()?.toISOString() ?? null }}
