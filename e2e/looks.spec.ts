@@ -151,3 +151,22 @@ test("the subject preview wraps between words", async ({ page }) => {
   await expect(subject).toContainText("Marathontraining");
   expect(await subject.evaluate((el) => getComputedStyle(el).wordBreak)).not.toBe("break-all");
 });
+
+test("the log filters' date fields are wide enough to show a whole date and time", async ({ page }) => {
+  for (const path of ["/events", "/deliveries"]) {
+    await page.goto(path);
+    for (const label of ["From (UTC)", "Until (UTC)"]) {
+      const field = page.getByLabel(label);
+      // The field's own width against the width the browser needs for its text (an unstyled copy's).
+      const { width, needed } = await field.evaluate((el) => {
+        const copy = el.cloneNode() as HTMLElement;
+        copy.style.width = "auto";
+        el.parentElement!.append(copy);
+        const needed = copy.offsetWidth;
+        copy.remove();
+        return { width: (el as HTMLElement).offsetWidth, needed };
+      });
+      expect(width, `${path} ${label}`).toBeGreaterThanOrEqual(needed);
+    }
+  }
+});

@@ -26,7 +26,7 @@ export function EventFilterForm({
       action="/events"
       role="search"
       aria-label="Filter events"
-      className="mb-4 grid gap-3 rounded-lg bg-white p-4 shadow-xs ring-1 ring-zinc-200 sm:grid-cols-2 lg:grid-cols-6"
+      className="mb-4 grid gap-3 rounded-lg bg-white p-4 shadow-xs ring-1 ring-zinc-200 sm:grid-cols-2 lg:grid-cols-4 2xl:grid-cols-6"
     >
       <div className="lg:col-span-1">
         <label htmlFor="f-group" className={filterLabel}>

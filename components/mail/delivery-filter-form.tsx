@@ -17,7 +17,7 @@ export function DeliveryFilterForm({
       action="/deliveries"
       role="search"
       aria-label="Filter deliveries"
-      className="mb-4 grid gap-3 rounded-lg bg-white p-4 shadow-xs ring-1 ring-zinc-200 sm:grid-cols-2 lg:grid-cols-7"
+      className="mb-4 grid gap-3 rounded-lg bg-white p-4 shadow-xs ring-1 ring-zinc-200 sm:grid-cols-2 lg:grid-cols-4 2xl:grid-cols-7"
     >
       {filters.eventId ? <input type="hidden" name="event" value={filters.eventId} /> : null}
       <div>
