@@ -1,11 +1,8 @@
 import type { VariableSpec } from "@/db/schema";
-import {
-  isConnectionError,
-  type Connections,
-  type ReadBatch,
-  type SourceConnection,
-  type TextPosition,
-} from "../connections";
+import type { Connections } from "../connections";
+// From types.ts, not the connections' index: this module reaches client bundles (through the generator
+// form's imports), and the index brings the PostgreSQL and MySQL drivers, which cannot be bundled there.
+import { isConnectionError, type ReadBatch, type SourceConnection, type TextPosition } from "../connections/types";
 import { normalizeValue } from "./variables";
 import { SourceError, type SourceCandidate } from "./types";
 
