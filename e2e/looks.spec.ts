@@ -91,6 +91,11 @@ test("the schema browser lists the connection's tables and inserts them at the c
   await page.keyboard.type(" from ");
   await tables.getByRole("button", { name: "Insert demo.challenges" }).click();
   await expect(query).toHaveText("select id from demo.challenges");
+  // The completions offer the same tables.
+  await query.press("End");
+  await page.keyboard.type(" where demo.challenges.ow");
+  await expect(page.getByRole("listbox").getByRole("option", { name: /^owner_id/ })).toBeVisible();
+  await page.keyboard.press("Escape");
   await tables.getByLabel("Find a table or column").fill("donations");
   await expect(tables.getByRole("button", { name: "Insert demo.donations" })).toBeVisible();
   await expect(tables.getByRole("button", { name: "Insert demo.challenges" })).toHaveCount(0);

@@ -2,7 +2,7 @@
 
 import { useEffect, useState } from "react";
 import { qualifiedName, quoteIdentifier } from "@/spark/connections/identifiers";
-import type { ReadSchemaResult } from "@/spark/connections/schema";
+import type { ConnectionSchema, ReadSchemaResult } from "@/spark/connections/schema";
 import { formatCount } from "@/components/ui/format";
 
 // information_schema spells types out; these are the names an operator writes.
@@ -27,11 +27,14 @@ export function SchemaBrowser({
   kind,
   read,
   onInsert,
+  onLoad,
 }: {
   connectionId: string;
   kind: string | null;
   read: ReadSchema;
   onInsert: (text: string) => void;
+  /** The tables once read, for the editor's completions; null while none are known. */
+  onLoad?: (schema: ConnectionSchema | null) => void;
 }) {
   const [loaded, setLoaded] = useState<{ connectionId: string; result: ReadSchemaResult } | null>(null);
   const [filter, setFilter] = useState("");
@@ -53,6 +56,9 @@ export function SchemaBrowser({
   }, [connectionId, read]);
 
   const result = loaded?.connectionId === connectionId ? loaded.result : null;
+  useEffect(() => {
+    onLoad?.(result?.ok ? result.schema : null);
+  }, [result, onLoad]);
   const words = filter.trim().toLowerCase();
   const tables =
     result?.ok === true

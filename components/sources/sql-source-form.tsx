@@ -1,12 +1,13 @@
 "use client";
 
-import { useActionState, useRef, useState, useTransition } from "react";
+import { useActionState, useMemo, useRef, useState, useTransition } from "react";
 import { fieldError, idleState, type FormState } from "@/components/forms/form-state";
 import { Button } from "@/components/ui/button";
-import { CodeEditor, type CodeEditorHandle } from "@/components/ui/code-editor";
+import { CodeEditor, type CodeEditorHandle, type SqlCompletionSchema } from "@/components/ui/code-editor";
 import { SelectField, TextField } from "@/components/ui/field";
 import { formatCount } from "@/components/ui/format";
 import { Notice } from "@/components/ui/notice";
+import type { ConnectionSchema } from "@/spark/connections/schema";
 import type { SqlTestResult } from "@/spark/sources/sql";
 import { SchemaBrowser, type ReadSchema } from "./schema-browser";
 import { VariableTable } from "./variable-table";
@@ -39,6 +40,9 @@ export function SqlSourceForm({
   const [testing, startTest] = useTransition();
   const queryError = fieldError(state, "query");
   const editor = useRef<CodeEditorHandle>(null);
+  const [tables, setTables] = useState<ConnectionSchema | null>(null);
+  const kind = connections.find((c) => c.id === values.connectionId)?.kind ?? null;
+  const sqlSchema = useMemo(() => completionSchemaOf(tables, kind), [tables, kind]);
   const runTest = () =>
     startTest(async () => {
       try {
@@ -95,6 +99,7 @@ export function SqlSourceForm({
           <div className="grid gap-3 lg:grid-cols-[minmax(0,1fr)_16rem]">
             <CodeEditor
               ref={editor}
+              sqlSchema={sqlSchema}
               name="query"
               language="sql"
               label="Query"
@@ -110,7 +115,8 @@ export function SqlSourceForm({
             <div className="relative">
               <SchemaBrowser
                 connectionId={values.connectionId}
-                kind={connections.find((c) => c.id === values.connectionId)?.kind ?? null}
+                kind={kind}
+                onLoad={setTables}
                 read={readSchema}
                 onInsert={(text) => editor.current?.insert(text)}
               />
@@ -192,3 +198,11 @@ function TestResult({ result }: { result: SqlTestResult }) {
 
 const display = (value: unknown) =>
   value === null || value === undefined ? "∅" : typeof value === "object" ? JSON.stringify(value) : String(value);
+
+/** The schema browser's tables as the SQL completions take them: schema → table → column names. */
+function completionSchemaOf(schema: ConnectionSchema | null, kind: string | null): SqlCompletionSchema | null {
+  if (!schema) return null;
+  const tables: Record<string, Record<string, string[]>> = {};
+  for (const t of schema.tables) (tables[t.schema] ??= {})[t.name] = t.columns.map((c) => c.name);
+  return { dialect: kind === "mysql" ? "mysql" : "postgres", tables };
+}

@@ -4,7 +4,7 @@ import { autocompletion } from "@codemirror/autocomplete";
 import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
 import { html } from "@codemirror/lang-html";
 import { liquid } from "@codemirror/lang-liquid";
-import { PostgreSQL, sql } from "@codemirror/lang-sql";
+import { MySQL, PostgreSQL, sql, type SQLNamespace } from "@codemirror/lang-sql";
 import { bracketMatching, defaultHighlightStyle, syntaxHighlighting } from "@codemirror/language";
 import { Compartment, EditorState, type Extension } from "@codemirror/state";
 import { EditorView, highlightActiveLine, keymap, lineNumbers, placeholder as placeholderText } from "@codemirror/view";
@@ -12,8 +12,22 @@ import { useEffect, useImperativeHandle, useRef, type Ref } from "react";
 
 export type CodeLanguage = "liquid-html" | "liquid-text" | "sql";
 
-function languageOf(language: CodeLanguage, variables: readonly string[]): Extension {
-  if (language === "sql") return sql({ dialect: PostgreSQL });
+/** A connection's tables for SQL completion: schema → table → columns, in the connection's dialect. */
+export type SqlCompletionSchema = { dialect: "postgres" | "mysql"; tables: SQLNamespace };
+
+// One empty list for every editor without variables: a new [] per render would rebuild the language.
+const NO_VARIABLES: readonly string[] = [];
+
+function languageOf(
+  language: CodeLanguage,
+  variables: readonly string[],
+  sqlSchema: SqlCompletionSchema | null,
+): Extension {
+  if (language === "sql")
+    return sql({
+      dialect: sqlSchema?.dialect === "mysql" ? MySQL : PostgreSQL,
+      ...(sqlSchema ? { schema: sqlSchema.tables } : {}),
+    });
   const completions = { variables: variables.map((label) => ({ label, type: "variable" })) };
   // Closing tags are the author's to type: auto-closing left a stray </h1> after every typed one.
   return language === "liquid-html"
@@ -48,7 +62,8 @@ export function CodeEditor({
   onChange,
   language,
   label,
-  variables = [],
+  variables = NO_VARIABLES,
+  sqlSchema = null,
   placeholder,
   invalid,
   describedBy,
@@ -61,6 +76,8 @@ export function CodeEditor({
   language: CodeLanguage;
   label: string;
   variables?: readonly string[];
+  /** Tables and columns the SQL completions offer (the schema browser's). */
+  sqlSchema?: SqlCompletionSchema | null;
   placeholder?: string;
   invalid?: boolean;
   describedBy?: string;
@@ -97,7 +114,7 @@ export function CodeEditor({
           autocompletion({ icons: false }),
           keymap.of([...defaultKeymap, ...historyKeymap]),
           EditorView.lineWrapping,
-          languageSlot.current.of(languageOf(language, variables)),
+          languageSlot.current.of(languageOf(language, variables, sqlSchema)),
           theme,
           EditorView.theme({ ".cm-content, .cm-gutter": { minHeight } }),
           attributesSlot.current.of(attributes()),
@@ -148,8 +165,8 @@ export function CodeEditor({
   }, [value]);
 
   useEffect(() => {
-    view.current?.dispatch({ effects: languageSlot.current.reconfigure(languageOf(language, variables)) });
-  }, [language, variables]);
+    view.current?.dispatch({ effects: languageSlot.current.reconfigure(languageOf(language, variables, sqlSchema)) });
+  }, [language, variables, sqlSchema]);
 
   useEffect(() => {
     view.current?.dispatch({ effects: attributesSlot.current.reconfigure(attributes()) });
