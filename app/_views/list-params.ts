@@ -1,5 +1,5 @@
 import type { KeysetCursor } from "@/db/keyset";
-import { GROUP_PATTERN } from "../../spark/generators/generators";
+import { GROUP_PATTERN } from "@/spark/mail/group-pattern";
 
 /** A list page's URL parameters, as Next hands them over. */
 export type Params = Record<string, string | string[] | undefined>;

@@ -8,8 +8,9 @@ import { Button } from "@/components/ui/button";
 import { SelectField, TextField } from "@/components/ui/field";
 import { Notice } from "@/components/ui/notice";
 import { operatorsByType, takesNoValue, type ConditionOperator } from "@/spark/generators/conditions";
-import { GROUP_PATTERN, type SourceOption } from "@/spark/generators/generators";
-import { compileGroupPattern } from "@/spark/mail/group-pattern";
+import type { SourceOption } from "@/spark/generators/generators";
+// The group rules come from a module with no server code, so they can run in the browser.
+import { compileGroupPattern, GROUP_PATTERN } from "@/spark/mail/group-pattern";
 import type { VariableSpec } from "@/spark/sources/variables";
 import { GeneratorPreview, type PreviewAction } from "./generator-preview";
 import { describeNextPass, type PassSchedule } from "./next-pass";

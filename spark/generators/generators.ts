@@ -11,12 +11,13 @@ import { listSqlSources } from "@/db/queries/sql-sources";
 import { conditionOperators, type Condition, type Generator, type VariableSpec } from "@/db/schema";
 import { checkConditions, compileConditions, formatConditions } from "./conditions";
 import { eventKeyOf } from "../events/keys";
+import { GROUP_PATTERN } from "../mail/group-pattern";
+
+export { GROUP_PATTERN };
 import { codeSourceRef, resolveSource, sqlSourceRef } from "../sources/resolve";
 import { changedFields, staleEdit, type StaleEdit } from "../stale-edits";
 
 export { conditionOperators };
-
-export const GROUP_PATTERN = /^[A-Za-z0-9_.:-]{1,100}$/;
 
 export const generatorInput = z.object({
   name: z.string().trim().min(1, "Give the generator a name.").max(100, "Use at most 100 characters."),

@@ -1,3 +1,6 @@
+/** What an event group may be: letters, digits and _ . : -, up to 100 of them, no spaces. */
+export const GROUP_PATTERN = /^[A-Za-z0-9_.:-]{1,100}$/;
+
 /** What a template's group may be: a group's characters plus `*`, up to 100 of them. */
 export const GROUP_PATTERN_INPUT = /^[A-Za-z0-9_.:*-]{1,100}$/;
 
