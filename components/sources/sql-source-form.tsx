@@ -1,7 +1,8 @@
 "use client";
 
-import { useActionState, useMemo, useRef, useState, useTransition } from "react";
-import { fieldError, idleState, type FormState } from "@/components/forms/form-state";
+import { useMemo, useRef, useState, useTransition } from "react";
+import { currentFieldError, type FormState } from "@/components/forms/form-state";
+import { useFormAction } from "@/components/forms/use-form-action";
 import { Button } from "@/components/ui/button";
 import { CodeEditor, type CodeEditorHandle, type SqlCompletionSchema } from "@/components/ui/code-editor";
 import { SelectField, TextField } from "@/components/ui/field";
@@ -34,11 +35,12 @@ export function SqlSourceForm({
   submitLabel: string;
   connections: ConnectionChoice[];
 }) {
-  const [state, formAction, pending] = useActionState(action, idleState);
+  // Posted without React's reset, so a refused save keeps the chosen connection; an error goes once its field changes.
+  const { state, formAction, onSubmit, pending } = useFormAction(action);
   const [values, setValues] = useState(initial);
   const [result, setResult] = useState<SqlTestResult | null>(null);
   const [testing, startTest] = useTransition();
-  const queryError = fieldError(state, "query");
+  const queryError = currentFieldError(state, "query", values.query);
   const editor = useRef<CodeEditorHandle>(null);
   const [tables, setTables] = useState<ConnectionSchema | null>(null);
   const kind = connections.find((c) => c.id === values.connectionId)?.kind ?? null;
@@ -58,7 +60,7 @@ export function SqlSourceForm({
     });
   return (
     <div className="space-y-6">
-      <form action={formAction} className="space-y-4 rounded-lg bg-white p-5 shadow-xs ring-1 ring-zinc-200" noValidate>
+      <form action={formAction} onSubmit={onSubmit} className="space-y-4 rounded-lg bg-white p-5 shadow-xs ring-1 ring-zinc-200" noValidate>
         {state.status === "error" ? <Notice tone="error">{state.message}</Notice> : null}
         <div className="grid gap-4 md:grid-cols-2">
           <TextField
@@ -66,7 +68,7 @@ export function SqlSourceForm({
             name="name"
             value={values.name}
             onChange={(e) => setValues({ ...values, name: e.target.value })}
-            error={fieldError(state, "name")}
+            error={currentFieldError(state, "name", values.name)}
             hint="Lowercase letters, digits, underscores and hyphens. Generators show it in their source picker."
             className="font-mono"
           />
@@ -75,7 +77,7 @@ export function SqlSourceForm({
             name="description"
             value={values.description}
             onChange={(e) => setValues({ ...values, description: e.target.value })}
-            error={fieldError(state, "description")}
+            error={currentFieldError(state, "description", values.description)}
             hint="Optional: what each row is."
           />
         </div>
@@ -84,7 +86,7 @@ export function SqlSourceForm({
           name="connectionId"
           value={values.connectionId}
           onChange={(e) => setValues({ ...values, connectionId: e.target.value })}
-          error={fieldError(state, "connectionId")}
+          error={currentFieldError(state, "connectionId", values.connectionId)}
           hint="The database the query reads, as a read-only user. Admins add connections under Settings → Connections."
         >
           {values.connectionId === "" ? <option value="">Choose a connection…</option> : null}
