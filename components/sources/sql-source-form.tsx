@@ -60,7 +60,12 @@ export function SqlSourceForm({
     });
   return (
     <div className="space-y-6">
-      <form action={formAction} onSubmit={onSubmit} className="space-y-4 rounded-lg bg-white p-5 shadow-xs ring-1 ring-zinc-200" noValidate>
+      <form
+        action={formAction}
+        onSubmit={onSubmit}
+        className="space-y-4 rounded-lg bg-white p-5 shadow-xs ring-1 ring-zinc-200"
+        noValidate
+      >
         {state.status === "error" ? <Notice tone="error">{state.message}</Notice> : null}
         <div className="grid gap-4 md:grid-cols-2">
           <TextField
