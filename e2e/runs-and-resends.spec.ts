@@ -79,13 +79,18 @@ test("a delivery links to its Inbox copy, and a double click on Resend sends one
 test("a skipped pass reads as a status, in one cell of the runs list and one card of its page", async ({ page }) => {
   const { cronSecret } = await import("./server");
   const headers = { authorization: `Bearer ${cronSecret}` };
-  // Two cron calls at once: the second finds the first holding the job lease.
-  const answers = await Promise.all([
-    page.request.post("/api/jobs/run", { headers }),
-    page.request.post("/api/jobs/run", { headers }),
-  ]);
-  const skipped = (await Promise.all(answers.map((a) => a.json()))).find((s) => s.status === "skipped");
-  test.skip(!skipped, "both passes ran one after the other; nothing was skipped this time");
+  // Cron calls in pairs: the second of a pair finds the first holding the job lease. A pair can miss
+  // (one pass ends before the other starts), so it tries a few pairs; none skipping is a failure.
+  let skipped: { runId: number; status: string } | undefined;
+  for (let pair = 0; pair < 5 && !skipped; pair++) {
+    const answers = await Promise.all([
+      page.request.post("/api/jobs/run", { headers }),
+      page.request.post("/api/jobs/run", { headers }),
+    ]);
+    skipped = (await Promise.all(answers.map((a) => a.json()))).find((s) => s.status === "skipped");
+  }
+  expect(skipped, "no pass was skipped in five concurrent pairs").toBeDefined();
+  if (!skipped) return;
 
   await page.goto("/jobs?status=skipped");
   const row = page.getByRole("row").filter({ has: page.getByRole("link", { name: `#${skipped.runId}` }) });
