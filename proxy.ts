@@ -5,6 +5,9 @@ import { createNonce, securityHeaders } from "@/app/_server/http/security-header
 const PUBLIC_PAGES = [/^\/login$/, /^\/setup\/[^/]+$/];
 // /api/jobs/run checks its own bearer secret: cron has no session cookie.
 const PUBLIC_API = new Set(["/api/health", "/api/auth/login", "/api/jobs/run"]);
+// Machine routes check their own API key (Authorization: Bearer spk_…), and internal ones the secret the
+// server shares with the CLI on this machine; neither carries a session cookie.
+const MACHINE_API = /^\/api\/(events|streams|openapi\.json|destinations|inbound|metrics|internal)(\/|$)/;
 
 /**
  * A fast first gate: without a session cookie, pages redirect to /login and API routes answer 401.
@@ -24,7 +27,12 @@ export function proxy(request: NextRequest) {
   };
 
   const { pathname, search } = request.nextUrl;
-  if (request.cookies.has(SESSION_COOKIE) || PUBLIC_API.has(pathname) || PUBLIC_PAGES.some((p) => p.test(pathname))) {
+  if (
+    request.cookies.has(SESSION_COOKIE) ||
+    PUBLIC_API.has(pathname) ||
+    MACHINE_API.test(pathname) ||
+    PUBLIC_PAGES.some((p) => p.test(pathname))
+  ) {
     // Next reads the nonce from the request's policy and puts it on the scripts it renders.
     const forwarded = new Headers(request.headers);
     forwarded.set("Content-Security-Policy", headers["Content-Security-Policy"]!);
@@ -51,6 +59,11 @@ function isHttps(request: NextRequest): boolean {
   );
 }
 
+// The machine routes skip the proxy altogether: a proxy makes Next read and copy the whole request body
+// (up to 10 MB) before the route runs, key or no key, and the routes bound and check bodies themselves.
+// next.config.ts gives them their security headers.
 export const config = {
-  matcher: ["/((?!_next/static|_next/image|favicon.ico|icon.svg).*)"],
+  matcher: [
+    "/((?!_next/static|_next/image|favicon.ico|icon.svg|api/events|api/streams|api/destinations|api/openapi\\.json|api/internal|api/inbound).*)",
+  ],
 };

@@ -6,7 +6,7 @@ const drivers = process.env.TEST_DATABASE_URL ? ["pglite", "postgres"] : ["pglit
 export default defineConfig({
   resolve: { alias: { "@": fileURLToPath(new URL(".", import.meta.url)) } },
   test: {
-    include: ["{app,components,db,spark,emails,cli,runtime,demo,testing}/**/*.test.{ts,tsx}"],
+    include: ["{app,client,components,db,spark,emails,cli,runtime,demo,testing}/**/*.test.{ts,tsx}"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Every file runs once per database driver, so both pass the same suite.

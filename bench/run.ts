@@ -3,7 +3,11 @@ import { CliError, runCli } from "@/cli/run";
 import { deliverBenchmark } from "./deliver";
 import { generateBenchmark } from "./generate";
 import { indexesBenchmark } from "./indexes";
+import { ingestBenchmark } from "./ingest";
 import { logBenchmark } from "./log";
+import { webhooksBenchmark } from "./webhooks";
+import { relayNatsBenchmark } from "./relay-nats";
+import { relayRabbitBenchmark } from "./relay-rabbitmq";
 
 export type BenchResult = {
   name: string;
@@ -25,6 +29,9 @@ const benchmarks: Record<string, (options: BenchOptions) => Promise<BenchResult[
   deliver: deliverBenchmark,
   log: logBenchmark,
   indexes: indexesBenchmark,
+  ingest: ingestBenchmark,
+  webhooks: webhooksBenchmark,
+  relay: async (options) => [...(await relayRabbitBenchmark(options)), ...(await relayNatsBenchmark(options))],
 };
 
 /**

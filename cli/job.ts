@@ -2,7 +2,7 @@ import { lockDataDir } from "@/db/data-dir-lock";
 import { DatabaseOpenError } from "@/db/errors";
 import { loadConfig } from "@/runtime/config";
 import type { JobSummary } from "@/spark/job/job";
-import { createConsoleLogger } from "@/spark/logger";
+import { createLogger } from "@/spark/logger";
 import { readServerFile } from "@/runtime/server-file";
 import { openRuntime } from "@/runtime/compose";
 import { runJob } from "@/spark/job/job";
@@ -14,7 +14,7 @@ import { CliError, runCli } from "./run";
  */
 runCli(async () => {
   const config = loadConfig();
-  const log = createConsoleLogger({ info: process.stderr });
+  const log = createLogger({ ...config.log, info: process.stderr });
   if (config.database.driver === "pglite") {
     try {
       lockDataDir(config.database.dataDir).release();

@@ -5,6 +5,7 @@ import * as schema from "./schema";
 import { lockDataDir } from "./data-dir-lock";
 import { DatabaseOpenError } from "./errors";
 import { guardPostgresNullSocket } from "./postgres-guard";
+import { RemotePglite } from "./pglite-remote";
 import { stripParamsFromQueryErrors } from "./query-errors";
 
 stripParamsFromQueryErrors();
@@ -30,6 +31,11 @@ export type Database = {
   /** Where the data lives, without credentials: safe to print. */
   location: string;
   migrate(migrationsFolder: string): Promise<void>;
+  /**
+   * Calls `onNotify` for every NOTIFY on `channel` once its transaction commits (a dedicated session on
+   * PostgreSQL; in process on PGlite). Answers the function that stops listening.
+   */
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 };
 
@@ -46,24 +52,20 @@ export async function openDatabase(input: OpenDatabaseInput): Promise<Database> 
 }
 
 async function openPglite(input: { dataDir: string } | { memory: true }): Promise<Database> {
-  const { PGlite } = await import("@electric-sql/pglite");
   const { drizzle } = await import("drizzle-orm/pglite");
   const { migrate } = await import("drizzle-orm/pglite/migrator");
   const lock = "dataDir" in input ? lockDataDir(input.dataDir) : null;
-  let client: InstanceType<typeof PGlite>;
+  const client = new RemotePglite("dataDir" in input ? join(input.dataDir, "pgdata") : null);
   try {
-    // pg_trgm backs the logs' "contains" searches; the migrations create it, PGlite must load it.
-    const { pg_trgm } = await import("@electric-sql/pglite/contrib/pg_trgm");
-    const options = { extensions: { pg_trgm } };
-    client = "dataDir" in input ? new PGlite(join(input.dataDir, "pgdata"), options) : new PGlite(options);
     await client.waitReady;
   } catch (error) {
+    await client.close().catch(() => {});
     lock?.release();
     throw new DatabaseOpenError(
       `The embedded database in ${"dataDir" in input ? input.dataDir : "memory"} could not be opened: ${messageOf(error)}`,
     );
   }
-  const db = drizzle({ client, schema }) as unknown as Db;
+  const db = drizzle({ client: client as never, schema }) as unknown as Db;
   return {
     db,
     readOnly: (_timeoutMs, fn) =>
@@ -76,12 +78,13 @@ async function openPglite(input: { dataDir: string } | { memory: true }): Promis
       }),
     driver: "pglite",
     location: "dataDir" in input ? input.dataDir : "memory",
+    listen: (channel, onNotify) => client.listen(channel, () => onNotify()),
     migrate: async (migrationsFolder) => {
       await migrate(db as never, { migrationsFolder });
     },
     close: async () => {
       try {
-        if (!client.closed) await client.close();
+        await client.close();
       } finally {
         lock?.release();
       }
@@ -126,6 +129,10 @@ async function openPostgres(url: string, poolSize: number, onQuery?: QueryObserv
       }) as Promise<never>,
     driver: "postgres",
     location,
+    listen: async (channel, onNotify) => {
+      const { unlisten } = await client.listen(channel, () => onNotify());
+      return unlisten;
+    },
     migrate: async (migrationsFolder) => {
       // Several instances may start at once: one applies the migrations, the others wait for it.
       const single = postgres(url, { ...options, max: 1 });

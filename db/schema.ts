@@ -2,15 +2,20 @@ import { sql } from "drizzle-orm";
 import {
   bigint,
   boolean,
+  customType,
   index,
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
+
+/** A 64-bit transaction id: what commit-ordered reads sort by, compared below the oldest running one. */
+const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => "xid8" });
 
 const timestamps = {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -34,6 +39,7 @@ export const users = pgTable(
     version: integer("version").notNull().default(1),
     updatedBy: uuid("updated_by"),
     ...timestamps,
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex("users_email_lower_key").on(sql`lower(${t.email})`)],
 );
@@ -142,6 +148,216 @@ export const sqlSources = pgTable("sql_sources", {
   updatedBy: uuid("updated_by").references(() => users.id, { onDelete: "set null" }),
 });
 
+/**
+ * A table in an application's own database that it writes events to inside its business transactions
+ * (the transactional outbox): each pass records the rows it has not read yet, with their own group and key.
+ */
+export const outboxSources = pgTable("outbox_sources", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  name: text("name").notNull().unique(),
+  description: text("description").notNull().default(""),
+  connectionId: uuid("connection_id")
+    .notNull()
+    .references(() => connections.id, { onDelete: "restrict" }),
+  tableName: text("table_name").notNull(),
+  active: boolean("active").notNull().default(false),
+  // Every row with an id at or below the checkpoint has been read, or its id is one of the gaps: ids
+  // skipped when read, which a transaction still open may yet commit, re-checked until they are old.
+  checkpoint: bigint("checkpoint", { mode: "number" }).notNull().default(0),
+  gaps: jsonb("gaps").$type<OutboxGap[]>().notNull().default([]),
+  lastReadAt: timestamp("last_read_at", { withTimezone: true }),
+  lastError: text("last_error"),
+  version: integer("version").notNull().default(1),
+  ...timestamps,
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedBy: uuid("updated_by").references(() => users.id, { onDelete: "set null" }),
+});
+export type OutboxGap = { from: number; to: number; seenAt: string };
+
+export const apiKeyScopes = ["ingest", "read", "mail", "admin"] as const;
+export type ApiKeyScope = (typeof apiKeyScopes)[number];
+
+/** A machine's credential: only a hash of the secret is kept, so a stolen database yields no key. */
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    // The key's first characters, enough to tell keys apart in a list without revealing them.
+    prefix: text("prefix").notNull(),
+    secretHash: text("secret_hash").notNull().unique(),
+    scopes: text("scopes").array().$type<ApiKeyScope[]>().notNull(),
+    createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
+    ...timestamps,
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+    revokedBy: uuid("revoked_by").references(() => users.id, { onDelete: "set null" }),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+    lastUsedAddress: text("last_used_address"),
+  },
+  (t) => [
+    uniqueIndex("api_keys_live_name_key")
+      .on(sql`lower(${t.name})`)
+      .where(sql`revoked_at is null`),
+  ],
+);
+
+export const subscriptionKinds = ["webhook", "code", "rabbitmq", "nats"] as const;
+export type SubscriptionKind = (typeof subscriptionKinds)[number];
+export const subscriptionStatuses = ["active", "paused", "disabled"] as const;
+export type SubscriptionStatus = (typeof subscriptionStatuses)[number];
+
+/**
+ * Events of a group pattern, read in commit order from a checkpoint and handed to a destination: a
+ * webhook endpoint, a code subscriber or a broker relay. The checkpoint is a commit-order position
+ * (transaction id, event id); it moves only after the destination accepted what is before it.
+ */
+export const subscriptions = pgTable(
+  "subscriptions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    kind: text("kind", { enum: subscriptionKinds }).notNull(),
+    groupPattern: text("group_pattern").notNull(),
+    // The webhook's URL, the code subscriber's name, or the broker's address (never with its password).
+    target: text("target").notNull(),
+    // Kind-specific settings that are not secret: a broker's exchange and routing key, a subject.
+    config: jsonb("config").$type<Record<string, unknown>>().notNull().default({}),
+    // Sealed under SPARK_SECRET_KEY like connection passwords: the signing secret (or broker password),
+    // the previous one while a rotation's grace period lasts, and extra headers (they often carry tokens).
+    secretSealed: text("secret_sealed"),
+    previousSecretSealed: text("previous_secret_sealed"),
+    previousSecretUntil: timestamp("previous_secret_until", { withTimezone: true }),
+    headersSealed: text("headers_sealed"),
+    strictOrder: boolean("strict_order").notNull().default(false),
+    attemptLimit: integer("attempt_limit").notNull().default(8),
+    status: text("status", { enum: subscriptionStatuses }).notNull().default("active"),
+    disabledReason: text("disabled_reason"),
+    checkpointTx: xid8("checkpoint_tx")
+      .notNull()
+      .default(sql`'0'::xid8`),
+    checkpointId: bigint("checkpoint_id", { mode: "number" }).notNull().default(0),
+    // One reader per subscription across instances: whoever holds an unexpired lease.
+    leaseHolder: text("lease_holder"),
+    leaseUntil: timestamp("lease_until", { withTimezone: true }),
+    // Since when every attempt has failed (null after a success): a long enough run disables it.
+    failingSince: timestamp("failing_since", { withTimezone: true }),
+    lastError: text("last_error"),
+    lastErrorAt: timestamp("last_error_at", { withTimezone: true }),
+    lastDeliveredAt: timestamp("last_delivered_at", { withTimezone: true }),
+    // When the last event handed on was recorded: how far behind the subscription is, in time.
+    lastEventAt: timestamp("last_event_at", { withTimezone: true }),
+    deliveredCount: bigint("delivered_count", { mode: "number" }).notNull().default(0),
+    version: integer("version").notNull().default(1),
+    ...timestamps,
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedBy: uuid("updated_by").references(() => users.id, { onDelete: "set null" }),
+  },
+  (t) => [uniqueIndex("subscriptions_name_key").on(sql`lower(${t.name})`)],
+);
+
+/**
+ * Events a subscription could not hand on yet: waiting for their next attempt, or parked after the
+ * destination's attempt limit (visible, replayable, never dropped).
+ */
+export const subscriptionBacklog = pgTable(
+  "subscription_backlog",
+  {
+    subscriptionId: uuid("subscription_id")
+      .notNull()
+      .references(() => subscriptions.id, { onDelete: "cascade" }),
+    eventId: bigint("event_id", { mode: "number" }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }).notNull(),
+    lastError: text("last_error"),
+    parkedAt: timestamp("parked_at", { withTimezone: true }),
+    ...timestamps,
+  },
+  (t) => [
+    primaryKey({ columns: [t.subscriptionId, t.eventId] }),
+    index("subscription_backlog_due_idx")
+      .on(t.subscriptionId, t.nextAttemptAt)
+      .where(sql`parked_at is null`),
+  ],
+);
+
+export const subscriptionAttemptOutcomes = ["delivered", "failed", "parked"] as const;
+
+/** Every attempt to hand an event on, like a mail delivery's attempts: when, how long, what came back. */
+export const subscriptionAttempts = pgTable(
+  "subscription_attempts",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    subscriptionId: uuid("subscription_id")
+      .notNull()
+      .references(() => subscriptions.id, { onDelete: "cascade" }),
+    eventId: bigint("event_id", { mode: "number" }).notNull(),
+    attempt: integer("attempt").notNull(),
+    startedAt: timestamp("started_at", { withTimezone: true }).notNull(),
+    durationMs: integer("duration_ms").notNull(),
+    outcome: text("outcome", { enum: subscriptionAttemptOutcomes }).notNull(),
+    statusCode: integer("status_code"),
+    // The first bytes of the answer, for the operator; never more.
+    response: text("response"),
+    error: text("error"),
+  },
+  (t) => [
+    index("subscription_attempts_subscription_idx").on(t.subscriptionId, t.id),
+    index("subscription_attempts_started_at_idx").on(t.startedAt),
+  ],
+);
+
+export const inboundKinds = ["rabbitmq", "nats"] as const;
+export type InboundKind = (typeof inboundKinds)[number];
+
+/**
+ * A broker queue (RabbitMQ) or stream consumer (NATS JetStream) whose messages become events through the
+ * same path as the ingest API; each message is acknowledged only after its event's transaction commits.
+ */
+export const inbounds = pgTable(
+  "inbounds",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    kind: text("kind", { enum: inboundKinds }).notNull(),
+    // The broker's address without its password, which is sealed apart like a connection's.
+    target: text("target").notNull(),
+    // The queue, or the stream and durable consumer, and how a message maps to an event.
+    config: jsonb("config").$type<Record<string, unknown>>().notNull().default({}),
+    secretSealed: text("secret_sealed"),
+    active: boolean("active").notNull().default(false),
+    received: bigint("received", { mode: "number" }).notNull().default(0),
+    recorded: bigint("recorded", { mode: "number" }).notNull().default(0),
+    duplicates: bigint("duplicates", { mode: "number" }).notNull().default(0),
+    rejected: bigint("rejected", { mode: "number" }).notNull().default(0),
+    lastMessageAt: timestamp("last_message_at", { withTimezone: true }),
+    lastError: text("last_error"),
+    lastErrorAt: timestamp("last_error_at", { withTimezone: true }),
+    version: integer("version").notNull().default(1),
+    ...timestamps,
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedBy: uuid("updated_by").references(() => users.id, { onDelete: "set null" }),
+  },
+  (t) => [uniqueIndex("inbounds_name_key").on(sql`lower(${t.name})`)],
+);
+
+/** Messages an inbound refused as events (dead-lettered or terminated), with why: never silently dropped. */
+export const inboundRejections = pgTable(
+  "inbound_rejections",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    inboundId: uuid("inbound_id")
+      .notNull()
+      .references(() => inbounds.id, { onDelete: "cascade" }),
+    at: timestamp("at", { withTimezone: true }).notNull(),
+    reason: text("reason").notNull(),
+    // Where it came from on the broker, and the first bytes of its body.
+    routingKey: text("routing_key"),
+    messageId: text("message_id"),
+    body: text("body"),
+  },
+  (t) => [index("inbound_rejections_inbound_idx").on(t.inboundId, t.id)],
+);
+
 export const generators = pgTable(
   "generators",
   {
@@ -238,10 +454,23 @@ export const events = pgTable(
     generatorId: uuid("generator_id"),
     source: text("source"),
     jobRunId: bigint("job_run_id", { mode: "number" }),
+    // The recording transaction: readers page by (tx_id, id) below the oldest transaction still running,
+    // so an event whose transaction commits late is never skipped by a reader that already went past it.
+    txId: xid8("tx_id")
+      .notNull()
+      .default(sql`pg_current_xact_id()`),
+    // Set together for an event appended to an aggregate's stream; versions run 1, 2, 3… per stream.
+    aggregateType: text("aggregate_type"),
+    aggregateId: text("aggregate_id"),
+    aggregateVersion: integer("aggregate_version"),
     ...timestamps,
   },
   // The log pages newest first by (created_at, id) under each filter, so each filter's index ends in both.
   (t) => [
+    index("events_tx_id_id_idx").on(t.txId, t.id),
+    uniqueIndex("events_aggregate_version_key")
+      .on(t.aggregateType, t.aggregateId, t.aggregateVersion)
+      .where(sql`aggregate_type is not null`),
     index("events_created_at_id_idx").on(t.createdAt, t.id),
     index("events_group_created_at_id_idx").on(t.group, t.createdAt, t.id),
     index("events_generator_created_at_id_idx").on(t.generatorId, t.createdAt, t.id),
@@ -372,7 +601,7 @@ export const mailOutbox = pgTable("mail_outbox", {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 });
 
-export const deliveryStatuses = ["queued", "sending", "sent", "failed", "dead"] as const;
+export const deliveryStatuses = ["queued", "sending", "sent", "failed", "dead", "skipped"] as const;
 export type DeliveryStatus = (typeof deliveryStatuses)[number];
 export type DeliveryHeaders = { from: string; to: string[]; cc: string[]; replyTo: string[] };
 
@@ -477,6 +706,13 @@ export type Connection = typeof connections.$inferSelect;
 export type StoredPartial = typeof partials.$inferSelect;
 export type PartialVersion = typeof partialVersions.$inferSelect;
 export type Generator = typeof generators.$inferSelect;
+export type OutboxSource = typeof outboxSources.$inferSelect;
+export type ApiKey = typeof apiKeys.$inferSelect;
+export type Subscription = typeof subscriptions.$inferSelect;
+export type SubscriptionBacklogRow = typeof subscriptionBacklog.$inferSelect;
+export type SubscriptionAttempt = typeof subscriptionAttempts.$inferSelect;
+export type Inbound = typeof inbounds.$inferSelect;
+export type InboundRejection = typeof inboundRejections.$inferSelect;
 export type Event = typeof events.$inferSelect;
 export type NewGenerator = typeof generators.$inferInsert;
 export type JobRun = typeof jobRuns.$inferSelect;

@@ -119,7 +119,8 @@ function candidateOf(row: Row): ChallengeCandidate {
 /**
  * django-spark's README example as a code source: per challenge, days since start, donations, days
  * until end and whether it has ended. Days are whole days rounded down, like Python's `timedelta.days`,
- * so a challenge that ended an hour ago is -1 day from its end.
+ * so a challenge that ended an hour ago is -1 day from its end; they count 24-hour days between
+ * timestamps where the README subtracts dates (demoGenerators in seed.ts lists every difference).
  */
 export const challengesSource: CodeSource<ChallengeCandidate> = {
   name: "challenges",

@@ -98,8 +98,9 @@ describe("seedDemo", () => {
     expect(matching("challenge_inactivity_2d")).toEqual([
       "Swim across the lake",
       "Cycle to work every day",
-      "Learn to juggle three balls",
+      "Bake for the food bank",
       "No sugar for two weeks",
+      "Walk 10,000 steps a day",
       "A silent week",
     ]);
     expect(matching("challenge_ends_2d")).toEqual([
@@ -108,6 +109,32 @@ describe("seedDemo", () => {
       "Walk 10,000 steps a day",
     ]);
     expect(matching("challenge_ended")).toEqual(["Marathon training", "A silent week", "Cold showers for 30 days"]);
+  });
+
+  it("events_from_challenge in django-spark's README: each demo generator passes exactly the challenges the README's comparisons pass, ended ones aside for challenge_ends_2d", async () => {
+    const contexts = (await allChallenges()).map((c) =>
+      challengesSource.context(c, { db: database.db, clock, batchSize: 100, connections }),
+    );
+    const passes = (name: string) => {
+      const { test } = compileConditions(
+        demoGenerators.find((g) => g.name === name)!.conditions!,
+        challengesSource.variables,
+      );
+      return contexts.filter((c) => test(c)).map((c) => c.title);
+    };
+    const readme = (yields: (c: Record<string, number | boolean | unknown>) => boolean) =>
+      contexts.filter((c) => yields(c as Record<string, number | boolean>)).map((c) => c.title);
+    // (date.today() - challenge.start_date).days > 2 and challenge.donations.count() < 2
+    expect(passes("challenge_inactivity_2d")).toEqual(
+      readme((c) => (c.days_since_start as number) > 2 && (c.donation_count as number) < 2),
+    );
+    // (challenge.end_date - date.today()).days <= 2, not yet ended (see demoGenerators for why)
+    expect(passes("challenge_ends_2d")).toEqual(
+      readme((c) => (c.days_until_end as number) <= 2 && (c.days_until_end as number) >= 0),
+    );
+    // challenge.end_date < date.today()
+    expect(passes("challenge_ended")).toEqual(readme((c) => c.has_ended === true));
+    expect(passes("challenge_created")).toEqual(readme(() => true));
   });
 
   it("keeps the participant whose name needs escaping as written", async () => {

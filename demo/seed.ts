@@ -116,22 +116,29 @@ const condition = (variable: string, operator: Condition["operator"], value: str
   value,
 });
 
-/** The four generators of django-spark's README example, over the `challenges` code source. */
+/**
+ * The four generators of django-spark's README example (`events_from_challenge`), over the
+ * `challenges` code source, with the README's own comparisons: `(today - start_date).days > 2` and
+ * `donations.count() < 2`, `(end_date - today).days <= 2`, `end_date < today`. Where they differ:
+ * - days are whole 24-hour days between timestamps (`days_since_start`, `days_until_end`, rounded
+ *   down), not calendar dates, because the demo's challenges start and end at a time of day;
+ * - `challenge_ends_2d` adds `days_until_end >= 0`: the README's source ran as challenges were saved,
+ *   so it met a challenge before its end, while the demo's first pass meets challenges that ended
+ *   weeks ago and would tell their owners they "end in -10 days";
+ * - the README returns nothing for an inactive challenge (`is_active`); the demo's challenges have no
+ *   such flag, so `challenge_created` has no condition.
+ */
 export const demoGenerators: Pick<NewGenerator, "name" | "group" | "conditions">[] = [
   { name: "challenge_created", group: "challenge_created", conditions: [] },
   {
     name: "challenge_inactivity_2d",
     group: "challenge_inactivity_2d",
-    conditions: [condition("days_since_start", ">=", "2"), condition("donation_count", "=", "0")],
+    conditions: [condition("days_since_start", ">", "2"), condition("donation_count", "<", "2")],
   },
   {
     name: "challenge_ends_2d",
     group: "challenge_ends_2d",
-    conditions: [
-      condition("days_until_end", "<=", "2"),
-      condition("days_until_end", ">=", "0"),
-      condition("donation_count", "<", "2"),
-    ],
+    conditions: [condition("days_until_end", "<=", "2"), condition("days_until_end", ">=", "0")],
   },
   { name: "challenge_ended", group: "challenge_ended", conditions: [condition("has_ended", "=", "true")] },
 ];
@@ -171,8 +178,8 @@ export const demoTemplates: Omit<TemplateFields, "layout">[] = [
     cc: "",
     bcc: "",
     replyTo: "",
-    subject: "“{{ title }}” has no donations yet",
-    html: `<p>Hi {{ owner_name }},</p>\n<p>“{{ title }}” started {{ days_since_start }} days ago and nobody has donated yet. A message to friends often gets the first one in.</p>\n${footer}`,
+    subject: "“{{ title }}” needs donations",
+    html: `<p>Hi {{ owner_name }},</p>\n<p>“{{ title }}” started {{ days_since_start }} days ago and {% if donation_count == 0 %}nobody has donated yet{% else %}has one donation so far{% endif %}. A message to friends often gets the next one in.</p>\n${footer}`,
     text: "",
   },
   {

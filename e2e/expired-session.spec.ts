@@ -6,7 +6,15 @@ import { listAppRoutes } from "./routes";
 
 const adminUrl = process.env.TEST_DATABASE_URL;
 const admin = { email: "expiry@example.com", password: "expiry password 123" };
-const PUBLIC = new Set(["/login", "/setup/not-a-real-token", "/api/health", "/api/auth/login", "/api/jobs/run"]);
+// The OpenAPI description is public on purpose: a producer reads it before it has a key.
+const PUBLIC = new Set([
+  "/login",
+  "/setup/not-a-real-token",
+  "/api/health",
+  "/api/auth/login",
+  "/api/jobs/run",
+  "/api/openapi.json",
+]);
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

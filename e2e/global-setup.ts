@@ -35,6 +35,8 @@ export default async function globalSetup() {
       DATABASE_URL: "",
       SPARK_CRON_SECRET: cronSecret,
       SPARK_SECRET_KEY: "e2e secret key for sealed connection passwords",
+      // The subscriptions spec's receiver listens on 127.0.0.1.
+      SPARK_WEBHOOK_ALLOW_PRIVATE: "1",
       SPARK_SCHEDULE_SECONDS: "0",
       SPARK_TRUSTED_PROXIES: "1",
       NEXT_TELEMETRY_DISABLED: "1",

@@ -73,6 +73,57 @@ test("filter the events by group, open one, follow it to its dead delivery, fix 
   await expect(page.getByRole("row").filter({ hasText: "none (not rendered)" })).toHaveCount(1);
   await page.goto("/deliveries?status=bogus");
   await expect(page.getByRole("status").filter({ hasText: "Ignored" })).toContainText(
-    "'bogus' is not one of queued, sending, sent, failed, dead.",
+    "'bogus' is not one of queued, sending, sent, failed, dead, skipped.",
   );
+});
+
+test("mail that names no recipient is skipped, as django-spark skips events that do not ask for mail: its own badge and filter, never failed, never retried", async ({
+  page,
+}) => {
+  const stamp = Date.now();
+  const group = `e2e_skip_${stamp}`;
+
+  await page.goto("/generators/new");
+  await page.getByLabel("Name", { exact: true }).fill(`skip ${stamp}`);
+  await page.getByLabel("Event group").fill(group);
+  await page.getByLabel("Source").selectOption({ label: "Challenges (demo)" });
+  await page.getByRole("button", { name: "Add a condition on title" }).click();
+  await page.getByLabel("Condition 1 operator").selectOption("contains");
+  await page.getByLabel("Condition 1 value").fill("Marathon");
+  await page.getByRole("checkbox", { name: "Active: job passes run this generator" }).check();
+  await page.getByRole("button", { name: "Create generator" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Saved" })).toBeVisible();
+
+  await page.goto("/templates/new");
+  await page.getByLabel("Name", { exact: true }).fill(`skip ${stamp}`);
+  await page.getByLabel("Event group").fill(group);
+  // Only challenges named "nobody" ask for mail: this one's To renders empty.
+  await page.getByLabel("To", { exact: true }).fill('{% if title == "nobody" %}{{ owner_email }}{% endif %}');
+  await page.getByLabel("Subject").fill("About {{ title }}");
+  await page.getByLabel("HTML body").fill("<p>{{ title }}</p>");
+  await page.getByRole("button", { name: "Create template" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Saved as version 1." })).toBeVisible();
+
+  await page.goto("/");
+  await page.getByRole("button", { name: "Run now" }).click();
+  await expect(page.getByTestId("run-progress").getByText(/^(ok|error)$/)).toBeVisible({ timeout: 20_000 });
+
+  await page.goto(`/events?group=${group}`);
+  const row = page.getByRole("row").filter({ hasText: `${group}:` });
+  await expect(row).toContainText("1 skipped");
+  await page.goto(`/events?group=${group}&failing=1`);
+  await expect(page.getByRole("row").filter({ hasText: `${group}:` })).toHaveCount(0);
+
+  await page.goto(`/deliveries?status=skipped&group=${group}`);
+  const skipped = page.getByRole("row").filter({ hasText: "To: no recipient" });
+  await expect(skipped).toHaveCount(1);
+  await expect(skipped).toContainText("skipped");
+  await page.goto(`/deliveries?status=dead&group=${group}`);
+  await expect(page.getByRole("row").filter({ hasText: "To: no recipient" })).toHaveCount(0);
+
+  await page.goto(`/deliveries?status=skipped&group=${group}`);
+  await skipped.getByRole("link").first().click();
+  await expect(page.getByText("nobody (the event asks for no recipient)")).toBeVisible();
+  await expect(page.getByText("To: no recipient; To, Cc and Bcc rendered empty, so no mail is sent.")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Retry now" })).toHaveCount(0);
 });

@@ -10,6 +10,7 @@ const PUBLIC: Record<string, string> = {
   "/api/health": "for load balancers and uptime checks",
   "/api/auth/login": "signs in",
   "/api/jobs/run": "checks the cron secret itself",
+  "/api/openapi.json": "describes the machine API, which holds nothing of the operators'",
 };
 
 const routes = listAppRoutes();

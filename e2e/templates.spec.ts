@@ -80,7 +80,29 @@ test("a django-spark template is imported, split into subject and body, and save
     .fill("{% load i18n %}\n\n{{ title }} ends soon   \n\n\nHello {{ owner_name }},\n\nhurry!\n\n");
   await page.getByRole("button", { name: "Import" }).click();
   await expect(page.getByText("Imported from django-spark as an inactive template")).toBeVisible();
-  await expect(page.getByLabel("Subject")).toHaveText("{{ title }} ends soon");
+  // Both fields render the whole source, then keep their part of the rendered mail.
+  await expect(page.getByLabel("Subject")).toContainText("{{ title }} ends soon");
+  await expect(page.getByLabel("Subject")).toContainText("spark_mails_subject");
   await expect(page.getByLabel("Text body")).toContainText("Hello {{ owner_name }},");
+  await expect(page.getByLabel("Text body")).toContainText("spark_mails_body");
   await expect(page.getByRole("checkbox", { name: /Active/ })).not.toBeChecked();
+});
+
+test("a django-spark template that would read differently in Liquid is refused with its line, nothing saved", async ({
+  page,
+}) => {
+  const stamp = Date.now();
+  await page.goto("/templates/import");
+  await page.getByLabel("Name", { exact: true }).fill(`Refused ${stamp}`);
+  await page.getByLabel("Event group").fill("challenge_ends_2d");
+  await page.getByLabel("django-spark template source").fill("{{ title }} ends soon\n\n{% trans 'Hurry' %}\n");
+  await page.getByRole("button", { name: "Import" }).click();
+  await expect(
+    page.getByText(/Line 3: \{% trans 'Hurry' %\} — \{% trans %\}: translations have no Liquid equivalent/),
+  ).toBeVisible();
+  await expect(page.getByLabel("django-spark template source")).toHaveValue(
+    "{{ title }} ends soon\n\n{% trans 'Hurry' %}\n",
+  );
+  await page.goto("/templates");
+  await expect(page.getByText(`Refused ${stamp}`)).toHaveCount(0);
 });

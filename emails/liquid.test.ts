@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { PartialSnapshot } from "./liquid";
-import { checkTemplateSyntax, compileMail, type MailTemplateSource } from "./render";
+import { checkTemplateSyntax, compileMail, templateVariables, type MailTemplateSource } from "./render";
 
 const base: MailTemplateSource = {
   subject: "Hi",
@@ -106,5 +106,39 @@ describe("Liquid reads stored partials only, never files", () => {
     expect(checkTemplateSyntax(base, { partials, layout: "missing" })).toEqual({
       layout: "There is no layout named `missing`; Templates → Layouts lists them",
     });
+  });
+});
+
+describe("a template's checks stay cheap whatever its size", () => {
+  const source = (fields: Partial<MailTemplateSource>): MailTemplateSource => ({
+    subject: "Hello",
+    html: "",
+    text: "",
+    from: "",
+    to: "{{ email }}",
+    cc: "",
+    bcc: "",
+    replyTo: "",
+    ...fields,
+  });
+
+  it("refuses a field with more than 1,000 {{ }} and {% %}, saying how many it has", () => {
+    const many = Array.from({ length: 1_001 }, (_, i) => `{{ a${i} }}`).join("\n");
+    expect(checkTemplateSyntax(source({ text: many })).text).toBe(
+      "This field has 1,001 {{ }} and {% %}; a mail template may have at most 1,000.",
+    );
+    expect(checkTemplateSyntax(source({ text: many.slice(0, many.lastIndexOf("\n")) })).text).toBeUndefined();
+  });
+
+  it("names each variable's line and column as counted from the text, on long templates too", async () => {
+    const lines = Array.from({ length: 900 }, (_, i) => `${" ".repeat(i % 7)}{{ v${i} }}`);
+    const found = await templateVariables(source({ text: lines.join("\n") }));
+    const text = found!.filter((v) => v.field === "text");
+    expect(text).toHaveLength(900);
+    for (const v of text) {
+      const i = Number(v.path[0]!.slice(1));
+      // The variable itself, after its indent and `{{ `.
+      expect([v.line, v.column]).toEqual([i + 1, (i % 7) + 4]);
+    }
   });
 });

@@ -1,9 +1,17 @@
-import { analyze, filters, Liquid, LiquidError, toValueSync, type FS, type Template } from "liquidjs";
+import { analyze, filters, Liquid, LiquidError, toValueSync, Token, type FS, type Template } from "liquidjs";
 import addressparser from "nodemailer/lib/addressparser";
+import { PRINTED_END, PRINTED_START } from "./addresses";
 import { z } from "zod";
+import { splitDjangoSparkMail } from "./spark-mails-split";
 
 /** A template larger than this is refused before parsing: mail is never that big. */
 export const MAX_TEMPLATE_BYTES = 256 * 1024;
+
+/**
+ * At most this many `{{ … }}` and `{% … %}` in one field: a template's checks look at each of them,
+ * and no mail needs more; without a bound, one save could hold the server for seconds.
+ */
+export const MAX_LIQUID_MARKUP = 1_000;
 
 /** How long one render may take, in a render worker (its hard limit) and in liquidjs itself. */
 export const RENDER_LIMIT_MS = 2_000;
@@ -17,6 +25,27 @@ export type PartialKind = "partial" | "layout";
 /** The stored partials and layouts a render may pull in, by name: the only things Liquid can read. */
 export type PartialSnapshot = ReadonlyMap<string, { kind: PartialKind; body: string }>;
 export const NO_PARTIALS: PartialSnapshot = new Map();
+
+// liquidjs finds a token's line and column by reading its text from the start, once per variable the
+// template checks name, so the checks grew with the square of a field's size (a 256 KiB field of
+// `{{ a }}` held the event loop for 13 s). The same answer from the line starts, found once per text.
+let positionsOf: { input: string; lineStarts: number[] } | null = null;
+Token.prototype.getPosition = function getPosition(this: Token): [number, number] {
+  if (positionsOf?.input !== this.input) {
+    const lineStarts = [0];
+    for (let i = this.input.indexOf("\n"); i !== -1; i = this.input.indexOf("\n", i + 1)) lineStarts.push(i + 1);
+    positionsOf = { input: this.input, lineStarts };
+  }
+  const { lineStarts } = positionsOf;
+  let low = 0;
+  let high = lineStarts.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if (lineStarts[middle]! <= this.begin) low = middle;
+    else high = middle - 1;
+  }
+  return [low + 1, this.begin - lineStarts[low]! + 1];
+};
 
 /** A partial's or layout's name: a plain word, so it can never be read as a path. */
 export const PARTIAL_NAME = /^[a-z0-9][a-z0-9_.-]{0,99}$/;
@@ -88,15 +117,18 @@ export type LiquidEngines = { html: Liquid; text: Liquid; address: Liquid };
 const email = z.email();
 
 /**
- * In an address field, a printed value that is an address or a list of them stays as it is; anything
- * else is a display name and is quoted, so "O'Brien & <Co>" in `{{ name }} <{{ email }}>` stays a name
- * instead of breaking the address apart.
+ * In an address field, a printed value that is an address or a list of them stays as it is, and so
+ * does a single word (letters, digits, `.`, `_`, `+`, `-`), which cannot change the address around it:
+ * `support+{{ ticket }}@example.com` is one address. Anything else is a display name and is quoted, so
+ * "O'Brien & <Co>" in `{{ name }} <{{ email }}>` stays a name instead of breaking the address apart.
  */
 export function quoteForAddress(value: unknown): string {
-  const text = value === null || value === undefined ? "" : String(value);
-  if (text.trim() === "") return text;
+  const text = (value === null || value === undefined ? "" : String(value)).replace(/[\uE000\uE001]/g, "");
+  if (text.trim() === "" || /^[\p{L}\p{N}._+-]+$/u.test(text)) return text;
   const parts = addressparser(text.replace(/;/g, ","), { flatten: true });
-  if (parts.length > 0 && parts.every((p) => email.safeParse(p.address).success)) return text;
+  // Marked, so the field's parser can tell where it stands (see settlePrintedAddresses).
+  if (parts.length > 0 && parts.every((p) => email.safeParse(p.address).success))
+    return `${PRINTED_START}${text}${PRINTED_END}`;
   return `"${text.replace(/[\\"]/g, "\\$&").replace(/[\r\n]+/g, " ")}"`;
 }
 
@@ -121,11 +153,17 @@ export function createEngines(snapshot: PartialSnapshot = NO_PARTIALS): LiquidEn
     // Parsed partials are kept for the engine's life: one engine serves one snapshot.
     cache: true,
   };
-  return {
+  const engines = {
     html: new Liquid({ ...strict, ...limits, ...files, outputEscape: escapeUnlessSafe }),
     text: new Liquid({ ...strict, ...limits, ...files }),
     address: new Liquid({ ...strict, ...limits, ...files, outputEscape: quoteForAddress }),
   };
+  // A template imported from django-spark renders its whole source, then splits it as spark_mails did.
+  for (const engine of Object.values(engines)) {
+    engine.registerFilter("spark_mails_subject", (value: unknown) => splitDjangoSparkMail(String(value ?? "")).subject);
+    engine.registerFilter("spark_mails_body", (value: unknown) => splitDjangoSparkMail(String(value ?? "")).body);
+  }
+  return engines;
 }
 
 /** A Liquid error in words an operator can act on: "`challenge.title` is not defined (line 3, column 12)". */
@@ -152,6 +190,11 @@ export function describeLiquidError(error: unknown): TemplateError {
 export function parseLiquid(engine: Liquid, source: string): Template[] {
   if (Buffer.byteLength(source) > MAX_TEMPLATE_BYTES)
     throw new TemplateError(`This field is larger than ${MAX_TEMPLATE_BYTES / 1024} KiB; shorten it.`);
+  const markup = source.match(/\{\{|\{%/g)?.length ?? 0;
+  if (markup > MAX_LIQUID_MARKUP)
+    throw new TemplateError(
+      `This field has ${markup.toLocaleString("en")} {{ }} and {% %}; a mail template may have at most ${MAX_LIQUID_MARKUP.toLocaleString("en")}.`,
+    );
   try {
     return engine.parse(source);
   } catch (error) {

@@ -1,7 +1,10 @@
+import { composeMime } from "./transports/message";
+import type { OutgoingMail } from "./transports/types";
 import { TemplateError, type PartialKind, type PartialSnapshot } from "./liquid";
 import {
   compileMail,
   FieldError,
+  NoRecipient,
   type CompiledMail,
   type MailField,
   type MailTemplateSource,
@@ -18,11 +21,21 @@ export type RenderJobMessage = {
   items: { template: number; context: number }[];
   defaultFrom: string;
 };
+/** A failure is `skipped` when the mail asks for no recipient: nothing to send, and nothing wrong. */
 export type RenderOutcome =
-  { ok: true; mail: RenderedMail } | { ok: false; field: MailField | null; reason: string; message: string };
-export type RenderReply = { id: number; results: RenderOutcome[] } | { ready: true };
+  | { ok: true; mail: RenderedMail }
+  | { ok: false; field: MailField | null; reason: string; message: string; skipped?: true };
+/**
+ * Mails to build into their MIME bytes, off the event loop. Each answer is the message's own bytes
+ * (transferred, not copied), or null when it could not be built: the sender then builds it itself.
+ */
+export type ComposeJobMessage = { id: number; compose: OutgoingMail[] };
+export type RenderReply =
+  { id: number; results: RenderOutcome[] } | { id: number; composed: (Uint8Array | null)[] } | { ready: true };
 
 export function outcomeOf(error: unknown): RenderOutcome {
+  if (error instanceof NoRecipient)
+    return { ok: false, field: error.field, reason: error.reason, message: error.message, skipped: true };
   if (error instanceof FieldError)
     return { ok: false, field: error.field, reason: error.reason, message: error.message };
   const message = error instanceof Error ? error.message : String(error);
@@ -87,4 +100,22 @@ export async function runRenderJob(
     }
   }
   return results;
+}
+
+/** Builds each mail's MIME in order; `onItem` runs as each starts (the worker's heartbeat). */
+export async function runComposeJob(
+  job: ComposeJobMessage,
+  onItem: () => void = () => {},
+): Promise<(Uint8Array | null)[]> {
+  const composed: (Uint8Array | null)[] = [];
+  for (const mail of job.compose) {
+    onItem();
+    try {
+      // A copy in a buffer of its own: a small Buffer is a view of a shared slab, which cannot be transferred.
+      composed.push(new Uint8Array(await composeMime(mail)));
+    } catch {
+      composed.push(null);
+    }
+  }
+  return composed;
 }

@@ -69,7 +69,7 @@ describe("rendering a mail template", () => {
 
   it("refuses no recipient, an address that is not one, an empty subject, and two empty bodies", async () => {
     expect((await renderError({}, { name: "Ada", email: "" })).message).toBe(
-      "To: no recipient; the field rendered empty.",
+      "To: no recipient; To, Cc and Bcc rendered empty, so no mail is sent.",
     );
     expect((await renderError({}, { name: "Ada", email: "ada at example" })).message).toBe(
       "To: 'ada at example' is not an email address.",
@@ -107,6 +107,61 @@ describe("rendering a mail template", () => {
     }).render({ name: "Máire O'Brien & <Co>", email: "ob@example.com", team: 'The "Helpers"' }, { defaultFrom });
     expect(mail.to).toEqual([`"Máire O'Brien & <Co>" <ob@example.com>`]);
     expect(mail.replyTo).toEqual([`"The \\"Helpers\\"" <help@example.com>`]);
+  });
+
+  it("prints a single word into an address as part of it: a plus tag or a local part stays one address", async () => {
+    const mail = await compileMail({
+      ...base,
+      to: "support+{{ ticket }}@example.com, {{ user }}@example.com",
+      cc: "{{ first }} <{{ email }}>",
+    }).render(
+      { ticket: 4521, user: "ada.lovelace", first: "Ada", email: "ada@example.com", name: "Ada" },
+      { defaultFrom },
+    );
+    expect(mail.to).toEqual(["support+4521@example.com", "ada.lovelace@example.com"]);
+    expect(mail.cc).toEqual(["Ada <ada@example.com>"]);
+    // A value with anything else that could start another address is still quoted, and so refused here.
+    for (const ticket of ["1, evil@attacker.example", "1;x@y.example", '1"x', "1 2"])
+      await expect(
+        compileMail({ ...base, to: "support+{{ ticket }}@example.com" }).render(
+          { ticket, name: "Ada" },
+          { defaultFrom },
+        ),
+      ).rejects.toThrow(/is not an email address/);
+  });
+
+  it("keeps a printed address an address only as a whole list element, so a context value cannot move mail the template pinned", async () => {
+    const render = (to: string, context: Record<string, unknown>) =>
+      compileMail({ ...base, to }).render({ name: "Ada", ...context }, { defaultFrom });
+    // Inside a word of the template's: quoted as a name, which is then no address at all.
+    for (const ticket of ["<x@elsewhere.example>", "x@elsewhere.example", "Eve <x@elsewhere.example>"])
+      await expect(render("support+{{ ticket }}@example.com", { ticket })).rejects.toThrow(/is not an email address/);
+    // In the name's place: a name, however much it looks like addresses; the mail goes where the template said.
+    for (const name of [
+      "Eve <x@elsewhere.example>",
+      "x@elsewhere.example,",
+      "G: x@elsewhere.example;",
+      "a@elsewhere.example, b@elsewhere.example",
+      "ada@example.com",
+    ]) {
+      const mail = await render("{{ name }} <{{ email }}>", { name, email: "ada@example.com" });
+      expect(mail.to, name).toHaveLength(1);
+      expect(mail.to[0], name).toMatch(/(^|<)ada@example\.com>?$/);
+    }
+    // Two addresses glued together are one quoted name, not two addresses.
+    await expect(render("{{ a }}{{ b }}", { a: "a@example.com", b: "b@example.com" })).rejects.toThrow(
+      /is not an email address/,
+    );
+    // Addresses that stand apart are printed as they are, lists and named ones included.
+    const apart = await compileMail({
+      ...base,
+      to: "{{ list }}; {{ name }} <{{ email }}>",
+      cc: "<{{ email }}>",
+    }).render({ list: "x@example.com, Bo <bo@example.com>", name: "Ada", email: "ada@example.com" }, { defaultFrom });
+    expect(apart.to).toEqual(["x@example.com", "Bo <bo@example.com>", "Ada <ada@example.com>"]);
+    expect(apart.cc).toEqual(["ada@example.com"]);
+    // The marks Spark uses cannot be forged from a value.
+    expect((await render("{{ email }}", { email: "\uE001ada@example.com\uE000" })).to).toEqual(["ada@example.com"]);
   });
 
   it("uses django-spark's spark_mail values for the fields a template leaves empty", async () => {

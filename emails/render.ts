@@ -13,8 +13,9 @@ import {
   type LiquidEngines,
   type PartialSnapshot,
 } from "./liquid";
-import { parseAddressList } from "./addresses";
+import { parseAddressList, settlePrintedAddresses } from "./addresses";
 import { wrapInLayout } from "./layout";
+import { fromDomainProblem, readSparkMail, type SparkMail, type SparkMailKey } from "./spark-mail";
 
 export const templateFields = ["subject", "html", "text", "from", "to", "cc", "bcc", "replyTo"] as const;
 export type TemplateField = (typeof templateFields)[number];
@@ -65,6 +66,26 @@ export class FieldError extends TemplateError {
     this.reason = reason;
   }
 }
+
+/**
+ * The mail asks for no recipient at all: To, Cc and Bcc (and spark_mail's) are empty. Not a fault of
+ * the template: the event does not ask for mail, and the delivery is recorded as skipped.
+ */
+export class NoRecipient extends FieldError {
+  constructor(message = "To: no recipient; To, Cc and Bcc rendered empty, so no mail is sent.") {
+    super("to", new TemplateError(message));
+  }
+}
+
+const FIELD_OF_SPARK_MAIL: Record<SparkMailKey, TemplateField> = {
+  to: "to",
+  cc: "cc",
+  bcc: "bcc",
+  reply_to: "replyTo",
+  from_email: "from",
+  subject: "subject",
+  body: "text",
+};
 
 const ADDRESS_FIELDS = ["from", "to", "cc", "bcc", "replyTo"] as const;
 const engineKind = (field: TemplateField): keyof LiquidEngines =>
@@ -146,20 +167,6 @@ export async function templateVariables(
   return used;
 }
 
-/** django-spark's `spark_mail` context entry: values a template's empty fields fall back to. */
-type SparkMailDefaults = {
-  to?: unknown;
-  cc?: unknown;
-  bcc?: unknown;
-  from_email?: unknown;
-  reply_to?: unknown;
-  subject?: unknown;
-  body?: unknown;
-};
-
-const listText = (value: unknown) =>
-  Array.isArray(value) ? value.map(String).join(", ") : value === undefined || value === null ? "" : String(value);
-
 export type CompiledMail = {
   render(context: Record<string, unknown>, options: { defaultFrom: string }): Promise<RenderedMail>;
 };
@@ -193,29 +200,38 @@ export function compileMail(source: MailTemplateSource, options: MailOptions = {
   };
   return {
     async render(context, { defaultFrom }) {
-      const defaults = (
-        context.spark_mail && typeof context.spark_mail === "object" ? context.spark_mail : {}
-      ) as SparkMailDefaults;
-      const fallback: Partial<Record<TemplateField, string>> = {
-        to: listText(defaults.to),
-        cc: listText(defaults.cc),
-        bcc: listText(defaults.bcc),
-        replyTo: listText(defaults.reply_to),
-        from: listText(defaults.from_email),
-        subject: listText(defaults.subject),
-        text: listText(defaults.body),
+      const read = readSparkMail(context);
+      if (read && !read.ok)
+        throw new FieldError(read.key ? FIELD_OF_SPARK_MAIL[read.key] : "to", new TemplateError(read.message));
+      const spark: SparkMail | null = read?.mail ?? null;
+      if (spark?.from && source.from.trim() === "") {
+        const problem = fromDomainProblem(spark.from, defaultFrom);
+        if (problem) throw new FieldError("from", new TemplateError(problem));
+      }
+      const fallback: Record<(typeof ADDRESS_FIELDS)[number], string[]> = {
+        to: spark?.to ?? [],
+        cc: spark?.cc ?? [],
+        bcc: spark?.bcc ?? [],
+        replyTo: spark?.replyTo ?? [],
+        from: spark?.from ? [spark.from] : [],
       };
-      const value = async (field: TemplateField) =>
-        source[field].trim() === "" ? (fallback[field] ?? "") : renderField(field, context);
+      // spark_mail's values are data, never Liquid: they fill the fields a template leaves empty as they are.
+      const value = async (field: "subject" | "text") =>
+        source[field].trim() === ""
+          ? ((field === "subject" ? spark?.subject : spark?.body) ?? "")
+          : renderField(field, context);
       const lists = {} as Record<(typeof ADDRESS_FIELDS)[number], string[]>;
       for (const field of ADDRESS_FIELDS) {
-        const parsed = parseAddressList(await value(field));
+        if (source[field].trim() === "") {
+          lists[field] = fallback[field];
+          continue;
+        }
+        const parsed = parseAddressList(settlePrintedAddresses(await renderField(field, context)));
         if (!parsed.ok) throw new FieldError(field, new TemplateError(`${LABELS[field]}: ${parsed.message}`));
         lists[field] = parsed.addresses;
       }
       if (lists.from.length > 1) throw new FieldError("from", new TemplateError("From: give a single address."));
-      if (lists.to.length + lists.cc.length + lists.bcc.length === 0)
-        throw new FieldError("to", new TemplateError("To: no recipient; the field rendered empty."));
+      if (lists.to.length + lists.cc.length + lists.bcc.length === 0) throw new NoRecipient();
       const subject = (await value("subject")).replace(/\s+/g, " ").trim();
       if (subject === "") throw new FieldError("subject", new TemplateError("Subject: it rendered empty."));
       const htmlBody = source.html.trim() === "" ? "" : await renderField("html", context);
@@ -241,4 +257,38 @@ export function compileMail(source: MailTemplateSource, options: MailOptions = {
       };
     },
   };
+}
+
+const NO_TEMPLATE: MailTemplateSource = {
+  subject: "",
+  html: "",
+  text: "",
+  from: "",
+  to: "",
+  cc: "",
+  bcc: "",
+  replyTo: "",
+};
+let sparkMailOnly: CompiledMail | null = null;
+
+/**
+ * django-spark's mail for an event no template answers: its `spark_mail` as it is, a text mail, with
+ * the same checks as a template's (addresses, a subject, a body); none of it is read as Liquid.
+ */
+export async function renderSparkMail(
+  context: Record<string, unknown>,
+  { defaultFrom }: { defaultFrom: string },
+): Promise<RenderedMail> {
+  try {
+    return await (sparkMailOnly ??= compileMail(NO_TEMPLATE)).render(context, { defaultFrom });
+  } catch (error) {
+    // The template's words ("rendered empty") do not fit mail that has no template: name spark_mail's keys.
+    if (error instanceof NoRecipient)
+      throw new NoRecipient("spark_mail names no recipient in to, cc or bcc, so no mail is sent.");
+    if (error instanceof FieldError && error.field === "subject" && !error.reason.startsWith("spark_mail"))
+      throw new FieldError("subject", new TemplateError("spark_mail.subject is empty; a mail needs a subject."));
+    if (error instanceof FieldError && error.field === "html")
+      throw new FieldError("text", new TemplateError("spark_mail.body is empty; a mail needs a body."));
+    throw error;
+  }
 }

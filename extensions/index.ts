@@ -1,5 +1,6 @@
 import type { Handler } from "@/spark/events/handlers";
 import type { CodeSource } from "@/spark/sources/types";
+import type { CodeSubscriber } from "@/spark/subscriptions/subscribers";
 
 /**
  * Your own code, registered at start: sources written in TypeScript (django-spark's `Generator.SOURCES`)
@@ -8,3 +9,5 @@ import type { CodeSource } from "@/spark/sources/types";
  */
 export const sources: CodeSource[] = [];
 export const handlers: Handler[] = [];
+/** Destinations in code: a subscription of kind "code" names one, and gets events of its pattern in commit order. */
+export const subscribers: CodeSubscriber[] = [];

@@ -10,7 +10,9 @@ import { ensureFirstAdmin } from "@/spark/accounts/accounts";
 import { createConnections, type Connections } from "@/spark/connections";
 import { buildSampleImage, createSamplePool, loadSampleImage } from "@/spark/connections/sample";
 import type { Deps, Settings } from "@/spark/deps";
-import type { Handler } from "@/spark/events/handlers";
+import { checkHandlers, type Handler } from "@/spark/events/handlers";
+import type { CodeSubscriber } from "@/spark/subscriptions/subscribers";
+import { createMetrics, type Metrics } from "@/spark/metrics";
 import type { Logger } from "@/spark/logger";
 import { domainOf } from "@/spark/mail/message-id";
 import { closeRenderPool, renderPool, type RenderPool } from "@/spark/mail/render-pool";
@@ -34,6 +36,8 @@ export function settingsOf(config: SparkConfig): Settings {
     batchSize: 1000,
     publicUrl: config.publicUrl,
     sessionDays: config.sessionDays,
+    webhookAllowPrivate: config.webhookAllowPrivate,
+    subscriptionDisableAfterMs: config.subscriptionDisableAfterMs,
   };
 }
 
@@ -54,8 +58,10 @@ export function createDeps({
   connections,
   sources = [],
   handlers = extensions.handlers,
+  subscribers = extensions.subscribers,
   renderer = renderPool(),
   clock = () => new Date(),
+  metrics = createMetrics(),
 }: {
   db: Deps["db"];
   mailer: Mailer;
@@ -64,10 +70,14 @@ export function createDeps({
   connections: Connections;
   sources?: readonly CodeSource[];
   handlers?: readonly Handler[];
+  subscribers?: readonly CodeSubscriber[];
   renderer?: RenderPool;
   clock?: () => Date;
+  metrics?: Metrics;
 }): Deps {
-  return { db, mailer, log, settings, connections, sources, handlers, renderer, clock };
+  checkHandlers(handlers);
+  metrics.bindDatabase(db);
+  return { db, mailer, log, settings, connections, sources, handlers, subscribers, renderer, clock, metrics };
 }
 
 async function isFresh(database: Database): Promise<boolean> {
@@ -165,6 +175,7 @@ export async function openRuntime(
       settings: settingsOf(config),
       connections,
       sources: registeredSources(config),
+      metrics: createMetrics({ processMetrics: true }),
     });
     let closing: Promise<void> | null = null;
     const close = () =>

@@ -39,11 +39,30 @@ describe("loadConfig", () => {
       trustedProxies: 0,
       secretKey: null,
       connections: [],
+      webhookAllowPrivate: false,
+      subscriptionDisableAfterMs: 5 * 86_400_000,
+      metricsToken: null,
+      log: { level: "info", pretty: false },
     });
+  });
+
+  it("reads SPARK_LOG_LEVEL and SPARK_LOG_FORMAT, and refuses a level it does not know in one line", () => {
+    expect(loadConfig({ SPARK_LOG_LEVEL: " WARN " }).log).toEqual({ level: "warn", pretty: false });
+    expect(loadConfig({ NODE_ENV: "development" }).log).toEqual({ level: "info", pretty: true });
+    expect(loadConfig({ NODE_ENV: "development", SPARK_LOG_FORMAT: "json" }).log.pretty).toBe(false);
+    const error = configErrorOf({ SPARK_LOG_LEVEL: "loud\nforged line" });
+    expect(error.message).toBe(
+      "SPARK_LOG_LEVEL 'loud?forged line' is not a level; set it to debug, info, warn, error, silent.",
+    );
+    expect(configErrorOf({ SPARK_LOG_FORMAT: "xml" }).message).toContain(
+      "SPARK_LOG_FORMAT 'xml' is not json or pretty",
+    );
   });
 
   it("reads SPARK_TRUSTED_PROXIES and refuses what is not a count of proxies", () => {
     expect(loadConfig({ SPARK_TRUSTED_PROXIES: "2" }).trustedProxies).toBe(2);
+    expect(loadConfig({ SPARK_WEBHOOK_ALLOW_PRIVATE: "1" }).webhookAllowPrivate).toBe(true);
+    expect(loadConfig({ SPARK_SUBSCRIPTION_DISABLE_DAYS: "2" }).subscriptionDisableAfterMs).toBe(2 * 86_400_000);
     expect(configErrorOf({ SPARK_TRUSTED_PROXIES: "yes" }).message).toBe(
       "SPARK_TRUSTED_PROXIES 'yes' is not a whole number; set SPARK_TRUSTED_PROXIES to 0–10.",
     );
@@ -240,6 +259,17 @@ describe("loadConfig", () => {
     expect(bad("not a url hunter2")).toMatch(/^SPARK_CONNECTION_X is not a URL/);
     for (const message of [bad("redis://u:hunter2@h/0"), bad("postgres://u:hunter2@h"), bad("not a url hunter2")])
       expect(message).not.toContain("hunter2");
+  });
+
+  it("refuses a PostgreSQL connection that asks for its server's certificate to be checked, which Spark does not do, rather than quietly giving less", () => {
+    for (const mode of ["verify-full", "VERIFY-CA"])
+      expect(() => loadConfig({ SPARK_CONNECTION_X: `postgres://u:hunter2@db/app?sslmode=${mode}` })).toThrow(
+        `SPARK_CONNECTION_X asks for sslmode=${mode.toLowerCase()}, but Spark does not check a PostgreSQL server's certificate; use sslmode=require (encrypted, the certificate not checked) over a network you trust.`,
+      );
+    // MySQL sessions check the certificate whenever TLS is on.
+    expect(loadConfig({ SPARK_CONNECTION_X: "mysql://u:pw@db/app?sslmode=verify-full" }).connections[0]!.ssl).toBe(
+      true,
+    );
   });
 
   it("wants SPARK_SECRET_KEY long enough to seal passwords", () => {

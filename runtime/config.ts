@@ -1,7 +1,9 @@
 import { resolve } from "node:path";
+import { targetOfConnectionUrl } from "@/spark/connections/url";
 import { z } from "zod";
 import { PASSWORD_MIN_LENGTH } from "@/spark/accounts/schemas";
 import type { EnvConnection } from "@/spark/connections/types";
+import { LOG_LEVELS, type LogLevel } from "@/spark/logger";
 
 export type { EnvConnection };
 
@@ -41,6 +43,14 @@ export type SparkConfig = {
   secretKey: string | null;
   /** Connections declared as SPARK_CONNECTION_<NAME>=postgres://… or mysql://…, password included. */
   connections: EnvConnection[];
+  /** SPARK_WEBHOOK_ALLOW_PRIVATE=1: webhooks may reach loopback and private addresses (tests, local development). */
+  webhookAllowPrivate: boolean;
+  /** SPARK_SUBSCRIPTION_DISABLE_DAYS: a destination failing without a break for this long is disabled. */
+  subscriptionDisableAfterMs: number;
+  /** SPARK_METRICS_TOKEN: a bearer token a Prometheus scraper may use for GET /api/metrics instead of an API key. */
+  metricsToken: string | null;
+  /** SPARK_LOG_LEVEL and SPARK_LOG_FORMAT: which lines are written, as JSON or readable (development). */
+  log: { level: LogLevel; pretty: boolean };
 };
 
 type Env = Record<string, string | undefined>;
@@ -65,38 +75,9 @@ function readConnections(env: Env): EnvConnection[] {
     const match = /^SPARK_CONNECTION_([A-Za-z0-9_]+)$/.exec(key);
     if (!match || !raw?.trim()) continue;
     const name = match[1]!.toLowerCase().replace(/_/g, "-");
-    let url: URL;
-    try {
-      url = new URL(raw.trim());
-    } catch {
-      throw new ConfigError(
-        `${key} is not a URL; set it like postgres://reader:password@db.example.com:5432/app or mysql://reader:password@db.example.com:3306/app.`,
-      );
-    }
-    const kind =
-      url.protocol === "postgres:" || url.protocol === "postgresql:"
-        ? "postgres"
-        : url.protocol === "mysql:" || url.protocol === "mariadb:"
-          ? "mysql"
-          : null;
-    if (!kind)
-      throw new ConfigError(`${key} must start with postgres:// or mysql:// (it starts with ${url.protocol}//).`);
-    if (!url.hostname) throw new ConfigError(`${key} names no host; set it like ${kind}://reader:password@host/app.`);
-    const database = decodeURIComponent(url.pathname.replace(/^\//, ""));
-    if (!database) throw new ConfigError(`${key} names no database; end it with /<database>.`);
-    const ssl = ["require", "verify-full", "verify-ca", "true"].includes(
-      url.searchParams.get("sslmode") ?? url.searchParams.get("ssl") ?? "",
-    );
-    found.push({
-      name,
-      kind,
-      host: url.hostname,
-      port: url.port ? Number(url.port) : kind === "postgres" ? 5432 : 3306,
-      database,
-      username: decodeURIComponent(url.username),
-      password: decodeURIComponent(url.password),
-      ssl,
-    });
+    const parsed = targetOfConnectionUrl(raw, key);
+    if (!parsed.ok) throw new ConfigError(parsed.message);
+    found.push({ name, ...parsed.target });
   }
   return found.sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -190,5 +171,43 @@ export function loadConfig(env: Env = process.env): SparkConfig {
     trustedProxies: readInt(env, "SPARK_TRUSTED_PROXIES", 0, 0, 10),
     secretKey,
     connections: readConnections(env),
+    webhookAllowPrivate: env.SPARK_WEBHOOK_ALLOW_PRIVATE?.trim() === "1",
+    subscriptionDisableAfterMs: readInt(env, "SPARK_SUBSCRIPTION_DISABLE_DAYS", 5, 1, 365) * 86_400_000,
+    metricsToken: readMetricsToken(env),
+    log: readLog(env),
   };
+}
+
+const logLevelSchema = z.enum(LOG_LEVELS);
+const logFormatSchema = z.enum(["json", "pretty"]);
+
+function readLog(env: Env): SparkConfig["log"] {
+  const rawLevel = env.SPARK_LOG_LEVEL?.trim().toLowerCase() || "info";
+  const level = logLevelSchema.safeParse(rawLevel);
+  if (!level.success)
+    throw new ConfigError(
+      `SPARK_LOG_LEVEL '${oneLine(env.SPARK_LOG_LEVEL ?? "")}' is not a level; set it to ${LOG_LEVELS.join(", ")}.`,
+    );
+  // Readable lines while developing (next dev), one JSON object per line everywhere else.
+  const rawFormat = env.SPARK_LOG_FORMAT?.trim().toLowerCase() || (env.NODE_ENV === "development" ? "pretty" : "json");
+  const format = logFormatSchema.safeParse(rawFormat);
+  if (!format.success)
+    throw new ConfigError(`SPARK_LOG_FORMAT '${oneLine(env.SPARK_LOG_FORMAT ?? "")}' is not json or pretty.`);
+  return { level: level.data, pretty: format.data === "pretty" };
+}
+
+/** A value echoed in a startup error stays on that error's one line, and short. */
+function oneLine(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  return value.replace(/[\u0000-\u001f\u007f]/g, "?").slice(0, 40);
+}
+
+function readMetricsToken(env: Env): string | null {
+  const token = env.SPARK_METRICS_TOKEN?.trim();
+  if (!token) return null;
+  if (token.length < 16 || /\s/.test(token))
+    throw new ConfigError(
+      "SPARK_METRICS_TOKEN must be at least 16 characters without spaces; set a long random value.",
+    );
+  return token;
 }

@@ -6,6 +6,8 @@ import type { Logger } from "./logger";
 import type { MailSettings } from "./mail/settings";
 import type { RenderPool } from "./mail/render-pool";
 import type { CodeSource } from "./sources/types";
+import type { CodeSubscriber } from "./subscriptions/subscribers";
+import type { Metrics } from "./metrics";
 
 /** The engine's tunables, derived once from the environment by the composition root (runtime/deps.ts). */
 export type Settings = {
@@ -22,6 +24,10 @@ export type Settings = {
   batchSize: number;
   publicUrl: string;
   sessionDays: number;
+  /** Webhooks may reach loopback and private addresses (SPARK_WEBHOOK_ALLOW_PRIVATE=1). */
+  webhookAllowPrivate: boolean;
+  /** A destination failing without a break for this long is disabled. */
+  subscriptionDisableAfterMs: number;
 };
 
 /**
@@ -41,8 +47,12 @@ export type Deps = {
   sources: readonly CodeSource[];
   /** Handlers registered in code, run in this order on every new event whose group they match. */
   handlers: readonly Handler[];
+  /** Code subscribers registered at start: destinations a subscription of kind "code" names. */
+  subscribers: readonly CodeSubscriber[];
   /** Renders Liquid in worker threads, so no request or transaction waits on a template. */
   renderer: RenderPool;
+  /** The process's Prometheus metrics (GET /api/metrics). */
+  metrics: Metrics;
 };
 
 export const defaultSettings: Settings = {
@@ -59,4 +69,6 @@ export const defaultSettings: Settings = {
   batchSize: 1000,
   publicUrl: "http://localhost:3000",
   sessionDays: 14,
+  webhookAllowPrivate: false,
+  subscriptionDisableAfterMs: 5 * 86_400_000,
 };

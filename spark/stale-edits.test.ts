@@ -233,7 +233,13 @@ describe(`stale edits are refused on ${testDriver}`, () => {
       disabled: true,
       version: carol.version,
     });
-    expect(stale).toEqual({ status: "stale", version: 2, message: "Changed by ada@example.com since you opened it." });
+    expect(stale).toEqual({
+      status: "stale",
+      version: 2,
+      message: expect.stringMatching(
+        /^Changed by ada@example\.com .+ \(at \d{4}-\d\d-\d\d \d\d:\d\d UTC\) since you opened it\.$/,
+      ),
+    });
     expect((await findUserById(database.db, { id: carol.id }))?.disabledAt).toBeNull();
   });
 });

@@ -23,8 +23,10 @@ export function testDeps(database: Database, { settings = {}, ...given }: TestDe
     connections: given.connections ?? testConnections(database),
     sources: given.sources ?? [],
     handlers: given.handlers ?? [],
+    subscribers: given.subscribers ?? [],
     renderer: given.renderer,
     clock: given.clock,
+    metrics: given.metrics,
     settings: { ...defaultSettings, ...settings, mail: { ...defaultSettings.mail, ...settings.mail } },
   });
 }

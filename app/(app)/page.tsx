@@ -5,6 +5,7 @@ import { JobRunTable } from "@/components/jobs/job-run-table";
 import { RunNow } from "@/components/jobs/run-now";
 import { BarChart } from "@/components/ui/bar-chart";
 import { Card } from "@/components/ui/card";
+import { Notice } from "@/components/ui/notice";
 import { formatNumber } from "@/components/ui/format";
 import { LiveRefresh } from "@/components/ui/live-refresh";
 import { TimeAgo } from "@/components/ui/time-ago";
@@ -25,6 +26,7 @@ const statusText = {
   sent: "text-emerald-700",
   failed: "text-amber-700",
   dead: "text-red-700",
+  skipped: "text-zinc-500",
 } as const;
 
 export default async function DashboardPage({
@@ -62,6 +64,27 @@ export default async function DashboardPage({
         </div>
         <LiveRefresh active={view.busy} everyMs={3000} />
       </div>
+      {view.disabledDestinations.length > 0 ? (
+        <div className="mb-6">
+          <Notice tone="warning">
+            <p className="font-medium">
+              {view.disabledDestinations.length === 1
+                ? "A subscription was disabled and receives nothing until it is resumed:"
+                : `${view.disabledDestinations.length} subscriptions were disabled and receive nothing until they are resumed:`}
+            </p>
+            <ul className="mt-1 list-disc space-y-0.5 pl-5">
+              {view.disabledDestinations.map((d) => (
+                <li key={d.id} className="break-words">
+                  <Link href={`/subscriptions/${d.id}`} className="font-medium underline">
+                    {d.name}
+                  </Link>
+                  {d.reason ? ` — ${d.reason}` : null}
+                </li>
+              ))}
+            </ul>
+          </Notice>
+        </div>
+      ) : null}
       <div className="grid gap-4 lg:grid-cols-3">
         <Card title="Job" description={database.driver === "pglite" ? "Embedded database (PGlite)" : "PostgreSQL"}>
           <div className="space-y-3 text-sm">
@@ -154,7 +177,9 @@ export default async function DashboardPage({
           <ul className="mt-3 flex flex-wrap gap-x-4 gap-y-1 text-sm">
             {mail.statuses.map((s) => (
               <li key={s} className={statusText[s]}>
-                {formatNumber(mail.byStatus[s])} {s}
+                <Link href={`/deliveries?status=${s}`} className="hover:underline">
+                  {formatNumber(mail.byStatus[s])} {s}
+                </Link>
               </li>
             ))}
           </ul>

@@ -1,10 +1,13 @@
 import { DatabaseOpenError } from "@/db/errors";
 import { ConfigError, loadConfig } from "@/runtime/config";
 import { announceFirstAdmin, openRuntime, type Runtime } from "@/runtime/compose";
+import { startDispatcher } from "@/runtime/dispatcher";
+import { startInbounds } from "@/runtime/inbounds";
+import { closeRelays } from "@/spark/brokers/relays";
 import { startScheduler, type Scheduler } from "@/runtime/scheduler";
 import { writeServerFile } from "@/runtime/server-file";
 import { releaseStoppedPass, runJob, type JobInput, type JobSummary } from "@/spark/job/job";
-import { createConsoleLogger, describeError } from "@/spark/logger";
+import { createLogger, describeError } from "@/spark/logger";
 
 export type Engine = Runtime & {
   /** The secret `npm run job` uses to ask this server for a pass (embedded database only). */
@@ -37,18 +40,21 @@ export function getEngine(): Promise<Engine> {
 }
 
 async function bootEngine(): Promise<Engine> {
-  const log = createConsoleLogger();
+  // The configuration first: a bad SPARK_LOG_LEVEL is a startup error like any other setting.
   const config = loadConfig();
+  const log = createLogger(config.log);
   const runtime = await openRuntime(config, { log });
   const { database, deps } = runtime;
   log.info(`Spark database: ${database.driver} at ${database.location}`);
   await announceFirstAdmin(runtime);
   log.info(`Mail goes to ${deps.mailer.description}.`);
-  // Builds the sample image on a first start and warms a worker, so the first Run now does not wait for it.
-  void deps.connections
-    .sample()
-    .head("select 1 as id", 1)
-    .catch((error: unknown) => log.warn("The sample database did not start", { error }));
+  // Builds the sample image on a first start and warms a worker, so the first Run now does not wait for
+  // it — with the demo only: otherwise it starts when a source first reads it, and costs nothing before.
+  if (config.demo)
+    void deps.connections
+      .sample()
+      .head("select 1 as id", 1)
+      .catch((error: unknown) => log.warn("The sample database did not start", { error }));
   // In-flight passes, so a stopping server can let them finish their batch and release their leases.
   const stopping = new AbortController();
   const inFlight = new Map<Promise<unknown>, { runId: number | null }>();
@@ -87,6 +93,11 @@ async function bootEngine(): Promise<Engine> {
         })
       : null;
   if (!scheduler) log.info("Scheduler off (SPARK_SCHEDULE_SECONDS=0): call POST /api/jobs/run from cron.");
+  // Subscriptions are served all the time, not by job passes: the database notifies when events
+  // commit, so they reach their destinations moments later.
+  const dispatcher = startDispatcher({ deps, listen: database.listen });
+  // Inbounds consume their queues here too, acknowledging each message after its event commits.
+  const consumers = startInbounds({ deps });
   // SIGTERM or SIGINT: no new pass, the running ones stop at their next batch, close their runs and
   // release the job lease; then the database and the workers are closed and the process exits. All of
   // it within the lease time, which is how long another instance would otherwise wait for this one's
@@ -102,7 +113,7 @@ async function bootEngine(): Promise<Engine> {
     setTimeout(() => process.exit(code), Math.max(2_000, deps.settings.leaseMs - 500)).unref();
     let timer: NodeJS.Timeout | undefined;
     const waited = Promise.race([
-      Promise.allSettled([...inFlight.keys()]),
+      Promise.allSettled([...inFlight.keys(), dispatcher.stop().then(closeRelays), consumers.stop()]),
       new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs))),
     ]);
     void waited

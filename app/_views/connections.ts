@@ -1,3 +1,4 @@
+import { listOutboxSourceNamesByConnection } from "@/db/queries/outbox-sources";
 import type { Db } from "@/db/client";
 import { findConnectionById, listConnections, listSqlSourceNamesByConnection } from "@/db/queries/connections";
 import { listSqlSources } from "@/db/queries/sql-sources";
@@ -43,5 +44,9 @@ export async function loadEditableConnection(
   if (!z.uuid().safeParse(id).success) return null;
   const connection = await findConnectionById(db, { id });
   if (!connection || connection.origin !== "ui" || connection.kind === "sample") return null;
-  return { connection: viewOf(connection), sourceNames: await listSqlSourceNamesByConnection(db, { id }) };
+  const [sql, outbox] = await Promise.all([
+    listSqlSourceNamesByConnection(db, { id }),
+    listOutboxSourceNamesByConnection(db, { id }),
+  ]);
+  return { connection: viewOf(connection), sourceNames: [...sql, ...outbox.map((name) => `${name} (outbox table)`)] };
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
 import { deliveries, events, generators, jobRuns, type DeliveryStatus } from "@/db/schema";
 import { openTestDatabase, testDriver } from "@/testing/database";
+import { subscriptions } from "@/db/schema";
 import { loadDashboard, parseDashboardRange } from "./dashboard";
 
 const NOW = new Date("2026-11-02T14:30:00Z");
@@ -70,7 +71,7 @@ describe(`dashboard figures on ${testDriver}`, () => {
     expect(view.events.series).toHaveLength(24);
     expect(view.events.series.at(-1)).toEqual({ at: new Date("2026-11-02T14:00:00Z"), count: 2 });
     expect(view.events.series.at(-4)).toEqual({ at: new Date("2026-11-02T11:00:00Z"), count: 1 });
-    expect(view.mail.byStatus).toEqual({ queued: 1, sending: 0, sent: 2, failed: 1, dead: 0 });
+    expect(view.mail.byStatus).toEqual({ queued: 1, sending: 0, sent: 2, failed: 1, dead: 0, skipped: 0 });
     expect(view.mail.sentSeries.reduce((n, b) => n + b.count, 0)).toBe(2);
   });
 
@@ -79,7 +80,7 @@ describe(`dashboard figures on ${testDriver}`, () => {
     expect(view.range).toEqual({ key: "7d", bucket: "day", n: 7 });
     expect(view.events.total).toBe(4);
     expect(view.events.series.map((b) => b.count)).toEqual([0, 0, 0, 1, 0, 0, 3]);
-    expect(view.mail.byStatus).toEqual({ queued: 1, sending: 0, sent: 3, failed: 1, dead: 1 });
+    expect(view.mail.byStatus).toEqual({ queued: 1, sending: 0, sent: 3, failed: 1, dead: 1, skipped: 0 });
   });
 
   it("names the running pass and the last one that did work, and the whole queue whatever the range", async () => {
@@ -89,5 +90,23 @@ describe(`dashboard figures on ${testDriver}`, () => {
     expect(view.runs.map((r) => r.status)).toEqual(["running", "skipped", "ok"]);
     expect(view.queue).toMatchObject({ queued: 1, sending: 0, waiting: 1, failed: 1, dead: 1 });
     expect(view.busy).toBe(true);
+  });
+
+  it("names each subscription Spark disabled, with why, and none that are merely paused", async () => {
+    await database.db.insert(subscriptions).values([
+      {
+        name: "gone hook",
+        kind: "webhook",
+        groupPattern: "*",
+        target: "https://example.com/a",
+        status: "disabled",
+        disabledReason: "The endpoint answered 410 Gone.",
+      },
+      { name: "paused hook", kind: "webhook", groupPattern: "*", target: "https://example.com/b", status: "paused" },
+    ]);
+    const view = await loadDashboard(database.db, { params: {}, now: NOW });
+    expect(view.disabledDestinations).toEqual([
+      { id: expect.any(String), name: "gone hook", reason: "The endpoint answered 410 Gone." },
+    ]);
   });
 });

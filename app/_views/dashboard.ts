@@ -4,6 +4,7 @@ import { countDeliveriesByBucketSince, summarizeDeliveryQueue } from "@/db/queri
 import { countEventsByBucketSince, countEventsByGroupSince } from "@/db/queries/events";
 import { listGenerators } from "@/db/queries/generators";
 import { listRecentJobRuns } from "@/db/queries/job-runs";
+import { listDisabledSubscriptions } from "@/db/queries/subscriptions";
 import { deliveryStatuses, type DeliveryStatus, type JobRun } from "@/db/schema";
 import { withFigures, type JobRunRow } from "./jobs";
 import { first, type Params } from "./list-params";
@@ -47,6 +48,8 @@ export type DashboardView = {
   };
   /** Something is moving (a run, or mail waiting to go), so the page refreshes itself. */
   busy: boolean;
+  /** Destinations Spark disabled (410 Gone, days of failure): nothing reaches them until resumed. */
+  disabledDestinations: { id: string; name: string; reason: string | null }[];
 };
 
 /** Everything the dashboard shows, over the range in its URL, as of `now`. */
@@ -54,13 +57,14 @@ export async function loadDashboard(db: Db, { params, now }: { params: Params; n
   const key = parseDashboardRange(params);
   const { bucket, n } = DASHBOARD_RANGES[key];
   const since = new Date(now.getTime() - n * BUCKET_MS[bucket]);
-  const [runs, generators, groups, eventBuckets, deliveryBuckets, queue] = await Promise.all([
+  const [runs, generators, groups, eventBuckets, deliveryBuckets, queue, disabled] = await Promise.all([
     listRecentJobRuns(db, { limit: RECENT_RUNS }),
     listGenerators(db),
     countEventsByGroupSince(db, { since }),
     countEventsByBucketSince(db, { since, bucket }),
     countDeliveriesByBucketSince(db, { since, bucket }),
     summarizeDeliveryQueue(db),
+    listDisabledSubscriptions(db),
   ]);
   const byStatus = Object.fromEntries(deliveryStatuses.map((s) => [s, 0])) as Record<DeliveryStatus, number>;
   for (const b of deliveryBuckets) byStatus[b.status] += b.deliveries;
@@ -91,5 +95,6 @@ export async function loadDashboard(db: Db, { params, now }: { params: Params; n
     },
     queue: { ...queue, waiting },
     busy: running !== null || waiting > 0,
+    disabledDestinations: disabled.map(({ id, name, reason }) => ({ id, name, reason })),
   };
 }

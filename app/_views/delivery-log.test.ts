@@ -28,7 +28,7 @@ describe("delivery log filters from the URL", () => {
     });
     expect(filters).toEqual({ recipient: "ada", group: "signup", eventId: 7 });
     expect(ignored.map((i) => i.name)).toEqual(["status", "template", "from"]);
-    expect(ignored[0]!.message).toBe("'bounced' is not one of queued, sending, sent, failed, dead.");
+    expect(ignored[0]!.message).toBe("'bounced' is not one of queued, sending, sent, failed, dead, skipped.");
   });
 
   it("writes filters back into the URL it reads", () => {

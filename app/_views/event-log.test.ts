@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
 import { insertNewEvents, listEventLogPage, type EventLogCursor, type EventLogFilters } from "@/db/queries/events";
+import { insertImportedEvents } from "@/db/queries/imported-events";
 import { sql } from "drizzle-orm";
 import { events, mailTemplates } from "@/db/schema";
 import { openTestDatabase, testDriver } from "@/testing/database";
-import { eventFilterQuery, loadEventDetail, parseEventFilters, parseTimeFilter } from "./event-log";
+import { eventFilterQuery, loadEventDetail, loadEventLog, parseEventFilters, parseTimeFilter } from "./event-log";
 
 const GEN_A = "00000000-0000-4000-8000-00000000000a";
 const GEN_B = "00000000-0000-4000-8000-00000000000b";
@@ -234,5 +235,156 @@ describe(`an event's page on ${testDriver}`, () => {
     );
     const after = await loadEventDetail(database.db, String(event!.id), { sources: [] });
     expect(after).toMatchObject({ templates: [{ id: template!.id, name: "Late welcome" }], pendingMail: 1 });
+  });
+});
+
+describe("event origins in the URL", () => {
+  const KEY = "6F9619FF-8B86-4011-B42D-00C04FC964FF";
+
+  it("reads API key and outbox origins by uuid, lowercased as the database writes them", () => {
+    expect(parseEventFilters({ origin: `source:api:${KEY}` }).filters).toEqual({ source: `api:${KEY.toLowerCase()}` });
+    expect(parseEventFilters({ origin: `source:outbox:${GEN_A}` }).filters).toEqual({ source: `outbox:${GEN_A}` });
+    const query = eventFilterQuery({ source: `api:${GEN_B}` });
+    expect(parseEventFilters(Object.fromEntries(new URLSearchParams(query))).filters).toEqual({
+      source: `api:${GEN_B}`,
+    });
+  });
+
+  it.each([
+    "source:api:deploy-bot",
+    "source:api:",
+    "source:outbox:42",
+    `source:webhook:${GEN_A}`,
+    `source:api:${GEN_A}x`,
+  ])("ignores %s and says so", (origin) => {
+    const { filters, ignored } = parseEventFilters({ origin });
+    expect(filters).toEqual({});
+    expect(ignored).toEqual([{ name: "origin", message: "Pick a generator or a source from the list." }]);
+  });
+});
+
+describe(`events from API keys and outbox tables on ${testDriver}`, () => {
+  let database: Database;
+  const ids = { live: "", revoked: "", outbox: "", inbound: "" };
+  const GONE = "00000000-0000-4000-8000-0000000000ff";
+
+  beforeAll(async () => {
+    database = await openTestDatabase();
+    const { insertApiKey, revokeApiKeyById } = await import("@/db/queries/api-keys");
+    const { outboxSources } = await import("@/db/schema");
+    const { SAMPLE_CONNECTION_ID } = await import("@/db/queries/connections");
+    const key = (name: string) =>
+      insertApiKey(database.db, {
+        name,
+        prefix: "spk_abcdef",
+        secretHash: `hash-${name}`,
+        scopes: ["ingest"],
+        by: null,
+      });
+    ids.live = (await key("deploy-bot"))!.id;
+    ids.revoked = (await key("old-bot"))!.id;
+    await revokeApiKeyById(database.db, { id: ids.revoked, at: new Date(), by: null });
+    const [outbox] = await database.db
+      .insert(outboxSources)
+      .values({ name: "orders", connectionId: SAMPLE_CONNECTION_ID, tableName: "spark_outbox" })
+      .returning();
+    ids.outbox = outbox!.id;
+    const { inbounds } = await import("@/db/schema");
+    const [inbound] = await database.db
+      .insert(inbounds)
+      .values({ name: "orders-queue", kind: "rabbitmq", target: "sealed", config: { queue: "orders" } })
+      .returning();
+    ids.inbound = inbound!.id;
+    await insertNewEvents(database.db, {
+      events: [
+        { group: "signup", key: "signup:1", context: {}, generatorId: null, source: `api:${ids.live}` },
+        { group: "signup", key: "signup:2", context: {}, generatorId: null, source: `api:${ids.revoked}` },
+        { group: "order", key: "order:1", context: {}, generatorId: null, source: `outbox:${ids.outbox}` },
+        { group: "order", key: "order:2", context: {}, generatorId: null, source: `api:${GONE}` },
+        { group: "plain", key: "plain:1", context: {}, generatorId: null, source: null },
+        { group: "paid", key: "paid:1", context: {}, generatorId: null, source: `inbound:${ids.inbound}` },
+        { group: "paid", key: "paid:2", context: {}, generatorId: null, source: `inbound:${GONE}` },
+      ],
+      jobRunId: null,
+    });
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it("labels each event with the key or outbox that recorded it", async () => {
+    const view = await loadEventLog(database.db, {}, { sources: [] });
+    expect(Object.fromEntries(view.rows.map((r) => [r.key, r.origin]))).toEqual({
+      "signup:1": 'API key "deploy-bot"',
+      "signup:2": 'API key "old-bot"',
+      "order:1": 'Outbox "orders"',
+      "order:2": "API key (unknown)",
+      "plain:1": "recorded by code",
+      "paid:1": 'Inbound "orders-queue"',
+      "paid:2": "Inbound (deleted)",
+    });
+  });
+
+  it("offers API keys (revoked ones marked) and outbox tables in the origin filter, and filters by them", async () => {
+    const view = await loadEventLog(database.db, { origin: `source:api:${ids.revoked}` }, { sources: [] });
+    expect(view.sources).toEqual([
+      { ref: `api:${ids.live}`, kind: "api", label: 'API key "deploy-bot"', revoked: false },
+      { ref: `api:${ids.revoked}`, kind: "api", label: 'API key "old-bot"', revoked: true },
+      { ref: `outbox:${ids.outbox}`, kind: "outbox", label: 'Outbox "orders"' },
+      { ref: `inbound:${ids.inbound}`, kind: "inbound", label: 'Inbound "orders-queue"' },
+    ]);
+    expect(view.rows.map((r) => r.key)).toEqual(["signup:2"]);
+    const outbox = await loadEventLog(database.db, { origin: `source:outbox:${ids.outbox}` }, { sources: [] });
+    expect(outbox.rows.map((r) => r.key)).toEqual(["order:1"]);
+    const inbound = await loadEventLog(database.db, { origin: `source:inbound:${ids.inbound}` }, { sources: [] });
+    expect(inbound.rows.map((r) => r.key)).toEqual(["paid:1"]);
+  });
+
+  it("names the key or outbox on the event's page", async () => {
+    const view = await loadEventLog(database.db, {}, { sources: [] });
+    const idOf = (key: string) => String(view.rows.find((r) => r.key === key)!.id);
+    expect((await loadEventDetail(database.db, idOf("signup:1"), { sources: [] }))?.sourceLabel).toBe(
+      'API key "deploy-bot"',
+    );
+    expect((await loadEventDetail(database.db, idOf("order:1"), { sources: [] }))?.sourceLabel).toBe('Outbox "orders"');
+    expect((await loadEventDetail(database.db, idOf("plain:1"), { sources: [] }))?.sourceLabel).toBeNull();
+  });
+});
+
+describe(`keys imported from django-spark in the event log on ${testDriver}`, () => {
+  let database: Database;
+  beforeAll(async () => {
+    database = await openTestDatabase();
+    await insertImportedEvents(database.db, {
+      events: [
+        {
+          group: "challenge_created",
+          key: "challenge_created:1",
+          context: { django_spark_key: "challenge_created_1" },
+          source: "import:django-spark",
+          createdAt: new Date("2024-03-01T10:00:00Z"),
+        },
+      ],
+    });
+    await insertNewEvents(database.db, {
+      events: [
+        { group: "challenge_created", key: "challenge_created:2", context: {}, generatorId: null, source: null },
+      ],
+      jobRunId: null,
+    });
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it("labels them as imported from django-spark and filters by that origin", async () => {
+    const view = await loadEventLog(database.db, {}, { sources: [] });
+    expect(Object.fromEntries(view.rows.map((r) => [r.key, r.origin]))).toEqual({
+      "challenge_created:1": "Imported from django-spark",
+      "challenge_created:2": "recorded by code",
+    });
+    const imported = await loadEventLog(database.db, { origin: "source:import:django-spark" }, { sources: [] });
+    expect(imported.rows.map((r) => r.key)).toEqual(["challenge_created:1"]);
+    expect(imported.ignored).toEqual([]);
   });
 });

@@ -13,8 +13,11 @@ import {
 } from "@/db/queries/events";
 import type { DeliveryStatus } from "@/db/schema";
 import { findGeneratorById, listGenerators } from "@/db/queries/generators";
+import { listApiKeyNames } from "@/db/queries/api-keys";
+import { listInboundNames, listOutboxSourceNames } from "@/db/queries/event-origins";
 import type { CodeSource } from "@/spark/sources/types";
-import { listSourceOptions, type SourceOption } from "@/spark/generators/generators";
+import { listSourceOptions } from "@/spark/generators/generators";
+import { DJANGO_SPARK_SOURCE } from "@/spark/imports/django-spark";
 import { orderContext, variableOrderOf } from "./context-order";
 import {
   first,
@@ -81,8 +84,9 @@ export function parseEventFilters(params: Params): {
   if (origin !== undefined) {
     const [kind, ...rest] = origin.split(":");
     const value = rest.join(":");
+    const source = kind === "source" ? parseSourceRef(value) : null;
     if (kind === "generator" && z.uuid().safeParse(value).success) filters.generatorId = value;
-    else if (kind === "source" && /^(code|sql):[A-Za-z0-9_-]{1,100}$/.test(value)) filters.source = value;
+    else if (source) filters.source = source;
     else ignored.push({ name: "origin", message: "Pick a generator or a source from the list." });
   }
   Object.assign(filters, parseTimeRange(params, ignored));
@@ -97,6 +101,57 @@ export function parseEventFilters(params: Params): {
     else ignored.push({ name: "failing", message: "Tick the box or leave it out." });
   }
   return { filters, page: parseEventCursor(params, ignored), ignored };
+}
+
+/**
+ * A source reference an event can carry: `code:<name>`, `sql:<uuid>`, `api:<API key id>`,
+ * `outbox:<outbox source id>`, `inbound:<inbound id>`, or `import:django-spark`. Ids are lowercased, as the database writes uuids, so the filter matches.
+ */
+function parseSourceRef(value: string): string | null {
+  if (/^(code|sql):[A-Za-z0-9_-]{1,100}$/.test(value)) return value;
+  if (value === DJANGO_SPARK_SOURCE) return value;
+  const match = /^(api|outbox|inbound):(.{1,100})$/.exec(value);
+  if (match && z.uuid().safeParse(match[2]).success) return `${match[1]}:${match[2]!.toLowerCase()}`;
+  return null;
+}
+
+/** Where events came from besides generators: sources, API keys and outbox tables, for labels and the filter. */
+export type OriginOption = {
+  ref: string;
+  kind: "code" | "sql" | "api" | "outbox" | "inbound";
+  /** What the log shows for an event from it: the source's name, `API key "deploy-bot"`, `Outbox "orders"`, `Inbound "orders-queue"`. */
+  label: string;
+  /** Only for API keys: a revoked key's events stay in the log, and the filter still offers it. */
+  revoked?: boolean;
+};
+
+export const apiKeyOriginLabel = (name: string) => `API key "${name}"`;
+export const outboxOriginLabel = (name: string) => `Outbox "${name}"`;
+export const inboundOriginLabel = (name: string) => `Inbound "${name}"`;
+
+/** Code and SQL sources (what generators read), then API keys (revoked ones too), outbox tables and inbounds. */
+export async function listOriginOptions(db: Db, registered: readonly CodeSource[]): Promise<OriginOption[]> {
+  const [sources, keys, outboxes, inboundNames] = await Promise.all([
+    listSourceOptions({ db, sources: registered }),
+    listApiKeyNames(db),
+    listOutboxSourceNames(db),
+    listInboundNames(db),
+  ]);
+  return [
+    ...sources.map((s) => ({ ref: s.ref, kind: s.kind, label: s.label })),
+    ...keys.map((k) => ({
+      ref: `api:${k.id}`,
+      kind: "api" as const,
+      label: apiKeyOriginLabel(k.name),
+      revoked: k.revokedAt !== null,
+    })),
+    ...outboxes.map((o) => ({ ref: `outbox:${o.id}`, kind: "outbox" as const, label: outboxOriginLabel(o.name) })),
+    ...inboundNames.map((i) => ({
+      ref: `inbound:${i.id}`,
+      kind: "inbound" as const,
+      label: inboundOriginLabel(i.name),
+    })),
+  ];
 }
 
 /** The URL query for a set of filters, so links and the form agree on one spelling. */
@@ -122,8 +177,17 @@ export type EventLogView = {
   newer: string | null;
   older: string | null;
   generators: { id: string; name: string; group: string }[];
-  sources: SourceOption[];
+  sources: OriginOption[];
 };
+
+/** A reference whose source is gone (a deleted SQL or outbox source): still say what kind it was. */
+function unknownOriginLabel(ref: string): string | null {
+  if (ref === DJANGO_SPARK_SOURCE) return "Imported from django-spark";
+  if (ref.startsWith("api:")) return "API key (unknown)";
+  if (ref.startsWith("outbox:")) return "Outbox (deleted)";
+  if (ref.startsWith("inbound:")) return "Inbound (deleted)";
+  return null;
+}
 
 /** Everything the event log page shows, from its URL parameters. */
 export async function loadEventLog(
@@ -135,14 +199,14 @@ export async function loadEventLog(
   const [result, generators, sources] = await Promise.all([
     listEventLogPage(db, { filters, cursor: page, limit: pageSize }),
     listGenerators(db),
-    listSourceOptions({ db, sources: registered }),
+    listOriginOptions(db, registered),
   ]);
   const summaries = await countDeliveriesByEvent(db, { eventIds: result.rows.map((r) => r.id) });
   const generatorNames = new Map(generators.map((g) => [g.id, g.name]));
   const sourceLabels = new Map(sources.map((s) => [s.ref, s.label]));
   const originOf = (row: EventLogRow) => {
     if (row.generatorId) return generatorNames.get(row.generatorId) ?? "deleted generator";
-    if (row.source) return sourceLabels.get(row.source) ?? row.source;
+    if (row.source) return sourceLabels.get(row.source) ?? unknownOriginLabel(row.source) ?? row.source;
     return "recorded by code";
   };
   return {
@@ -163,7 +227,7 @@ export async function loadEventDetail(db: Db, id: string, { sources: registered 
   if (!event) return null;
   const [generator, sources, deliveries, order, outbox] = await Promise.all([
     event.generatorId ? findGeneratorById(db, { id: event.generatorId }) : null,
-    listSourceOptions({ db, sources: registered }),
+    listOriginOptions(db, registered),
     listDeliveriesByEvent(db, { eventId: event.id }),
     variableOrderOf(db, { source: event.source, sources: registered }),
     countOutboxByEvent(db, { eventIds: [event.id] }),
@@ -177,6 +241,8 @@ export async function loadEventDetail(db: Db, id: string, { sources: registered 
     pendingMail: outbox.get(event.id) ?? 0,
     /** Active templates that answer the event's group now (one written after the event sends for it on request). */
     templates: templates.map((t) => ({ id: t.id, name: t.name })),
-    sourceLabel: event.source ? (sources.find((s) => s.ref === event.source)?.label ?? null) : null,
+    sourceLabel: event.source
+      ? (sources.find((s) => s.ref === event.source)?.label ?? unknownOriginLabel(event.source))
+      : null,
   };
 }

@@ -1,6 +1,20 @@
 import { FilterButtons, filterControl, filterLabel, TimeRangeInputs } from "@/components/ui/filter-controls";
 import type { EventLogFilters } from "@/spark/types";
-import type { SourceOption } from "@/spark/generators/generators";
+
+/** Where events can come from besides a generator, as the page's view lists them. */
+export type EventOriginOption = {
+  ref: string;
+  kind: "code" | "sql" | "api" | "outbox" | "inbound";
+  label: string;
+  revoked?: boolean;
+};
+
+const ORIGIN_GROUPS = [
+  { label: "Sources", kinds: ["code", "sql"] },
+  { label: "API keys", kinds: ["api"] },
+  { label: "Outbox tables", kinds: ["outbox"] },
+  { label: "Inbounds", kinds: ["inbound"] },
+] as const;
 
 /** A GET form: the filters live in the URL, so a filtered view can be bookmarked and shared. */
 export function EventFilterForm({
@@ -11,7 +25,7 @@ export function EventFilterForm({
 }: {
   filters: EventLogFilters;
   generators: { id: string; name: string; group: string }[];
-  sources: SourceOption[];
+  sources: EventOriginOption[];
   showFailing: boolean;
 }) {
   const origin = filters.generatorId
@@ -60,7 +74,7 @@ export function EventFilterForm({
       </div>
       <div className="lg:col-span-1">
         <label htmlFor="f-origin" className={filterLabel}>
-          From generator or source
+          Origin
         </label>
         <select id="f-origin" name="origin" defaultValue={origin} className={filterControl}>
           <option value="">any</option>
@@ -73,13 +87,18 @@ export function EventFilterForm({
               ))}
             </optgroup>
           ) : null}
-          <optgroup label="Sources">
-            {sources.map((s) => (
-              <option key={s.ref} value={`source:${s.ref}`}>
-                {s.label}
-              </option>
-            ))}
-          </optgroup>
+          {ORIGIN_GROUPS.map((group) => {
+            const options = sources.filter((s) => (group.kinds as readonly string[]).includes(s.kind));
+            return options.length > 0 ? (
+              <optgroup key={group.label} label={group.label}>
+                {options.map((s) => (
+                  <option key={s.ref} value={`source:${s.ref}`}>
+                    {s.revoked ? `${s.label} (revoked)` : s.label}
+                  </option>
+                ))}
+              </optgroup>
+            ) : null;
+          })}
         </select>
       </div>
       <TimeRangeInputs idPrefix="f" from={filters.from} to={filters.to} />

@@ -112,7 +112,7 @@ export function GeneratorForm({
             value={group}
             onChange={(e) => setGroup(e.target.value)}
             error={currentFieldError(state, "group", group)}
-            hint="Up to 100 letters, digits, underscores, dots, colons and hyphens (no spaces). Templates and handlers react to it; each event's key is group:candidate id."
+            hint="Up to 100 letters, digits, underscores, dots and hyphens (no spaces). Templates and handlers react to it; each event's key is group:candidate id."
             required
             maxLength={100}
             className="font-mono"

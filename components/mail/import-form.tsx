@@ -11,6 +11,8 @@ type Action = (prev: FormState, data: FormData) => Promise<FormState>;
 export function ImportForm({ action }: { action: Action }) {
   const [state, formAction, pending] = useActionState(action, idleState);
   const sourceError = fieldError(state, "source");
+  // A translation refuses every line that would read differently, not only the first.
+  const sourceErrors = state.status === "invalid" ? (state.fieldErrors.source ?? []) : [];
   return (
     <form
       action={formAction}
@@ -49,9 +51,20 @@ export function ImportForm({ action }: { action: Action }) {
           placeholder={"{{ challenge.title }} ends in two days\n\nHello {{ user.name }},\n\n…"}
           className={`block w-full rounded-md border-0 px-3 py-2 font-mono text-sm ring-1 ring-inset ${sourceError ? "ring-red-400" : "ring-zinc-300"}`}
         />
-        <p id="import-source-help" className={`text-sm ${sourceError ? "text-red-700" : "text-zinc-500"}`}>
+        {sourceErrors.length > 1 ? (
+          <ul id="import-source-help" className="list-disc space-y-0.5 pl-5 text-sm text-red-700">
+            {sourceErrors.map((message, i) => (
+              <li key={`${i}:${message}`}>{message}</li>
+            ))}
+          </ul>
+        ) : null}
+        <p
+          id={sourceErrors.length > 1 ? undefined : "import-source-help"}
+          hidden={sourceErrors.length > 1}
+          className={`text-sm ${sourceError ? "text-red-700" : "text-zinc-500"}`}
+        >
           {sourceError ??
-            "Split as spark_mails splits it: trailing spaces go, the first non-empty line becomes the subject, the rest (outer blank lines removed) the text body. {% load %} lines are dropped. The template is saved inactive, for you to review."}
+            "After rendering, split as spark_mails splits it: trailing spaces go, the first non-empty rendered line is the subject, the lines after it (outer blank lines removed) the text body. {% load %} prints nothing; {% trans %}, {% url %}, {% include %}, |safe and other Django-only tags and filters are refused with their line. Variables print as they are (Django escaped HTML characters in them). The template is saved inactive, for you to review."}
         </p>
       </div>
       <Button type="submit" disabled={pending}>

@@ -8,6 +8,7 @@ const sections = [
   { href: "/templates", label: "Templates" },
   { href: "/events", label: "Events" },
   { href: "/deliveries", label: "Deliveries" },
+  { href: "/subscriptions", label: "Subscriptions" },
   { href: "/inbox", label: "Inbox" },
   { href: "/jobs", label: "Job runs" },
   { href: "/settings", label: "Settings" },

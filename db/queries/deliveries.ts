@@ -29,7 +29,7 @@ export type QueuedDelivery = Pick<
   | "headers"
   | "lastError"
 > & {
-  status: "queued" | "dead";
+  status: "queued" | "dead" | "skipped";
   at: Date;
 };
 
@@ -38,8 +38,18 @@ export type QueuedDelivery = Pick<
  * thousand rows of sixteen bound values each is what made recording with mail slow). Rows that already
  * exist for (event, template, recipient) are skipped: a handler may run twice.
  */
-export async function insertDeliveries(db: Conn, rows: QueuedDelivery[]): Promise<number> {
-  if (rows.length === 0) return 0;
+/** A delivery written by `insertDeliveries`: enough to send it, with the id it was given. */
+export type SendableDelivery = Pick<
+  Delivery,
+  "id" | "recipient" | "subject" | "html" | "text" | "headers" | "attempts" | "leaseUntil"
+>;
+
+export async function insertDeliveries(
+  db: Conn,
+  rows: QueuedDelivery[],
+  { claim }: { claim?: { leaseUntil: Date } } = {},
+): Promise<SendableDelivery[]> {
+  if (rows.length === 0) return [];
   const payload = rows.map((r) => ({
     e: r.eventId,
     t: r.templateId,
@@ -54,14 +64,49 @@ export async function insertDeliveries(db: Conn, rows: QueuedDelivery[]): Promis
     le: r.lastError,
     at: r.at.toISOString(),
   }));
+  // With `claim`, mail that is ready is written already taken by this sender (sending, attempt 1, a
+  // lease), which saves claiming it again with a second write of the row and all its indexes.
+  const leaseUntil = claim ? claim.leaseUntil.toISOString() : null;
   const result = await db.execute(sql`
-    insert into deliveries (event_id, template_id, template_version, event_group, recipient, status, subject, html, text, headers, last_error, created_at, updated_at, next_attempt_at)
-    select d.e, d.t, d.v, d.g, d.r, d.s, coalesce(d.j, ''), coalesce(d.h, ''), coalesce(d.x, ''), d.hd, d.le, d.at, d.at, d.at
+    insert into deliveries (event_id, template_id, template_version, event_group, recipient, status, subject, html, text, headers, last_error, created_at, updated_at, next_attempt_at, lease_until, attempts)
+    select d.e, d.t, d.v, d.g, d.r,
+      case when d.s = 'queued' and ${leaseUntil}::timestamptz is not null then 'sending' else d.s end,
+      coalesce(d.j, ''), coalesce(d.h, ''), coalesce(d.x, ''), d.hd, d.le, d.at, d.at, d.at,
+      case when d.s = 'queued' then ${leaseUntil}::timestamptz end,
+      case when d.s = 'queued' and ${leaseUntil}::timestamptz is not null then 1 else 0 end
     from jsonb_to_recordset(${JSON.stringify(payload)}::text::jsonb)
       as d(e bigint, t uuid, v int, g text, r text, s text, j text, h text, x text, hd jsonb, le text, at timestamptz)
     on conflict do nothing
-    returning id`);
-  return rowsOf<{ id: number }>(result).length;
+    returning id, event_id, template_id, recipient, status`);
+  const written = new Map(
+    rowsOf<{
+      id: number | string;
+      event_id: number | string;
+      template_id: string | null;
+      recipient: string;
+      status: string;
+    }>(result)
+      .filter((row) => row.status === "sending")
+      .map((row) => [`${row.event_id}\u001f${row.template_id}\u001f${row.recipient}`, Number(row.id)]),
+  );
+  if (!claim) return [];
+  return rows.flatMap((r) => {
+    const id = written.get(`${r.eventId}\u001f${r.templateId}\u001f${r.recipient}`);
+    return id === undefined
+      ? []
+      : [
+          {
+            id,
+            recipient: r.recipient,
+            subject: r.subject ?? "",
+            html: r.html ?? "",
+            text: r.text ?? "",
+            headers: r.headers,
+            attempts: 1,
+            leaseUntil: claim.leaseUntil,
+          },
+        ];
+  });
 }
 
 export async function insertDelivery(db: Conn, row: NewDelivery): Promise<Delivery> {

@@ -12,7 +12,10 @@ export type NewEvent = {
   context: Record<string, unknown>;
   generatorId: string | null;
   source: string | null;
+  /** Its place in an aggregate's stream, for an event appended to one (the caller holds the stream's lock). */
+  aggregate?: StreamPosition;
 };
+export type StreamPosition = { type: string; id: string; version: number };
 
 /**
  * Inserts a batch in one statement and returns only the rows actually inserted: a key seen before,
@@ -25,11 +28,21 @@ export async function insertNewEvents(
   if (batch.length === 0) return [];
   // One text parameter for the whole batch: drizzle would spread an array, and postgres.js would
   // re-encode a string typed jsonb; a text cast to jsonb on the server is read the same by both drivers.
-  const payload = batch.map((e) => ({ g: e.group, k: e.key, c: e.context, gen: e.generatorId, src: e.source }));
+  const payload = batch.map((e) => ({
+    g: e.group,
+    k: e.key,
+    c: e.context,
+    gen: e.generatorId,
+    src: e.source,
+    at: e.aggregate?.type,
+    ai: e.aggregate?.id,
+    av: e.aggregate?.version,
+  }));
   const result = await db.execute(sql`
-    insert into events (event_group, key, context, generator_id, source, job_run_id)
-    select r.g, r.k, r.c, r.gen, r.src, ${jobRunId}::bigint
-    from jsonb_to_recordset(${JSON.stringify(payload)}::text::jsonb) as r(g text, k text, c jsonb, gen uuid, src text)
+    insert into events (event_group, key, context, generator_id, source, job_run_id, aggregate_type, aggregate_id, aggregate_version)
+    select r.g, r.k, r.c, r.gen, r.src, ${jobRunId}::bigint, r.at, r.ai, r.av
+    from jsonb_to_recordset(${JSON.stringify(payload)}::text::jsonb)
+      as r(g text, k text, c jsonb, gen uuid, src text, at text, ai text, av integer)
     on conflict (key) do nothing
     returning id, key`);
   return rowsOf<{ id: number | string; key: string }>(result).map((row) => ({ id: Number(row.id), key: row.key }));
@@ -174,7 +187,11 @@ export async function countEventsByBucketSince(
   return rows.map((r) => ({ at: new Date(Number(r.epoch) * 1000), events: r.events }));
 }
 
-/** The newest events whose group matches a template's pattern (`*` as a wildcard), for the editor's preview. */
+/**
+ * The newest events whose group matches a template's pattern (`*` as a wildcard), for the editor's
+ * preview. Keys imported from django-spark are left out: they carry no context, so they are no example
+ * of what the group's events hold.
+ */
 export async function listRecentEventsByGroupPattern(
   db: Conn,
   { pattern, limit }: { pattern: string; limit: number },
@@ -185,7 +202,7 @@ export async function listRecentEventsByGroupPattern(
   return db
     .select({ id: events.id, key: events.key, group: events.group, createdAt: events.createdAt })
     .from(events)
-    .where(where)
+    .where(and(where, sql`${events.source} is distinct from 'import:django-spark'`))
     .orderBy(desc(events.createdAt), desc(events.id))
     .limit(limit);
 }

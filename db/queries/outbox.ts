@@ -57,18 +57,23 @@ export async function claimOutboxRows(
     )
     select c.id, c.event_id, c.template_id, c.template_version, c.partials_revision, c.created_at,
       e.event_group, e.key, e.context,
-      -- A template written without its version rows (by hand, or before versions were kept) is its own
-      -- current version: the row itself, while its version has not moved on.
-      coalesce(v.fields, case when t.id is not null then jsonb_build_object(
-        'name', t.name, 'group', t.group_pattern, 'active', t.active, 'layout', t.layout,
-        'from', t.from_address, 'to', t.to_address, 'cc', t.cc, 'bcc', t.bcc, 'replyTo', t.reply_to,
-        'subject', t.subject, 'html', t.html, 'text', t.text) end) as fields
+      (v.template_id is not null or t.id is not null) as template_found,
+      -- A batch is mostly one template version: its fields are sent once, with the first row that names it.
+      case when row_number() over (partition by c.template_id, c.template_version order by c.id) = 1 then
+        -- A template written without its version rows (by hand, or before versions were kept) is its own
+        -- current version: the row itself, while its version has not moved on.
+        coalesce(v.fields, case when t.id is not null then jsonb_build_object(
+          'name', t.name, 'group', t.group_pattern, 'active', t.active, 'layout', t.layout,
+          'from', t.from_address, 'to', t.to_address, 'cc', t.cc, 'bcc', t.bcc, 'replyTo', t.reply_to,
+          'subject', t.subject, 'html', t.html, 'text', t.text) end)
+      end as fields
     from claimed c
     left join events e on e.id = c.event_id
     left join template_versions v on v.template_id = c.template_id and v.version = c.template_version
     left join mail_templates t on t.id = c.template_id and t.version = c.template_version
     order by c.id`);
-  return rowsOf<{
+  const fieldsOf = new Map<string, TemplateFieldValues>();
+  const rows = rowsOf<{
     id: number | string;
     event_id: number | string;
     template_id: string;
@@ -78,8 +83,11 @@ export async function claimOutboxRows(
     event_group: string | null;
     key: string | null;
     context: Record<string, unknown> | null;
+    template_found: boolean;
     fields: TemplateFieldValues | null;
-  }>(result).map((r) => ({
+  }>(result);
+  for (const r of rows) if (r.fields) fieldsOf.set(`${r.template_id}:${r.template_version}`, r.fields);
+  return rows.map((r) => ({
     id: Number(r.id),
     eventId: Number(r.event_id),
     templateId: r.template_id,
@@ -87,7 +95,7 @@ export async function claimOutboxRows(
     partialsRevision: Number(r.partials_revision),
     queuedAt: new Date(r.created_at),
     event: r.key === null ? null : { group: r.event_group!, key: r.key, context: r.context ?? {} },
-    fields: r.fields,
+    fields: r.template_found ? (fieldsOf.get(`${r.template_id}:${r.template_version}`) ?? null) : null,
   }));
 }
 
@@ -143,6 +151,8 @@ function pastEventsWithoutMail({
   return sql`
     from events e
     where e.event_group ~ ${groupRegex}
+      -- django-spark mailed its own events; an imported key carries no context to render anyway.
+      and e.source is distinct from 'import:django-spark'
       and e.created_at >= ${from.toISOString()}::timestamptz and e.created_at < ${to.toISOString()}::timestamptz
       and not exists (select 1 from deliveries d where d.event_id = e.id and d.template_id = ${templateId}::uuid and not d.is_test)
       and not exists (select 1 from mail_outbox o where o.event_id = e.id and o.template_id = ${templateId}::uuid)`;

@@ -59,23 +59,25 @@ export async function updateUserAccessById(
     version,
     changes,
     by = null,
+    at,
   }: {
     id: string;
     version?: number;
     changes: { disabledAt?: Date | null; role?: OperatorRole };
     by?: string | null;
+    at: Date;
   },
 ): Promise<User | null> {
   const [row] = await db
     .update(users)
-    .set({ ...changes, updatedBy: by, version: sql`${users.version} + 1` })
+    .set({ ...changes, updatedBy: by, updatedAt: at, version: sql`${users.version} + 1` })
     .where(and(eq(users.id, id), version === undefined ? undefined : eq(users.version, version)))
     .returning();
   return row ?? null;
 }
 
 export async function updateUserDisabledById(db: Conn, { id, disabledAt }: { id: string; disabledAt: Date | null }) {
-  await updateUserAccessById(db, { id, changes: { disabledAt } });
+  await updateUserAccessById(db, { id, changes: { disabledAt }, at: disabledAt ?? new Date() });
 }
 
 export async function updateUserLastLoginById(db: Conn, { id, at }: { id: string; at: Date }) {

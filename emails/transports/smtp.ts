@@ -1,4 +1,6 @@
-import nodemailer from "nodemailer";
+import nodemailer, { type Transporter } from "nodemailer";
+import type Mail from "nodemailer/lib/mailer";
+import type SMTPPool from "nodemailer/lib/smtp-pool";
 import { toNodemailer } from "./message";
 import { SendError, type Mailer } from "./types";
 
@@ -38,6 +40,20 @@ export function describeSmtpUrl(url: string): string {
   }
 }
 
+async function sendThrough(transport: Transporter<SMTPPool.SentMessageInfo>, message: Mail.Options) {
+  try {
+    const info = await transport.sendMail(message);
+    if (info.rejected.length > 0 && info.accepted.length === 0)
+      throw Object.assign(new Error(`The server refused ${info.rejected.join(", ")}`), {
+        code: "EENVELOPE",
+        response: info.response,
+      });
+    return { response: info.response };
+  } catch (error) {
+    throw error instanceof SendError ? error : classifySmtpError(error);
+  }
+}
+
 /**
  * A pooled SMTP transport. nodemailer's pool reconnects every 100 messages by default, and each new
  * connection waits for the server's greeting; the limit is raised so a busy pass keeps its connections.
@@ -64,19 +80,10 @@ export function createSmtpMailer({
     kind: "smtp",
     description: describeSmtpUrl(url),
     concurrency: connections,
-    async send(mail) {
-      try {
-        const info = await transport.sendMail(toNodemailer(mail));
-        if (info.rejected.length > 0 && info.accepted.length === 0)
-          throw Object.assign(new Error(`The server refused ${info.rejected.join(", ")}`), {
-            code: "EENVELOPE",
-            response: info.response,
-          });
-        return { response: info.response };
-      } catch (error) {
-        throw error instanceof SendError ? error : classifySmtpError(error);
-      }
-    },
+    send: (mail) => sendThrough(transport, toNodemailer(mail)),
+    // nodemailer streams a raw message as it is: no header of its own is added to it.
+    sendComposed: ({ envelope, raw }) =>
+      sendThrough(transport, { envelope, raw: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength) }),
     async close() {
       transport.close();
     },

@@ -220,12 +220,11 @@ async function changeAccess(
     if (removesAdmin && (await countActiveAdminsExcept(tx, { id: userId })) === 0)
       return { status: "last-admin" as const };
     const by = UUID.test(actorId) ? actorId : null;
-    const updated = await updateUserAccessById(tx, { id: userId, version, changes, by });
+    const updated = await updateUserAccessById(tx, { id: userId, version, changes, by, at: deps.clock() });
     if (!updated) return { status: "stale" as const, user: (await findUserById(tx, { id: userId })) ?? user };
     if (changes.disabledAt) await deleteSessionsByUser(tx, { userId });
     return { status: "ok" as const };
   });
-  // The users table keeps who changed an operator, not when: the refusal names the admin only.
   if (outcome.status === "stale") return staleEdit(deps, outcome.user, null);
   return outcome;
 }

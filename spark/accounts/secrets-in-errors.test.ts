@@ -4,7 +4,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
 import { openTestDatabase, testDriver } from "@/testing/database";
-import { createConsoleLogger, describeError } from "../logger";
+import { createLogger, describeError } from "../logger";
 import { createOperator, setPassword } from "./accounts";
 
 const newPassword = "a brand new password 9f3c";
@@ -54,7 +54,7 @@ describe(`a failed password update on ${testDriver}`, () => {
     const out = new PassThrough();
     let written = "";
     out.on("data", (chunk) => (written += String(chunk)));
-    const log = createConsoleLogger({ info: out, error: out });
+    const log = createLogger({ info: out, error: out });
     log.error("password update failed", { error: failure, message: (failure as Error).message });
     log.error(describeError(failure));
     expect(written).toContain("the disk is full");
@@ -68,7 +68,7 @@ describe("the logger", () => {
     const out = new PassThrough();
     let written = "";
     out.on("data", (chunk) => (written += String(chunk)));
-    const log = createConsoleLogger({ info: out, error: out });
+    const log = createLogger({ info: out, error: out });
     const hash = "scrypt$32768$8$1$c2FsdHNhbHQ$a2V5a2V5a2V5";
     log.info(`Failed query: update users set password_hash = $1\nparams: ${hash},42`);
     log.warn("smtp down", { url: "smtp://mailer:hunter2secret@mail.example.com:587", hash });

@@ -51,6 +51,7 @@ import {
   type AppPostgres,
 } from "../../testing/connections";
 import type { SourceConnection } from "./types";
+import { createLogger } from "../logger";
 // The review drives the server actions themselves (requireAdmin, input parsing), hence app/ from spark/.
 // eslint-disable-next-line no-restricted-imports
 import {
@@ -140,7 +141,7 @@ beforeAll(async () => {
   spark = await openTestDatabase();
   connections = testConnections(spark, { timeoutMs: 5_000, secretKey: SECRET_KEY });
   h.engine = {
-    deps: testDeps(spark, { connections, log: console }),
+    deps: testDeps(spark, { connections, log: createLogger({ level: "warn" }) }),
     config: { secretKey: SECRET_KEY },
     database: spark,
   };

@@ -1,3 +1,5 @@
+import { getTableColumns } from "drizzle-orm";
+import { users } from "@/db/schema";
 import { existsSync, rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
@@ -242,6 +244,19 @@ describe.runIf(remote && pgUrl)("least privilege on PostgreSQL", () => {
       ]);
       await root.unsafe(`revoke pg_read_server_files from ${app.target.username}`);
       expect(await reader.checkPrivileges()).toEqual([]);
+      // An application's own tables may share Spark's names (a Rails application has users, sessions
+      // and events): reading them is what generators are for.
+      await root.unsafe(`create table users (id int); create table sessions (id int); create table events (id int)`);
+      await root.unsafe(`grant select on users, sessions, events to ${app.target.username}`);
+      expect(await reader.checkPrivileges()).toEqual([]);
+      // A copy of Spark's own table, anywhere (another schema, a view), is Spark's table: it has its columns.
+      const columns = Object.values(getTableColumns(users)).map((c) => `"${c.name}" text`);
+      await root.unsafe(`create schema copy; create table copy.users (${columns.join(", ")})`);
+      await root.unsafe(`create view copy.events as select * from copy.users`);
+      await root.unsafe(
+        `grant usage on schema copy to ${app.target.username}; grant select on copy.users, copy.events to ${app.target.username}`,
+      );
+      expect((await reader.checkPrivileges()).join(" ")).toMatch(/can read Spark's own tables \(copy\.users\)/);
       await root.end();
 
       const spark = await openScratchDatabase({ driver: "postgres", adminUrl: pgUrl! });

@@ -1,7 +1,7 @@
 import type { Db } from "@/db/client";
 import { findConnectionById, SAMPLE_CONNECTION_ID } from "@/db/queries/connections";
 import type { Connection } from "@/db/schema";
-import type { EnvConnection } from "./types";
+import type { ConnectionTarget, EnvConnection } from "./types";
 import { mysqlConnection } from "./mysql";
 import { postgresConnection } from "./postgres";
 import type { SamplePool } from "./sample";
@@ -17,15 +17,7 @@ export {
   type TextPosition,
 } from "./types";
 
-export type ConnectionTarget = {
-  kind: "postgres" | "mysql";
-  host: string;
-  port: number;
-  database: string;
-  username: string;
-  password: string;
-  ssl: boolean;
-};
+export type { ConnectionTarget };
 
 /** Where SQL sources read from: stored connections, those of the environment, and the sample database. */
 export type Connections = {

@@ -133,10 +133,21 @@ export function mysqlErrorPosition(query: string, message: string): TextPosition
   const leading = query.slice(0, query.length - query.trimStart().length);
   const body = query.trim().replace(/;\s*$/, "");
   const lines = body.split("\n");
-  const at = Number(match[2]) - 1;
-  if (at < 0 || at >= lines.length) return null;
-  const lineText = lines[at]!;
+  const reported = Number(match[2]) - 1;
+  if (reported < 0) return null;
   const near = match[1]!.split("\n")[0]!;
+  // MariaDB names the line the parser had reached, which can be past the quoted text (even past the
+  // operator's last line, into Spark's wrapping): the quote starts on the nearest line at or above it.
+  let at = Math.min(reported, lines.length - 1);
+  if (near !== "") {
+    for (let line = at; line >= Math.max(0, at - 3); line--)
+      if (lines[line]!.includes(near)) {
+        at = line;
+        break;
+      }
+  }
+  if (reported >= lines.length && !(near !== "" && lines[at]!.includes(near))) return null;
+  const lineText = lines[at]!;
   const index = near === "" ? -1 : lineText.indexOf(near);
   // The first line starts after the leading whitespace on its own line; later lines start at column 1.
   const startColumn = at === 0 ? Array.from(leading.slice(leading.lastIndexOf("\n") + 1)).length + 1 : 1;
@@ -160,7 +171,9 @@ function describeQueryError(error: unknown, { timeoutMs }: ReadLimits, query?: s
         at,
       );
   }
-  if (e.code === "ER_PARSE_ERROR" && /;/.test(e.message ?? ""))
+  // "…in your SQL syntax; check the manual…" is in every parse error: only a ';' in the quoted text
+  // means a second statement.
+  if (e.code === "ER_PARSE_ERROR" && /near '[^']*;/.test(e.message ?? ""))
     return new ConnectionError(`The query failed: ${e.message}. Write a single statement.`);
   return new ConnectionError(`The query failed: ${(e.message ?? String(error)).split("\n")[0]}`);
 }

@@ -1,4 +1,17 @@
+import { getTableColumns, getTableName } from "drizzle-orm";
 import type { Sql } from "postgres";
+import {
+  accountTokens,
+  capturedMails,
+  connections,
+  deliveries,
+  events,
+  jobLease,
+  loginFailures,
+  mailTemplates,
+  sessions,
+  users,
+} from "@/db/schema";
 import { variableTypeOfOid } from "../sources/variables";
 import { takeSessionSlot } from "./session-slots";
 import {
@@ -29,18 +42,29 @@ export type PostgresTarget = {
 };
 
 /** Spark's own tables: a user who can read any of them could read sessions, hashes and captured mail. */
-export const SPARK_TABLES = [
-  "users",
-  "sessions",
-  "account_tokens",
-  "login_failures",
-  "connections",
-  "captured_mails",
-  "deliveries",
-  "events",
-  "mail_templates",
-  "job_lease",
+const SPARK_OWN = [
+  users,
+  sessions,
+  accountTokens,
+  loginFailures,
+  connections,
+  capturedMails,
+  deliveries,
+  events,
+  mailTemplates,
+  jobLease,
 ];
+export const SPARK_TABLES = SPARK_OWN.map((table) => getTableName(table));
+// Each table by its columns: an application's own `users` or `events` shares a name, not all of these.
+const SPARK_COLUMNS = new Map<string, string[]>(
+  SPARK_OWN.map((table) => [getTableName(table), Object.values(getTableColumns(table)).map((c) => c.name)]),
+);
+
+/** Whether a relation is (a copy or a view of) Spark's table of that name: it has every one of its columns. */
+function isSparkTable(name: string, columns: string[]): boolean {
+  const own = SPARK_COLUMNS.get(name);
+  return own !== undefined && own.every((column) => columns.includes(column));
+}
 
 // A statement the server did not stop in time (a query that turned its own timeout off) is cancelled
 // from here this long after its timeout.
@@ -154,7 +178,7 @@ export async function checkPostgresPrivileges(sql: Sql): Promise<string[]> {
       rolsuper: boolean;
       rolbypassrls: boolean;
       roles: string[];
-      spark_tables: string[];
+      named_like_spark: { name: string; shown: string; columns: string[] }[];
       spark_database: boolean;
       dangerous_functions: string[];
       definers: string[];
@@ -169,10 +193,16 @@ export async function checkPostgresPrivileges(sql: Sql): Promise<string[]> {
         where g.oid <> r.oid and g.rolname <> 'pg_database_owner' and pg_has_role(r.oid, g.oid, 'MEMBER')
         order by g.rolname
       ) as roles,
-      array(
-        select n.nspname || '.' || c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      -- With their columns: an application's own users, sessions or events tables (a Rails application
+      -- has all three) are what its generators read; Spark's, or a copy or view of them, have Spark's columns.
+      coalesce((
+        select json_agg(json_build_object(
+          'name', c.relname,
+          'shown', n.nspname || '.' || c.relname,
+          'columns', array(select a.attname from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped)))
+        from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where c.relname = any(${SPARK_TABLES}::text[]) and c.relkind in ('r', 'p', 'v', 'm', 'f') and has_table_privilege(c.oid, 'select')
-      ) as spark_tables,
+      ), '[]'::json) as named_like_spark,
       exists (
         select 1 from pg_class a join pg_class b on a.relnamespace = b.relnamespace
         where a.relname = 'job_lease' and b.relname = 'account_tokens'
@@ -209,9 +239,10 @@ export async function checkPostgresPrivileges(sql: Sql): Promise<string[]> {
     problems.push(
       `${user} is a member of ${row.roles.join(", ")}, whose privileges it could take on; REVOKE ${row.roles.join(", ")} FROM ${user} and grant it SELECT directly.`,
     );
-  if (row.spark_tables.length > 0)
+  const sparkTables = row.named_like_spark.filter((t) => isSparkTable(t.name, t.columns)).map((t) => t.shown);
+  if (sparkTables.length > 0)
     problems.push(
-      `${user} can read Spark's own tables (${row.spark_tables.join(", ")}); use a role that cannot, on the application's database.`,
+      `${user} can read Spark's own tables (${sparkTables.join(", ")}); use a role that cannot, on the application's database.`,
     );
   if (row.dangerous_functions.length > 0)
     problems.push(`${user} may run ${row.dangerous_functions.join(", ")}; REVOKE EXECUTE on them.`);

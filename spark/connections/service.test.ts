@@ -11,6 +11,7 @@ import {
 } from "@/db/queries/connections";
 import { insertSqlSource } from "@/db/queries/sql-sources";
 import { rowsOf } from "@/db/rows";
+import { outboxSources } from "@/db/schema";
 import { openTestDatabase, testDriver } from "@/testing/database";
 import { open, seal } from "./secret-box";
 import { connectionInput, deleteConnection, saveConnection, testStoredConnection } from "./service";
@@ -28,7 +29,8 @@ describe("the secret box", () => {
     expect(() => open(sealed, `${KEY}!`)).toThrow(
       "The stored password cannot be opened with this SPARK_SECRET_KEY; set the key it was saved with, or enter the password again.",
     );
-    expect(() => open(`${sealed.slice(0, -2)}xx`, KEY)).toThrow(/cannot be opened/);
+    const tampered = `${sealed.slice(0, -2)}${sealed.endsWith("xx") ? "yy" : "xx"}`;
+    expect(() => open(tampered, KEY)).toThrow(/cannot be opened/);
     expect(() => open("garbage", KEY)).toThrow(/damaged/);
   });
 });
@@ -141,7 +143,13 @@ describe.runIf(pgUrl && testDriver === "pglite")("saving connections", () => {
       query: "select id from items",
       variables: {},
     });
-    expect(await deleteConnection(deps, { id: conn!.id })).toEqual({ status: "in-use", sources: ["items"] });
+    await database.db
+      .insert(outboxSources)
+      .values({ name: "orders", connectionId: conn!.id, tableName: "spark_outbox" });
+    expect(await deleteConnection(deps, { id: conn!.id })).toEqual({
+      status: "in-use",
+      sources: ["items", "orders (outbox table)"],
+    });
     expect(await deleteConnection(deps, { id: SAMPLE_CONNECTION_ID })).toMatchObject({ status: "fixed" });
     await syncEnvConnections(database.db, [
       { name: "from-env", kind: "postgres", host: "h", port: 5432, database: "d", username: "u", ssl: false },

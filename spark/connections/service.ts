@@ -1,3 +1,4 @@
+import { listOutboxSourceNamesByConnection } from "@/db/queries/outbox-sources";
 import { z } from "zod";
 import type { Deps } from "../deps";
 import {
@@ -188,7 +189,10 @@ export async function deleteConnection(
           ? "It is declared in the environment; remove its SPARK_CONNECTION_ variable instead."
           : "The sample connection is built in.",
     };
-  const sources = await listSqlSourceNamesByConnection(db, { id });
+  const sources = [
+    ...(await listSqlSourceNamesByConnection(db, { id })),
+    ...(await listOutboxSourceNamesByConnection(db, { id })).map((name) => `${name} (outbox table)`),
+  ];
   if (sources.length > 0) return { status: "in-use", sources };
   return (await deleteConnectionById(db, { id })) ? { status: "ok" } : { status: "gone" };
 }

@@ -155,9 +155,8 @@ export function connectFailure(
   return `Cannot connect to ${where}: ${(e.message ?? String(error)).split("\n")[0]}`;
 }
 
-/** A connection declared as SPARK_CONNECTION_<NAME>=postgres://… or mysql://…, password included. */
-export type EnvConnection = {
-  name: string;
+/** Where a PostgreSQL or MySQL connection reads, password included. */
+export type ConnectionTarget = {
   kind: "postgres" | "mysql";
   host: string;
   port: number;
@@ -166,3 +165,6 @@ export type EnvConnection = {
   password: string;
   ssl: boolean;
 };
+
+/** A connection declared as SPARK_CONNECTION_<NAME>=postgres://… or mysql://…. */
+export type EnvConnection = ConnectionTarget & { name: string };

@@ -25,6 +25,27 @@ function patternOf(group: RegExp | string): RegExp {
   return typeof group === "string" ? new RegExp(group) : new RegExp(group.source, group.flags.replace(/[gy]/g, ""));
 }
 
+/**
+ * Refuses, naming the handler, a group pattern JavaScript cannot compile — typically one carried over
+ * from django-spark, where Python spells a named group `(?P<name>…)` — so a bad registration stops the
+ * start with a clear message instead of failing every pass.
+ */
+export function checkHandlers(handlers: readonly Handler[]): void {
+  const names = new Set<string>();
+  for (const handler of handlers) {
+    if (names.has(handler.name)) throw new Error(`Two handlers are named "${handler.name}"; give each its own name.`);
+    names.add(handler.name);
+    try {
+      patternOf(handler.group);
+    } catch (error) {
+      const python = typeof handler.group === "string" && /\(\?P[<=]/.test(handler.group);
+      throw new Error(
+        `The handler "${handler.name}" has a group pattern JavaScript cannot read, ${JSON.stringify(String(handler.group))}: ${(error as Error).message}.${python ? " Python's (?P<name>…) is written (?<name>…) in JavaScript, and (?P=name) is \\k<name>." : ""}`,
+      );
+    }
+  }
+}
+
 /** The handlers for each group, in registration order, worked out once per group. */
 export function createHandlerMatcher(handlers: readonly Handler[]): (group: string) => Handler[] {
   const compiled = handlers.map((handler) => ({ handler, pattern: patternOf(handler.group) }));

@@ -76,6 +76,31 @@ describe(`recording events with batch handlers on ${testDriver}`, () => {
     expect(again.recorded.map((e) => e.key)).toEqual([bad]);
   });
 
+  it("django-spark: handlers run in the order they were registered, batch handlers too, whichever event meets them first", async () => {
+    const order: string[] = [];
+    const tracking = (name: string, group: RegExp): Handler => ({
+      name,
+      group,
+      handle: () => {
+        throw new Error("a batch handler is called with batches");
+      },
+      async handleBatch(events) {
+        for (const e of events) order.push(`${name}:${e.group}`);
+      },
+    });
+    // A matches only "both"; B matches both groups. The first event meets B alone.
+    const a = tracking("A", /^both$/);
+    const b = tracking("B", /^(both|only_b)$/);
+    await recordEvents(testDeps(database, { clock }), {
+      events: [
+        { group: "only_b", key: `order:${++seq}`, context: {}, generatorId: null, source: null },
+        { group: "both", key: `order:${++seq}`, context: {}, generatorId: null, source: null },
+      ],
+      handlers: [a, b],
+    });
+    expect(order).toEqual(["A:both", "B:only_b", "B:both"]);
+  });
+
   it("runs an event's handlers in registration order in one savepoint when not all take batches, undoing them all if one throws", async () => {
     const order: string[] = [];
     const first: Handler = {

@@ -1,7 +1,7 @@
 import { count } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
-import { events, jobRuns } from "@/db/schema";
+import { events, generators, jobRuns } from "@/db/schema";
 import { openTestDatabase, testDriver } from "@/testing/database";
 import { testDeps } from "@/testing/deps";
 import { generatorInput, previewGenerator, saveGenerator } from "./generators";
@@ -76,6 +76,31 @@ describe(`generators on ${testDriver}`, () => {
         "conditions.2.variable": ["The source has no variable 'nope'."],
       },
     });
+  });
+
+  it("django-spark: keys stay unambiguous — a new group with ':' is refused, an existing generator keeps its own", async () => {
+    // Group "a:b" with id 1 and group "a" with id "b:1" would both be keyed a:b:1.
+    const refused = await saveGenerator(deps(), { input: input({ name: "colon", group: "a:b" }) });
+    expect(refused).toMatchObject({
+      status: "invalid",
+      fieldErrors: { group: [expect.stringContaining('cannot contain ":"')] },
+    });
+    // One saved before the rule (written straight to the table) can still be edited without changing its group.
+    const [legacy] = await database.db
+      .insert(generators)
+      .values({ name: "legacy colon", group: "old:group", source: "code:people", conditions: [] })
+      .returning();
+    const kept = await saveGenerator(deps(), {
+      id: legacy!.id,
+      version: legacy!.version,
+      input: input({ name: "legacy colon, renamed", group: "old:group" }),
+    });
+    expect(kept.status).toBe("ok");
+    const moved = await saveGenerator(deps(), {
+      id: legacy!.id,
+      input: input({ name: "legacy colon, renamed", group: "old:other" }),
+    });
+    expect(moved.status).toBe("invalid");
   });
 
   it("refuses an unknown source and a taken name", async () => {

@@ -3,6 +3,7 @@ import type { Deps } from "../deps";
 import { listRecordedKeys } from "@/db/queries/events";
 import {
   deleteGeneratorById,
+  findGeneratorById,
   insertGenerator,
   updateGeneratorActiveById,
   updateGeneratorById,
@@ -120,6 +121,20 @@ export async function saveGenerator(
   const options = await listSourceOptions(deps);
   const source = options.find((o) => o.ref === input.source);
   if (!source) return { status: "invalid", fieldErrors: { source: ["Choose one of the listed sources."] } };
+  // A key is "<group>:<id>": with a ":" in the group, group "a:b" with id 1 and group "a" with id "b:1"
+  // would share the key a:b:1, and one would never fire. Generators that already have one keep it.
+  if (input.group.includes(":")) {
+    const current = id ? await findGeneratorById(deps.db, { id }) : null;
+    if (current?.group !== input.group)
+      return {
+        status: "invalid",
+        fieldErrors: {
+          group: [
+            'A new group cannot contain ":": events are keyed "<group>:<id>", so a ":" in the group lets two generators make the same key. Use . _ or - instead.',
+          ],
+        },
+      };
+  }
   const problems = checkConditions(input.conditions, source.variables);
   if (problems.length > 0) {
     const fieldErrors: Record<string, string[]> = {};

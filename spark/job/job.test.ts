@@ -80,6 +80,71 @@ describe(`runJob on ${testDriver}`, () => {
     now = new Date(now.getTime() + 86_400_000);
   });
 
+  it("records two batches at once when only the mail handler runs, and one at a time when a registered handler does", async () => {
+    rows = Array.from({ length: 12 }, (_, i) => ({ id: i + 1, score: i }));
+    await addGenerator("all", "all_people");
+    const concurrency = (handlers: Handler[]) => {
+      let active = 0;
+      let most = 0;
+      // The same database, with its transactions counted as they start and end.
+      const db = Object.create(database.db) as typeof database.db;
+      db.transaction = (async (fn: Parameters<typeof database.db.transaction>[0]) => {
+        most = Math.max(most, ++active);
+        // Held a turn, so a second batch would start meanwhile if it may.
+        await new Promise((resolve) => setImmediate(resolve));
+        try {
+          return await database.db.transaction(fn);
+        } finally {
+          active--;
+        }
+      }) as typeof database.db.transaction;
+      const deps = testDeps(
+        { ...database, db },
+        { clock: () => now, handlers, sources: [people, other], settings: { batchSize: 3, leaseMs: 60_000 } },
+      );
+      return { deps, most: () => most };
+    };
+    const free = concurrency([]);
+    expect((await generateEvents(free.deps)).counts[0]!.recorded).toBe(12);
+    expect(free.most()).toBe(2);
+
+    await database.db.delete(events);
+    const handled: string[] = [];
+    const ordered = concurrency([{ name: "note", group: "^all_people$", handle: (e) => void handled.push(e.key) }]);
+    expect((await generateEvents(ordered.deps)).counts[0]!.recorded).toBe(12);
+    expect(ordered.most()).toBe(1);
+    expect(handled).toEqual(rows.map((r) => `all_people:${r.id}`));
+  });
+
+  it("records a batch again when PostgreSQL picked its transaction as a deadlock's victim, and reports nothing", async () => {
+    rows = Array.from({ length: 6 }, (_, i) => ({ id: i + 1, score: i }));
+    await addGenerator("victim", "victim");
+    let victims = 1;
+    const db = Object.create(database.db) as typeof database.db;
+    db.transaction = (async (fn: Parameters<typeof database.db.transaction>[0]) => {
+      if (victims-- > 0) throw Object.assign(new Error("deadlock detected"), { code: "40P01" });
+      return database.db.transaction(fn);
+    }) as typeof database.db.transaction;
+    const deps = testDeps({ ...database, db }, { clock: () => now, sources: [people], settings: { batchSize: 3 } });
+    const generated = await generateEvents(deps);
+    expect(generated.errors).toEqual([]);
+    expect(generated.counts[0]).toMatchObject({ recorded: 6, failed: 0 });
+  });
+
+  it("records every key once, and counts the rest as seen, when a source returns the same ids in two batches recorded at once", async () => {
+    const ids = Array.from({ length: 400 }, (_, i) => i + 1);
+    rows = [...ids, ...[...ids].reverse()].map((id) => ({ id, score: id }));
+    await addGenerator("crossing", "crossing");
+    const generated = await generateEvents(depsFor({ batchSize: 400 }));
+    expect(generated.errors).toEqual([]);
+    expect(generated.counts[0]).toMatchObject({ candidates: 800, recorded: 400, seen: 400, failed: 0 });
+    const [row] = await database.db
+      .select({ n: count() })
+      .from(events)
+      .where(sql`${events.group} = 'crossing'`);
+    expect(row?.n).toBe(400);
+  });
+
   it("handles a key once across runs", async () => {
     await addGenerator("all", "welcome");
     const first = await run();

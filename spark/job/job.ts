@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import { countUnrenderedDeliveriesOfJobRun } from "@/db/queries/deliveries";
 import { listActiveGenerators } from "@/db/queries/generators";
+import { listActiveOutboxSources } from "@/db/queries/outbox-sources";
 import {
   acquireJobLease,
   finishJobRun,
@@ -19,8 +20,9 @@ import { createHandlerMatcher } from "../events/handlers";
 import { checkConditions, compileConditions, type CandidateTest } from "../generators/conditions";
 import { createMailHandler } from "../mail/handler";
 import { deliverWithinBudget, sweepRetention } from "../mail/deliver-pass";
+import { readOutboxSource } from "../outbox/read";
 import { resolveSource } from "../sources/resolve";
-import type { SourceContext } from "../sources/types";
+import type { SourceCandidate, SourceContext } from "../sources/types";
 
 export type { JobSummary };
 
@@ -68,13 +70,16 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
  * send due mail within the pass's time budget, then sweep old rows. The same for the route, the CLI and
  * the scheduler; progress is written to the job run as it goes, renewing the lease.
  */
-export async function runJob(deps: Deps, input: JobInput): Promise<JobSummary> {
-  const { db, clock, log, settings } = deps;
+export async function runJob(given: Deps, input: JobInput): Promise<JobSummary> {
+  const { db, clock, settings } = given;
   const { trigger } = input;
   const startedAt = clock();
   const t0 = performance.now();
   const runId = await insertJobRun(db, { trigger, startedAt, startedBy: input.startedBy ?? null, instance });
   const holder = `${instance}:${runId}`;
+  // Every line the pass writes, its handlers' and senders' too, names its run.
+  const log = given.log.child({ runId });
+  const deps: Deps = { ...given, log };
   const progress: JobProgress = { phase: "starting", candidates: 0, recorded: 0, seen: 0 };
   let generated: Generated = { counts: [], groups: {}, errors: [] };
   const errors: JobError[] = [];
@@ -98,6 +103,7 @@ export async function runJob(deps: Deps, input: JobInput): Promise<JobSummary> {
   const finish = async (status: JobSummary["status"], message?: string): Promise<JobSummary> => {
     const summary = summaryOf(status, message);
     progress.phase = "done";
+    deps.metrics.jobDuration.observe({ status }, summary.durationMs / 1000);
     await finishJobRun(db, {
       id: runId,
       status,
@@ -106,13 +112,25 @@ export async function runJob(deps: Deps, input: JobInput): Promise<JobSummary> {
       summary,
       progress,
     });
+    const line = {
+      status,
+      trigger,
+      events: summary.events,
+      deliveries,
+      errors: summary.errors.length,
+      durationMs: summary.durationMs,
+    };
+    if (status === "error") log.warn("job run finished with errors", { ...line, firstError: summary.errors[0] });
+    else log.info(status === "skipped" ? "job run skipped" : "job run finished", line);
     return summary;
   };
 
   const previous = await findJobLease(db);
   const now = clock();
   if (!(await acquireJobLease(db, { runId, holder, now, expiresAt: new Date(now.getTime() + settings.leaseMs) }))) {
-    return finish("skipped", `skipped: another run (#${previous?.runId ?? "?"}) is in progress`);
+    // Read again: a pass that started with this one took the lease after `previous` was read.
+    const holding = (await findJobLease(db)) ?? previous;
+    return finish("skipped", `skipped: another run (#${holding?.runId ?? "?"}) is in progress`);
   }
   if (previous?.runId && previous.runId !== runId) await markJobRunAbandoned(db, { id: previous.runId, at: now });
 
@@ -202,9 +220,10 @@ export async function releaseStoppedPass(deps: Pick<Deps, "db" | "clock">, { run
 
 /**
  * Every active generator reads its source (each source once, however many generators use it), keeps the
- * candidates that meet its conditions, and records them as events; the registered handlers and the mail
- * handler of this moment's templates run on the new ones in the same transaction. A broken source or
- * generator fails alone and is reported; the rest go on. It takes no lease: overlapping calls still
+ * candidates that meet its conditions, and records them as events; then every active outbox source
+ * records the rows its table gained, each with its own group and key. The registered handlers and the
+ * mail handler of this moment's templates run on the new ones in the same transaction. A broken source,
+ * generator or outbox table fails alone and is reported; the rest go on. It takes no lease: overlapping calls still
  * record each key once, which is what the job's lease only saves the work of.
  */
 export async function generateEvents(
@@ -262,50 +281,103 @@ export async function generateEvents(
     }
     if (live.length === 0) continue;
 
+    // Two batches may be recorded at once, each in its own transaction, when nothing but the mail
+    // handler runs on their events: on PostgreSQL the second insert runs on another core while the
+    // first commits. Registered handlers may touch shared rows, so with them a batch waits its turn.
+    const depth = live.every(({ generator }) => matcher(generator.group).every((h) => h === mail)) ? 2 : 1;
+    const record = async (batch: SourceCandidate[]) => {
+      const pending: NewEvent[] = [];
+      const owners: GeneratorCounts[] = [];
+      for (const { generator, counts: c, test } of live) {
+        c.candidates += batch.length;
+        for (const candidate of batch) {
+          if (!test(candidate.context)) continue;
+          c.passed++;
+          pending.push({
+            group: generator.group,
+            key: eventKeyOf(generator.group, candidate.id),
+            context: candidate.context,
+            generatorId: generator.id,
+            source: ref,
+          });
+          owners.push(c);
+        }
+      }
+      const outcome = await recordWithRetry(deps, { events: pending, handlers, jobRunId, matcher });
+      const recordedKeys = new Set(outcome.recorded.map((e) => e.key));
+      const failedKeys = new Set(outcome.failed.map((f) => f.key));
+      pending.forEach((event, i) => {
+        const c = owners[i]!;
+        const tally = (groups[event.group] ??= { recorded: 0, seen: 0 });
+        if (recordedKeys.delete(event.key)) {
+          c.recorded++;
+          tally.recorded++;
+        } else if (failedKeys.delete(event.key)) {
+          c.failed++;
+        } else {
+          c.seen++;
+          tally.seen++;
+        }
+      });
+      for (const f of outcome.failed) errors.push({ where: `handler ${f.handler}`, key: f.key, message: f.message });
+      await onBatch?.({ candidates: batch.length, recorded: outcome.recorded.length, seen: outcome.seen });
+    };
+    const recording = new Set<Promise<void>>();
+    let failure: { error: unknown } | null = null;
     try {
       for await (const batch of prefetched(source.batches(ctx))) {
-        if (signal?.aborted) break;
-        const pending: NewEvent[] = [];
-        const owners: GeneratorCounts[] = [];
-        for (const { generator, counts: c, test } of live) {
-          c.candidates += batch.length;
-          for (const candidate of batch) {
-            if (!test(candidate.context)) continue;
-            c.passed++;
-            pending.push({
-              group: generator.group,
-              key: eventKeyOf(generator.group, candidate.id),
-              context: candidate.context,
-              generatorId: generator.id,
-              source: ref,
-            });
-            owners.push(c);
-          }
-        }
-        const outcome = await recordEvents(deps, { events: pending, handlers, jobRunId, matcher });
-        const recordedKeys = new Set(outcome.recorded.map((e) => e.key));
-        const failedKeys = new Set(outcome.failed.map((f) => f.key));
-        pending.forEach((event, i) => {
-          const c = owners[i]!;
-          const tally = (groups[event.group] ??= { recorded: 0, seen: 0 });
-          if (recordedKeys.delete(event.key)) {
-            c.recorded++;
-            tally.recorded++;
-          } else if (failedKeys.delete(event.key)) {
-            c.failed++;
-          } else {
-            c.seen++;
-            tally.seen++;
-          }
-        });
-        for (const f of outcome.failed) errors.push({ where: `handler ${f.handler}`, key: f.key, message: f.message });
-        await onBatch?.({ candidates: batch.length, recorded: outcome.recorded.length, seen: outcome.seen });
+        if (signal?.aborted || failure) break;
+        const done: Promise<void> = record(batch)
+          .catch((error: unknown) => {
+            failure ??= { error };
+          })
+          .finally(() => recording.delete(done));
+        recording.add(done);
+        if (recording.size >= depth) await Promise.race(recording);
       }
+      await Promise.all(recording);
+      if (failure) throw (failure as { error: unknown }).error;
     } catch (error) {
+      await Promise.all(recording);
       for (const { generator, counts: c } of live) fail(generator, c, `Source ${source.label}: ${messageOf(error)}`);
     }
   }
+
+  // Listed after the generators ran, so a source switched on meanwhile is read in this pass.
+  const outboxes = signal?.aborted ? [] : await listActiveOutboxSources(db);
+  for (const outbox of outboxes) {
+    if (signal?.aborted) break;
+    // Each outbox row is counted like a candidate: read, passed (a valid event), recorded or seen.
+    const read = await readOutboxSource(deps, outbox, { handlers, matcher, jobRunId, signal, onBatch });
+    counts.push(read.counts);
+    errors.push(...read.errors);
+    for (const [group, tally] of Object.entries(read.groups)) {
+      const total = (groups[group] ??= { recorded: 0, seen: 0 });
+      total.recorded += tally.recorded;
+      total.seen += tally.seen;
+    }
+  }
   return { counts, groups, errors };
+}
+
+/**
+ * Records a batch, again when PostgreSQL chose its transaction as a deadlock's victim: two batches
+ * recorded at once can cross on a key a source returned twice, and the one rolled back lost nothing.
+ */
+async function recordWithRetry(deps: Deps, input: Parameters<typeof recordEvents>[1]) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await recordEvents(deps, input);
+    } catch (error) {
+      if (attempt >= 3 || !isDeadlock(error)) throw error;
+    }
+  }
+}
+
+function isDeadlock(error: unknown): boolean {
+  for (let e = error; e && typeof e === "object"; e = (e as { cause?: unknown }).cause)
+    if ((e as { code?: unknown }).code === "40P01") return true;
+  return false;
 }
 
 /**

@@ -40,6 +40,9 @@ const outcomeMessage = (status: "sent" | "failed" | "dead" | null, recipient: st
 export async function retryDelivery(deps: Deps, { id }: { id: number }): Promise<RetryResult> {
   const delivery = await findDeliveryById(deps.db, { id });
   if (!delivery) return { status: "refused", message: "This delivery no longer exists." };
+  // Skipped mail asked for nobody: there is no one to send it to, now or later.
+  if (delivery.status === "skipped")
+    return { status: "refused", message: `It was skipped, not failed: ${delivery.lastError ?? "no recipient"}` };
   if (delivery.recipient === "") return rerender(deps, delivery);
   if (delivery.status !== "failed" && delivery.status !== "dead") return alreadyRetried(delivery);
   // The state check and the flip are one UPDATE: of two clicks, only one finds the row failed or dead.
@@ -73,6 +76,12 @@ async function rerender(deps: Deps, dead: Delivery): Promise<RetryResult> {
     dead.eventId ? findEventById(db, { id: dead.eventId }) : null,
     dead.templateId ? findTemplateById(db, { id: dead.templateId }) : null,
   ]);
+  if (dead.templateId === null && dead.templateVersion === null)
+    return {
+      status: "refused",
+      message:
+        "It came from the event's spark_mail, which is kept as it was recorded; there is nothing to render again.",
+    };
   if (!event || !template)
     return { status: "refused", message: "Its event or its template is gone, so there is nothing to render again." };
   const partials = await loadPartialSnapshot(deps);
@@ -86,6 +95,11 @@ async function rerender(deps: Deps, dead: Delivery): Promise<RetryResult> {
     settings: deps.settings.mail,
   });
   const rows = deliveriesOf(outcome!, { template: current, eventId: event.id, group: event.group, at: deps.clock() });
+  if (rows.some((r) => r.status === "skipped"))
+    return {
+      status: "refused",
+      message: `The template now names no recipient for this event, so there is nothing to send: ${rows[0]!.lastError}`,
+    };
   if (rows.some((r) => r.status === "dead"))
     return {
       status: "refused",

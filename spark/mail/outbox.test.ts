@@ -32,6 +32,20 @@ const settings = {
   },
 };
 
+/** A template's form input to `{{ email }}`, with what a test cares about. */
+const templateFields = (given: { name: string; group: string; subject: string; html: string; layout?: string }) =>
+  templateInput.parse({
+    active: true,
+    layout: "",
+    from: "",
+    to: "{{ email }}",
+    cc: "",
+    bcc: "",
+    replyTo: "",
+    text: "",
+    ...given,
+  });
+
 describe(`the outbox on ${testDriver}, through a real SMTP server`, () => {
   let database: Database;
   let sink: SmtpSink;
@@ -273,20 +287,7 @@ describe(`the outbox on ${testDriver}, through a real SMTP server`, () => {
     });
     if (layout.status !== "ok") throw new Error("layout not saved");
     const fields = (subject: string) =>
-      templateInput.parse({
-        name: "pinned",
-        group: "pin",
-        active: true,
-        layout: "frame",
-        from: "",
-        to: "{{ email }}",
-        cc: "",
-        bcc: "",
-        replyTo: "",
-        subject,
-        html: "<p>Hi {{ name }}</p>",
-        text: "",
-      });
+      templateFields({ name: "pinned", group: "pin", layout: "frame", subject, html: "<p>Hi {{ name }}</p>" });
     const saved = await saveTemplate(deps(), { input: fields("First version"), by: null });
     if (saved.status !== "ok") throw new Error("template not saved");
     const handler = await createMailHandler(deps());
@@ -320,6 +321,40 @@ describe(`the outbox on ${testDriver}, through a real SMTP server`, () => {
     expect(row).toMatchObject({ subject: "First version", templateVersion: 1, recipient: "pin@example.com" });
     expect(row!.html).toContain("class='v1'");
     expect(row!.html).not.toContain("v2");
+  });
+
+  it("renders a batch that mixes template versions with each row's own version", async () => {
+    const fields = (subject: string) =>
+      templateFields({ name: "mixed", group: "mix", subject, html: "<p>{{ n }}</p>" });
+    const saved = await saveTemplate(deps(), { input: fields("Version one {{ n }}"), by: null });
+    if (saved.status !== "ok") throw new Error("template not saved");
+    const queue = async (ns: number[]) => {
+      const handler = await createMailHandler(deps());
+      await recordEvents(deps(), {
+        events: ns.map((n) => ({
+          group: "mix",
+          key: `mix:${n}`,
+          context: { n, email: `m${n}@example.com` },
+          generatorId: null,
+          source: null,
+        })),
+        handlers: [handler!],
+      });
+    };
+    await queue([1, 2]);
+    await saveTemplate(deps(), { id: saved.template.id, input: fields("Version two {{ n }}"), by: null });
+    await queue([3, 4]);
+    await saveTemplate(deps(), { id: saved.template.id, input: fields("Version three {{ n }}"), by: null });
+    await queue([5]);
+    // One claim takes all five: each row's template fields come from its own version.
+    expect(await expandOutbox(deps(), { limit: 10 })).toMatchObject({ claimed: 5, queued: 5, dead: 0 });
+    expect((await rows()).map((r) => [r.subject, r.templateVersion])).toEqual([
+      ["Version one 1", 1],
+      ["Version one 2", 1],
+      ["Version two 3", 2],
+      ["Version two 4", 2],
+      ["Version three 5", 3],
+    ]);
   });
 
   it("drops queued mail of an event that was rolled back, and makes a dead delivery when its template was deleted", async () => {

@@ -13,7 +13,8 @@ const base: MailTemplateSource = {
   bcc: "",
   replyTo: "",
 };
-const runaway = { ...base, text: "{% for a in (1..3000) %}{% for b in (1..3000) %}{% endfor %}{% endfor %}" };
+// Ninety million iterations: past the 2-second render limit on any machine, not only on a slow one.
+const runaway = { ...base, text: "{% for a in (1..3000) %}{% for b in (1..30000) %}{% endfor %}{% endfor %}" };
 const request = (n: number) => ({
   partials: NO_PARTIALS,
   templates: [
@@ -69,4 +70,40 @@ describe("the render pool", () => {
       await strict.close();
     }
   }, 60_000);
+
+  it("builds mails into their MIME bytes in the workers, in order, a big batch on every worker", async () => {
+    const mails = Array.from({ length: 300 }, (_, i) => ({
+      messageId: `<m.${i}@example.com>`,
+      envelope: { from: "spark@example.com", to: [`u${i}@example.com`] },
+      headers: { from: "Spark <spark@example.com>", to: [`u${i}@example.com`], cc: [], replyTo: [] },
+      subject: `Hello ${i}`,
+      html: `<p>Hi ${i}</p>`,
+      text: `Hi ${i}`,
+    }));
+    const built = await pool.compose(mails);
+    expect(built).toHaveLength(300);
+    built.forEach((bytes, i) => {
+      const raw = Buffer.from(bytes!).toString("utf8");
+      expect(raw).toContain(`Message-ID: <m.${i}@example.com>\r\n`);
+      expect(raw).toContain(`Subject: Hello ${i}\r\n`);
+      expect(raw).toContain("Auto-Submitted: auto-generated\r\n");
+    });
+  });
+
+  it("answers null for mail it could not build, so the sender builds it itself", async () => {
+    const dead = createRenderPool({ size: 1, workerFile: "/nonexistent/render-worker.mjs" });
+    try {
+      const mail = {
+        messageId: "<m@example.com>",
+        envelope: { from: "spark@example.com", to: ["u@example.com"] },
+        headers: { from: "spark@example.com", to: ["u@example.com"], cc: [], replyTo: [] },
+        subject: "Hi",
+        html: "",
+        text: "Hi",
+      };
+      expect(await dead.compose([mail, mail])).toEqual([null, null]);
+    } finally {
+      await dead.close();
+    }
+  });
 });

@@ -1,17 +1,34 @@
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { RENDER_LIMIT_MS, type PartialSnapshot } from "@/emails/liquid";
-import type { RenderJobMessage, RenderOutcome, RenderReply } from "@/emails/render-job";
+import type { ComposeJobMessage, RenderJobMessage, RenderOutcome, RenderReply } from "@/emails/render-job";
+import type { OutgoingMail } from "@/emails/transports/types";
 
 export type { RenderOutcome };
 
 /** Renders to run together: templates and contexts by index, and the (template, context) pairs wanted. */
 export type RenderRequest = Omit<RenderJobMessage, "id" | "partialsKey" | "partials"> & { partials: PartialSnapshot };
 
-export type RenderPool = { render(request: RenderRequest): Promise<RenderOutcome[]>; close(): Promise<void> };
+export type RenderPool = {
+  render(request: RenderRequest): Promise<RenderOutcome[]>;
+  /**
+   * Builds mails into their MIME bytes in the workers, in order; null for any the pool could not
+   * build (its worker failed or stalled), which the caller builds itself.
+   */
+  compose(mails: OutgoingMail[]): Promise<(Uint8Array | null)[]>;
+  close(): Promise<void>;
+};
 
-type Attempt = { kind: "done"; results: RenderOutcome[] } | { kind: "stopped"; at: number; reason: string };
-type Task = { message: RenderJobMessage; settle: (attempt: Attempt) => void; fail: (error: Error) => void };
+type Attempt =
+  | { kind: "done"; results: RenderOutcome[] }
+  | { kind: "composed"; composed: (Uint8Array | null)[] }
+  | { kind: "stopped"; at: number; reason: string };
+type Task = {
+  message: RenderJobMessage | ComposeJobMessage;
+  settle: (attempt: Attempt) => void;
+  fail: (error: Error) => void;
+};
+const sizeOf = (message: Task["message"]) => ("compose" in message ? message.compose.length : message.items.length);
 type Slot = {
   worker: Worker;
   progress: Int32Array;
@@ -69,7 +86,9 @@ export function createRenderPool({
       if (!task || task.message.id !== reply.id) return;
       slot.task = null;
       worker.unref();
-      task.settle({ kind: "done", results: reply.results });
+      task.settle(
+        "composed" in reply ? { kind: "composed", composed: reply.composed } : { kind: "done", results: reply.results },
+      );
       dispatch();
     });
     const lost = (reason: string) => {
@@ -90,7 +109,7 @@ export function createRenderPool({
   };
 
   const stuckIndex = (slot: Slot, task: Task) =>
-    Math.min(task.message.items.length - 1, Math.max(0, Atomics.load(slot.progress, 0) - slot.startedAt - 1));
+    Math.min(sizeOf(task.message) - 1, Math.max(0, Atomics.load(slot.progress, 0) - slot.startedAt - 1));
 
   const check = () => {
     const now = performance.now();
@@ -139,7 +158,7 @@ export function createRenderPool({
     }
   };
 
-  const attempt = (message: RenderJobMessage) =>
+  const attempt = (message: Task["message"]) =>
     new Promise<Attempt>((settle, fail) => {
       if (closed) return fail(new Error("The render pool is closed."));
       queue.push({ message, settle, fail });
@@ -154,6 +173,7 @@ export function createRenderPool({
         let pending = chunk;
         while (pending.length > 0) {
           const outcome = await attempt({ ...base, id: nextId++, items: pending.map((p) => p.item) });
+          if (outcome.kind === "composed") throw new Error("A render job was answered with composed mail.");
           if (outcome.kind === "done") {
             outcome.results.forEach((result, k) => (results[pending[k]!.index] = result));
             return;
@@ -178,6 +198,21 @@ export function createRenderPool({
           .map(renderChunk),
       );
       return results as RenderOutcome[];
+    },
+    async compose(mails) {
+      // Split like a big render, so both workers build while the sender streams the last batch.
+      const parts = mails.length >= MIN_SPLIT ? size : 1;
+      const per = Math.ceil(mails.length / parts);
+      const chunks = Array.from({ length: parts }, (_, p) => mails.slice(p * per, (p + 1) * per)).filter(
+        (chunk) => chunk.length > 0,
+      );
+      const built = await Promise.all(
+        chunks.map(async (chunk) => {
+          const outcome = await attempt({ id: nextId++, compose: chunk }).catch(() => null);
+          return outcome?.kind === "composed" ? outcome.composed : chunk.map(() => null);
+        }),
+      );
+      return built.flat();
     },
     async close() {
       closed = true;

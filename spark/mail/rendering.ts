@@ -16,16 +16,18 @@ export type TemplateToRender = { id: string; version: number; fields: TemplateFi
 
 /**
  * The deliveries one render makes: a queued one per envelope recipient (To, Cc and Bcc, each once),
- * or a single dead one carrying the reason, so a render error is as visible as a bounce.
+ * or a single one carrying the reason: `skipped` when the mail asks for no recipient (django-spark
+ * sends nothing then, and it is nobody's fault), `dead` for any other error, so a render error is as
+ * visible as a bounce. `template` is null for mail made from the event's `spark_mail` alone.
  */
 export function deliveriesOf(
   outcome: RenderOutcome,
-  { template, eventId, group, at }: { template: TemplateToRender; eventId: number; group: string; at: Date },
+  { template, eventId, group, at }: { template: TemplateToRender | null; eventId: number; group: string; at: Date },
 ): RenderedDelivery[] {
   const base = {
     eventId,
-    templateId: template.id,
-    templateVersion: template.version,
+    templateId: template?.id ?? null,
+    templateVersion: template?.version ?? null,
     group,
     at,
     subject: "",
@@ -38,9 +40,11 @@ export function deliveriesOf(
       {
         ...base,
         recipient: "",
-        status: "dead",
+        status: outcome.skipped ? "skipped" : "dead",
         headers: NO_HEADERS,
-        lastError: `Template “${template.fields.name}”, ${outcome.message}`,
+        lastError: template
+          ? `Template “${template.fields.name}”, ${outcome.message}`
+          : `The event's spark_mail (no template answers its group): ${outcome.reason}`,
       },
     ];
   const mail = outcome.mail;

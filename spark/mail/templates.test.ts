@@ -9,12 +9,10 @@ import { createCaptureMailer } from "@/emails/transports/capture";
 import { simpleParser } from "mailparser";
 import { testDeps } from "@/testing/deps";
 import {
-  importDjangoSparkTemplate,
   previewTemplate,
   restoreTemplateVersion,
   saveTemplate,
   sendTestMail,
-  splitDjangoSparkMail,
   templateInput,
   type TemplateFields,
 } from "./templates";
@@ -181,23 +179,6 @@ describe(`mail templates on ${testDriver}`, () => {
     ).toEqual({
       ok: false,
       message: "Enter one email address to send the test to.",
-    });
-  });
-});
-
-describe("django-spark compatibility", () => {
-  it("splits a rendered mail as spark_mails does: first non-empty line is the subject, the rest without outer blank lines is the body", () => {
-    expect(
-      splitDjangoSparkMail("\n\n  Your challenge ends soon   \n\n\nHi Ada,   \n\nOnly two days left.\n\n\n"),
-    ).toEqual({ subject: "Your challenge ends soon", body: "Hi Ada,\n\nOnly two days left." });
-    expect(splitDjangoSparkMail("   \n\n")).toEqual({ subject: "", body: "" });
-  });
-
-  it("imports a spark_mails template source as a subject and a text body, dropping {% load %}", () => {
-    const source = "{% load i18n %}\n{{ challenge.title }} ends in two days  \n\nHello {{ user.name }},\n\nhurry up!\n";
-    expect(importDjangoSparkTemplate(source)).toEqual({
-      subject: "{{ challenge.title }} ends in two days",
-      text: "Hello {{ user.name }},\n\nhurry up!",
     });
   });
 });

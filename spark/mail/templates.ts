@@ -17,6 +17,8 @@ import type { MailTemplate } from "@/db/schema";
 import { bareAddress, parseAddressList } from "@/emails/addresses";
 import type { PartialSnapshot } from "@/emails/liquid";
 import { checkTemplateSyntax, templateVariables, type RenderedMail } from "@/emails/render";
+import { splitDjangoSparkMail } from "@/emails/spark-mails-split";
+import { djangoMailFields, translateDjangoTemplate } from "./django-template";
 import { GROUP_PATTERN_INPUT, groupPatternSource } from "./group-pattern";
 import { countPastEventsWithoutMail, currentPartialsRevision, queuePastEventsMail } from "@/db/queries/outbox";
 import { deliverNow } from "./outbox";
@@ -356,25 +358,21 @@ export async function sendTestMail(
   };
 }
 
-/** spark_mails' split of a rendered mail: trailing spaces off each line, the first non-empty line is the subject, the rest without outer blank lines is the body. */
-export function splitDjangoSparkMail(rendered: string): { subject: string; body: string } {
-  const lines = rendered.split(/\r?\n/).map((line) => line.replace(/\s+$/, ""));
-  const first = lines.findIndex((line) => line !== "");
-  if (first === -1) return { subject: "", body: "" };
-  const rest = lines.slice(first + 1);
-  while (rest.length > 0 && rest[0] === "") rest.shift();
-  while (rest.length > 0 && rest.at(-1) === "") rest.pop();
-  return { subject: lines[first]!.trim(), body: rest.join("\n") };
-}
+export { splitDjangoSparkMail };
 
 /**
- * "Import django-spark template": a spark_mails template source becomes a subject and a text body,
- * split as spark_mails splits its rendered output. `{% load %}` lines, which Liquid has no use for, go.
+ * "Import django-spark template": a spark_mails template source translated to Liquid (refused, line by
+ * line, where it would read differently), as a subject and a text body that each render the whole
+ * source and keep their part of the rendered mail, split as spark_mails splits it.
  */
-export function importDjangoSparkTemplate(source: string): { subject: string; text: string } {
-  const cleaned = source.replace(/^[ \t]*\{%\s*load\b[^%]*%\}[ \t]*\r?\n?/gm, "");
-  const { subject, body } = splitDjangoSparkMail(cleaned);
-  return { subject, text: body };
+export function importDjangoSparkTemplate(
+  source: string,
+): { ok: true; subject: string; text: string } | { ok: false; errors: string[] } {
+  const translated = translateDjangoTemplate(source);
+  if (!translated.ok) return translated;
+  if (translated.liquid.replace(/\{% comment %\}[\s\S]*?\{% endcomment %\}/g, "").trim() === "")
+    return { ok: false, errors: ["The source has no non-empty line: spark_mails takes the first one as the subject."] };
+  return { ok: true, ...djangoMailFields(translated.liquid) };
 }
 
 export async function loadTemplate(deps: Pick<Deps, "db">, id: string): Promise<MailTemplate | null> {

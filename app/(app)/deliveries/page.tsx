@@ -105,8 +105,11 @@ export default async function DeliveriesPage({
                     next <TimeAgo date={d.nextAttemptAt} now={now} />
                   </p>
                 ) : null}
-                {d.lastError && (d.status === "failed" || d.status === "dead") ? (
-                  <p className="mt-1 max-w-xs truncate text-xs text-red-700" title={d.lastError}>
+                {d.lastError && (d.status === "failed" || d.status === "dead" || d.status === "skipped") ? (
+                  <p
+                    className={`mt-1 max-w-xs truncate text-xs ${d.status === "skipped" ? "text-zinc-500" : "text-red-700"}`}
+                    title={d.lastError}
+                  >
                     {d.lastError}
                   </p>
                 ) : null}

@@ -10,6 +10,8 @@ export default async function SettingsLayout({ children }: { children: React.Rea
       ? [
           { href: "/settings/operators", label: "Operators" },
           { href: "/settings/connections", label: "Connections" },
+          { href: "/settings/api-keys", label: "API keys" },
+          { href: "/settings/import", label: "Import from django-spark" },
         ]
       : []),
   ];

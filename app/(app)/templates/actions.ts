@@ -172,18 +172,15 @@ const importInput = z.object({
   source: z.string().trim().min(1, "Paste the template's source.").max(300_000, "The source is over 256 KiB."),
 });
 
-/** "Import django-spark template": split as spark_mails splits, saved as a new template to review. */
+/** "Import django-spark template": translated to Liquid, split after rendering as spark_mails splits, saved inactive to review. */
 export async function importTemplateAction(_prev: FormState, formData: FormData): Promise<FormState> {
   const { operator } = await requireSession();
   const parsed = parseForm(importInput, formData);
   if (!parsed.ok) return parsed.state;
-  const { subject, text } = importDjangoSparkTemplate(parsed.data.source);
-  if (!subject)
-    return {
-      status: "invalid",
-      fieldErrors: { source: ["The source has no non-empty line to use as the subject."] },
-      values: echoValues(formData),
-    };
+  const imported = importDjangoSparkTemplate(parsed.data.source);
+  if (!imported.ok)
+    return { status: "invalid", fieldErrors: { source: imported.errors }, values: echoValues(formData) };
+  const { subject, text } = imported;
   const { deps } = await getEngine();
   const result = await saveTemplate(deps, {
     input: {

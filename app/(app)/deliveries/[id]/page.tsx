@@ -34,7 +34,13 @@ export default async function DeliveryPage({ params }: { params: Promise<{ id: s
         title={d.subject || `Delivery #${d.id}`}
         description={
           <>
-            Delivery #{d.id} to {d.recipient || "nobody (its template did not render)"}
+            Delivery #{d.id} to{" "}
+            {d.recipient ||
+              (d.status === "skipped"
+                ? "nobody (the event asks for no recipient)"
+                : d.templateId === null && d.templateVersion === null
+                  ? "nobody (its spark_mail does not make a mail)"
+                  : "nobody (its template did not render)")}
             {d.isTest ? " · a test send" : ""}
           </>
         }
@@ -65,7 +71,7 @@ export default async function DeliveryPage({ params }: { params: Promise<{ id: s
       <div className="grid gap-6 lg:grid-cols-[minmax(0,2fr)_minmax(0,1fr)]">
         <Card title="Message">
           {d.recipient === "" ? (
-            <p className="text-sm text-red-800">{d.lastError}</p>
+            <p className={`text-sm ${d.status === "skipped" ? "text-zinc-700" : "text-red-800"}`}>{d.lastError}</p>
           ) : (
             <>
               <dl className="mb-4 divide-y divide-zinc-100 text-sm">

@@ -65,7 +65,15 @@ export default async function EventPage({ params }: { params: Promise<{ id: stri
                 ) : event.generatorId ? (
                   <span className="text-zinc-500">deleted</span>
                 ) : (
-                  <span className="text-zinc-500">none (recorded by code)</span>
+                  <span className="text-zinc-500">
+                    none (
+                    {event.source?.startsWith("api:")
+                      ? "recorded through the API"
+                      : event.source?.startsWith("outbox:")
+                        ? "read from an outbox table"
+                        : "recorded by code"}
+                    )
+                  </span>
                 )}
               </dd>
             </div>
@@ -73,6 +81,17 @@ export default async function EventPage({ params }: { params: Promise<{ id: stri
               <dt className="text-zinc-500">Source</dt>
               <dd>{event.source ? (sourceLabel ?? <span className="font-mono text-xs">{event.source}</span>) : "—"}</dd>
             </div>
+            {event.aggregateType !== null ? (
+              <div className={row}>
+                <dt className="text-zinc-500">Aggregate</dt>
+                <dd className="text-right">
+                  <span className="font-mono text-xs break-all">
+                    {event.aggregateType}/{event.aggregateId}
+                  </span>{" "}
+                  <span className="text-zinc-600">· version {event.aggregateVersion}</span>
+                </dd>
+              </div>
+            ) : null}
             <div className={row}>
               <dt className="text-zinc-500">Job run</dt>
               <dd className="font-mono text-xs">
@@ -132,7 +151,11 @@ export default async function EventPage({ params }: { params: Promise<{ id: stri
                   <td className="px-5 py-2">
                     <DeliveryStatusBadge status={d.status} />
                     {d.lastError && d.status !== "sent" ? (
-                      <p className="mt-1 max-w-md text-xs text-red-700">{d.lastError}</p>
+                      <p
+                        className={`mt-1 max-w-md text-xs ${d.status === "skipped" ? "text-zinc-500" : "text-red-700"}`}
+                      >
+                        {d.lastError}
+                      </p>
                     ) : null}
                   </td>
                   <td className="px-5 py-2">{d.attempts}</td>

@@ -8,6 +8,11 @@ import { Card } from "@/components/ui/card";
 import { Notice } from "@/components/ui/notice";
 import { TimeAgo } from "@/components/ui/time-ago";
 import { loadSources } from "@/app/_views/sources";
+import { loadOutboxSources } from "@/app/_views/outbox-sources";
+import { flashParam } from "@/app/_views/list-params";
+import { OutboxStatus } from "@/components/sources/outbox-status";
+import { ActiveToggle } from "@/components/ui/active-toggle";
+import { setOutboxSourceActiveAction } from "./outbox/actions";
 import { DataTable } from "@/components/ui/data-table";
 
 export const dynamic = "force-dynamic";
@@ -20,16 +25,25 @@ export default async function SourcesPage({
 }) {
   await requireSession();
   const { deps } = await getEngine();
-  const { sqlSources, codeSources, saved, deleted } = await loadSources(deps.db, {
-    params: await searchParams,
-    sources: deps.sources,
-  });
+  const params = await searchParams;
+  const [{ sqlSources, codeSources, saved, deleted }, outboxSources] = await Promise.all([
+    loadSources(deps.db, { params, sources: deps.sources }),
+    loadOutboxSources(deps.db),
+  ]);
+  const outboxSaved = flashParam(params, "outboxSaved");
+  const outboxDeleted = flashParam(params, "outboxDeleted");
   const now = deps.clock();
   return (
     <div className="space-y-8">
       <div className="space-y-2 empty:hidden">
         {saved ? <Notice tone="success">Saved the SQL source “{saved}”; generators can pick it now.</Notice> : null}
         {deleted ? <Notice tone="success">Deleted the SQL source “{deleted}”.</Notice> : null}
+        {outboxSaved ? (
+          <Notice tone="success">
+            Saved the outbox source “{outboxSaved}”; switch it on below when it should be read.
+          </Notice>
+        ) : null}
+        {outboxDeleted ? <Notice tone="success">Deleted the outbox source “{outboxDeleted}”.</Notice> : null}
       </div>
       <section className="space-y-3">
         <div className="flex flex-wrap items-end justify-between gap-4">
@@ -82,13 +96,78 @@ export default async function SourcesPage({
           </DataTable>
         )}
       </section>
+      <section className="space-y-3" aria-labelledby="outbox-sources">
+        <div className="flex flex-wrap items-end justify-between gap-4">
+          <div>
+            <h2 id="outbox-sources" className="text-lg font-semibold text-zinc-900">
+              Outbox tables
+            </h2>
+            <p className="text-sm text-zinc-600">
+              Tables your applications write events to in their own transactions; each pass records the new rows with
+              their own group and key.
+            </p>
+          </div>
+          <Link href="/generators/sources/outbox/new" className={buttonClass("secondary")}>
+            New outbox source
+          </Link>
+        </div>
+        {outboxSources.length === 0 ? (
+          <div className="space-y-2 rounded-lg border border-dashed border-zinc-300 bg-white px-5 py-6 text-sm text-zinc-600">
+            <p>
+              No outbox tables yet. With the transactional outbox pattern, your application inserts a row{" "}
+              <span className="font-mono">(group, key, context)</span> into a table of its own database in the same
+              transaction as the change it describes, so the event exists exactly when the change was committed, and
+              Spark reads those rows from there.
+            </p>
+            <p>
+              The README&apos;s section <strong>“Outbox tables”</strong> (
+              <span className="font-mono">README.md#outbox-tables</span>) gives the table for PostgreSQL and MySQL, the
+              GRANT for the read-only user, and three-line examples from Django, Rails and Node.
+            </p>
+          </div>
+        ) : (
+          <DataTable columns={["Name", "Table", "Status", { label: "Active", align: "right" }]}>
+            {outboxSources.map((s) => (
+              <tr key={s.id} className="align-top">
+                <td className="px-4 py-3">
+                  <Link
+                    href={`/generators/sources/outbox/${s.id}`}
+                    className="font-mono font-medium text-spark-700 hover:underline"
+                  >
+                    {s.name}
+                  </Link>
+                  {s.description ? <p className="mt-0.5 text-zinc-600">{s.description}</p> : null}
+                </td>
+                <td className="px-4 py-3 text-zinc-700">
+                  <span className="font-mono">{s.tableName}</span>
+                  <p className="text-xs text-zinc-500">
+                    on {s.connectionName ?? <Badge tone="red">a deleted connection</Badge>}
+                  </p>
+                </td>
+                <td className="max-w-md px-4 py-3">
+                  <OutboxStatus status={s.status} now={now} />
+                </td>
+                <td className="px-4 py-3">
+                  <div className="flex justify-end">
+                    <ActiveToggle
+                      id={s.id}
+                      name={s.name}
+                      active={s.active}
+                      action={setOutboxSourceActiveAction.bind(null, !s.active)}
+                    />
+                  </div>
+                </td>
+              </tr>
+            ))}
+          </DataTable>
+        )}
+      </section>
       <section className="space-y-3">
         <div>
           <h2 className="text-lg font-semibold text-zinc-900">Code sources</h2>
           <p className="text-sm text-zinc-600">
             Written in TypeScript and registered in <span className="font-mono">extensions/index.ts</span> (the
-            demoregistered in <span className="font-mono">spark/sources/registry.ts</span>;apos;s while SPARK_DEMO is
-            on); read-only here.
+            demo&apos;s, from <span className="font-mono">demo/</span>, while SPARK_DEMO is on); read-only here.
           </p>
         </div>
         {codeSources.length === 0 ? (

@@ -154,14 +154,24 @@ export default async function JobRunPage({ params }: { params: Promise<{ id: str
               {summary.generators.map((g) => (
                 <tr key={g.id} className="align-top">
                   <td className="px-5 py-2">
-                    <Link href={`/generators/${g.id}`} className="text-spark-700 hover:underline">
+                    {/* An outbox source's rows are counted here like a generator's candidates. */}
+                    <Link
+                      href={
+                        g.source.startsWith("outbox:") ? `/generators/sources/outbox/${g.id}` : `/generators/${g.id}`
+                      }
+                      className="text-spark-700 hover:underline"
+                    >
                       {g.name}
                     </Link>
                   </td>
                   <td className="px-5 py-2 font-mono text-xs">
-                    <Link href={`/events${eventFilterQuery({ group: g.group })}`} className="hover:underline">
-                      {g.group}
-                    </Link>
+                    {g.source.startsWith("outbox:") ? (
+                      <span className="font-sans text-zinc-500">each row&apos;s own</span>
+                    ) : (
+                      <Link href={`/events${eventFilterQuery({ group: g.group })}`} className="hover:underline">
+                        {g.group}
+                      </Link>
+                    )}
                   </td>
                   <td className="px-5 py-2 text-right">{formatNumber(g.candidates)}</td>
                   <td className="px-5 py-2 text-right">{formatNumber(g.passed)}</td>

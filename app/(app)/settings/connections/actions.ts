@@ -84,7 +84,7 @@ export async function deleteConnectionAction(_prev: FormState, formData: FormDat
   if (result.status === "in-use")
     return {
       status: "error",
-      message: `SQL sources read from it: ${result.sources.map((n) => `“${n}”`).join(", ")}. Move them to another connection or delete them first.`,
+      message: `Sources read from it: ${result.sources.map((n) => `“${n}”`).join(", ")}. Move them to another connection or delete them first.`,
     };
   if (result.status === "fixed") return { status: "error", message: result.message };
   revalidatePath(PATH);

@@ -12,7 +12,7 @@ export default async function ImportTemplatePage() {
     <>
       <PageHeader
         title="Import a django-spark template"
-        description="Paste a spark_mails template. Its {{ variables }} work as Liquid; Django-only tags and filters show up as errors in the editor's preview."
+        description="Paste a spark_mails template. It is translated to Liquid — variables, if/elif/else, for/empty, comments, and the filters Liquid shares (date formats become strftime) — and anything that would read differently is refused with its line. The subject and the text body each render the whole source, then keep their part of the rendered mail as spark_mails did."
       />
       <ImportForm action={importTemplateAction} />
     </>

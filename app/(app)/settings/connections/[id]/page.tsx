@@ -54,7 +54,7 @@ export default async function EditConnectionPage({ params }: { params: Promise<{
         <p className="text-sm text-zinc-600">
           {users.length === 0
             ? "No source reads from it, so nothing else changes."
-            : "SQL sources read from it: move them to another connection or delete them first."}
+            : "Sources read from it: move them to another connection or delete them first."}
         </p>
         <ConfirmButton
           action={deleteConnectionAction}

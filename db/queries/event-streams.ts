@@ -1,0 +1,183 @@
+import { sql } from "drizzle-orm";
+import type { Db, Tx } from "../client";
+import { rowsOf } from "../rows";
+
+type Conn = Db | Tx;
+
+export type StreamRef = { type: string; id: string };
+
+/** Where a reader stands in commit order: the recording transaction's id (xid8, as text) and the event id. */
+export type CommitPosition = { tx: string; id: number };
+
+export type PublishedEvent = {
+  id: number;
+  group: string;
+  key: string;
+  context: Record<string, unknown>;
+  createdAt: Date;
+  source: string | null;
+  aggregate: { type: string; id: string; version: number } | null;
+  position: CommitPosition;
+};
+
+type Row = {
+  id: number | string;
+  event_group: string;
+  key: string;
+  context: Record<string, unknown> | string;
+  created_at: Date | string;
+  source: string | null;
+  aggregate_type: string | null;
+  aggregate_id: string | null;
+  aggregate_version: number | null;
+  tx_id: string;
+};
+
+const eventOf = (row: Row): PublishedEvent => ({
+  id: Number(row.id),
+  group: row.event_group,
+  key: row.key,
+  context: typeof row.context === "string" ? JSON.parse(row.context) : row.context,
+  createdAt: new Date(row.created_at),
+  source: row.source,
+  aggregate:
+    row.aggregate_type !== null && row.aggregate_id !== null && row.aggregate_version !== null
+      ? { type: row.aggregate_type, id: row.aggregate_id, version: Number(row.aggregate_version) }
+      : null,
+  position: { tx: String(row.tx_id), id: Number(row.id) },
+});
+
+/**
+ * Takes each stream's lock until the transaction ends, in one statement and always in the same order,
+ * so two requests appending to the same streams queue behind each other instead of deadlocking.
+ */
+export async function lockStreams(tx: Tx, { streams }: { streams: StreamRef[] }) {
+  if (streams.length === 0) return;
+  await tx.execute(sql`
+    select pg_advisory_xact_lock(h)
+    from (
+      select distinct hashtextextended(s->>'type' || chr(31) || (s->>'id'), 7243) as h
+      from jsonb_array_elements(${JSON.stringify(streams)}::text::jsonb) as s
+      order by h
+    ) as locks`);
+}
+
+/** Each stream's last version (0 for one with no events yet), read after its lock is held. */
+export async function currentStreamVersions(
+  db: Conn,
+  { streams }: { streams: StreamRef[] },
+): Promise<Map<string, number>> {
+  const versions = new Map(streams.map((s) => [streamName(s), 0]));
+  if (streams.length === 0) return versions;
+  const result = await db.execute(sql`
+    select s->>'type' as type, s->>'id' as id,
+      (select max(e.aggregate_version) from events e
+        where e.aggregate_type = s->>'type' and e.aggregate_id = s->>'id') as version
+    from jsonb_array_elements(${JSON.stringify(streams)}::text::jsonb) as s`);
+  for (const row of rowsOf<{ type: string; id: string; version: number | null }>(result))
+    versions.set(streamName(row), Number(row.version ?? 0));
+  return versions;
+}
+
+/** One string per stream, for maps: the separator cannot appear in a type. */
+export const streamName = ({ type, id }: StreamRef) => `${type}\u001f${id}`;
+
+/** A stream's events in version order, after a version. */
+export async function listStreamEvents(
+  db: Conn,
+  { stream, afterVersion, limit }: { stream: StreamRef; afterVersion: number; limit: number },
+): Promise<PublishedEvent[]> {
+  const result = await db.execute(sql`
+    select id, event_group, key, context, created_at, source, aggregate_type, aggregate_id, aggregate_version,
+      tx_id::text as tx_id
+    from events
+    where aggregate_type = ${stream.type} and aggregate_id = ${stream.id} and aggregate_version > ${afterVersion}
+    order by aggregate_version
+    limit ${limit}`);
+  return rowsOf<Row>(result).map(eventOf);
+}
+
+/**
+ * Events after a position in commit order: by (recording transaction, id), and only from transactions
+ * older than the oldest one still running — a transaction that commits late has an older id than the
+ * ones a reader already passed, so without that bound the reader would skip it forever; with it, the
+ * reader waits for it. At most `scan` rows are examined per call, so a rare group cannot make one read
+ * walk the whole log: `scannedTo` says how far it got, and the next read starts there.
+ */
+export async function readEventsInCommitOrder(
+  db: Conn,
+  { after, groupLike, limit, scan }: { after: CommitPosition; groupLike: string | null; limit: number; scan: number },
+): Promise<{ events: PublishedEvent[]; scannedTo: CommitPosition | null }> {
+  const matches = groupLike === null ? sql`true` : sql`s.event_group like ${groupLike} escape '\\'`;
+  const result = await db.execute(sql`
+    with scanned as (
+      select e.id, e.event_group, e.key, e.context, e.created_at, e.source, e.aggregate_type, e.aggregate_id,
+        e.aggregate_version, e.tx_id
+      from events e
+      where (e.tx_id, e.id) > (${after.tx}::xid8, ${after.id}::bigint)
+        and e.tx_id < pg_snapshot_xmin(pg_current_snapshot())
+      order by e.tx_id, e.id
+      limit ${scan}
+    ),
+    -- Keys imported from another system (import:…) were handled there: they are history, not news.
+    matched as (
+      select * from scanned s where ${matches} and s.source is distinct from 'import:django-spark'
+      order by s.tx_id, s.id limit ${limit}
+    ),
+    last_scanned as (
+      select tx_id, id from scanned order by tx_id desc, id desc limit 1
+    )
+    select u.id, u.event_group, u.key, u.context, u.created_at, u.source, u.aggregate_type, u.aggregate_id,
+      u.aggregate_version, u.tx_id::text as tx_id, u.is_end
+    from (
+      select m.*, false as is_end from matched m
+      union all
+      select l.id, null, null, null, null, null, null, null, null, l.tx_id, true from last_scanned l
+    ) as u
+    order by u.is_end, u.tx_id, u.id`);
+  const rows = rowsOf<Row & { is_end: boolean }>(result);
+  const end = rows.find((r) => r.is_end);
+  const events = rows.filter((r) => !r.is_end).map(eventOf);
+  // A full page ends at its last event; a short one has read everything scanned up to the end of the scan.
+  const scannedTo =
+    events.length === limit ? events.at(-1)!.position : end ? { tx: String(end.tx_id), id: Number(end.id) } : null;
+  return { events, scannedTo };
+}
+
+/** Events by id, in commit order: what a subscription's backlog names. */
+export async function listPublishedEventsByIds(db: Conn, { ids }: { ids: number[] }): Promise<PublishedEvent[]> {
+  if (ids.length === 0) return [];
+  const result = await db.execute(sql`
+    select id, event_group, key, context, created_at, source, aggregate_type, aggregate_id, aggregate_version,
+      tx_id::text as tx_id
+    from events
+    where id = any(${`{${ids.join(",")}}`}::bigint[])
+    order by tx_id, id`);
+  return rowsOf<Row>(result).map(eventOf);
+}
+
+/**
+ * Where a reader starting "now" begins: after every transaction already finished, so it gets what
+ * commits from here on (and the few that finished just now, behind an older one still open).
+ */
+export async function currentCommitPosition(db: Conn): Promise<CommitPosition> {
+  const result = await db.execute(sql`select pg_snapshot_xmin(pg_current_snapshot())::text as tx`);
+  const [row] = rowsOf<{ tx: string }>(result);
+  return { tx: row!.tx, id: 0 };
+}
+
+/** Where a reader starting at a time begins: just before the first event, in commit order, recorded since. */
+export async function commitPositionAt(db: Conn, { at }: { at: Date }): Promise<CommitPosition> {
+  const result = await db.execute(sql`
+    select tx_id::text as tx, id from events where created_at >= ${at.toISOString()}::timestamptz
+    order by tx_id, id limit 1`);
+  const [row] = rowsOf<{ tx: string; id: number | string }>(result);
+  if (!row) return currentCommitPosition(db);
+  return { tx: row.tx, id: Number(row.id) - 1 };
+}
+
+/** The id the next transaction will get: no event can have a position at or beyond it yet. */
+export async function nextTransactionId(db: Conn): Promise<bigint> {
+  const result = await db.execute(sql`select pg_snapshot_xmax(pg_current_snapshot())::text as tx`);
+  return BigInt(rowsOf<{ tx: string }>(result)[0]!.tx);
+}

@@ -1,0 +1,285 @@
+import { and, asc, eq, inArray, isNull, lt, lte, sql } from "drizzle-orm";
+import type { Db, Tx } from "../client";
+import { rowsOf } from "../rows";
+import {
+  inboundRejections,
+  subscriptionAttempts,
+  subscriptionBacklog,
+  subscriptions,
+  type Subscription,
+  type SubscriptionBacklogRow,
+} from "../schema";
+import type { CommitPosition } from "./event-streams";
+
+type Conn = Db | Tx;
+
+export type NewSubscription = Pick<
+  typeof subscriptions.$inferInsert,
+  | "name"
+  | "kind"
+  | "groupPattern"
+  | "target"
+  | "config"
+  | "secretSealed"
+  | "headersSealed"
+  | "strictOrder"
+  | "attemptLimit"
+  | "updatedBy"
+> & { from: CommitPosition };
+
+/** Null when the name is taken. */
+export async function insertSubscription(db: Conn, input: NewSubscription): Promise<Subscription | null> {
+  const { from, ...values } = input;
+  const [row] = await db
+    .insert(subscriptions)
+    .values({ ...values, checkpointTx: from.tx, checkpointId: from.id })
+    .onConflictDoNothing()
+    .returning();
+  return row ?? null;
+}
+
+export async function findSubscriptionById(db: Conn, { id }: { id: string }): Promise<Subscription | null> {
+  const [row] = await db.select().from(subscriptions).where(eq(subscriptions.id, id));
+  return row ?? null;
+}
+
+export async function listActiveSubscriptionIds(db: Conn): Promise<string[]> {
+  const rows = await db
+    .select({ id: subscriptions.id })
+    .from(subscriptions)
+    .where(eq(subscriptions.status, "active"))
+    .orderBy(asc(subscriptions.createdAt));
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Makes `holder` the subscription's one reader until `until`, if it is active and nobody else holds an
+ * unexpired lease: several instances may run the dispatcher, and only one reads each subscription.
+ */
+export async function takeSubscriptionLease(
+  db: Conn,
+  { id, holder, now, until }: { id: string; holder: string; now: Date; until: Date },
+): Promise<Subscription | null> {
+  const [row] = await db
+    .update(subscriptions)
+    .set({ leaseHolder: holder, leaseUntil: until })
+    .where(
+      and(
+        eq(subscriptions.id, id),
+        eq(subscriptions.status, "active"),
+        sql`(${subscriptions.leaseUntil} is null or ${subscriptions.leaseUntil} <= ${now.toISOString()}::timestamptz or ${subscriptions.leaseHolder} = ${holder})`,
+      ),
+    )
+    .returning();
+  return row ?? null;
+}
+
+export async function releaseSubscriptionLease(db: Conn, { id, holder }: { id: string; holder: string }) {
+  await db
+    .update(subscriptions)
+    .set({ leaseHolder: null, leaseUntil: null })
+    .where(and(eq(subscriptions.id, id), eq(subscriptions.leaseHolder, holder)));
+}
+
+export type SubscriptionProgress = {
+  checkpoint?: CommitPosition;
+  delivered: number;
+  lastEventAt?: Date | null;
+  lastDeliveredAt?: Date | null;
+  error?: { message: string; at: Date } | null;
+  /** Set when every attempt failed since then; cleared by a success. */
+  failing?: "started" | "cleared" | null;
+  disabled?: string | null;
+};
+
+/** Records how far the holder got; nothing when it lost the lease meanwhile (the new holder decides). */
+export async function recordSubscriptionProgress(
+  db: Conn,
+  { id, holder, at, progress }: { id: string; holder: string; at: Date; progress: SubscriptionProgress },
+): Promise<boolean> {
+  // drizzle's update accepts SQL for any column; its inferred insert type does not say so.
+  const set: Record<string, unknown> = {
+    deliveredCount: sql`${subscriptions.deliveredCount} + ${progress.delivered}`,
+  };
+  if (progress.checkpoint) {
+    set.checkpointTx = progress.checkpoint.tx;
+    set.checkpointId = progress.checkpoint.id;
+  }
+  if (progress.lastEventAt) set.lastEventAt = progress.lastEventAt;
+  if (progress.lastDeliveredAt) set.lastDeliveredAt = progress.lastDeliveredAt;
+  if (progress.error) {
+    set.lastError = progress.error.message;
+    set.lastErrorAt = progress.error.at;
+  }
+  if (progress.failing === "started")
+    set.failingSince = sql`coalesce(${subscriptions.failingSince}, ${at.toISOString()}::timestamptz)`;
+  if (progress.failing === "cleared") set.failingSince = null;
+  if (progress.disabled) {
+    set.status = "disabled";
+    set.disabledReason = progress.disabled;
+    set.leaseHolder = null;
+    set.leaseUntil = null;
+  }
+  const rows = await db
+    .update(subscriptions)
+    .set(set as Partial<typeof subscriptions.$inferInsert>)
+    .where(and(eq(subscriptions.id, id), eq(subscriptions.leaseHolder, holder)))
+    .returning({ id: subscriptions.id });
+  return rows.length > 0;
+}
+
+/** Events waiting for another attempt whose time has come, oldest event first. */
+export async function listDueBacklog(
+  db: Conn,
+  { subscriptionId, now, limit }: { subscriptionId: string; now: Date; limit: number },
+): Promise<SubscriptionBacklogRow[]> {
+  return db
+    .select()
+    .from(subscriptionBacklog)
+    .where(
+      and(
+        eq(subscriptionBacklog.subscriptionId, subscriptionId),
+        isNull(subscriptionBacklog.parkedAt),
+        lte(subscriptionBacklog.nextAttemptAt, now),
+      ),
+    )
+    .orderBy(asc(subscriptionBacklog.eventId))
+    .limit(limit);
+}
+
+/** The event a strict-order subscription is waiting on, if any (due or not). */
+export async function findBlockingBacklog(
+  db: Conn,
+  { subscriptionId }: { subscriptionId: string },
+): Promise<SubscriptionBacklogRow | null> {
+  const [row] = await db
+    .select()
+    .from(subscriptionBacklog)
+    .where(and(eq(subscriptionBacklog.subscriptionId, subscriptionId), isNull(subscriptionBacklog.parkedAt)))
+    .orderBy(asc(subscriptionBacklog.eventId))
+    .limit(1);
+  return row ?? null;
+}
+
+export async function upsertBacklog(
+  db: Conn,
+  {
+    subscriptionId,
+    eventId,
+    attempts,
+    nextAttemptAt,
+    lastError,
+    parkedAt,
+  }: {
+    subscriptionId: string;
+    eventId: number;
+    attempts: number;
+    nextAttemptAt: Date;
+    lastError: string;
+    parkedAt: Date | null;
+  },
+) {
+  await db
+    .insert(subscriptionBacklog)
+    .values({ subscriptionId, eventId, attempts, nextAttemptAt, lastError, parkedAt })
+    .onConflictDoUpdate({
+      target: [subscriptionBacklog.subscriptionId, subscriptionBacklog.eventId],
+      set: { attempts, nextAttemptAt, lastError, parkedAt },
+    });
+}
+
+export async function deleteBacklog(
+  db: Conn,
+  { subscriptionId, eventIds }: { subscriptionId: string; eventIds: number[] },
+) {
+  if (eventIds.length === 0) return;
+  await db
+    .delete(subscriptionBacklog)
+    .where(and(eq(subscriptionBacklog.subscriptionId, subscriptionId), inArray(subscriptionBacklog.eventId, eventIds)));
+}
+
+/** Puts parked events (all, or the ones named) back in line for an attempt now; answers how many. */
+export async function unparkBacklog(
+  db: Conn,
+  { subscriptionId, eventIds, now }: { subscriptionId: string; eventIds: number[] | null; now: Date },
+): Promise<number> {
+  const rows = await db
+    .update(subscriptionBacklog)
+    .set({ parkedAt: null, attempts: 0, nextAttemptAt: now })
+    .where(
+      and(
+        eq(subscriptionBacklog.subscriptionId, subscriptionId),
+        sql`${subscriptionBacklog.parkedAt} is not null`,
+        eventIds === null ? undefined : inArray(subscriptionBacklog.eventId, eventIds),
+      ),
+    )
+    .returning({ eventId: subscriptionBacklog.eventId });
+  return rows.length;
+}
+
+export async function countBacklog(
+  db: Conn,
+  { subscriptionId }: { subscriptionId: string },
+): Promise<{ waiting: number; parked: number }> {
+  const result = await db.execute(sql`
+    select count(*) filter (where parked_at is null)::int as waiting, count(*) filter (where parked_at is not null)::int as parked
+    from subscription_backlog where subscription_id = ${subscriptionId}`);
+  const [row] = rowsOf<{ waiting: number; parked: number }>(result);
+  return { waiting: Number(row?.waiting ?? 0), parked: Number(row?.parked ?? 0) };
+}
+
+export type NewSubscriptionAttempt = typeof subscriptionAttempts.$inferInsert;
+
+export async function insertSubscriptionAttempts(db: Conn, rows: NewSubscriptionAttempt[]) {
+  if (rows.length > 0) await db.insert(subscriptionAttempts).values(rows);
+}
+
+/** Attempt log rows older than `before`, a batch at a time: the log of a healthy subscription grows forever. */
+export async function deleteSubscriptionAttemptsBefore(
+  db: Conn,
+  { before, limit }: { before: Date; limit: number },
+): Promise<number> {
+  const old = db
+    .select({ id: subscriptionAttempts.id })
+    .from(subscriptionAttempts)
+    .where(lt(subscriptionAttempts.startedAt, before))
+    .limit(limit);
+  const rows = await db
+    .delete(subscriptionAttempts)
+    .where(inArray(subscriptionAttempts.id, old))
+    .returning({ id: subscriptionAttempts.id });
+  return rows.length;
+}
+
+/** Refused inbound messages older than `before`, a batch at a time. */
+export async function deleteInboundRejectionsBefore(
+  db: Conn,
+  { before, limit }: { before: Date; limit: number },
+): Promise<number> {
+  const old = db
+    .select({ id: inboundRejections.id })
+    .from(inboundRejections)
+    .where(lt(inboundRejections.at, before))
+    .limit(limit);
+  const rows = await db
+    .delete(inboundRejections)
+    .where(inArray(inboundRejections.id, old))
+    .returning({ id: inboundRejections.id });
+  return rows.length;
+}
+
+/** Subscriptions Spark stopped by itself (410 Gone, days of failure), for the dashboard's notice. */
+export async function listDisabledSubscriptions(
+  db: Conn,
+): Promise<{ id: string; name: string; reason: string | null; since: Date }[]> {
+  return db
+    .select({
+      id: subscriptions.id,
+      name: subscriptions.name,
+      reason: subscriptions.disabledReason,
+      since: subscriptions.updatedAt,
+    })
+    .from(subscriptions)
+    .where(eq(subscriptions.status, "disabled"))
+    .orderBy(asc(subscriptions.name));
+}

@@ -1,0 +1,185 @@
+import { z } from "zod";
+import type { Deps } from "../deps";
+import {
+  createSubscription,
+  describeSubscription,
+  replayParked,
+  resetSubscription,
+  setSubscriptionActive,
+  type SubscriptionInput,
+  type SubscriptionState,
+} from "./subscriptions";
+
+/** `POST /api/destinations`: a webhook names its `url`, a code destination its `subscriber`. */
+export const destinationRequestSchema = z
+  .object({
+    name: z.string(),
+    kind: z.enum(["webhook", "code", "rabbitmq", "nats"]),
+    groups: z.string().describe("A group, or a pattern with * (order.*)."),
+    url: z
+      .string()
+      .optional()
+      .describe("The webhook's URL, or the broker's (amqp://user:password@host:5672/vhost, nats://host:4222)."),
+    exchange: z.string().optional().describe('RabbitMQ: the exchange to publish to (default "amq.topic").'),
+    routingKey: z
+      .string()
+      .optional()
+      .describe("RabbitMQ: the routing key, with {group}-style placeholders (default the group)."),
+    subject: z
+      .string()
+      .optional()
+      .describe("NATS: the subject, with {group}-style placeholders (default spark.{group})."),
+    subscriber: z.string().optional().describe("The registered code subscriber's name (kind code)."),
+    from: z.string().optional().describe('"beginning", "now" (the default) or an ISO time.'),
+    strictOrder: z.boolean().optional(),
+    attemptLimit: z.number().int().optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+  })
+  .strict();
+
+export const destinationStateSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: z.string(),
+  groups: z.string(),
+  target: z.string(),
+  status: z.enum(["active", "paused", "disabled"]),
+  disabledReason: z.string().nullable(),
+  strictOrder: z.boolean(),
+  attemptLimit: z.number().int(),
+  delivered: z.number().int(),
+  lag: z.object({ events: z.number().int(), capped: z.boolean(), seconds: z.number().int().nullable() }),
+  backlog: z.object({ waiting: z.number().int(), parked: z.number().int() }),
+  lastError: z.string().nullable(),
+  lastErrorAt: z.string().nullable(),
+  lastDeliveredAt: z.string().nullable(),
+  reader: z.string().nullable().describe("The instance reading it now, if any."),
+});
+export type DestinationState = z.infer<typeof destinationStateSchema>;
+
+export function destinationStateOf({ subscription: s, lag, backlog }: SubscriptionState): DestinationState {
+  return {
+    id: s.id,
+    name: s.name,
+    kind: s.kind,
+    groups: s.groupPattern,
+    target: s.target,
+    status: s.status,
+    disabledReason: s.disabledReason,
+    strictOrder: s.strictOrder,
+    attemptLimit: s.attemptLimit,
+    delivered: s.deliveredCount,
+    lag,
+    backlog,
+    lastError: s.lastError,
+    lastErrorAt: s.lastErrorAt?.toISOString() ?? null,
+    lastDeliveredAt: s.lastDeliveredAt?.toISOString() ?? null,
+    reader: s.leaseUntil && s.leaseUntil > new Date() ? s.leaseHolder : null,
+  };
+}
+
+type Answer = { status: number; body: Record<string, unknown> };
+
+/** The machine API's create: 201 with the id and, for a webhook, its signing secret (shown this once). */
+export async function createDestination(deps: Deps, body: unknown): Promise<Answer> {
+  const parsed = destinationRequestSchema.safeParse(body);
+  if (!parsed.success) return { status: 400, body: { error: problemOf(parsed.error) } };
+  const { url, subscriber, groups, exchange, routingKey, subject, ...rest } = parsed.data;
+  const target = rest.kind === "code" ? subscriber : url;
+  if (!target)
+    return {
+      status: 400,
+      body: {
+        error:
+          rest.kind === "code"
+            ? "A code destination names its subscriber."
+            : `A ${rest.kind} destination needs its url.`,
+      },
+    };
+  const config =
+    rest.kind === "rabbitmq"
+      ? { ...(exchange !== undefined ? { exchange } : {}), ...(routingKey !== undefined ? { routingKey } : {}) }
+      : rest.kind === "nats" && subject !== undefined
+        ? { subject }
+        : undefined;
+  const created = await createSubscription(deps, {
+    input: { ...rest, groups, target, from: rest.from ?? "now", ...(config ? { config } : {}) } as SubscriptionInput,
+    by: null,
+  });
+  if (created.status === "invalid") {
+    const [field, messages] = Object.entries(created.fieldErrors)[0]!;
+    const name = field === "target" ? (rest.kind === "code" ? "subscriber" : "url") : field;
+    return { status: 400, body: { error: `${name}: ${messages[0]}`, field: name } };
+  }
+  return {
+    status: 201,
+    body: { id: created.subscription.id, ...(created.secret ? { secret: created.secret } : {}) },
+  };
+}
+
+export async function destinationState(deps: Deps, id: string): Promise<Answer> {
+  const state = await describeSubscription(deps, { id });
+  return state ? { status: 200, body: destinationStateOf(state) } : notFound(id);
+}
+
+export const destinationCreatedSchema = z.object({
+  id: z.string(),
+  secret: z.string().optional().describe("A webhook's signing secret (whsec_…): shown this once, never again."),
+});
+export const replayRequestSchema = z
+  .object({ eventIds: z.array(z.number().int().positive()).max(10_000).optional() })
+  .strict();
+export const resetRequestSchema = z
+  .object({
+    to: z.union([z.literal("beginning"), z.literal("now"), z.iso.datetime({ offset: true })]),
+    confirmedCount: z.number().int().min(0).optional(),
+  })
+  .strict();
+
+/** pause, resume, replay (parked events: the ones named, or all) and reset (confirmed by the count it re-sends). */
+export async function destinationAction(deps: Deps, id: string, action: string, body: unknown): Promise<Answer> {
+  switch (action) {
+    case "pause":
+    case "resume": {
+      const row = await setSubscriptionActive(deps, { id, active: action === "resume", by: null });
+      return row ? destinationState(deps, id) : notFound(id);
+    }
+    case "replay": {
+      const parsed = replayRequestSchema.safeParse(body ?? {});
+      if (!parsed.success) return { status: 400, body: { error: problemOf(parsed.error) } };
+      if (!(await describeSubscription(deps, { id }))) return notFound(id);
+      const replayed = await replayParked(deps, { id, eventIds: parsed.data.eventIds ?? null });
+      return { status: 200, body: { replayed } };
+    }
+    case "reset": {
+      const parsed = resetRequestSchema.safeParse(body ?? {});
+      if (!parsed.success) return { status: 400, body: { error: problemOf(parsed.error) } };
+      const { to, confirmedCount } = parsed.data;
+      const result = await resetSubscription(deps, {
+        id,
+        to: to === "beginning" || to === "now" ? to : new Date(to),
+        confirmedCount,
+        by: null,
+      });
+      if (result.status === "gone") return notFound(id);
+      if (result.status === "confirm")
+        return {
+          status: 409,
+          body: {
+            error: `This reset re-sends ${result.resend}${result.capped ? " or more" : ""} events; send it again with "confirmedCount": ${result.resend} to go ahead.`,
+            resend: result.resend,
+          },
+        };
+      return { status: 200, body: { resend: result.resend } };
+    }
+    default:
+      return { status: 404, body: { error: `No action "${action}"; use pause, resume, replay or reset.` } };
+  }
+}
+
+const notFound = (id: string): Answer => ({ status: 404, body: { error: `No destination ${id}.` } });
+
+function problemOf(error: z.ZodError): string {
+  const issue = error.issues[0]!;
+  return issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message;
+}

@@ -1,0 +1,256 @@
+import { listPublishedEventsByIds, readEventsInCommitOrder, type PublishedEvent } from "@/db/queries/event-streams";
+import {
+  deleteBacklog,
+  findBlockingBacklog,
+  findSubscriptionById,
+  insertSubscriptionAttempts,
+  listActiveSubscriptionIds,
+  listDueBacklog,
+  recordSubscriptionProgress,
+  releaseSubscriptionLease,
+  takeSubscriptionLease,
+  upsertBacklog,
+  type NewSubscriptionAttempt,
+  type SubscriptionProgress,
+} from "@/db/queries/subscriptions";
+import type { Subscription } from "@/db/schema";
+import type { Deps } from "../deps";
+import { groupLikeOf, READ_LIMITS } from "../producers/read";
+import { webhookRetryDelayMs } from "../webhooks/retry";
+import { destinationOf, type HandOff } from "./destinations";
+
+export type DispatchTally = { delivered: number; failed: number; parked: number };
+export type RunOutcome = DispatchTally & { status: "ran" | "busy" | "inactive" | "waiting" | "disabled" };
+
+const RESPONSE_LIMIT = 1024;
+const SAVE_EVERY_MS = 250;
+
+/**
+ * Hands a subscription's events to its destination, in commit order from its checkpoint, for as long as
+ * there are events and the signal allows. The checkpoint moves only past events the destination took,
+ * or — unless the destination wants strict order — past ones that failed, which wait in the backlog for
+ * their next attempt on the retry schedule and are parked after the attempt limit. A strict destination
+ * waits on its failing event instead. One holder at a time reads a subscription (a lease), so several
+ * Spark instances can run this side by side.
+ */
+export async function runSubscription(
+  deps: Deps,
+  {
+    id,
+    holder,
+    pageSize = 100,
+    signal,
+    random = Math.random,
+  }: { id: string; holder: string; pageSize?: number; signal?: AbortSignal; random?: () => number },
+): Promise<RunOutcome> {
+  const tally: DispatchTally = { delivered: 0, failed: 0, parked: 0 };
+  const leaseFor = () => {
+    const now = deps.clock();
+    return { now, until: new Date(now.getTime() + deps.settings.leaseMs) };
+  };
+  const found = await findSubscriptionById(deps.db, { id });
+  if (!found || found.status !== "active") return { ...tally, status: "inactive" };
+  const subscription = await takeSubscriptionLease(deps.db, { id, holder, ...leaseFor() });
+  if (!subscription) return { ...tally, status: "busy" };
+
+  const destination = destinationOf(deps, subscription);
+  const attempts: NewSubscriptionAttempt[] = [];
+  let progress: SubscriptionProgress = { delivered: 0 };
+  let checkpoint = { tx: subscription.checkpointTx, id: subscription.checkpointId };
+  let failingSince = subscription.failingSince;
+  let status: RunOutcome["status"] = "ran";
+
+  /** One attempt, logged; answers what came back, with the wait before the next one. */
+  const attempt = async (event: PublishedEvent, number: number) => {
+    const startedAt = deps.clock();
+    const t0 = performance.now();
+    let result: HandOff;
+    try {
+      result = await destination.handOff(event, { signal });
+    } catch (error) {
+      result = { ok: false, error: error instanceof Error ? error.message : String(error) };
+    }
+    const durationMs = Math.round(performance.now() - t0);
+    const at = deps.clock();
+    if (result.ok) {
+      failingSince = null;
+      progress = { ...progress, failing: "cleared", lastDeliveredAt: at };
+    } else {
+      failingSince ??= at;
+      progress = { ...progress, failing: "started", error: { message: result.error, at } };
+    }
+    const gone = !result.ok && result.gone === true;
+    const outlived =
+      failingSince !== null && at.getTime() - failingSince.getTime() >= deps.settings.subscriptionDisableAfterMs;
+    if (gone || (!result.ok && outlived))
+      progress.disabled = gone
+        ? `The endpoint answered 410 Gone at ${at.toISOString()}: it asked to receive nothing more.`
+        : `Every attempt failed for ${Math.round(deps.settings.subscriptionDisableAfterMs / 86_400_000)} days (since ${failingSince!.toISOString()}); the last error: ${result.ok ? "" : result.error}`;
+    const retryAfter = result.ok ? null : (result.retryAfterMs ?? null);
+    const wait = Math.max(webhookRetryDelayMs(number, random), retryAfter ?? 0);
+    const parked = !result.ok && !subscription.strictOrder && number >= subscription.attemptLimit;
+    if (!result.ok)
+      deps.log.warn(parked ? "event parked after its last attempt" : "delivery attempt failed", {
+        destination: subscription.name,
+        kind: subscription.kind,
+        eventKey: event.key,
+        attempt: number,
+        error: result.error,
+        ...(result.status ? { statusCode: result.status } : {}),
+      });
+    if (progress.disabled && (gone || outlived)) deps.log.error("subscription disabled", { reason: progress.disabled });
+    deps.metrics.destinationAttempts.inc({
+      kind: subscription.kind,
+      outcome: result.ok ? "delivered" : parked ? "parked" : "failed",
+    });
+    attempts.push({
+      subscriptionId: subscription.id,
+      eventId: event.id,
+      attempt: number,
+      startedAt,
+      durationMs,
+      outcome: result.ok ? "delivered" : parked ? "parked" : "failed",
+      statusCode: result.status ?? null,
+      response: result.response?.slice(0, RESPONSE_LIMIT) ?? null,
+      error: result.ok ? null : result.error.slice(0, 2000),
+    });
+    if (result.ok) tally.delivered++;
+    else if (parked) tally.parked++;
+    else tally.failed++;
+    return { result, next: new Date(at.getTime() + wait), parked };
+  };
+
+  let savedAt = performance.now();
+  const save = async () => {
+    savedAt = performance.now();
+    await insertSubscriptionAttempts(deps.db, attempts.splice(0));
+    const held = await recordSubscriptionProgress(deps.db, {
+      id: subscription.id,
+      holder,
+      at: deps.clock(),
+      progress: { ...progress, checkpoint },
+    });
+    if (progress.disabled) status = "disabled";
+    progress = { delivered: 0, disabled: progress.disabled };
+    // Each save also renews the lease, so slow destinations keep it as long as they make progress.
+    return (
+      held && (status === "disabled" || (await takeSubscriptionLease(deps.db, { id, holder, ...leaseFor() })) !== null)
+    );
+  };
+
+  try {
+    // Events that failed before and whose next attempt is due (strict destinations wait on theirs below).
+    if (!subscription.strictOrder) {
+      const due = await listDueBacklog(deps.db, {
+        subscriptionId: subscription.id,
+        now: deps.clock(),
+        limit: pageSize,
+      });
+      const events = new Map(
+        (await listPublishedEventsByIds(deps.db, { ids: due.map((d) => d.eventId) })).map((e) => [e.id, e]),
+      );
+      const done: number[] = [];
+      for (const row of due) {
+        if (signal?.aborted || progress.disabled) break;
+        const event = events.get(row.eventId);
+        // The event is gone (its recording was rolled back by a handler): nothing to hand on.
+        if (!event) {
+          done.push(row.eventId);
+          continue;
+        }
+        const { result, next, parked } = await attempt(event, row.attempts + 1);
+        if (result.ok) {
+          done.push(row.eventId);
+          progress.delivered++;
+        } else
+          await upsertBacklog(deps.db, {
+            subscriptionId: subscription.id,
+            eventId: row.eventId,
+            attempts: row.attempts + 1,
+            nextAttemptAt: next,
+            lastError: result.error,
+            parkedAt: parked ? deps.clock() : null,
+          });
+      }
+      await deleteBacklog(deps.db, { subscriptionId: subscription.id, eventIds: done });
+    }
+
+    const groupLike = subscription.groupPattern === "*" ? null : groupLikeOf(subscription.groupPattern);
+    pages: for (;;) {
+      if (signal?.aborted || progress.disabled) break;
+      const page = await readEventsInCommitOrder(deps.db, {
+        after: checkpoint,
+        groupLike,
+        limit: pageSize,
+        scan: groupLike === null ? pageSize : Math.max(pageSize, READ_LIMITS.scan),
+      });
+      const blocking = subscription.strictOrder
+        ? await findBlockingBacklog(deps.db, { subscriptionId: subscription.id })
+        : null;
+      for (const event of page.events) {
+        if (signal?.aborted || progress.disabled) break pages;
+        const earlier = blocking?.eventId === event.id ? blocking : null;
+        if (earlier && earlier.nextAttemptAt > deps.clock()) {
+          status = "waiting";
+          break pages;
+        }
+        const number = (earlier?.attempts ?? 0) + 1;
+        const { result, next, parked } = await attempt(event, number);
+        if (result.ok) {
+          progress.delivered++;
+          progress.lastEventAt = event.createdAt;
+          if (earlier) await deleteBacklog(deps.db, { subscriptionId: subscription.id, eventIds: [event.id] });
+        } else {
+          await upsertBacklog(deps.db, {
+            subscriptionId: subscription.id,
+            eventId: event.id,
+            attempts: number,
+            nextAttemptAt: next,
+            lastError: result.error,
+            parkedAt: parked ? deps.clock() : null,
+          });
+          if (subscription.strictOrder) {
+            status = "waiting";
+            break pages;
+          }
+        }
+        checkpoint = event.position;
+        // A crash re-sends what was handed on since the last save: saving every quarter second keeps
+        // that to a handful of events without a write per event.
+        if (performance.now() - savedAt >= SAVE_EVERY_MS && !(await save())) return { ...tally, status: "busy" };
+      }
+      // Nothing scanned: the reader is at the end of what has committed.
+      if (page.scannedTo === null) break;
+      checkpoint = page.scannedTo;
+      if (!(await save())) return { ...tally, status: "busy" };
+    }
+    await save();
+    return { ...tally, status };
+  } finally {
+    await releaseSubscriptionLease(deps.db, { id: subscription.id, holder });
+  }
+}
+
+/** One round over every active subscription, each in turn; a failing one never stops the others. */
+export async function runSubscriptions(
+  deps: Deps,
+  { holder, signal }: { holder: string; signal?: AbortSignal },
+): Promise<Record<string, RunOutcome | { status: "error"; message: string }>> {
+  const outcomes: Record<string, RunOutcome | { status: "error"; message: string }> = {};
+  for (const id of await listActiveSubscriptionIds(deps.db)) {
+    if (signal?.aborted) break;
+    try {
+      outcomes[id] = await runSubscription(
+        { ...deps, log: deps.log.child({ subscriptionId: id }) },
+        { id, holder, signal },
+      );
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      deps.log.error("subscription run failed", { subscription: id, error: message });
+      outcomes[id] = { status: "error", message };
+    }
+  }
+  return outcomes;
+}
+
+export type { Subscription };
