@@ -56,13 +56,14 @@ describe("the render pool", () => {
   }, 60_000);
 
   it("terminates a worker that makes no progress within the hard limit, replaces it and renders the rest of the batch", async () => {
-    // liquidjs's own limit (2 s) would come later: this pool's hard limit is what stops the render.
-    const strict = createRenderPool({ size: 1, limitMs: 100, graceMs: 0 });
+    // liquidjs's own limit (2 s) would come later: this pool's hard limit is what stops the render. Half
+    // a second leaves a cold replacement worker time to compile and render the rest on a loaded machine.
+    const strict = createRenderPool({ size: 1, limitMs: 500, graceMs: 0 });
     try {
       const outcomes = await strict.render(request(7));
       expect(texts(outcomes)).toEqual([
         "Hello 7",
-        "The template took longer than 0.1 s; simplify its loops",
+        "The template took longer than 0.5 s; simplify its loops",
         "Hello 7",
       ]);
       expect(texts(await strict.render({ ...request(8), items: [{ template: 0, context: 0 }] }))).toEqual(["Hello 8"]);
@@ -70,6 +71,16 @@ describe("the render pool", () => {
       await strict.close();
     }
   }, 60_000);
+
+  it("fails a render still running in a worker when the pool closes, instead of leaving it unsettled", async () => {
+    const closing = createRenderPool({ size: 1 });
+    // A first render brings the worker up, so the next one is handed to it at once rather than queued.
+    expect(texts(await closing.render({ ...request(1), items: [{ template: 0, context: 0 }] }))).toEqual(["Hello 1"]);
+    const running = closing.render({ ...request(2), items: [{ template: 1, context: 0 }] });
+    const settled = expect(running).rejects.toThrow("The render pool is closed.");
+    await closing.close();
+    await settled;
+  }, 20_000);
 
   it("builds mails into their MIME bytes in the workers, in order, a big batch on every worker", async () => {
     const mails = Array.from({ length: 300 }, (_, i) => ({

@@ -218,7 +218,15 @@ export function createRenderPool({
       closed = true;
       if (watchdog) clearInterval(watchdog);
       for (const task of queue.splice(0)) task.fail(new Error("The render pool is closed."));
-      await Promise.all(slots.splice(0).map((slot) => slot.worker.terminate()));
+      const stopping = slots.splice(0);
+      // A terminated worker's exit finds its slot gone and settles nothing, so a render or compose
+      // still running in it would otherwise wait forever.
+      for (const slot of stopping) {
+        const task = slot.task;
+        slot.task = null;
+        task?.fail(new Error("The render pool is closed."));
+      }
+      await Promise.all(stopping.map((slot) => slot.worker.terminate()));
     },
   };
 }
