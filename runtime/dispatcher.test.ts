@@ -61,8 +61,8 @@ describe(`the dispatcher on ${testDriver}`, () => {
     // An hour between looks: only the notification can bring the event over within the test.
     const dispatcher = startDispatcher({ deps, listen: database.listen, holder: "test", idleMs: 3_600_000 });
     try {
-      // Let the first (empty) round finish so the dispatcher is asleep when the event commits.
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // A notification sent before the LISTEN is in place is lost, and the next look is an hour away.
+      await dispatcher.listening;
       await insertNewEvents(database.db, {
         events: [{ group: "woken", key: "woken:1", context: {}, generatorId: null, source: null }],
         jobRunId: null,
@@ -71,5 +71,64 @@ describe(`the dispatcher on ${testDriver}`, () => {
     } finally {
       await dispatcher.stop();
     }
+  });
+
+  it("says it is listening only once the subscription is in place, and also when listening failed", async () => {
+    const deps = testDeps(database);
+    let subscribed: (unlisten: () => Promise<void>) => void = () => {};
+    let heard: (() => void) | null = null;
+    const dispatcher = startDispatcher({
+      deps,
+      listen: (_channel, onNotify) =>
+        new Promise((resolve) => {
+          heard = onNotify;
+          subscribed = resolve;
+        }),
+      holder: "test",
+      idleMs: 3_600_000,
+    });
+    try {
+      let ready = false;
+      void dispatcher.listening.then(() => (ready = true));
+      // Every microtask and I/O callback queued so far runs before this.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(heard).not.toBeNull();
+      expect(ready).toBe(false);
+      subscribed(async () => {});
+      await dispatcher.listening;
+    } finally {
+      await dispatcher.stop();
+    }
+
+    const warnings: string[] = [];
+    const failing = startDispatcher({
+      deps: { ...deps, log: { ...deps.log, warn: (message: string) => void warnings.push(message) } },
+      listen: () => Promise.reject(new Error("no LISTEN here")),
+      holder: "test",
+      idleMs: 3_600_000,
+    });
+    try {
+      await failing.listening;
+      expect(warnings).toEqual(["listening for new events failed; subscriptions poll instead"]);
+    } finally {
+      await failing.stop();
+    }
+  });
+
+  it("stops waiting to listen when stopped before the subscription is in place", async () => {
+    let subscribed: (unlisten: () => Promise<void>) => void = () => {};
+    const dispatcher = startDispatcher({
+      deps: testDeps(database),
+      listen: () => new Promise((resolve) => (subscribed = resolve)),
+      holder: "test",
+      idleMs: 3_600_000,
+    });
+    const stopping = dispatcher.stop();
+    await dispatcher.listening;
+    // Stop itself still undoes the LISTEN once it arrives, so the database is never closed under it.
+    let unlistened = false;
+    subscribed(async () => void (unlistened = true));
+    await stopping;
+    expect(unlistened).toBe(true);
   });
 });

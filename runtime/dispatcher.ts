@@ -4,7 +4,14 @@ import type { Deps } from "../spark/deps";
 import { describeError } from "../spark/logger";
 import { runSubscriptions } from "../spark/subscriptions/dispatch";
 
-export type Dispatcher = { stop(): Promise<void> };
+export type Dispatcher = {
+  /**
+   * Settles once a notification would wake the dispatcher: the LISTEN is in place, or it failed and
+   * polling is all there is, or the dispatcher was stopped first. It never rejects.
+   */
+  listening: Promise<void>;
+  stop(): Promise<void>;
+};
 
 /** This process's name as a subscription's reader: which instance holds a lease, for the operator. */
 export const dispatcherHolder = () => `${hostname()}:${process.pid}`;
@@ -65,6 +72,11 @@ export function startDispatcher({
     }
   })();
   return {
+    // Stopping settles it too, so nobody waits on a subscription that a stopped dispatcher no longer needs.
+    listening: Promise.race([
+      unlisten,
+      new Promise((resolve) => stopping.signal.addEventListener("abort", resolve, { once: true })),
+    ]).then(() => {}),
     async stop() {
       stopping.abort();
       wake?.();
