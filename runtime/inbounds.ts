@@ -13,6 +13,9 @@ export type InboundSupervisor = { stop(): Promise<void> };
  */
 export function startInbounds({ deps, everyMs = 5_000 }: { deps: Deps; everyMs?: number }): InboundSupervisor {
   const running = new Map<string, { stamp: number; stop: AbortController; done: Promise<void> }>();
+  // Consumers told to stop because their inbound changed or went away are still finishing their batch;
+  // stop() waits for them as it does for the running ones.
+  const retired = new Set<Promise<void>>();
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
   const start = (inbound: Inbound) => {
@@ -35,12 +38,17 @@ export function startInbounds({ deps, everyMs = 5_000 }: { deps: Deps; everyMs?:
   };
   const look = async () => {
     try {
-      const wanted = new Map((await listInbounds(deps)).filter((i) => i.active).map((i) => [i.id, i]));
+      const listed = await listInbounds(deps);
+      // stop() may have run while the list was read: whatever started now would never be stopped.
+      if (stopped) return;
+      const wanted = new Map(listed.filter((i) => i.active).map((i) => [i.id, i]));
       for (const [id, consumer] of running) {
         const inbound = wanted.get(id);
         if (!inbound || inbound.updatedAt.getTime() !== consumer.stamp) {
           consumer.stop.abort();
           running.delete(id);
+          retired.add(consumer.done);
+          void consumer.done.then(() => retired.delete(consumer.done));
         }
       }
       for (const inbound of wanted.values()) if (!running.has(inbound.id)) start(inbound);
@@ -60,7 +68,7 @@ export function startInbounds({ deps, everyMs = 5_000 }: { deps: Deps; everyMs?:
       const consumers = [...running.values()];
       running.clear();
       for (const consumer of consumers) consumer.stop.abort();
-      await Promise.allSettled(consumers.map((c) => c.done));
+      await Promise.allSettled([...consumers.map((c) => c.done), ...retired]);
     },
   };
 }
