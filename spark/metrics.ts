@@ -28,7 +28,9 @@ export type Metrics = {
 
 export function createMetrics({ processMetrics = false }: { processMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
-  if (processMetrics) collectDefaultMetrics({ register: registry, prefix: "spark_process_" });
+  // prom-client's own names already say what they measure (process_cpu_user_seconds_total,
+  // nodejs_heap_size_total_bytes): the prefix only sets Spark's apart from other exporters on the host.
+  if (processMetrics) collectDefaultMetrics({ register: registry, prefix: "spark_" });
   let db: Db | null = null;
   // Two gauges show each subscription's lag: one read per scrape serves both.
   let lagRead: Promise<LagRow[]> | null = null;

@@ -54,10 +54,14 @@ export function readLoadedVersion(formData: FormData): { ok: true; version: numb
  * A save refused as stale: the message says who changed what and when, and the form keeps every typed
  * value. Its hidden version moves to the current one, so saving again deliberately replaces theirs.
  */
-export function staleState(formData: FormData, stale: StaleEdit): FormState {
+export function staleState(
+  formData: FormData,
+  stale: StaleEdit,
+  values: Record<string, string> = echoValues(formData),
+): FormState {
   return {
     status: "error",
     message: `${stale.message} Nothing was saved and your values are still here: save again to replace their changes with yours, or reload the page to start from theirs.`,
-    values: { ...echoValues(formData), version: String(stale.version) },
+    values: { ...values, version: String(stale.version) },
   };
 }

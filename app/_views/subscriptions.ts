@@ -1,3 +1,4 @@
+import { z } from "zod";
 import {
   countDeliveredSince,
   listParkedEvents,
@@ -7,6 +8,8 @@ import {
   type ParkedEventRow,
 } from "@/db/queries/subscription-views";
 import { findUserById } from "@/db/queries/users";
+import { findSubscriptionById } from "@/db/queries/subscriptions";
+import type { SubscriptionEditView } from "@/components/subscriptions/subscription-form";
 import { subscriptionStatuses, type SubscriptionStatus } from "@/db/schema";
 import type { Deps } from "@/spark/deps";
 import { describeSubscription, type SubscriptionState } from "@/spark/subscriptions/subscriptions";
@@ -24,8 +27,10 @@ export type SubscriptionRow = {
   id: string;
   name: string;
   kind: string;
-  /** The webhook's URL or the code subscriber's name. */
+  /** The webhook's URL, the code subscriber's name, or the broker's URL (never with its password). */
   target: string;
+  /** A relay's exchange and routing key, or its subject. */
+  config: Record<string, unknown>;
   groupPattern: string;
   status: SubscriptionStatus;
   disabledReason: string | null;
@@ -43,7 +48,7 @@ export type SubscriptionRow = {
   previousSecretUntil: Date | null;
   /** The rotation state as stored, posted back by "Rotate secret" so a repeated press rotates nothing. */
   rotationSeen: string;
-  /** Moves only when the checkpoint is reset: a rewind confirmed at one version is not applied at another. */
+  /** Moves when the checkpoint is reset or the subscription edited: a rewind confirmed at one version is not applied at another. */
   version: number;
   createdAt: Date;
   updatedAt: Date;
@@ -57,6 +62,7 @@ function rowOf({ subscription: s, lag, backlog }: SubscriptionState, now: Date):
     name: s.name,
     kind: s.kind,
     target: s.target,
+    config: s.config,
     groupPattern: s.groupPattern,
     status: s.status,
     disabledReason: s.disabledReason,
@@ -188,4 +194,52 @@ export function loadNewSubscription(deps: Pick<Deps, "subscribers" | "connection
     canSealSecrets: deps.connections.secrets !== null,
     allowPrivate: deps.settings.webhookAllowPrivate,
   };
+}
+
+/**
+ * A subscription as its edit form opens (admins): header names but never their values, whether a broker
+ * password is stored but never the password. Null when there is no such subscription.
+ */
+export async function loadSubscriptionEdit(
+  deps: Pick<Deps, "db" | "subscribers" | "connections" | "settings">,
+  id: string,
+): Promise<(NewSubscriptionView & { editing: SubscriptionEditView }) | null> {
+  if (!z.uuid().safeParse(id).success) return null;
+  const s = await findSubscriptionById(deps.db, { id });
+  if (!s) return null;
+  const box = deps.connections.secrets;
+  let headerNames: string[] | null = [];
+  if (s.headersSealed) {
+    try {
+      headerNames = box ? Object.keys(JSON.parse(box.open(s.headersSealed)) as Record<string, string>) : null;
+    } catch {
+      headerNames = null;
+    }
+  }
+  const text = (value: unknown) => (typeof value === "string" ? value : "");
+  const editing: SubscriptionEditView = {
+    id: s.id,
+    version: s.version,
+    kind: s.kind,
+    name: s.name,
+    groups: s.groupPattern,
+    url: s.kind === "code" ? "" : s.target,
+    subscriber: s.kind === "code" ? s.target : "",
+    exchange: text(s.config.exchange),
+    routingKey: text(s.config.routingKey),
+    subject: text(s.config.subject),
+    strictOrder: s.strictOrder,
+    attemptLimit: s.attemptLimit,
+    headerNames,
+    hasPassword: s.kind !== "webhook" && s.secretSealed !== null,
+    base: JSON.stringify({
+      name: s.name,
+      groupPattern: s.groupPattern,
+      target: s.target,
+      config: s.config,
+      strictOrder: s.strictOrder,
+      attemptLimit: s.attemptLimit,
+    }),
+  };
+  return { ...loadNewSubscription(deps), editing };
 }

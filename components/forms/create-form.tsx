@@ -15,12 +15,15 @@ export function CreateForm({
   onSubmit,
   pending,
   children,
+  nothing = "created",
 }: {
   state: FormState;
   formAction: (data: FormData) => void;
   onSubmit: (event: FormEvent<HTMLFormElement>) => void;
   pending: boolean;
   children: ReactNode;
+  /** What a refusal left undone: an edit form says nothing was saved. */
+  nothing?: "created" | "saved";
 }) {
   const once = useSubmitOnce(pending);
   return (
@@ -35,7 +38,7 @@ export function CreateForm({
     >
       {state.status === "error" ? <Notice tone="error">{state.message}</Notice> : null}
       {state.status === "invalid" ? (
-        <Notice tone="error">Fix the fields marked below; nothing was created.</Notice>
+        <Notice tone="error">Fix the fields marked below; nothing was {nothing}.</Notice>
       ) : null}
       {children}
     </form>

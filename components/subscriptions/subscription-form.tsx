@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useRef, useState } from "react";
-import { currentFieldError, type FormState } from "@/components/forms/form-state";
+import { currentFieldError, fieldValue, type FormState } from "@/components/forms/form-state";
 import { CreateForm } from "@/components/forms/create-form";
 import { useFormAction } from "@/components/forms/use-form-action";
 import { Button } from "@/components/ui/button";
@@ -13,38 +13,81 @@ import { SecretBox } from "./secret-box";
 
 type Action = (prev: FormState, data: FormData) => Promise<FormState>;
 type HeaderRow = { key: number; name: string; value: string };
+export type SubscriptionKind = "webhook" | "code" | "rabbitmq" | "nats";
+
+/** A stored subscription as its edit form opens: never a password, a secret or a header's value. */
+export type SubscriptionEditView = {
+  id: string;
+  version: number;
+  kind: SubscriptionKind;
+  name: string;
+  groups: string;
+  /** The webhook's URL, or the broker's without its password. */
+  url: string;
+  subscriber: string;
+  exchange: string;
+  routingKey: string;
+  subject: string;
+  strictOrder: boolean;
+  attemptLimit: number;
+  /** The extra headers' names; null when they cannot be opened here (no SPARK_SECRET_KEY), and so stay as they are. */
+  headerNames: string[] | null;
+  hasPassword: boolean;
+  /** The fields as loaded, posted back so a stale save can say which of them changed. */
+  base: string;
+};
+
+const KIND_LABELS: Record<SubscriptionKind, string> = {
+  webhook: "Webhook: POST each event to a URL, signed",
+  code: "Code: hand each event to a subscriber registered in TypeScript",
+  rabbitmq: "RabbitMQ: publish each event to an exchange, with confirms",
+  nats: "NATS JetStream: publish each event to a subject",
+};
 
 const control =
   "rounded-md border-0 bg-white px-3 py-2 text-sm text-zinc-900 shadow-xs ring-1 ring-inset ring-zinc-300 focus:ring-2 focus:ring-inset focus:ring-spark-500";
 
 /**
- * Create a subscription. Every field is controlled and React never resets the form, so a refused
- * create keeps what was submitted; each error sits by its field while that still holds the value it
- * was found in. A webhook's secret arrives in the ok answer and is shown once, above the form.
+ * Create a subscription, or edit one (`editing`). Every field is controlled and React never resets the
+ * form, so a refused save keeps what was submitted; each error sits by its field while that still holds
+ * the value it was found in. A webhook's secret arrives in the ok answer and is shown once, above the
+ * form. An edit keeps the kind and the checkpoint; a blank password or header value keeps the stored one.
  */
 export function SubscriptionForm({
   action,
   subscribers,
   canSealSecrets,
   allowPrivate,
+  editing,
 }: {
   action: Action;
   subscribers: string[];
   canSealSecrets: boolean;
   allowPrivate: boolean;
+  editing?: SubscriptionEditView;
 }) {
   const { state, formAction, onSubmit, pending } = useFormAction(action);
-  const [name, setName] = useState("");
-  const [kind, setKind] = useState<"webhook" | "code">("webhook");
-  const [url, setUrl] = useState("");
-  const [subscriber, setSubscriber] = useState(subscribers[0] ?? "");
-  const [groups, setGroups] = useState("");
+  const [name, setName] = useState(editing?.name ?? "");
+  const [kind, setKind] = useState<SubscriptionKind>(editing?.kind ?? "webhook");
+  const [url, setUrl] = useState(editing?.url ?? "");
+  const [password, setPassword] = useState("");
+  const [exchange, setExchange] = useState(editing?.exchange ?? "amq.topic");
+  const [routingKey, setRoutingKey] = useState(editing?.routingKey ?? "");
+  const [subject, setSubject] = useState(editing?.subject ?? "spark.{group}");
+  const [subscriber, setSubscriber] = useState(editing?.subscriber ?? subscribers[0] ?? "");
+  const [groups, setGroups] = useState(editing?.groups ?? "");
   const [from, setFrom] = useState<"now" | "beginning" | "time">("now");
   const [fromTime, setFromTime] = useState("");
-  const [strictOrder, setStrictOrder] = useState(false);
-  const [attemptLimit, setAttemptLimit] = useState("8");
-  const nextKey = useRef(0);
-  const [headers, setHeaders] = useState<HeaderRow[]>([]);
+  const [strictOrder, setStrictOrder] = useState(editing?.strictOrder ?? false);
+  const [attemptLimit, setAttemptLimit] = useState(String(editing?.attemptLimit ?? 8));
+  const nextKey = useRef(editing?.headerNames?.length ?? 0);
+  const [headers, setHeaders] = useState<HeaderRow[]>(
+    (editing?.headerNames ?? []).map((name, key) => ({ key, name, value: "" })),
+  );
+  // A stale save answers with the version saved meanwhile: saving again then replaces it, knowingly.
+  const version = fieldValue(state, "version") ?? (editing ? String(editing.version) : undefined);
+  const broker = kind === "rabbitmq" || kind === "nats";
+  const headersEditable = kind === "webhook" && (!editing || editing.headerNames !== null);
   const created = state.status === "ok" ? decodeCreatedWebhook(state.message) : null;
   const error = (field: string, value: string) => currentFieldError(state, field, value);
   const headersError = state.status === "invalid" ? state.fieldErrors.headers?.[0] : undefined;
@@ -62,7 +105,21 @@ export function SubscriptionForm({
     );
 
   return (
-    <CreateForm state={state} formAction={formAction} onSubmit={onSubmit} pending={pending}>
+    <CreateForm
+      state={state}
+      formAction={formAction}
+      onSubmit={onSubmit}
+      pending={pending}
+      nothing={editing ? "saved" : "created"}
+    >
+      {editing ? (
+        <>
+          <input type="hidden" name="id" value={editing.id} />
+          <input type="hidden" name="version" value={version} />
+          <input type="hidden" name="base" value={editing.base} />
+          {headersEditable ? <input type="hidden" name="headersShown" value="1" /> : null}
+        </>
+      ) : null}
       <div className="grid gap-4 md:grid-cols-2">
         <TextField
           label="Name"
@@ -74,19 +131,47 @@ export function SubscriptionForm({
           maxLength={100}
           autoComplete="off"
         />
-        <SelectField
-          label="Kind"
-          name="kind"
-          value={kind}
-          onChange={(e) => setKind(e.target.value as "webhook" | "code")}
-          error={error("kind", kind)}
-        >
-          <option value="webhook">Webhook: POST each event to a URL, signed</option>
-          <option value="code">Code: hand each event to a subscriber registered in TypeScript</option>
-        </SelectField>
+        {editing ? (
+          <div className="space-y-1.5 text-sm">
+            <p className="font-medium text-zinc-800">Kind</p>
+            <input type="hidden" name="kind" value={kind} />
+            <p className="text-zinc-700">{KIND_LABELS[kind]}</p>
+            <p className="text-zinc-500">A kind cannot change: create another subscription for another kind.</p>
+          </div>
+        ) : (
+          <SelectField
+            label="Kind"
+            name="kind"
+            value={kind}
+            onChange={(e) => setKind(e.target.value as SubscriptionKind)}
+            error={error("kind", kind)}
+          >
+            {(Object.keys(KIND_LABELS) as SubscriptionKind[]).map((k) => (
+              <option key={k} value={k}>
+                {KIND_LABELS[k]}
+              </option>
+            ))}
+          </SelectField>
+        )}
       </div>
 
-      {kind === "webhook" ? (
+      {broker ? (
+        <BrokerFields
+          kind={kind}
+          values={{ url, password, exchange, routingKey, subject }}
+          set={{
+            url: setUrl,
+            password: setPassword,
+            exchange: setExchange,
+            routingKey: setRoutingKey,
+            subject: setSubject,
+          }}
+          error={error}
+          passwordError={state.status === "invalid" ? state.fieldErrors.password?.[0] : undefined}
+          canSealSecrets={canSealSecrets}
+          keepsPassword={editing?.hasPassword ?? false}
+        />
+      ) : kind === "webhook" ? (
         <>
           {canSealSecrets ? null : (
             <Notice tone="warning">
@@ -148,42 +233,49 @@ export function SubscriptionForm({
         autoComplete="off"
       />
 
-      <fieldset className="space-y-2">
-        <legend className="text-sm font-medium text-zinc-800">Start from</legend>
-        <div className="flex flex-wrap gap-x-6 gap-y-2 text-sm">
-          {(
-            [
-              ["now", "Now: only events recorded from here on"],
-              ["beginning", "The beginning: every event ever recorded"],
-              ["time", "A time"],
-            ] as const
-          ).map(([value, label]) => (
-            <label key={value} className="flex items-center gap-2">
-              <input
-                type="radio"
-                name="from"
-                value={value}
-                checked={from === value}
-                onChange={() => setFrom(value)}
-                className="size-4 accent-spark-600"
-              />
-              {label}
-            </label>
-          ))}
-        </div>
-        {from === "time" ? (
-          <div className="max-w-xs">
-            <TextField
-              label="Events recorded from (UTC)"
-              name="fromTime"
-              type="datetime-local"
-              value={fromTime}
-              onChange={(e) => setFromTime(e.target.value)}
-              error={error("fromTime", fromTime)}
-            />
+      {editing ? (
+        <p className="text-sm text-zinc-500">
+          Saving keeps the checkpoint: the events after it go to the destination and pattern saved here. To send earlier
+          events again, or to skip ahead, use Rewind on the subscription&apos;s page.
+        </p>
+      ) : (
+        <fieldset className="space-y-2">
+          <legend className="text-sm font-medium text-zinc-800">Start from</legend>
+          <div className="flex flex-wrap gap-x-6 gap-y-2 text-sm">
+            {(
+              [
+                ["now", "Now: only events recorded from here on"],
+                ["beginning", "The beginning: every event ever recorded"],
+                ["time", "A time"],
+              ] as const
+            ).map(([value, label]) => (
+              <label key={value} className="flex items-center gap-2">
+                <input
+                  type="radio"
+                  name="from"
+                  value={value}
+                  checked={from === value}
+                  onChange={() => setFrom(value)}
+                  className="size-4 accent-spark-600"
+                />
+                {label}
+              </label>
+            ))}
           </div>
-        ) : null}
-      </fieldset>
+          {from === "time" ? (
+            <div className="max-w-xs">
+              <TextField
+                label="Events recorded from (UTC)"
+                name="fromTime"
+                type="datetime-local"
+                value={fromTime}
+                onChange={(e) => setFromTime(e.target.value)}
+                error={error("fromTime", fromTime)}
+              />
+            </div>
+          ) : null}
+        </fieldset>
+      )}
 
       <div className="grid gap-4 md:grid-cols-2">
         <div className="space-y-1">
@@ -215,11 +307,18 @@ export function SubscriptionForm({
         />
       </div>
 
-      {kind === "webhook" ? (
+      {kind === "webhook" && !headersEditable ? (
+        <Notice tone="info">
+          The extra headers are sealed and this server cannot open them (SPARK_SECRET_KEY is not set): they stay as they
+          are.
+        </Notice>
+      ) : null}
+      {headersEditable ? (
         <fieldset className="space-y-2">
           <legend className="text-sm font-medium text-zinc-800">Extra headers (optional)</legend>
           <p className="text-sm text-zinc-500">
-            Sent with every request, such as an authorization token the receiver expects. Kept sealed.
+            Sent with every request, such as an authorization token the receiver expects. Kept sealed
+            {editing ? "; values are never shown again: leave one blank to keep it, or type a new one" : ""}.
           </p>
           {headers.map((row, index) => (
             <div key={row.key} className="flex min-w-0 flex-wrap items-center gap-2">
@@ -241,7 +340,7 @@ export function SubscriptionForm({
                 onChange={(e) =>
                   setHeaders((all) => all.map((r) => (r.key === row.key ? { ...r, value: e.target.value } : r)))
                 }
-                placeholder="Bearer …"
+                placeholder={editing?.headerNames?.includes(row.name) ? "unchanged" : "Bearer …"}
                 className={`${control} min-w-0 flex-1 font-mono`}
                 autoComplete="off"
               />
@@ -266,8 +365,115 @@ export function SubscriptionForm({
       ) : null}
 
       <Button type="submit" disabled={pending}>
-        {pending ? "Creating…" : "Create subscription"}
+        {editing
+          ? pending
+            ? "Saving…"
+            : "Save changes"
+          : pending
+            ? broker
+              ? "Checking the broker…"
+              : "Creating…"
+            : "Create subscription"}
       </Button>
     </CreateForm>
+  );
+}
+
+type BrokerValues = { url: string; password: string; exchange: string; routingKey: string; subject: string };
+
+/** Where a relay publishes: the broker's URL and password, then the exchange and routing key, or the subject. */
+function BrokerFields({
+  kind,
+  values,
+  set,
+  error,
+  passwordError,
+  canSealSecrets,
+  keepsPassword,
+}: {
+  kind: "rabbitmq" | "nats";
+  values: BrokerValues;
+  set: { [K in keyof BrokerValues]: (value: string) => void };
+  error: (field: string, value: string) => string | undefined;
+  passwordError: string | undefined;
+  canSealSecrets: boolean;
+  keepsPassword: boolean;
+}) {
+  return (
+    <>
+      <div className="grid gap-4 md:grid-cols-[minmax(0,2fr)_minmax(0,1fr)]">
+        <TextField
+          label="Broker URL"
+          name="url"
+          value={values.url}
+          onChange={(e) => set.url(e.target.value)}
+          error={error("url", values.url)}
+          placeholder={kind === "rabbitmq" ? "amqp://spark@rabbit.example.com:5672/" : "nats://nats.example.com:4222"}
+          hint={
+            kind === "rabbitmq"
+              ? "amqp:// or amqps://, with the user and the vhost (/ is the default vhost). Checked before saving."
+              : "nats:// or tls://, with the user if the server wants one. Checked before saving."
+          }
+          className="font-mono"
+          autoComplete="off"
+        />
+        <TextField
+          label="Password (optional)"
+          name="password"
+          type="password"
+          value={values.password}
+          onChange={(e) => set.password(e.target.value)}
+          error={passwordError}
+          placeholder={keepsPassword ? "unchanged" : undefined}
+          hint={
+            !canSealSecrets
+              ? "Set SPARK_SECRET_KEY on the server first: a password is kept sealed under it."
+              : keepsPassword
+                ? "Leave blank to keep the stored password; type one to replace it. Never shown again."
+                : "Kept sealed; never shown again. Or put it in the URL."
+          }
+          autoComplete="new-password"
+        />
+      </div>
+      {kind === "rabbitmq" ? (
+        <div className="grid gap-4 md:grid-cols-2">
+          <TextField
+            label="Exchange"
+            name="exchange"
+            value={values.exchange}
+            onChange={(e) => set.exchange(e.target.value)}
+            error={error("exchange", values.exchange)}
+            hint="It must exist. amq.topic also reaches STOMP subscribers of /topic/<routing key>."
+            className="font-mono"
+            maxLength={255}
+            autoComplete="off"
+          />
+          <TextField
+            label="Routing key (optional)"
+            name="routingKey"
+            value={values.routingKey}
+            onChange={(e) => set.routingKey(e.target.value)}
+            error={error("routingKey", values.routingKey)}
+            placeholder="{group}"
+            hint="Blank: the event's group. Placeholders {group}, {key} and {aggregateType}. An unroutable event fails and is retried."
+            className="font-mono"
+            maxLength={255}
+            autoComplete="off"
+          />
+        </div>
+      ) : (
+        <TextField
+          label="Subject"
+          name="subject"
+          value={values.subject}
+          onChange={(e) => set.subject(e.target.value)}
+          error={error("subject", values.subject)}
+          hint="A stream must capture it. Placeholders {group}, {key} and {aggregateType}; Nats-Msg-Id is the event key, so JetStream drops repeats."
+          className="font-mono"
+          maxLength={255}
+          autoComplete="off"
+        />
+      )}
+    </>
   );
 }

@@ -38,6 +38,44 @@ export async function insertSubscription(db: Conn, input: NewSubscription): Prom
   return row ?? null;
 }
 
+export type SubscriptionChanges = Pick<
+  typeof subscriptions.$inferInsert,
+  | "name"
+  | "groupPattern"
+  | "target"
+  | "config"
+  | "secretSealed"
+  | "headersSealed"
+  | "strictOrder"
+  | "attemptLimit"
+  | "updatedAt"
+  | "updatedBy"
+>;
+
+/**
+ * An edit, applied only at the version the editor loaded: "taken" when another subscription has the
+ * name, "stale" when it changed since `version`, null when it is gone.
+ */
+export async function updateSubscriptionById(
+  db: Conn,
+  { id, version, changes }: { id: string; version: number; changes: SubscriptionChanges },
+): Promise<Subscription | null | "taken" | "stale"> {
+  if (changes.name !== undefined) {
+    const [clash] = await db
+      .select({ id: subscriptions.id })
+      .from(subscriptions)
+      .where(and(sql`lower(${subscriptions.name}) = lower(${changes.name})`, sql`${subscriptions.id} <> ${id}`));
+    if (clash) return "taken";
+  }
+  const [row] = await db
+    .update(subscriptions)
+    .set({ ...changes, version: sql`${subscriptions.version} + 1` })
+    .where(and(eq(subscriptions.id, id), eq(subscriptions.version, version)))
+    .returning();
+  if (row) return row;
+  return (await findSubscriptionById(db, { id })) ? "stale" : null;
+}
+
 export async function findSubscriptionById(db: Conn, { id }: { id: string }): Promise<Subscription | null> {
   const [row] = await db.select().from(subscriptions).where(eq(subscriptions.id, id));
   return row ?? null;

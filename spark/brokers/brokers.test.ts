@@ -10,7 +10,7 @@ import { openTestDatabase, testDriver } from "@/testing/database";
 import { testDeps } from "@/testing/deps";
 import { testConnections } from "@/testing/connections";
 import { runSubscription } from "../subscriptions/dispatch";
-import { createSubscription } from "../subscriptions/subscriptions";
+import { createSubscription, updateSubscription } from "../subscriptions/subscriptions";
 import { closeRelays } from "./relays";
 import { startInbounds } from "@/runtime/inbounds";
 import { createInbound, findInboundByName, listInboundRejections } from "../inbound/inbounds";
@@ -94,6 +94,59 @@ describe.skipIf(!(await reachable()))(`broker relays through subscriptions on ${
       }
       expect(got.map((g) => g.id)).toEqual(keys);
       expect(got.every((g) => g.type === "relay.created" && g.id === g.key)).toBe(true);
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it("edits a RabbitMQ relay in place: a URL typed without its password keeps the sealed one, and the next events take the new routing key", async () => {
+    const connection = await amqplib.connect(RABBIT);
+    const channel = await connection.createChannel();
+    const exchange = `spark.test.edit.${run}`;
+    const queue = `spark.test.edited.${run}`;
+    await channel.assertExchange(exchange, "topic", { durable: false, autoDelete: true });
+    await channel.assertQueue(queue, { durable: false, autoDelete: true });
+    await channel.bindQueue(queue, exchange, "moved.#");
+    try {
+      const created = await createSubscription(deps(), {
+        input: { name: `rabbit edit ${run}`, kind: "rabbitmq", groups: "edit.*", target: RABBIT, config: { exchange } },
+        by: null,
+      });
+      if (created.status !== "ok") throw new Error(JSON.stringify(created.fieldErrors));
+      const { id } = created.subscription;
+      const common = { name: `rabbit edit ${run}`, groups: "edit.*", strictOrder: false, attemptLimit: 8 };
+      // A wrong password typed anew is checked against the broker, and refused.
+      expect(
+        await updateSubscription(deps(), {
+          id,
+          version: 1,
+          input: { ...common, target: "amqp://guest:wrong@127.0.0.1:5672/", config: { exchange } },
+          by: null,
+        }),
+      ).toMatchObject({ status: "invalid", fieldErrors: { target: [expect.any(String)] } });
+      const saved = await updateSubscription(deps(), {
+        id,
+        version: 1,
+        input: {
+          ...common,
+          target: "amqp://guest@127.0.0.1:5672/",
+          config: { exchange, routingKey: "moved.{group}" },
+        },
+        by: null,
+      });
+      if (saved.status !== "ok") throw new Error(JSON.stringify(saved));
+      expect(saved.subscription.secretSealed).toBe(created.subscription.secretSealed);
+      expect(saved.subscription.config).toEqual({ exchange, routingKey: "moved.{group}" });
+      const keys = [`edit:${run}:1`, `edit:${run}:2`];
+      await record("edit.moved", keys);
+      expect(await runSubscription(deps(), { id, holder: "t" })).toMatchObject({ delivered: 2 });
+      const got: string[] = [];
+      for (;;) {
+        const message = await channel.get(queue, { noAck: true });
+        if (!message) break;
+        got.push(`${message.fields.routingKey} ${String(message.properties.messageId)}`);
+      }
+      expect(got).toEqual(keys.map((key) => `moved.edit.moved ${key}`));
     } finally {
       await connection.close();
     }

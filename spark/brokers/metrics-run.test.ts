@@ -188,6 +188,8 @@ describe.skipIf(!(await reachable()))(`metrics scraped while brokers run, on ${t
       lag = value(parsePrometheus(await metrics.scrape()), "spark_subscription_lag_events", lagLabels);
     }
     expect(lag).toBe(0);
-    expect([...scrapes.at(-1)!.keys()].some((name) => name.startsWith("spark_process_"))).toBe(true);
+    expect([...scrapes.at(-1)!.keys()].some((name) => name === "spark_process_cpu_user_seconds_total")).toBe(true);
+    expect([...scrapes.at(-1)!.keys()].some((name) => name.startsWith("spark_nodejs_"))).toBe(true);
+    expect([...scrapes.at(-1)!.keys()].some((name) => name.startsWith("spark_process_process_"))).toBe(false);
   });
 });

@@ -2,7 +2,13 @@ import { z } from "zod";
 import { sql } from "drizzle-orm";
 import { commitPositionAt, currentCommitPosition, type CommitPosition } from "@/db/queries/event-streams";
 import { rowsOf } from "@/db/rows";
-import { countBacklog, findSubscriptionById, insertSubscription, unparkBacklog } from "@/db/queries/subscriptions";
+import {
+  countBacklog,
+  findSubscriptionById,
+  insertSubscription,
+  unparkBacklog,
+  updateSubscriptionById,
+} from "@/db/queries/subscriptions";
 import { subscriptions, type Subscription } from "@/db/schema";
 import { and, eq } from "drizzle-orm";
 import type { Deps } from "../deps";
@@ -12,6 +18,7 @@ import { checkWebhookUrl } from "../webhooks/address";
 import { extraHeadersSchema } from "../webhooks/headers";
 import { newWebhookSecret } from "../webhooks/secrets";
 import { brokerDriverOf, isBrokerKind } from "../brokers/registry";
+import { changedFields, staleEdit, type StaleEdit } from "../stale-edits";
 
 /** How long the secret a rotation replaces still signs, so receivers can switch without losing a request. */
 export const SECRET_ROTATION_GRACE_MS = 24 * 3_600_000;
@@ -44,7 +51,7 @@ export type CreateResult =
   | { status: "ok"; subscription: Subscription; secret: string | null }
   | { status: "invalid"; fieldErrors: Record<string, string[]> };
 
-const invalid = (field: string, message: string): CreateResult => ({
+const invalid = (field: string, message: string): { status: "invalid"; fieldErrors: Record<string, string[]> } => ({
   status: "invalid",
   fieldErrors: { [field]: [message] },
 });
@@ -59,60 +66,17 @@ export async function createSubscription(
   { input, by }: { input: SubscriptionInput; by: string | null },
 ): Promise<CreateResult> {
   const parsed = subscriptionInputSchema.safeParse(input);
-  if (!parsed.success) {
-    const fieldErrors: Record<string, string[]> = {};
-    for (const issue of parsed.error.issues) (fieldErrors[String(issue.path[0] ?? "form")] ??= []).push(issue.message);
-    return { status: "invalid", fieldErrors };
-  }
+  if (!parsed.success) return { status: "invalid", fieldErrors: fieldErrorsOf(parsed.error) };
   const data = parsed.data;
-  let secret: string | null = null;
-  let secretSealed: string | null = null;
-  let headersSealed: string | null = null;
-  let target = data.target;
-  let config: Record<string, unknown> = {};
-  if (isBrokerKind(data.kind)) {
-    const driver = brokerDriverOf(data.kind);
-    const address = driver.parseUrl(data.target);
-    if (!address.ok) return invalid("target", address.message);
-    const settings = driver.relayConfigSchema.safeParse(data.config ?? {});
-    if (!settings.success) {
-      const issue = settings.error.issues[0]!;
-      return invalid(String(issue.path[0] ?? "config"), issue.message);
-    }
-    const problem = await driver.check(address.address, settings.data, "relay");
-    if (problem) return invalid("target", problem);
-    if (address.address.password !== null) {
-      const box = deps.connections.secrets;
-      if (!box)
-        return invalid(
-          "target",
-          "Set SPARK_SECRET_KEY on the server first: a broker password is kept sealed under it.",
-        );
-      secretSealed = box.seal(address.address.password);
-    }
-    target = address.address.url;
-    config = settings.data as Record<string, unknown>;
-  } else if (data.kind === "code") {
-    if (!deps.subscribers.some((s) => s.name === data.target))
-      return invalid(
-        "target",
-        `No code subscriber named "${data.target}" is registered; the registered ones: ${deps.subscribers.map((s) => s.name).join(", ") || "none"} (extensions/index.ts).`,
-      );
-  } else {
-    const checked = await checkWebhookUrl(data.target, { allowPrivate: deps.settings.webhookAllowPrivate });
-    if (!checked.ok) return invalid("target", checked.message);
-    // The URL as it will be called: http://0x7f.1/ is kept, and shown, as http://127.0.0.1/.
-    target = checked.url.href;
-    const box = deps.connections.secrets;
-    if (!box)
-      return invalid(
-        "target",
-        "Set SPARK_SECRET_KEY on the server first: a webhook's signing secret is kept sealed under it.",
-      );
-    secret = newWebhookSecret();
-    secretSealed = box.seal(secret);
-    if (data.headers && Object.keys(data.headers).length > 0) headersSealed = box.seal(JSON.stringify(data.headers));
-  }
+  const destination = await resolveDestination(deps, {
+    kind: data.kind,
+    target: data.target,
+    config: data.config,
+    headers: data.headers,
+    existing: null,
+  });
+  if (destination.status === "invalid") return destination;
+  const { target, config, secretSealed, headersSealed, secret } = destination;
   const from = await positionOf(deps, data.from);
   const subscription = await insertSubscription(deps.db, {
     name: data.name,
@@ -120,8 +84,8 @@ export async function createSubscription(
     groupPattern: data.groups,
     target,
     config,
-    secretSealed,
-    headersSealed,
+    secretSealed: secretSealed ?? null,
+    headersSealed: headersSealed ?? null,
     strictOrder: data.strictOrder,
     attemptLimit: data.attemptLimit,
     updatedBy: by,
@@ -129,6 +93,231 @@ export async function createSubscription(
   });
   if (!subscription) return invalid("name", `A subscription is already named "${data.name}".`);
   return { status: "ok", subscription, secret };
+}
+
+function fieldErrorsOf(error: z.ZodError): Record<string, string[]> {
+  const fieldErrors: Record<string, string[]> = {};
+  for (const issue of error.issues) (fieldErrors[String(issue.path[0] ?? "form")] ??= []).push(issue.message);
+  return fieldErrors;
+}
+
+type ResolvedDestination = {
+  status: "ok";
+  target: string;
+  config: Record<string, unknown>;
+  /** Undefined keeps what is stored (an edit that typed no new password or headers). */
+  secretSealed: string | null | undefined;
+  headersSealed: string | null | undefined;
+  /** A new webhook's signing secret, returned this once. */
+  secret: string | null;
+};
+
+/**
+ * Checks where a subscription sends and seals what is secret. On an edit (`existing`), a broker URL
+ * typed without its password keeps the sealed one, a webhook keeps its signing secret, and a header
+ * whose value is null keeps the value stored for that name.
+ */
+async function resolveDestination(
+  deps: Deps,
+  {
+    kind,
+    target,
+    config: rawConfig,
+    headers,
+    existing,
+  }: {
+    kind: Subscription["kind"];
+    target: string;
+    config: Record<string, unknown> | undefined;
+    headers: Record<string, string | null> | undefined;
+    existing: Subscription | null;
+  },
+): Promise<ResolvedDestination | { status: "invalid"; fieldErrors: Record<string, string[]> }> {
+  const box = deps.connections.secrets;
+  if (isBrokerKind(kind)) {
+    const driver = brokerDriverOf(kind);
+    const address = driver.parseUrl(target);
+    if (!address.ok) return invalid("target", address.message);
+    const settings = driver.relayConfigSchema.safeParse(rawConfig ?? {});
+    if (!settings.success) {
+      const issue = settings.error.issues[0]!;
+      return invalid(String(issue.path[0] ?? "config"), issue.message);
+    }
+    let secretSealed: string | null | undefined;
+    const typed = address.address.password;
+    if (typed !== null) {
+      if (!box)
+        return invalid(
+          "target",
+          "Set SPARK_SECRET_KEY on the server first: a broker password is kept sealed under it.",
+        );
+      secretSealed = box.seal(typed);
+    }
+    let password = typed;
+    if (typed === null && existing?.secretSealed) {
+      if (!box) return invalid("target", "The stored password cannot be opened: set SPARK_SECRET_KEY.");
+      try {
+        password = box.open(existing.secretSealed);
+      } catch (error) {
+        return invalid("target", `The stored password cannot be opened (${(error as Error).message}); type it again.`);
+      }
+    }
+    const problem = await driver.check({ ...address.address, password }, settings.data, "relay");
+    if (problem) return invalid("target", problem);
+    return {
+      status: "ok",
+      target: address.address.url,
+      config: settings.data as Record<string, unknown>,
+      secretSealed,
+      headersSealed: undefined,
+      secret: null,
+    };
+  }
+  if (kind === "code") {
+    if (!deps.subscribers.some((s) => s.name === target))
+      return invalid(
+        "target",
+        `No code subscriber named "${target}" is registered; the registered ones: ${deps.subscribers.map((s) => s.name).join(", ") || "none"} (extensions/index.ts).`,
+      );
+    return { status: "ok", target, config: {}, secretSealed: undefined, headersSealed: undefined, secret: null };
+  }
+  const checked = await checkWebhookUrl(target, { allowPrivate: deps.settings.webhookAllowPrivate });
+  if (!checked.ok) return invalid("target", checked.message);
+  if (!box)
+    return invalid(
+      "target",
+      "Set SPARK_SECRET_KEY on the server first: a webhook's signing secret is kept sealed under it.",
+    );
+  let merged: Record<string, string> | undefined;
+  if (headers) {
+    let stored: Record<string, string> = {};
+    if (existing?.headersSealed && Object.values(headers).some((v) => v === null)) {
+      try {
+        stored = JSON.parse(box.open(existing.headersSealed)) as Record<string, string>;
+      } catch (error) {
+        return invalid(
+          "headers",
+          `The stored headers cannot be opened (${(error as Error).message}); type them again.`,
+        );
+      }
+    }
+    merged = {};
+    for (const [name, value] of Object.entries(headers)) {
+      const kept = value ?? stored[name];
+      if (kept === undefined) return invalid("headers", `Give a value for ${name}.`);
+      merged[name] = kept;
+    }
+    const checkedHeaders = extraHeadersSchema.safeParse(merged);
+    if (!checkedHeaders.success) return invalid("headers", checkedHeaders.error.issues[0]!.message);
+  }
+  const secret = existing ? null : newWebhookSecret();
+  return {
+    status: "ok",
+    // The URL as it will be called: http://0x7f.1/ is kept, and shown, as http://127.0.0.1/.
+    target: checked.url.href,
+    config: {},
+    secretSealed: secret === null ? undefined : box.seal(secret),
+    headersSealed:
+      merged === undefined ? undefined : Object.keys(merged).length > 0 ? box.seal(JSON.stringify(merged)) : null,
+    secret,
+  };
+}
+
+export const subscriptionEditSchema = z
+  .object({
+    name: subscriptionInputSchema.shape.name,
+    groups: subscriptionInputSchema.shape.groups,
+    target: subscriptionInputSchema.shape.target,
+    strictOrder: z.boolean(),
+    attemptLimit: z.number().int().min(1).max(100),
+    /** Replaces the extra headers; a null value keeps the one stored under that name. Absent keeps them all. */
+    headers: z.record(z.string(), z.string().nullable()).optional(),
+    config: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+export type SubscriptionEdit = z.input<typeof subscriptionEditSchema>;
+
+/** What an edit form loaded, to say which fields another save changed meanwhile. */
+export type SubscriptionBase = Pick<
+  Subscription,
+  "name" | "groupPattern" | "target" | "config" | "strictOrder" | "attemptLimit"
+>;
+const EDIT_LABELS: Partial<Record<keyof SubscriptionBase, string>> = {
+  name: "name",
+  groupPattern: "event groups",
+  target: "destination",
+  config: "settings",
+  strictOrder: "order",
+  attemptLimit: "attempt limit",
+};
+
+export type UpdateResult =
+  | { status: "ok"; subscription: Subscription }
+  | { status: "invalid"; fieldErrors: Record<string, string[]> }
+  | StaleEdit
+  | { status: "gone" };
+
+/**
+ * Changes where and how a subscription sends, keeping its checkpoint, backlog and signing secret: the
+ * events after the checkpoint go to the new destination, under the new pattern. Its kind stays; a
+ * save from a form loaded at an older version is refused, saying who changed what.
+ */
+export async function updateSubscription(
+  deps: Deps,
+  {
+    id,
+    version,
+    base,
+    input,
+    by,
+  }: { id: string; version: number; base?: SubscriptionBase; input: SubscriptionEdit; by: string | null },
+): Promise<UpdateResult> {
+  if (!z.uuid().safeParse(id).success) return { status: "gone" };
+  const parsed = subscriptionEditSchema.safeParse(input);
+  if (!parsed.success) return { status: "invalid", fieldErrors: fieldErrorsOf(parsed.error) };
+  const data = parsed.data;
+  const existing = await findSubscriptionById(deps.db, { id });
+  if (!existing) return { status: "gone" };
+  if (existing.version !== version) return staleSubscription(deps, existing, base);
+  const destination = await resolveDestination(deps, {
+    kind: existing.kind,
+    target: data.target,
+    config: data.config,
+    headers: existing.kind === "webhook" ? data.headers : undefined,
+    existing,
+  });
+  if (destination.status === "invalid") return destination;
+  const updated = await updateSubscriptionById(deps.db, {
+    id,
+    version,
+    changes: {
+      name: data.name,
+      groupPattern: data.groups,
+      target: destination.target,
+      config: destination.config,
+      strictOrder: data.strictOrder,
+      attemptLimit: data.attemptLimit,
+      ...(destination.secretSealed !== undefined ? { secretSealed: destination.secretSealed } : {}),
+      ...(destination.headersSealed !== undefined ? { headersSealed: destination.headersSealed } : {}),
+      updatedAt: deps.clock(),
+      updatedBy: by,
+    },
+  });
+  if (updated === "taken") return invalid("name", `A subscription is already named "${data.name}".`);
+  if (updated === "stale") {
+    const current = await findSubscriptionById(deps.db, { id });
+    return current ? staleSubscription(deps, current, base) : { status: "gone" };
+  }
+  return updated ? { status: "ok", subscription: updated } : { status: "gone" };
+}
+
+function staleSubscription(deps: Deps, current: Subscription, base: SubscriptionBase | undefined) {
+  const { name, groupPattern, target, config, strictOrder, attemptLimit } = current;
+  return staleEdit(
+    deps,
+    current,
+    changedFields(base ?? null, { name, groupPattern, target, config, strictOrder, attemptLimit }, EDIT_LABELS),
+  );
 }
 
 async function positionOf(deps: Pick<Deps, "db">, from: "beginning" | "now" | string): Promise<CommitPosition> {

@@ -1,6 +1,3 @@
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
 import { insertNewEvents } from "@/db/queries/events";
@@ -8,6 +5,7 @@ import { countBacklog, findSubscriptionById, listDueBacklog } from "@/db/queries
 import { subscriptionBacklog } from "@/db/schema";
 import { openTestDatabase, testDriver } from "@/testing/database";
 import { testDeps } from "@/testing/deps";
+import { Receiver } from "@/testing/webhook-receiver";
 import { runSubscription } from "./dispatch";
 import {
   countEventsAfter,
@@ -17,46 +15,6 @@ import {
   resetSubscription,
   rotateSubscriptionSecret,
 } from "./subscriptions";
-
-type Received = { headers: IncomingHttpHeaders; body: string };
-
-/**
- * A receiver written from the Standard Webhooks specification's library alone: it verifies every request
- * with `standardwebhooks`, independently of Spark's signing code, and answers what the test says.
- */
-class Receiver {
-  server: Server;
-  received: Received[] = [];
-  answer: (request: Received) => { status: number; headers?: Record<string, string> } = () => ({ status: 204 });
-  constructor() {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (c: Buffer) => chunks.push(c));
-      req.on("end", () => {
-        const request = { headers: req.headers, body: Buffer.concat(chunks).toString("utf8") };
-        this.received.push(request);
-        const { status, headers } = this.answer(request);
-        res.writeHead(status, headers).end("ok");
-      });
-    });
-  }
-  async start() {
-    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hook`;
-  }
-  stop() {
-    return new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-  verified(secret: string) {
-    return this.received.map(({ headers, body }) =>
-      new Webhook(secret).verify(body, {
-        "webhook-id": String(headers["webhook-id"]),
-        "webhook-timestamp": String(headers["webhook-timestamp"]),
-        "webhook-signature": String(headers["webhook-signature"]),
-      }),
-    );
-  }
-}
 
 describe(`webhook subscriptions on ${testDriver}, to a receiver that verifies with standardwebhooks`, () => {
   let database: Database;

@@ -35,6 +35,7 @@ import {
   rewindSubscriptionAction,
   rotateSecretAction,
   setSubscriptionActiveAction,
+  updateSubscriptionAction,
 } from "./actions";
 
 const idle: FormState = { status: "idle" };
@@ -317,6 +318,138 @@ describe(`the subscription actions on ${testDriver}`, () => {
       status: "invalid",
       fieldErrors: { subscriber: [expect.stringContaining('No code subscriber named "missing"')] },
     });
+  });
+
+  it("edits a webhook in place for an admin: the secret, checkpoint and a blank header's value stay; a stale form is refused", async () => {
+    h.token = adminToken;
+    const state = await createSubscriptionAction(
+      idle,
+      webhookForm("edited-hook", {
+        "headers.0.name": "Authorization",
+        "headers.0.value": "Bearer kept",
+        "headers.1.name": "X-Old",
+        "headers.1.value": "old",
+      }),
+    );
+    const created = decodeCreatedWebhook(state.status === "ok" ? state.message : undefined)!;
+    const before = (await stored(created.id))!;
+    const base = JSON.stringify({
+      name: before.name,
+      groupPattern: before.groupPattern,
+      target: before.target,
+      config: before.config,
+      strictOrder: before.strictOrder,
+      attemptLimit: before.attemptLimit,
+    });
+    const edit = (extra: Record<string, string>) =>
+      form({
+        id: created.id,
+        version: "1",
+        base,
+        headersShown: "1",
+        name: "edited-hook",
+        kind: "webhook",
+        url: "https://93.184.215.14/hooks/moved",
+        groups: "order.paid",
+        attemptLimit: "4",
+        strictOrder: "on",
+        "headers.0.name": "Authorization",
+        "headers.0.value": "",
+        "headers.1.name": "X-New",
+        "headers.1.value": "new",
+        ...extra,
+      });
+    // An operator who is not an admin cannot, and a visitor is sent to sign in.
+    h.token = operatorToken;
+    expect(await redirectOf(updateSubscriptionAction(idle, edit({})))).toBe("/settings/account");
+    h.token = undefined;
+    expect(await redirectOf(updateSubscriptionAction(idle, edit({})))).toBe("/login");
+    expect(await stored(created.id)).toEqual(before);
+
+    h.token = adminToken;
+    expect(await redirectOf(updateSubscriptionAction(idle, edit({})))).toBe(`/subscriptions/${created.id}?saved=1`);
+    const after = (await stored(created.id))!;
+    expect(after).toMatchObject({
+      target: "https://93.184.215.14/hooks/moved",
+      groupPattern: "order.paid",
+      attemptLimit: 4,
+      strictOrder: true,
+      version: 2,
+      secretSealed: before.secretSealed,
+      checkpointTx: before.checkpointTx,
+      checkpointId: before.checkpointId,
+    });
+    expect(JSON.parse(deps.connections.secrets!.open(after.headersSealed!))).toEqual({
+      Authorization: "Bearer kept",
+      "X-New": "new",
+    });
+
+    // The same form again, still at version 1: refused, saying what changed, with the values kept.
+    const stale = await updateSubscriptionAction(idle, edit({ groups: "order.*", "headers.1.value": "secret-typed" }));
+    expect(stale).toMatchObject({
+      status: "error",
+      message: expect.stringContaining("since you opened it: event groups, destination, order, attempt limit."),
+      values: { version: "2", groups: "order.*" },
+    });
+    expect(JSON.stringify(stale)).not.toContain("secret-typed");
+    expect((await stored(created.id))!.groupPattern).toBe("order.paid");
+
+    // Refusals sit by their field; forged ids and versions change nothing.
+    expect(await updateSubscriptionAction(idle, edit({ version: "2", url: "http://127.0.0.1/hook" }))).toMatchObject({
+      status: "invalid",
+      fieldErrors: { url: [expect.stringContaining("SPARK_WEBHOOK_ALLOW_PRIVATE")] },
+    });
+    expect(
+      await updateSubscriptionAction(idle, edit({ version: "2", "headers.1.name": "X-Other", "headers.1.value": "" })),
+    ).toMatchObject({
+      status: "invalid",
+      fieldErrors: { headers: ["Give a value for X-Other."] },
+    });
+    for (const id of FORGED)
+      expect(await updateSubscriptionAction(idle, edit({ id, version: "2" }))).toMatchObject({ status: "error" });
+    expect(await updateSubscriptionAction(idle, edit({ version: "x" }))).toMatchObject({ status: "error" });
+    expect((await stored(created.id))!.version).toBe(2);
+  });
+
+  it("creates a broker relay from the form: a refusal names the URL without its password, which is never echoed", async () => {
+    h.token = adminToken;
+    const refused = await createSubscriptionAction(
+      idle,
+      form({
+        name: "relay-down",
+        kind: "rabbitmq",
+        url: "amqp://spark@127.0.0.1:1/",
+        password: "hunter2-secret",
+        exchange: "amq.topic",
+        routingKey: "",
+        groups: "order.*",
+        from: "now",
+        fromTime: "",
+        attemptLimit: "8",
+      }),
+    );
+    expect(refused).toMatchObject({
+      status: "invalid",
+      fieldErrors: { url: [expect.any(String)] },
+      values: { url: "amqp://spark@127.0.0.1:1/", exchange: "amq.topic" },
+    });
+    expect(JSON.stringify(refused)).not.toContain("hunter2");
+    const badSubject = await createSubscriptionAction(
+      idle,
+      form({
+        name: "relay-subject",
+        kind: "nats",
+        url: "nats://127.0.0.1:1",
+        subject: "a b",
+        groups: "*",
+        from: "now",
+        attemptLimit: "8",
+      }),
+    );
+    expect(badSubject).toMatchObject({ status: "invalid", fieldErrors: { subject: [expect.any(String)] } });
+    const names = (await database.db.query.subscriptions.findMany()).map((s) => s.name);
+    expect(names).not.toContain("relay-down");
+    expect(names).not.toContain("relay-subject");
   });
 
   it("rewinds only with the count it was shown, at the version it was counted at; a replayed confirmation asks again", async () => {

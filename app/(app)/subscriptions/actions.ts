@@ -9,9 +9,13 @@ import { parseTimeFilter } from "@/app/_views/list-params";
 import type { FormState } from "@/components/forms/form-state";
 import { encodeCreatedWebhook } from "@/components/subscriptions/created-secret";
 import { deleteSubscription, rotateSubscriptionSecretOnce } from "@/spark/subscriptions/manage";
+import { readLoadedVersion, staleState } from "@/app/_server/forms";
+import { urlWithPassword, withoutPassword } from "@/app/_server/broker-urls";
 import {
   createSubscription,
   describeSubscription,
+  updateSubscription,
+  type SubscriptionBase,
   replayParked,
   resetSubscription,
   setSubscriptionActive,
@@ -19,6 +23,7 @@ import {
 
 const PATH = "/subscriptions";
 const UNKNOWN = "Unknown subscription; reload the page.";
+const idInput = z.object({ id: z.uuid() });
 const MAX_HEADER_ROWS = 50;
 
 const revalidate = (id?: string) => {
@@ -33,20 +38,26 @@ const text = (formData: FormData, name: string, max = 4_000) => {
 
 // Bounds on what a post may carry before the engine's rules judge it, so a scripted post cannot make
 // the server hold megabytes; the engine's own schema gives the messages an operator reads.
-const createForm = z.object({
+const destinationForm = z.object({
   name: z.string(),
-  kind: z.enum(["webhook", "code"], { error: "Choose webhook or code." }),
+  kind: z.enum(["webhook", "code", "rabbitmq", "nats"], { error: "Choose a kind of destination." }),
   url: z.string(),
+  password: z.string(),
+  exchange: z.string(),
+  routingKey: z.string(),
+  subject: z.string(),
   subscriber: z.string(),
   groups: z.string().trim(),
-  from: z.enum(["now", "beginning", "time"], { error: "Choose now, the beginning or a time." }),
-  fromTime: z.string(),
   strictOrder: z.boolean(),
   attemptLimit: z.coerce
     .number({ error: "The attempt limit is a whole number from 1 to 100." })
     .int("The attempt limit is a whole number from 1 to 100.")
     .min(1, "The attempt limit is a whole number from 1 to 100.")
     .max(100, "The attempt limit is a whole number from 1 to 100."),
+});
+const startForm = z.object({
+  from: z.enum(["now", "beginning", "time"], { error: "Choose now, the beginning or a time." }),
+  fromTime: z.string(),
 });
 
 /** Header rows arrive as `headers.<i>.name` / `headers.<i>.value`; blank rows are left out. */
@@ -67,12 +78,17 @@ function readHeaderRows(formData: FormData): { name: string; value: string }[] |
     .filter((row) => row.name !== "" || row.value !== "");
 }
 
-/** What the form posted, to refill it; header values stay out since they often carry tokens. */
+/** What the form posted, to refill it: never a password or a header value, since they often carry tokens. */
 function echo(formData: FormData): Record<string, string> {
   const values: Record<string, string> = {};
+  const kind = String(formData.get("kind") ?? "");
   for (const [name, value] of formData) {
-    if (typeof value !== "string" || name.startsWith("$ACTION") || /^headers\.\d+\.value$/.test(name)) continue;
-    values[name] = value.slice(0, 4_000);
+    if (typeof value !== "string" || name.startsWith("$ACTION") || name === "password") continue;
+    if (/^headers\.\d+\.value$/.test(name)) continue;
+    values[name] =
+      name === "url" && (kind === "rabbitmq" || kind === "nats")
+        ? withoutPassword(value.slice(0, 4_000), kind)
+        : value.slice(0, 4_000);
   }
   return values;
 }
@@ -83,74 +99,126 @@ const invalid = (formData: FormData, fieldErrors: Record<string, string[]>): For
   values: echo(formData),
 });
 
+type DestinationFields = {
+  name: string;
+  kind: "webhook" | "code" | "rabbitmq" | "nats";
+  groups: string;
+  target: string;
+  config?: Record<string, unknown>;
+  strictOrder: boolean;
+  attemptLimit: number;
+  /** A null value keeps the stored one (edits only); absent when the form showed no headers. */
+  headers?: Record<string, string | null>;
+};
+
 /**
- * Creates a subscription (admins only: it sends events out of Spark). A webhook's signing secret comes
- * back in the ok message, the one answer that will ever hold it; a code subscription opens its page.
+ * Reads where a subscription sends from the form, the same for a create and an edit; an edit's blank
+ * header value means "keep it". A refusal is the form state to answer with.
  */
-export async function createSubscriptionAction(_prev: FormState, formData: FormData): Promise<FormState> {
-  const { operator } = await requireAdmin();
-  const bounded = createForm.safeParse({
+function readDestination(
+  formData: FormData,
+  { editing }: { editing: boolean },
+): { ok: true; fields: DestinationFields } | { ok: false; state: FormState } {
+  const bounded = destinationForm.safeParse({
     name: text(formData, "name", 1_000),
     kind: text(formData, "kind", 20),
     url: text(formData, "url"),
+    password: text(formData, "password", 1_000),
+    exchange: text(formData, "exchange", 1_000),
+    routingKey: text(formData, "routingKey", 1_000),
+    subject: text(formData, "subject", 1_000),
     subscriber: text(formData, "subscriber", 1_000),
     groups: text(formData, "groups", 1_000),
-    from: text(formData, "from", 20),
-    fromTime: text(formData, "fromTime", 100),
     strictOrder: formData.get("strictOrder") === "on",
     attemptLimit: text(formData, "attemptLimit", 20) || "8",
   });
   if (!bounded.success) {
     const fieldErrors: Record<string, string[]> = {};
     for (const issue of bounded.error.issues) (fieldErrors[String(issue.path[0] ?? "form")] ??= []).push(issue.message);
-    return invalid(formData, fieldErrors);
+    return { ok: false, state: invalid(formData, fieldErrors) };
   }
   const form = bounded.data;
-  const rows = readHeaderRows(formData);
-  if (rows === null) return invalid(formData, { headers: [`At most ${MAX_HEADER_ROWS} header rows.`] });
-  const fieldErrors: Record<string, string[]> = {};
-  let from: string = form.from;
-  if (form.from === "time") {
-    const at = parseTimeFilter(form.fromTime.trim());
-    if (!at) fieldErrors.fromTime = ["Give a time like 2026-11-02T14:30 (UTC)."];
-    else from = at.toISOString();
+  const common = {
+    name: form.name,
+    kind: form.kind,
+    groups: form.groups,
+    strictOrder: form.strictOrder,
+    attemptLimit: form.attemptLimit,
+  };
+  if (form.kind === "rabbitmq" || form.kind === "nats") {
+    const url = urlWithPassword(form.url.trim(), form.password);
+    if (!url.ok) return { ok: false, state: invalid(formData, { url: [url.message] }) };
+    const config =
+      form.kind === "rabbitmq"
+        ? { exchange: form.exchange, ...(form.routingKey.trim() ? { routingKey: form.routingKey } : {}) }
+        : { subject: form.subject };
+    return { ok: true, fields: { ...common, target: url.url, config } };
   }
-  if (form.kind === "webhook" && rows.some((r) => r.name === ""))
-    fieldErrors.headers = ["Each extra header needs a name; clear the row to drop it."];
-  if (Object.keys(fieldErrors).length > 0) return invalid(formData, fieldErrors);
+  if (form.kind === "code") return { ok: true, fields: { ...common, target: form.subscriber } };
+  const fields: DestinationFields = { ...common, target: form.url.trim() };
+  if (!editing || formData.get("headersShown") === "1") {
+    const rows = readHeaderRows(formData);
+    if (rows === null)
+      return { ok: false, state: invalid(formData, { headers: [`At most ${MAX_HEADER_ROWS} header rows.`] }) };
+    if (rows.some((r) => r.name === ""))
+      return {
+        ok: false,
+        state: invalid(formData, { headers: ["Each extra header needs a name; clear the row to drop it."] }),
+      };
+    const headers = Object.fromEntries(rows.map((r) => [r.name, editing && r.value === "" ? null : r.value]));
+    if (Object.keys(headers).length !== rows.length)
+      return { ok: false, state: invalid(formData, { headers: ["A header name is given twice."] }) };
+    if (editing || rows.length > 0) fields.headers = headers;
+  }
+  return { ok: true, fields };
+}
 
+/** The engine's field names are the API's: `target` is the form's URL or subscriber, `from` its time. */
+function formErrorsOf(
+  fieldErrors: Record<string, string[]>,
+  fields: Pick<DestinationFields, "kind" | "config">,
+): Record<string, string[]> {
+  const mapped: Record<string, string[]> = {};
+  for (const [field, messages] of Object.entries(fieldErrors)) {
+    let name =
+      field === "target" ? (fields.kind === "code" ? "subscriber" : "url") : field === "from" ? "fromTime" : field;
+    // The broker check answers about the URL, but "no exchange "orders"" belongs under the exchange.
+    const exchange = typeof fields.config?.exchange === "string" ? fields.config.exchange.trim() : "";
+    if (name === "url" && exchange && messages.some((m) => m.includes(`"${exchange}"`))) name = "exchange";
+    // The engine's wording names the API's field; the form's label is "Event groups".
+    if (name === "groups")
+      (mapped.groups ??= []).push(
+        "Give an event group, or a pattern with * wildcards: letters, digits, _ . : - and *, no spaces.",
+      );
+    else (mapped[name] ??= []).push(...messages);
+  }
+  return mapped;
+}
+
+/**
+ * Creates a subscription (admins only: it sends events out of Spark). A webhook's signing secret comes
+ * back in the ok message, the one answer that will ever hold it; the other kinds open their page.
+ */
+export async function createSubscriptionAction(_prev: FormState, formData: FormData): Promise<FormState> {
+  const { operator } = await requireAdmin();
+  const read = readDestination(formData, { editing: false });
+  if (!read.ok) return read.state;
+  const start = startForm.safeParse({ from: text(formData, "from", 20), fromTime: text(formData, "fromTime", 100) });
+  if (!start.success) return invalid(formData, { from: [start.error.issues[0]!.message] });
+  let from: string = start.data.from;
+  if (start.data.from === "time") {
+    const at = parseTimeFilter(start.data.fromTime.trim());
+    if (!at) return invalid(formData, { fromTime: ["Give a time like 2026-11-02T14:30 (UTC)."] });
+    from = at.toISOString();
+  }
+  const { fields } = read;
   const { deps } = await getEngine();
-  const headers =
-    form.kind === "webhook" && rows.length > 0 ? Object.fromEntries(rows.map((r) => [r.name, r.value])) : undefined;
-  if (headers && Object.keys(headers).length !== rows.length)
-    return invalid(formData, { headers: ["A header name is given twice."] });
   const result = await createSubscription(deps, {
-    input: {
-      name: form.name,
-      kind: form.kind,
-      groups: form.groups,
-      target: form.kind === "webhook" ? form.url.trim() : form.subscriber,
-      from,
-      strictOrder: form.strictOrder,
-      attemptLimit: form.attemptLimit,
-      headers,
-    },
+    input: { ...fields, from, headers: fields.headers as Record<string, string> | undefined },
     by: operator.id,
   });
-  if (result.status === "invalid") {
-    const mapped: Record<string, string[]> = {};
-    for (const [field, messages] of Object.entries(result.fieldErrors)) {
-      const name =
-        field === "target" ? (form.kind === "webhook" ? "url" : "subscriber") : field === "from" ? "fromTime" : field;
-      // The engine's wording names the API's field; the form's label is "Event groups".
-      if (name === "groups")
-        (mapped.groups ??= []).push(
-          "Give an event group, or a pattern with * wildcards: letters, digits, _ . : - and *, no spaces.",
-        );
-      else (mapped[name] ??= []).push(...messages);
-    }
-    return invalid(formData, mapped);
-  }
+  if (result.status === "invalid") return invalid(formData, formErrorsOf(result.fieldErrors, fields));
+  deps.log.info("subscription created", { subscriptionId: result.subscription.id, kind: fields.kind, by: operator.id });
   revalidate();
   const { subscription, secret } = result;
   if (secret === null) redirect(`${PATH}/${subscription.id}?created=1`);
@@ -160,7 +228,55 @@ export async function createSubscriptionAction(_prev: FormState, formData: FormD
   };
 }
 
-const idInput = z.object({ id: z.uuid() });
+/** The subscription as its edit form loaded it (hidden `base`), to name what another save changed. */
+function readBase(formData: FormData): SubscriptionBase | undefined {
+  const raw = formData.get("base");
+  if (typeof raw !== "string" || raw.length > 20_000) return undefined;
+  try {
+    const parsed = subscriptionBaseSchema.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+const subscriptionBaseSchema = z.object({
+  name: z.string(),
+  groupPattern: z.string(),
+  target: z.string(),
+  config: z.record(z.string(), z.unknown()),
+  strictOrder: z.boolean(),
+  attemptLimit: z.number(),
+});
+
+/**
+ * Saves an edit (admins only): the destination, pattern and retry settings change, the checkpoint,
+ * backlog and signing secret stay. A save from a form opened before someone else's is refused.
+ */
+export async function updateSubscriptionAction(_prev: FormState, formData: FormData): Promise<FormState> {
+  const { operator } = await requireAdmin();
+  const id = idInput.safeParse({ id: formData.get("id") });
+  if (!id.success) return { status: "error", message: UNKNOWN };
+  const loaded = readLoadedVersion(formData);
+  if (!loaded.ok) return loaded.state;
+  const read = readDestination(formData, { editing: true });
+  if (!read.ok) return read.state;
+  const { fields } = read;
+  const { deps } = await getEngine();
+  const { kind: _kind, ...input } = fields;
+  const result = await updateSubscription(deps, {
+    id: id.data.id,
+    version: loaded.version,
+    base: readBase(formData),
+    input,
+    by: operator.id,
+  });
+  if (result.status === "gone") return { status: "error", message: UNKNOWN, values: echo(formData) };
+  if (result.status === "stale") return staleState(formData, result, echo(formData));
+  if (result.status === "invalid") return invalid(formData, formErrorsOf(result.fieldErrors, fields));
+  deps.log.info("subscription changed", { subscriptionId: id.data.id, by: operator.id });
+  revalidate(id.data.id);
+  redirect(`${PATH}/${id.data.id}?saved=1`);
+}
 
 /** Pause or resume; both are safe to repeat, so operators may do them as they may pause a generator. */
 export async function setSubscriptionActiveAction(

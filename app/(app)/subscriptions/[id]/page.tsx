@@ -9,6 +9,7 @@ import { RotateSecret } from "@/components/subscriptions/rotate-secret";
 import { Destination, Lag, SubscriptionStatus, When } from "@/components/subscriptions/subscription-parts";
 import { ActionButton } from "@/components/ui/action-button";
 import { Badge } from "@/components/ui/badge";
+import { buttonClass } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { ConfirmButton } from "@/components/ui/confirm-button";
 import { DataTable } from "@/components/ui/data-table";
@@ -32,6 +33,28 @@ export const metadata = { title: "Subscription" };
 
 const outcomeTone = { delivered: "green", failed: "amber", parked: "red" } as const;
 
+const KIND_DESCRIPTIONS: Record<string, string> = {
+  webhook: "A webhook: each event is POSTed to its URL, signed as Standard Webhooks.",
+  code: "A code subscriber: each event is handed to the TypeScript subscriber it names.",
+  rabbitmq:
+    "A RabbitMQ relay: each event is published to an exchange, persistent, and counts once the broker confirms it.",
+  nats: "A NATS JetStream relay: each event is published to a subject, and counts once the stream acknowledges it.",
+};
+
+/** Where a relay publishes, as the rows of its state card: what an operator checks against the broker. */
+function relaySettingsOf(kind: string, config: Record<string, unknown>): [string, ReactNode][] {
+  const code = (value: unknown, fallback: string) => (
+    <code className="font-mono text-xs break-all">{typeof value === "string" && value !== "" ? value : fallback}</code>
+  );
+  if (kind === "rabbitmq")
+    return [
+      ["Exchange", code(config.exchange, "amq.topic")],
+      ["Routing key", code(config.routingKey, "{group}")],
+    ];
+  if (kind === "nats") return [["Subject", code(config.subject, "spark.{group}")]];
+  return [];
+}
+
 export default async function SubscriptionPage({
   params,
   searchParams,
@@ -50,6 +73,7 @@ export default async function SubscriptionPage({
   const isAdmin = operator.role === "admin";
   const rows: [string, ReactNode][] = [
     ["Destination", <Destination key="d" kind={s.kind} target={s.target} />],
+    ...relaySettingsOf(s.kind, s.config),
     [
       "Event groups",
       <code key="g" className="font-mono text-xs break-all">
@@ -122,14 +146,15 @@ export default async function SubscriptionPage({
       </p>
       <PageHeader
         title={s.name}
-        description={
-          s.kind === "webhook"
-            ? "A webhook: each event is POSTed to its URL, signed as Standard Webhooks."
-            : "A code subscriber: each event is handed to the TypeScript subscriber it names."
-        }
+        description={KIND_DESCRIPTIONS[s.kind] ?? `A destination of kind ${s.kind}.`}
         actions={
           <div className="flex flex-wrap items-start gap-3">
             <LiveRefresh active={s.status === "active"} everyMs={3000} />
+            {isAdmin ? (
+              <Link href={`/subscriptions/${s.id}/edit`} className={buttonClass("secondary")}>
+                Edit
+              </Link>
+            ) : null}
             {s.status === "active" ? (
               <ActionButton
                 key="pause"
@@ -153,6 +178,9 @@ export default async function SubscriptionPage({
       />
       <div className="mb-4 space-y-2 empty:hidden">
         {query.created === "1" ? <Notice tone="success">Created “{s.name}”.</Notice> : null}
+        {query.saved === "1" ? (
+          <Notice tone="success">Saved “{s.name}”: the events after its checkpoint go where it now says.</Notice>
+        ) : null}
       </div>
       <IgnoredFilters ignored={detail.ignored} />
       <div className="grid gap-6 lg:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">

@@ -7,6 +7,7 @@ import { getEngine } from "@/app/_server/engine";
 import { requireAdmin } from "@/app/_server/session";
 import type { FormState } from "@/components/forms/form-state";
 import { createInbound, deleteInbound, findInbound, setInboundActive } from "@/spark/inbound/inbounds";
+import { urlWithPassword, withoutPassword } from "@/app/_server/broker-urls";
 
 const PATH = "/subscriptions/inbounds";
 const UNKNOWN = "Unknown inbound; reload the page.";
@@ -36,22 +37,6 @@ const createForm = z.object({
   active: z.boolean(),
 });
 
-/** The URL as typed, its password taken out: a refused form refills without ever echoing a secret. */
-function withoutPassword(url: string, kind: string): string {
-  try {
-    const parsed = new URL(url);
-    // NATS takes a token where other URLs put the user name (nats://TOKEN@host): a secret all the same.
-    const token = kind === "nats" && parsed.username !== "" && parsed.password === "";
-    if (!parsed.password && !token) return url;
-    parsed.password = "";
-    if (token) parsed.username = "";
-    return parsed.toString();
-  } catch {
-    // Not a URL: whatever sits between "//user:" and "@" is taken for a password all the same.
-    return url.replace(/^([a-z][\w+.-]*:\/\/[^\s:/@]*):[^\s@/]*@/i, "$1@");
-  }
-}
-
 function echo(formData: FormData): Record<string, string> {
   const values: Record<string, string> = {};
   for (const [name, value] of formData) {
@@ -69,21 +54,6 @@ const invalid = (formData: FormData, fieldErrors: Record<string, string[]>): For
   fieldErrors,
   values: echo(formData),
 });
-
-/** The password field goes into the URL's user info, where the engine takes it apart and seals it. */
-function urlWithPassword(url: string, password: string): { ok: true; url: string } | { ok: false; message: string } {
-  if (password === "") return { ok: true, url };
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return { ok: false, message: "Enter the broker's URL, like amqp://spark@rabbit.example.com:5672/." };
-  }
-  if (!parsed.username)
-    return { ok: false, message: "Name the user in the URL (amqp://user@host/) for the password to go with." };
-  parsed.password = password;
-  return { ok: true, url: parsed.toString() };
-}
 
 /**
  * Creates an inbound after the engine checked that the broker answers and the queue (or stream and
