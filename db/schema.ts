@@ -609,6 +609,20 @@ export type DeliveryHeaders = { from: string; to: string[]; cc: string[]; replyT
  * The outbox: one row per (event, template, envelope recipient), written in the event's transaction.
  * Each is one SMTP envelope, so a recipient's retries never resend to the others.
  */
+/**
+ * One row per action an operator asked for with a one-time token (a test send): a replayed or doubled
+ * request finds its token taken and gets the first answer instead of doing the work again. Swept once
+ * older than the retention age; a token is only ever replayed within seconds.
+ */
+export const actionReceipts = pgTable("action_receipts", {
+  token: uuid("token").primaryKey(),
+  action: text("action").notNull(),
+  userId: uuid("user_id").references(() => users.id, { onDelete: "cascade" }),
+  // The answer the first request gave, once it finished; null while it is still under way.
+  answer: jsonb("answer").$type<Record<string, unknown>>(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
 export const deliveries = pgTable(
   "deliveries",
   {
@@ -723,3 +737,4 @@ export type Delivery = typeof deliveries.$inferSelect;
 export type NewDelivery = typeof deliveries.$inferInsert;
 export type DeliveryAttempt = typeof deliveryAttempts.$inferSelect;
 export type CapturedMail = typeof capturedMails.$inferSelect;
+export type ActionReceipt = typeof actionReceipts.$inferSelect;

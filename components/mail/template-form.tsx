@@ -10,12 +10,15 @@ import { SelectField, TextField } from "@/components/ui/field";
 import { Notice } from "@/components/ui/notice";
 import type { PreviewContext, TemplateFields, TemplatePreview } from "@/spark/mail/templates";
 import { HtmlFrame } from "./html-frame";
+import { oneTimeToken } from "@/components/forms/one-time-token";
 
 export type PreviewAction = (fields: TemplateFields, context: PreviewContext) => Promise<TemplatePreview>;
 export type SendTestAction = (
   fields: TemplateFields,
   context: PreviewContext,
   address: string,
+  /** One per click: a doubled or replayed request sends nothing twice. */
+  token: string,
 ) => Promise<{ ok: true; message: string } | { ok: false; message: string }>;
 type SaveAction = (prev: FormState, data: FormData) => Promise<FormState>;
 
@@ -482,7 +485,7 @@ function SendTest({
           onClick={() =>
             startSend(async () => {
               try {
-                setOutcome(await sendTest(fields, context, address.trim()));
+                setOutcome(await sendTest(fields, context, address.trim(), oneTimeToken()));
               } catch {
                 setOutcome({ ok: false, message: "The server did not answer; try again." });
               }

@@ -7,17 +7,10 @@ import { Button } from "@/components/ui/button";
 import { SelectField } from "@/components/ui/field";
 import { Notice } from "@/components/ui/notice";
 
+import { oneTimeToken } from "@/components/forms/one-time-token";
+
 type Action = (prev: FormState, data: FormData) => Promise<FormState>;
 type Source = { id: string; name: string; kind: "postgres" | "mysql"; database: string; host: string };
-
-/** A v4 uuid; crypto.randomUUID exists only on https and localhost, and Spark is also served on plain http. */
-function newRunId(): string {
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6]! & 0x0f) | 0x40;
-  b[8] = (b[8]! & 0x3f) | 0x80;
-  const hex = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
 
 /**
  * Count, then import: the Import button appears once a count for the chosen connection has come back,
@@ -70,12 +63,12 @@ export function DjangoSparkImportForm({ action, sources }: { action: Action; sou
       // Each post carries a fresh id, so the page can ask the server how far that import got.
       onSubmit={(event) => {
         const submitter = (event.nativeEvent as SubmitEvent).submitter as HTMLButtonElement | null;
-        const run = { mode: submitter?.value === "import" ? "import" : "count", runId: newRunId() };
+        const run = { mode: submitter?.value === "import" ? "import" : "count", runId: oneTimeToken() };
         nextRun.current = run;
         setRunning(run);
       }}
       action={(data: FormData) => {
-        const run = nextRun.current ?? { mode: String(data.get("mode") ?? "count"), runId: newRunId() };
+        const run = nextRun.current ?? { mode: String(data.get("mode") ?? "count"), runId: oneTimeToken() };
         data.set("runId", run.runId);
         setLast({ mode: run.mode, connectionId: chosen, runId: run.runId });
         formAction(data);

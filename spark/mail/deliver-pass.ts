@@ -1,4 +1,5 @@
 import type { Deps } from "../deps";
+import { deleteActionReceiptsBefore } from "@/db/queries/action-receipts";
 import { deleteCapturedMailsBefore } from "@/db/queries/captured-mails";
 import { deleteSentDeliveriesBefore } from "@/db/queries/deliveries";
 import { deleteJobRunsBefore } from "@/db/queries/job-runs";
@@ -100,6 +101,7 @@ export type RetentionTally = {
   jobRuns: number;
   destinationAttempts: number;
   inboundRejections: number;
+  actionReceipts: number;
 };
 
 /**
@@ -118,6 +120,7 @@ export async function sweepRetention(
     jobRuns: 0,
     destinationAttempts: 0,
     inboundRejections: 0,
+    actionReceipts: 0,
   };
   const sweep = async (key: keyof RetentionTally, remove: () => Promise<number>) => {
     for (;;) {
@@ -131,5 +134,6 @@ export async function sweepRetention(
   await sweep("jobRuns", () => deleteJobRunsBefore(db, { before, limit: batchSize }));
   await sweep("destinationAttempts", () => deleteSubscriptionAttemptsBefore(db, { before, limit: batchSize }));
   await sweep("inboundRejections", () => deleteInboundRejectionsBefore(db, { before, limit: batchSize }));
+  await sweep("actionReceipts", () => deleteActionReceiptsBefore(db, { before, limit: batchSize }));
   return tally;
 }

@@ -1,4 +1,4 @@
-import { count, eq } from "drizzle-orm";
+import { and, count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
 import { insertNewEvents } from "@/db/queries/events";
@@ -180,5 +180,35 @@ describe(`mail templates on ${testDriver}`, () => {
       ok: false,
       message: "Enter one email address to send the test to.",
     });
+  });
+  it("sends a test once per click: the same token again, doubled or replayed, sends nothing and answers the first outcome", async () => {
+    const sent: string[] = [];
+    const mailer = createCaptureMailer({ store: async (m) => void sent.push(m.messageId) });
+    const d = testDeps(database, { mailer, clock, settings });
+    const click = {
+      fields: input(),
+      context: { kind: "event", eventId: null } as const,
+      address: "twice@example.com",
+      by: null,
+      templateId: null,
+      token: "6f1c4b1e-2d3a-4c5b-8d6e-7f8091a2b3c4",
+    };
+    const [first, doubled] = await Promise.all([sendTestMail(d, click), sendTestMail(d, click)]);
+    // One of the two sends; the other finds the click taken, under way or answered.
+    const fresh = [first, doubled].filter((a) => !/already being sent|nothing was sent again/.test(a.message));
+    expect(fresh).toMatchObject([{ ok: true, message: expect.stringMatching(/^Sent to twice@example.com/) }]);
+    const replayed = await sendTestMail(d, click);
+    expect(replayed).toMatchObject({ ok: true, message: expect.stringContaining("nothing was sent again") });
+    expect(sent).toHaveLength(1);
+    const tests = await database.db
+      .select()
+      .from(deliveries)
+      .where(and(eq(deliveries.isTest, true), eq(deliveries.recipient, "twice@example.com")));
+    expect(tests).toHaveLength(1);
+    // A new click carries a new token and sends again.
+    expect(await sendTestMail(d, { ...click, token: "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d" })).toMatchObject({
+      ok: true,
+    });
+    expect(sent).toHaveLength(2);
   });
 });

@@ -26,6 +26,7 @@ import { loadPartialSnapshot } from "./partials";
 import type { RenderOutcome } from "./render-pool";
 import { unknownVariables, variablesOfGroups } from "./template-variables";
 import { changedFields, staleEdit, type StaleEdit } from "../stale-edits";
+import { claimActionReceipt, recordActionAnswer } from "@/db/queries/action-receipts";
 
 const MAX_FIELD = 300_000;
 const address = (label: string) => z.string().max(2_000, `${label}: use at most 2,000 characters.`);
@@ -302,14 +303,32 @@ export async function sendTestMail(
     address: to,
     by,
     templateId,
+    token,
   }: {
     fields: TemplateFields;
     context: PreviewContext;
     address: string;
     by: string | null;
     templateId: string | null;
+    /**
+     * The form's one-time token for this click: a doubled or replayed request with it sends nothing
+     * and gets the first answer. Callers without a form (tests, scripts) leave it out.
+     */
+    token?: string;
   },
 ): Promise<SendTestResult> {
+  if (token !== undefined) {
+    const claim = await claimActionReceipt(deps.db, { token, action: "test-send", userId: by });
+    if (claim !== "claimed") {
+      const first = claim.answer as SendTestResult | null;
+      return first
+        ? { ...first, message: `${first.message} (This click was already answered: nothing was sent again.)` }
+        : { ok: false, message: "This test is already being sent; its outcome shows in the delivery log." };
+    }
+    const result = await sendTestMail(deps, { fields, context, address: to, by, templateId });
+    await recordActionAnswer(deps.db, { token, answer: result });
+    return result;
+  }
   const target = parseAddressList(to);
   if (!target.ok || target.addresses.length !== 1)
     return { ok: false, message: "Enter one email address to send the test to." };

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
-import { inboundRejections, inbounds, subscriptionAttempts, subscriptions } from "@/db/schema";
+import { actionReceipts, inboundRejections, inbounds, subscriptionAttempts, subscriptions } from "@/db/schema";
 import { openTestDatabase, testDriver } from "@/testing/database";
 import { testDeps } from "@/testing/deps";
 import { sweepRetention } from "../mail/deliver-pass";
 
-describe(`retention of destination attempts and refused inbound messages on ${testDriver}`, () => {
+describe(`retention of destination attempts, refused inbound messages and one-time tokens on ${testDriver}`, () => {
   let database: Database;
   const now = new Date("2030-06-01T00:00:00Z");
   const daysAgo = (n: number) => new Date(now.getTime() - n * 86_400_000);
@@ -38,10 +38,18 @@ describe(`retention of destination attempts and refused inbound messages on ${te
     await database.db
       .insert(inboundRejections)
       .values([45, 2].map((days) => ({ inboundId: inbound!.id, at: daysAgo(days), reason: "not an event" })));
+    // One-time tokens of test sends go the same way.
+    await database.db.insert(actionReceipts).values([
+      { token: "11111111-1111-4111-8111-111111111111", action: "test-send", createdAt: daysAgo(31) },
+      { token: "22222222-2222-4222-8222-222222222222", action: "test-send", createdAt: daysAgo(1) },
+    ]);
     const swept = await sweepRetention(testDeps(database, { clock: () => now, settings: { retentionDays: 30 } }), {
       batchSize: 1,
     });
-    expect(swept).toMatchObject({ destinationAttempts: 2, inboundRejections: 1 });
+    expect(swept).toMatchObject({ destinationAttempts: 2, inboundRejections: 1, actionReceipts: 1 });
+    expect((await database.db.select().from(actionReceipts)).map((r) => r.token)).toEqual([
+      "22222222-2222-4222-8222-222222222222",
+    ]);
     expect((await database.db.select().from(subscriptionAttempts)).map((a) => a.eventId).sort()).toEqual([3, 4]);
     expect(await database.db.select().from(inboundRejections)).toHaveLength(1);
   });

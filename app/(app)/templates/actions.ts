@@ -99,11 +99,14 @@ export async function sendTestAction(
   fields: unknown,
   context: unknown,
   address: unknown,
+  token: unknown,
 ): Promise<{ ok: boolean; message: string }> {
   const { operator } = await requireSession();
   const f = fieldsShape.safeParse(fields);
   const c = contextShape.safeParse(context);
   const a = z.string().max(320).safeParse(address);
+  const t = z.uuid().safeParse(token);
+  if (!t.success) return { ok: false, message: "This send carried no one-time token; reload the page." };
   if (!f.success || !c.success || !a.success)
     return { ok: false, message: "Complete the template and enter one address." };
   const { deps } = await getEngine();
@@ -113,6 +116,7 @@ export async function sendTestAction(
     address: a.data,
     by: operator.id,
     templateId,
+    token: t.data,
   });
   revalidatePath("/inbox");
   return { ok: result.ok, message: result.message };
