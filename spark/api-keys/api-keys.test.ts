@@ -125,7 +125,9 @@ describe(`API keys on ${testDriver}`, () => {
     expect(await authenticate(bearer(altered), "ingest")).toEqual({
       ok: false,
       status: 401,
-      message: "This API key is not known to Spark; check it was copied whole.",
+      message:
+        'This API key is not known to Spark; check it was copied whole. This route needs a key with the "ingest" scope.',
+      requiredScope: "ingest",
     });
     expect(await authenticate(bearer("spk_not-a-key"), "ingest")).toMatchObject({ ok: false, status: 401 });
     // The scheme's name is case-insensitive (RFC 7235); the key itself is not.
@@ -140,7 +142,8 @@ describe(`API keys on ${testDriver}`, () => {
     expect(await authenticate(bearer(key.secret), "ingest")).toEqual({
       ok: false,
       status: 401,
-      message: `The API key "retired-bot" was revoked on ${now.toISOString()}; ask an admin for a new one.`,
+      message: `The API key "retired-bot" was revoked on ${now.toISOString()}; ask an admin for a new one with the "ingest" scope.`,
+      requiredScope: "ingest",
     });
   });
 
@@ -227,7 +230,9 @@ describe(`API keys on ${testDriver}`, () => {
     expect(result).toEqual({
       ok: false,
       status: 401,
-      message: "This API key is not known to Spark; check it was copied whole.",
+      message:
+        'This API key is not known to Spark; check it was copied whole. This route needs a key with the "ingest" scope.',
+      requiredScope: "ingest",
     });
   });
 });

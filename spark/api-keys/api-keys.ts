@@ -102,12 +102,18 @@ export async function authenticateApiKey(
     };
   const row = token.length <= 200 ? await findApiKeyByHash(db, { secretHash: hashToken(token) }) : null;
   if (!row)
-    return { ok: false, status: 401, message: "This API key is not known to Spark; check it was copied whole." };
+    return {
+      ok: false,
+      status: 401,
+      message: `This API key is not known to Spark; check it was copied whole. This route needs a key with the "${scope}" scope.`,
+      requiredScope: scope,
+    };
   if (row.revokedAt)
     return {
       ok: false,
       status: 401,
-      message: `The API key "${row.name}" was revoked on ${row.revokedAt.toISOString()}; ask an admin for a new one.`,
+      message: `The API key "${row.name}" was revoked on ${row.revokedAt.toISOString()}; ask an admin for a new one with the "${scope}" scope.`,
+      requiredScope: scope,
     };
   if (!keyAllows(row.scopes, scope))
     return {
