@@ -78,6 +78,8 @@ describe(`subscription views on ${testDriver}`, () => {
       groupPattern: "order.*",
       status: "active",
       delivered: 2,
+      // Two handed on within the throughput window of five minutes.
+      perMinute: 2 / 5,
       lag: { events: 0, capped: false, seconds: null },
       backlog: { waiting: 0, parked: 1 },
       lastError: expect.stringContaining("ledger refused order:2"),
@@ -89,6 +91,7 @@ describe(`subscription views on ${testDriver}`, () => {
       kind: "webhook",
       target: "https://example.com/hooks/spark?very=long",
       delivered: 0,
+      perMinute: 0,
       lag: { events: 3, capped: false, seconds: expect.any(Number) },
       backlog: { waiting: 0, parked: 0 },
       lastDeliveredAt: null,

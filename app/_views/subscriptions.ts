@@ -84,7 +84,8 @@ function rowOf({ subscription: s, lag, backlog }: SubscriptionState, now: Date):
 }
 
 export type SubscriptionsView = {
-  rows: SubscriptionRow[];
+  /** Each with the events it handed on per minute over the last THROUGHPUT_WINDOW_MINUTES. */
+  rows: (SubscriptionRow & { perMinute: number })[];
   status?: SubscriptionStatus;
   statuses: readonly SubscriptionStatus[];
   ignored: IgnoredFilter[];
@@ -115,9 +116,15 @@ export async function loadSubscriptions(
     limit: pageSize,
   });
   const now = deps.clock();
-  const states = await Promise.all(rows.map((r) => describeSubscription(deps, { id: r.id })));
+  const since = new Date(now.getTime() - THROUGHPUT_WINDOW_MINUTES * 60_000);
+  const [states, recent] = await Promise.all([
+    Promise.all(rows.map((r) => describeSubscription(deps, { id: r.id }))),
+    countDeliveredSince(deps.db, { subscriptionIds: rows.map((r) => r.id), since }),
+  ]);
   return {
-    rows: states.filter((s): s is SubscriptionState => s !== null).map((s) => rowOf(s, now)),
+    rows: states
+      .filter((s): s is SubscriptionState => s !== null)
+      .map((s) => ({ ...rowOf(s, now), perMinute: (recent.get(s.subscription.id) ?? 0) / THROUGHPUT_WINDOW_MINUTES })),
     status,
     statuses: subscriptionStatuses,
     ignored,
@@ -166,11 +173,11 @@ export async function loadSubscriptionDetail(
     listParkedEvents(deps.db, { subscriptionId: id, limit: PARKED_SHOWN }),
     listSubscriptionAttemptsPage(deps.db, { subscriptionId: id, cursor, limit: pageSize }),
     state.subscription.updatedBy ? findUserById(deps.db, { id: state.subscription.updatedBy }) : null,
-    countDeliveredSince(deps.db, { subscriptionId: id, since }),
+    countDeliveredSince(deps.db, { subscriptionIds: [id], since }),
   ]);
   return {
     subscription: rowOf(state, now),
-    perMinute: recent / THROUGHPUT_WINDOW_MINUTES,
+    perMinute: (recent.get(id) ?? 0) / THROUGHPUT_WINDOW_MINUTES,
     updatedBy: updatedBy?.email ?? null,
     parked,
     attempts: page.rows,

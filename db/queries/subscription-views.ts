@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gte, isNotNull, sql } from "drizzle-orm";
+import { and, asc, count, eq, gte, inArray, isNotNull, sql } from "drizzle-orm";
 import type { Db, Tx } from "../client";
 import { pageByKeyset, type KeysetCursor, type KeysetPage } from "../keyset";
 import {
@@ -94,21 +94,24 @@ export async function listSubscriptionAttemptsPage(
 }
 
 /** How many events a subscription handed on since `since`: its recent throughput. */
+/** Events each subscription handed on since `since`, by subscription id (absent: none). */
 export async function countDeliveredSince(
   db: Conn,
-  { subscriptionId, since }: { subscriptionId: string; since: Date },
-): Promise<number> {
-  const [row] = await db
-    .select({ n: count() })
+  { subscriptionIds, since }: { subscriptionIds: string[]; since: Date },
+): Promise<Map<string, number>> {
+  if (subscriptionIds.length === 0) return new Map();
+  const rows = await db
+    .select({ id: subscriptionAttempts.subscriptionId, n: count() })
     .from(subscriptionAttempts)
     .where(
       and(
-        eq(subscriptionAttempts.subscriptionId, subscriptionId),
+        inArray(subscriptionAttempts.subscriptionId, subscriptionIds),
         eq(subscriptionAttempts.outcome, "delivered"),
         gte(subscriptionAttempts.startedAt, since),
       ),
-    );
-  return Number(row?.n ?? 0);
+    )
+    .groupBy(subscriptionAttempts.subscriptionId);
+  return new Map(rows.map((r) => [r.id, Number(r.n)]));
 }
 
 /** Removes a subscription; its backlog and attempts go with it (cascade). Null when there was none. */

@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { getEngine } from "@/app/_server/engine";
 import { requireSession } from "@/app/_server/session";
-import { loadSubscriptions, subscriptionsHref } from "@/app/_views/subscriptions";
+import { loadSubscriptions, subscriptionsHref, THROUGHPUT_WINDOW_MINUTES } from "@/app/_views/subscriptions";
 import { Destination, ErrorText, Lag, SubscriptionStatus, When } from "@/components/subscriptions/subscription-parts";
 import { buttonClass } from "@/components/ui/button";
 import { DataTable } from "@/components/ui/data-table";
@@ -129,6 +129,12 @@ export default async function SubscriptionsPage({
                   </td>
                   <td className="px-4 py-3">
                     <span className="tabular-nums">{formatNumber(s.delivered)}</span>
+                    <span
+                      className="block text-xs whitespace-nowrap text-zinc-500"
+                      title={`Over the last ${THROUGHPUT_WINDOW_MINUTES} minutes`}
+                    >
+                      {formatNumber(Math.round(s.perMinute * 10) / 10)} a minute
+                    </span>
                     <span className="block text-xs text-zinc-500">last</span>
                     <When date={s.lastDeliveredAt} now={now} />
                   </td>
