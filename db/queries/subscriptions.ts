@@ -255,6 +255,43 @@ export async function unparkBacklog(
   return rows.length;
 }
 
+/**
+ * Puts events a subscription already handed on back in line for an attempt now ("send again"); a
+ * parked one among them is unparked, one already waiting is left as it is. Only events of its pattern
+ * at or before its checkpoint count: later ones are still to come in order.
+ */
+export async function queueEventsAgain(
+  db: Conn,
+  {
+    subscriptionId,
+    eventIds,
+    checkpoint,
+    groupLike,
+    now,
+  }: { subscriptionId: string; eventIds: number[]; checkpoint: CommitPosition; groupLike: string | null; now: Date },
+): Promise<{ found: number; handedOn: number; queued: number }> {
+  const result = await db.execute(sql`
+    with target as (
+      select e.id, (e.tx_id, e.id) <= (${checkpoint.tx}::xid8, ${checkpoint.id}::bigint) as handed_on
+      from events e
+      where e.id = any(${`{${eventIds.map((id) => Math.trunc(id)).join(",")}}`}::bigint[])
+        and e.source is distinct from 'import:django-spark'
+        ${groupLike === null ? sql`` : sql`and e.event_group like ${groupLike} escape '\\'`}
+    ), queued as (
+      insert into subscription_backlog (subscription_id, event_id, attempts, next_attempt_at, parked_at)
+      select ${subscriptionId}::uuid, id, 0, ${now.toISOString()}::timestamptz, null from target where handed_on
+      on conflict (subscription_id, event_id) do update
+        set parked_at = null, attempts = 0, next_attempt_at = excluded.next_attempt_at
+        where subscription_backlog.parked_at is not null
+      returning event_id
+    )
+    select (select count(*) from target)::int as found,
+      (select count(*) from target where handed_on)::int as handed_on,
+      (select count(*) from queued)::int as queued`);
+  const [row] = rowsOf<{ found: number; handed_on: number; queued: number }>(result);
+  return { found: Number(row?.found ?? 0), handedOn: Number(row?.handed_on ?? 0), queued: Number(row?.queued ?? 0) };
+}
+
 export async function countBacklog(
   db: Conn,
   { subscriptionId }: { subscriptionId: string },

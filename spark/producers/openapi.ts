@@ -339,9 +339,9 @@ function buildDocument(publicUrl: string): OpenApiDocument {
       "/api/destinations/{id}/{action}": {
         post: {
           operationId: "steerDestination",
-          summary: "Pause, resume, replay parked events, or reset the checkpoint",
+          summary: "Pause, resume, replay events, or reset the checkpoint",
           description: [
-            "`pause` and `resume` answer the new state. `replay` puts parked events back in line (`eventIds`, or all) and answers how many. " +
+            "`pause` and `resume` answer the new state. `replay` puts events back in line and answers how many: the ones named in `eventIds` (parked, or already delivered: sent again with the same webhook-id; not on a strict-order destination), or without it every parked one. " +
               "`reset` moves the checkpoint to `to`; it first answers 409 with the number of events it would re-send, and goes ahead when sent again with that number as `confirmedCount`.",
             "",
             scopeNote("admin"),

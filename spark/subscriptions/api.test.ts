@@ -1,4 +1,6 @@
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rowsOf } from "@/db/rows";
 import type { Database } from "@/db/client";
 import { insertNewEvents } from "@/db/queries/events";
 import { openTestDatabase, testDriver } from "@/testing/database";
@@ -95,6 +97,15 @@ describe(`the destinations API's engine on ${testDriver}`, () => {
     expect(await destinationAction(deps(), id, "replay", { eventIds: "all" })).toMatchObject({ status: 400 });
     expect(await destinationAction(deps(), id, "replay", {})).toEqual({ status: 200, body: { replayed: 2 } });
     expect(await runSubscription(deps(), { id, holder: "t" })).toMatchObject({ delivered: 2 });
+    // A delivered event named to replay goes out again.
+    const [delivered] = rowsOf<{ id: string }>(
+      await database.db.execute(sql`select id from events where key = 'ledger:1'`),
+    );
+    expect(await destinationAction(deps(), id, "replay", { eventIds: [Number(delivered!.id)] })).toEqual({
+      status: 200,
+      body: { replayed: 1 },
+    });
+    expect(await runSubscription(deps(), { id, holder: "t" })).toMatchObject({ delivered: 1 });
     const reset = await destinationAction(deps(), id, "reset", { to: "beginning" });
     expect(reset).toMatchObject({
       status: 409,

@@ -5,6 +5,7 @@ import {
   describeSubscription,
   replayParked,
   resetSubscription,
+  sendEventsAgain,
   setSubscriptionActive,
   type SubscriptionInput,
   type SubscriptionState,
@@ -136,7 +137,7 @@ export const resetRequestSchema = z
   })
   .strict();
 
-/** pause, resume, replay (parked events: the ones named, or all) and reset (confirmed by the count it re-sends). */
+/** pause, resume, replay (the events named, parked or already delivered; or every parked one) and reset (confirmed by the count it re-sends). */
 export async function destinationAction(deps: Deps, id: string, action: string, body: unknown): Promise<Answer> {
   switch (action) {
     case "pause":
@@ -147,9 +148,14 @@ export async function destinationAction(deps: Deps, id: string, action: string, 
     case "replay": {
       const parsed = replayRequestSchema.safeParse(body ?? {});
       if (!parsed.success) return { status: 400, body: { error: problemOf(parsed.error) } };
-      if (!(await describeSubscription(deps, { id }))) return notFound(id);
-      const replayed = await replayParked(deps, { id, eventIds: parsed.data.eventIds ?? null });
-      return { status: 200, body: { replayed } };
+      const state = await describeSubscription(deps, { id });
+      if (!state) return notFound(id);
+      const { eventIds } = parsed.data;
+      // Named events go back in line whether parked or delivered; without names, every parked one.
+      if (!eventIds || state.subscription.strictOrder)
+        return { status: 200, body: { replayed: await replayParked(deps, { id, eventIds: eventIds ?? null }) } };
+      const again = eventIds.length > 0 ? await sendEventsAgain(deps, { id, eventIds }) : null;
+      return { status: 200, body: { replayed: again?.status === "queued" ? again.queued : 0 } };
     }
     case "reset": {
       const parsed = resetRequestSchema.safeParse(body ?? {});

@@ -6,6 +6,7 @@ import {
   countBacklog,
   findSubscriptionById,
   insertSubscription,
+  queueEventsAgain,
   unparkBacklog,
   updateSubscriptionById,
 } from "@/db/queries/subscriptions";
@@ -417,6 +418,34 @@ export async function replayParked(
 ): Promise<number> {
   if (!z.uuid().safeParse(id).success) return 0;
   return unparkBacklog(deps.db, { subscriptionId: id, eventIds, now: deps.clock() });
+}
+
+export type SendAgainResult =
+  { status: "queued"; queued: number } | { status: "already-queued" | "not-yet" | "strict" | "not-found" };
+
+/**
+ * "Send again": events the subscription already handed on go back in line for an attempt now, with
+ * the same webhook-id, so a receiver that de-duplicates sees a replay. A strict-order subscription
+ * sends each event once, in order; rewinding it is how earlier events go out again.
+ */
+export async function sendEventsAgain(
+  deps: Pick<Deps, "db" | "clock">,
+  { id, eventIds }: { id: string; eventIds: number[] },
+): Promise<SendAgainResult> {
+  if (!z.uuid().safeParse(id).success) return { status: "not-found" };
+  const subscription = await findSubscriptionById(deps.db, { id });
+  if (!subscription) return { status: "not-found" };
+  if (subscription.strictOrder) return { status: "strict" };
+  const counted = await queueEventsAgain(deps.db, {
+    subscriptionId: id,
+    eventIds,
+    checkpoint: { tx: subscription.checkpointTx, id: subscription.checkpointId },
+    groupLike: subscription.groupPattern === "*" ? null : groupLikeOf(subscription.groupPattern),
+    now: deps.clock(),
+  });
+  if (counted.queued > 0) return { status: "queued", queued: counted.queued };
+  if (counted.found === 0) return { status: "not-found" };
+  return { status: counted.handedOn === 0 ? "not-yet" : "already-queued" };
 }
 
 /** A new signing secret, shown once; the one it replaces keeps signing for 24 hours. */

@@ -1,3 +1,5 @@
+import { sql } from "drizzle-orm";
+import { rowsOf } from "@/db/rows";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
 import { insertNewEvents } from "@/db/queries/events";
@@ -14,6 +16,7 @@ import {
   replayParked,
   resetSubscription,
   rotateSubscriptionSecret,
+  sendEventsAgain,
 } from "./subscriptions";
 
 describe(`webhook subscriptions on ${testDriver}, to a receiver that verifies with standardwebhooks`, () => {
@@ -110,6 +113,45 @@ describe(`webhook subscriptions on ${testDriver}, to a receiver that verifies wi
     await runSubscription(deps(), { id: subscription.id, holder: "t" });
     expect(receiver.received.at(-1)!.body).toContain(key!);
     expect(await countBacklog(database.db, { subscriptionId: subscription.id })).toEqual({ waiting: 0, parked: 0 });
+  });
+
+  it("sends a delivered event again on request, with the same webhook-id, once however often it is asked", async () => {
+    const { subscription, secret } = await subscribe("again", "again.*");
+    const [first, second] = await record("again.made", 2);
+    await runSubscription(deps(), { id: subscription.id, holder: "t" });
+    expect(receiver.received).toHaveLength(2);
+    const ids = rowsOf<{ id: string | number }>(
+      await database.db.execute(sql`select id from events where key in (${first}, ${second}) order by id`),
+    );
+    const [firstId] = ids.map((r) => Number(r.id));
+    const id = subscription.id;
+    expect(await sendEventsAgain(deps(), { id, eventIds: [firstId!] })).toEqual({ status: "queued", queued: 1 });
+    // Asked again before the dispatcher ran: it is already waiting, and goes once.
+    expect(await sendEventsAgain(deps(), { id, eventIds: [firstId!] })).toEqual({ status: "already-queued" });
+    await runSubscription(deps(), { id, holder: "t" });
+    expect(receiver.received).toHaveLength(3);
+    const [original, again] = receiver.received.filter((r) => r.body.includes(first!));
+    expect(again!.headers["webhook-id"]).toBe(original!.headers["webhook-id"]);
+    expect(receiver.verified(secret!).at(-1)).toMatchObject({ data: { key: first } });
+    expect(await countBacklog(database.db, { subscriptionId: id })).toEqual({ waiting: 0, parked: 0 });
+
+    // An event recorded since is not handed on yet; one of other groups, or unknown, is not its own.
+    const [later] = await record("again.made", 1);
+    const laterId = Number(
+      rowsOf<{ id: string }>(await database.db.execute(sql`select id from events where key = ${later}`))[0]!.id,
+    );
+    expect(await sendEventsAgain(deps(), { id, eventIds: [laterId] })).toEqual({ status: "not-yet" });
+    const [other] = await record("elsewhere", 1);
+    const otherId = Number(
+      rowsOf<{ id: string }>(await database.db.execute(sql`select id from events where key = ${other}`))[0]!.id,
+    );
+    expect(await sendEventsAgain(deps(), { id, eventIds: [otherId] })).toEqual({ status: "not-found" });
+    expect(await sendEventsAgain(deps(), { id, eventIds: [9_999_999] })).toEqual({ status: "not-found" });
+    expect(await sendEventsAgain(deps(), { id: "not-a-uuid", eventIds: [firstId!] })).toEqual({ status: "not-found" });
+    const strict = await subscribe("again-strict", "again.*", { strictOrder: true, from: "beginning" });
+    expect(await sendEventsAgain(deps(), { id: strict.subscription.id, eventIds: [firstId!] })).toEqual({
+      status: "strict",
+    });
   });
 
   it("honours Retry-After when it is longer than the schedule's next step", async () => {

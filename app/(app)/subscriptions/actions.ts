@@ -18,6 +18,7 @@ import {
   type SubscriptionBase,
   replayParked,
   resetSubscription,
+  sendEventsAgain,
   setSubscriptionActive,
 } from "@/spark/subscriptions/subscriptions";
 
@@ -319,6 +320,31 @@ export async function replayParkedEventAction(_prev: FormState, formData: FormDa
   return replayed === 1
     ? { status: "ok", message: "Queued again: the next attempt is now." }
     : { status: "ok", message: "It is no longer parked: already replayed, or the subscription is gone." };
+}
+
+/** "Send again" on a delivered attempt: the event goes back in line once; a second press finds it waiting. */
+export async function sendEventAgainAction(_prev: FormState, formData: FormData): Promise<FormState> {
+  await requireSession();
+  const parsed = replayOneInput.safeParse({ id: formData.get("id"), eventId: formData.get("eventId") });
+  if (!parsed.success) return { status: "error", message: "Unknown event; reload the page." };
+  const { deps } = await getEngine();
+  const result = await sendEventsAgain(deps, { id: parsed.data.id, eventIds: [parsed.data.eventId] });
+  revalidate(parsed.data.id);
+  switch (result.status) {
+    case "queued":
+      return { status: "ok", message: "Queued: it is sent again within seconds, with the same webhook-id." };
+    case "already-queued":
+      return { status: "ok", message: "It is already waiting for an attempt." };
+    case "not-yet":
+      return { status: "ok", message: "It has not been handed on yet: it goes out in order." };
+    case "strict":
+      return {
+        status: "error",
+        message: "A strict-order subscription sends each event once, in order: rewind it to send earlier events again.",
+      };
+    default:
+      return { status: "error", message: "Unknown event, or not one of its groups; reload the page." };
+  }
 }
 
 const replayAllInput = idInput.extend({ count: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) });

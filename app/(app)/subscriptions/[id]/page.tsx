@@ -25,6 +25,7 @@ import {
   replayParkedEventAction,
   rewindSubscriptionAction,
   rotateSecretAction,
+  sendEventAgainAction,
   setSubscriptionActiveAction,
 } from "../actions";
 
@@ -303,7 +304,14 @@ export default async function SubscriptionPage({
       </div>
 
       <div className="mt-6" id="attempts" role="region" aria-label="Attempts">
-        <Card title="Attempts" description="Every attempt to hand an event on, newest first.">
+        <Card
+          title="Attempts"
+          description={
+            s.strictOrder
+              ? "Every attempt to hand an event on, newest first."
+              : "Every attempt to hand an event on, newest first. Send again puts a delivered event back in line, with the same webhook-id."
+          }
+        >
           {attempts.length === 0 ? (
             <p className="text-sm text-zinc-500">
               No attempts yet: nothing of its groups has been recorded since it started.
@@ -329,6 +337,17 @@ export default async function SubscriptionPage({
                   <td className="px-5 py-3 tabular-nums">#{a.attempt}</td>
                   <td className="px-5 py-3">
                     <Badge tone={outcomeTone[a.outcome]}>{a.outcome}</Badge>
+                    {a.outcome === "delivered" && !s.strictOrder ? (
+                      <div className="mt-1.5">
+                        <ActionButton
+                          action={sendEventAgainAction}
+                          fields={{ id: s.id, eventId: String(a.eventId) }}
+                          label="Send again"
+                          pendingLabel="Queuing…"
+                          variant="ghost"
+                        />
+                      </div>
+                    ) : null}
                   </td>
                   <td className="px-5 py-3 text-right whitespace-nowrap tabular-nums">
                     {formatDuration(a.durationMs)}
