@@ -1,105 +1,136 @@
-import { connect, headers } from "@nats-io/transport-node";
+import { connect, headers, type NatsConnection } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { PublishedEvent } from "@/db/queries/event-streams";
 import { natsDriver } from "@/spark/brokers/nats";
+import type { BrokerAddress } from "@/spark/brokers/types";
 import { webhookBody } from "@/spark/webhooks/sign";
 import { printTable } from "./generate";
+import { arrivals, pipelined, rekeyed, withSparkRelay } from "./relay-spark";
 import type { BenchOptions, BenchResult } from "./run";
 
-const eventsOf = (prefix: string, n: number): PublishedEvent[] =>
-  Array.from({ length: n }, (_, i) => ({
-    id: i + 1,
-    group: "bench.created",
-    key: `${prefix}:${i}`,
-    context: { i, title: `Item ${i}` },
-    createdAt: new Date(),
-    source: null,
-    aggregate: null,
-    position: { tx: "1", id: i + 1 },
-  }));
+/** In flight at once on the raw side: enough to keep JetStream busy without timing publishes out. */
+const WINDOW = 256;
 
-/**
- * `npm run bench -- relay` (NATS part): events per second through `natsDriver.relay(...).publish`, one at
- * a time as a subscription hands them on, beside a raw @nats-io JetStream loop publishing the same bodies
- * and headers awaiting each ack, in the same run, to a stream made for the run and deleted after.
- * `BENCH_NATS_URL` names the server (default nats://127.0.0.1:4222).
- */
-export async function relayNatsBenchmark(options: BenchOptions): Promise<BenchResult[]> {
-  const n = options.n ?? 5_000;
-  const parsed = natsDriver.parseUrl(process.env.BENCH_NATS_URL ?? "nats://127.0.0.1:4222");
-  if (!parsed.ok) throw new Error(parsed.message);
-  const { address } = parsed;
-  const run = `bench${Date.now().toString(36)}`;
-  const stream = `SPARK_BENCH_${run.toUpperCase()}`;
+async function connectTo(address: BrokerAddress): Promise<NatsConnection> {
   const url = new URL(address.url);
   const user = decodeURIComponent(url.username);
-  const nc = await connect({
+  return connect({
     servers: `${url.hostname}:${url.port}`,
     tls: url.protocol === "tls:" ? {} : undefined,
     ...(user ? { user, pass: address.password ?? undefined } : address.password ? { token: address.password } : {}),
   });
+}
+
+async function measure(
+  driver: "pglite" | "postgres",
+  n: number,
+  databaseUrl: string | null,
+  target: string,
+  address: BrokerAddress,
+): Promise<BenchResult> {
+  const run = `bench${Date.now().toString(36)}`;
+  const stream = `SPARK_BENCH_${run.toUpperCase()}`;
+  const nc = await connectTo(address);
   const jsm = await jetstreamManager(nc);
   await jsm.streams.add({ name: stream, subjects: [`${run}.>`] });
-  process.stderr.write(`relay-nats: ${n.toLocaleString("en")} events to JetStream stream ${stream}…\n`);
-  const relay = natsDriver.relay(address, { subject: `${run}.spark.{group}` });
+  // Counted where a reader of the stream sees them: a plain ordered consumer over what JetStream stored.
+  const counted = arrivals();
+  const reader = await connectTo(address);
+  const messages = await (await jetstream(reader).consumers.get(stream)).consume();
+  const reading = (async () => {
+    for await (const m of messages) counted.note(m.headers?.get("Nats-Msg-Id") ?? "");
+  })();
   try {
-    const js = jetstream(nc);
-    const raw = async (events: PublishedEvent[]) => {
-      for (const event of events) {
-        const h = headers();
-        h.set("Content-Type", "application/json");
-        h.set("Spark-Group", event.group);
-        await js.publish(`${run}.raw.${event.group}`, webhookBody(event), { msgID: event.key, headers: h });
-      }
-    };
-    const spark = async (events: PublishedEvent[]) => {
-      for (const event of events) {
-        const result = await relay.publish(event, {});
-        if (!result.ok) throw new Error(result.error);
-      }
-    };
-    // Both connections warm (handshake, JetStream's first lookups) before either is timed.
-    await raw(eventsOf("warm-raw", 200));
-    await spark(eventsOf("warm-spark", 200));
+    return await withSparkRelay(
+      { driver, databaseUrl, n, kind: "nats", target, config: { subject: `${run}.spark.{group}` } },
+      async (spark) => {
+        const js = jetstream(nc);
+        const publish = async (event: PublishedEvent, side: string) => {
+          const h = headers();
+          h.set("Content-Type", "application/json");
+          h.set("Spark-Group", event.group);
+          if (event.aggregate) {
+            h.set("Spark-Aggregate-Type", event.aggregate.type);
+            h.set("Spark-Aggregate-Id", event.aggregate.id);
+            h.set("Spark-Version", String(event.aggregate.version));
+          }
+          await js.publish(`${run}.${side}.${event.group}`, webhookBody(event), { msgID: event.key, headers: h });
+        };
 
-    const rawEvents = eventsOf("raw", n);
-    const rawStart = performance.now();
-    await raw(rawEvents);
-    const rawSeconds = (performance.now() - rawStart) / 1000;
+        // The fastest fair floor: the same messages and headers with WINDOW publishes awaiting their acks at once.
+        const rawEvents = spark.events.map((e) => rekeyed(e, "raw:"));
+        const rawStart = performance.now();
+        await pipelined(rawEvents, WINDOW, (event) => publish(event, "raw"));
+        await counted.until("raw:", n);
+        const rawSeconds = (performance.now() - rawStart) / 1000;
 
-    const sparkEvents = eventsOf("spark", n);
-    const sparkStart = performance.now();
-    await spark(sparkEvents);
-    const sparkSeconds = (performance.now() - sparkStart) / 1000;
+        // One ack at a time, as a subscription hands events on: shown for reference beside the floor.
+        const serialEvents = spark.events.map((e) => rekeyed(e, "serial:"));
+        const serialStart = performance.now();
+        await pipelined(serialEvents, 1, (event) => publish(event, "serial"));
+        await counted.until("serial:", n);
+        const serialSeconds = (performance.now() - serialStart) / 1000;
 
-    const stored = (await jsm.streams.info(stream)).state.messages;
-    if (stored !== 2 * n + 400) throw new Error(`The stream holds ${stored} messages; expected ${2 * n + 400}.`);
-    const rate = n / sparkSeconds;
-    const baseline = n / rawSeconds;
-    const results: BenchResult[] = [
-      {
-        name: "relay.nats",
-        value: Math.round(rate),
-        unit: "events/s",
-        baseline: Math.round(baseline),
-        ratio: Number((rate / baseline).toFixed(3)),
-        n,
+        const sparkSeconds = await spark.relay(() => counted.until("bench:", n));
+
+        const stored = (await jsm.streams.info(stream)).state.messages;
+        if (stored !== 3 * n) throw new Error(`The stream holds ${stored} messages; expected ${3 * n}.`);
+        const rate = n / sparkSeconds;
+        const baseline = n / rawSeconds;
+        const serial = n / serialSeconds;
+        return {
+          name: `relay.nats.${driver}`,
+          value: Math.round(rate),
+          unit: "events/s",
+          baseline: Math.round(baseline),
+          ratio: Number((rate / baseline).toFixed(3)),
+          n,
+          oneAtATime: Math.round(serial),
+          ratioOneAtATime: Number((rate / serial).toFixed(3)),
+        };
       },
-    ];
-    if (!options.json)
-      printTable(
-        ["benchmark", "Spark relay (acked)", "raw JetStream publish loop", "ratio"],
-        results.map((r) => [
-          r.name,
-          `${r.value.toLocaleString("en")} ${r.unit}`,
-          `${r.baseline.toLocaleString("en")} publishes/s`,
-          r.ratio.toFixed(2),
-        ]),
-      );
-    return results;
+    );
   } finally {
-    await relay.close();
+    messages.stop();
+    await reading.catch(() => {});
+    await reader.close().catch(() => {});
     await jsm.streams.delete(stream).catch(() => {});
-    await nc.close();
+    await nc.close().catch(() => {});
   }
+}
+
+/**
+ * `relay` (NATS half): events per second from the events table to a JetStream stream through a nats
+ * subscription and the dispatcher, counted by a plain ordered consumer, beside a raw @nats-io JetStream
+ * client publishing the same bodies and headers with acks (pipelined, and one at a time for reference)
+ * in the same run, to a stream made for the run and deleted after. BENCH_NATS_URL names the server.
+ */
+export async function relayNatsBenchmark(options: BenchOptions): Promise<BenchResult[]> {
+  const n = options.n ?? 5_000;
+  const target = process.env.BENCH_NATS_URL ?? "nats://127.0.0.1:4222";
+  const parsed = natsDriver.parseUrl(target);
+  if (!parsed.ok) throw new Error(parsed.message);
+  const drivers = options.driver === "both" ? (["pglite", "postgres"] as const) : [options.driver];
+  const results: BenchResult[] = [];
+  for (const driver of drivers) {
+    if (driver === "postgres" && !options.databaseUrl) {
+      process.stderr.write("relay: skipping postgres; set BENCH_DATABASE_URL (or TEST_DATABASE_URL).\n");
+      continue;
+    }
+    process.stderr.write(`relay: NATS JetStream, ${driver}, ${n.toLocaleString("en")} events with acks…\n`);
+    results.push(await measure(driver, n, options.databaseUrl, target, parsed.address));
+  }
+  if (!options.json)
+    printTable(
+      ["benchmark", "Spark (table to stream)", "raw JetStream, pipelined", "ratio", "raw, one at a time", "ratio"],
+      results.map((r) => [
+        r.name,
+        `${r.value.toLocaleString("en")} ${r.unit}`,
+        `${r.baseline.toLocaleString("en")} publishes/s`,
+        r.ratio.toFixed(2),
+        `${(r.oneAtATime as number).toLocaleString("en")} publishes/s`,
+        (r.ratioOneAtATime as number).toFixed(2),
+      ]),
+    );
+  return results;
 }

@@ -101,7 +101,7 @@ export function OutboxSourceForm({
             value={values.tableName}
             onChange={(e) => setValues({ ...values, tableName: e.target.value })}
             error={currentFieldError(state, "tableName", values.tableName)}
-            hint="The outbox table, or schema.table, with the columns id, event_group, event_key, context and created_at."
+            hint="The outbox table, or schema.table, with the columns id, event_group, event_key, context and created_at (group and key also work)."
             className="font-mono"
             spellCheck={false}
             autoComplete="off"

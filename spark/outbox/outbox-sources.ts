@@ -10,7 +10,15 @@ import type { OutboxSource } from "@/db/schema";
 import { isConnectionError, type SourceConnection } from "../connections/types";
 import type { Deps } from "../deps";
 import { staleEdit, type StaleEdit } from "../stale-edits";
-import { OUTBOX_COLUMNS, outboxTable, outboxTableName, parseOutboxRow, readStatement, type OutboxTable } from "./table";
+import {
+  OUTBOX_COLUMNS,
+  outboxColumnsOf,
+  outboxTable,
+  outboxTableName,
+  parseOutboxRow,
+  readStatement,
+  type OutboxTable,
+} from "./table";
 
 export const outboxSourceInput = z.object({
   name: z
@@ -48,7 +56,7 @@ const INTEGER_TYPES = /^(bigint|integer|smallint|int|mediumint|tinyint)\b/i;
 
 type Column = { name: string; type: string };
 
-async function columnsOf(connection: SourceConnection, table: OutboxTable): Promise<Column[]> {
+export async function columnsOf(connection: SourceConnection, table: OutboxTable): Promise<Column[]> {
   const rows =
     table.dialect === "postgres"
       ? (
@@ -105,7 +113,7 @@ export async function checkOutboxTable(
   } catch (error) {
     return { ok: false, field: "connectionId", message: (error as Error).message };
   }
-  const table = outboxTable(connection.kind, name.data);
+  let table = outboxTable(connection.kind, name.data);
   try {
     const columns = await columnsOf(connection, table);
     if (columns.length === 0) {
@@ -118,14 +126,14 @@ export async function checkOutboxTable(
         } Create it as the README's "Outbox tables" shows and GRANT SELECT on it to that user.`,
       };
     }
-    const names = new Set(columns.map((c) => c.name));
-    const missing = OUTBOX_COLUMNS.filter((c) => !names.has(c));
-    if (missing.length > 0)
+    const spelled = outboxColumnsOf(new Set(columns.map((c) => c.name)));
+    if (!spelled.ok)
       return {
         ok: false,
         field: "tableName",
-        message: `${name.data} lacks the column${missing.length === 1 ? "" : "s"} ${missing.join(", ")}; an outbox table has ${OUTBOX_COLUMNS.join(", ")} (the README's "Outbox tables" gives its DDL).`,
+        message: `${name.data} lacks the column${spelled.missing.length === 1 ? "" : "s"} ${spelled.missing.join(", ")}; an outbox table has ${OUTBOX_COLUMNS.join(", ")} (or group and key for event_group and event_key; the README's "Outbox tables" gives its DDL).`,
       };
+    table = outboxTable(connection.kind, name.data, spelled);
     const id = columns.find((c) => c.name === "id")!;
     if (!INTEGER_TYPES.test(id.type))
       return {

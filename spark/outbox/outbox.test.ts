@@ -553,6 +553,26 @@ describe.each(apps)(`outbox tables on $name (Spark on ${testDriver})`, ({ open }
     expect((await pass(qualified)).counts).toMatchObject({ candidates: 1, recorded: 0, seen: 1 });
   });
 
+  it("reads a table whose group and key columns are named group and key, quoted for the dialect", async () => {
+    const name = unique("plain").replace("-", "_");
+    const q = (column: string) => (app.kind === "postgres" ? `"${column}"` : `\`${column}\``);
+    await app.exec(
+      app.kind === "postgres"
+        ? `create table ${name} (id bigint generated always as identity primary key, ${q("group")} text not null, ${q("key")} text not null, context jsonb not null default '{}', created_at timestamptz not null default now())`
+        : `create table ${name} (id bigint unsigned not null auto_increment primary key, ${q("group")} varchar(100) not null, ${q("key")} varchar(200) not null, context json not null, created_at timestamp(6) not null default current_timestamp(6))`,
+    );
+    if (app.kind === "postgres") await app.exec(`grant select on ${name} to ${app.target.username}`);
+    const key = unique("plain");
+    await app.exec(
+      `insert into ${name} (${q("group")}, ${q("key")}, context) values ('plain.made', '${key}', '{"n": 1}')`,
+    );
+    const checked = await checkOutboxTable({ connections }, { connectionId, tableName: name });
+    expect(checked).toMatchObject({ ok: true, next: [{ group: "plain.made", key, problem: null }] });
+    const source = await newSource(name);
+    expect((await pass(source)).counts).toMatchObject({ recorded: 1 });
+    expect(await eventsOf(source)).toMatchObject([{ group: "plain.made", key, context: { n: 1 } }]);
+  });
+
   it("runs its reads in the connection's read-only transaction and under its timeout", async () => {
     const table = nextTable();
     await app.createTable(table);

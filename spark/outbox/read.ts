@@ -5,7 +5,8 @@ import type { Deps } from "../deps";
 import type { Handler } from "../events/handlers";
 import { recordEvents, type NewEvent } from "../events/record";
 import { advance, cap, expire, fill, GAP_HORIZON_MS, MAX_GAPS, reopen, type OutboxGap } from "./gaps";
-import { outboxTable, parseOutboxRow, readMore, readStatement, type OutboxTable } from "./table";
+import { columnsOf } from "./outbox-sources";
+import { outboxColumnsOf, outboxTable, parseOutboxRow, readMore, readStatement, type OutboxTable } from "./table";
 
 export const outboxSourceRef = (id: string) => `outbox:${id}`;
 
@@ -88,7 +89,10 @@ export async function readOutboxSource(
   };
   try {
     const connection = await deps.connections.open(source.connectionId);
-    const table = outboxTable(connection.kind, source.tableName);
+    // The spelling of the group and key columns is read each pass: a table may be rebuilt between them.
+    const named = outboxTable(connection.kind, source.tableName);
+    const spelled = outboxColumnsOf(new Set((await columnsOf(connection, named)).map((c) => c.name)));
+    const table = spelled.ok ? outboxTable(connection.kind, source.tableName, spelled) : named;
     await passOver(deps, source, input, state, { connection, table, save: () => save(null, true) });
     const { notes, skipped } = state;
     const summary = [

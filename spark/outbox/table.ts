@@ -3,8 +3,28 @@ import type { ConnectionKind, OutboxGap } from "@/db/schema";
 import { quoteIdentifier } from "../connections/identifiers";
 import { EVENT_LIMITS, eventInputSchema, firstProblem } from "../events/input";
 
-/** The outbox table's columns, fixed: `group` and `key` are reserved words in both dialects, hence the prefix. */
+/**
+ * The outbox table's columns. `group` and `key` are reserved words in both dialects, so the README's DDL
+ * prefixes them; a table made with the plain names works too (Spark quotes them).
+ */
 export const OUTBOX_COLUMNS = ["id", "event_group", "event_key", "context", "created_at"] as const;
+const SPELLINGS = { group: ["event_group", "group"], key: ["event_key", "key"] } as const;
+
+/** Which spelling of the group and key columns a table uses, or the columns it lacks. */
+export function outboxColumnsOf(
+  names: ReadonlySet<string>,
+): { ok: true; group: string; key: string } | { ok: false; missing: string[] } {
+  const group = SPELLINGS.group.find((c) => names.has(c));
+  const key = SPELLINGS.key.find((c) => names.has(c));
+  const missing = [
+    ...(names.has("id") ? [] : ["id"]),
+    ...(group ? [] : ["event_group"]),
+    ...(key ? [] : ["event_key"]),
+    ...(names.has("context") ? [] : ["context"]),
+    ...(names.has("created_at") ? [] : ["created_at"]),
+  ];
+  return group && key && missing.length === 0 ? { ok: true, group, key } : { ok: false, missing };
+}
 
 const PART = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
@@ -25,16 +45,39 @@ export const outboxTableName = z
 export type Dialect = "postgres" | "mysql";
 export const dialectOf = (kind: ConnectionKind): Dialect => (kind === "mysql" ? "mysql" : "postgres");
 
-export type OutboxTable = { dialect: Dialect; schema: string | null; name: string; sql: string };
+export type OutboxTable = {
+  dialect: Dialect;
+  schema: string | null;
+  name: string;
+  sql: string;
+  /** The group and key columns as they go into a statement: event_group and event_key, or group and key. */
+  columns: { group: string; key: string };
+};
 
-/** The table as it goes into a statement, each part quoted for its dialect; throws on a name the schema refuses. */
-export function outboxTable(kind: ConnectionKind, tableName: string): OutboxTable {
+/**
+ * The table as it goes into a statement, each part quoted for its dialect; throws on a name the schema
+ * refuses. `columns` names the group and key columns the table has (see `outboxColumnsOf`).
+ */
+export function outboxTable(
+  kind: ConnectionKind,
+  tableName: string,
+  columns: { group: string; key: string } = { group: "event_group", key: "event_key" },
+): OutboxTable {
   const checked = outboxTableName.parse(tableName);
   const dialect = dialectOf(kind);
   const parts = checked.split(".");
   const [schema, name] = parts.length === 2 ? [parts[0]!, parts[1]!] : [null, parts[0]!];
   const quoted = parts.map((p) => quoteIdentifier(dialect, p)).join(".");
-  return { dialect, schema, name, sql: quoted };
+  // Only the spellings Spark knows reach a statement, whatever a caller passes.
+  const group = SPELLINGS.group.find((c) => c === columns.group) ?? "event_group";
+  const key = SPELLINGS.key.find((c) => c === columns.key) ?? "event_key";
+  return {
+    dialect,
+    schema,
+    name,
+    sql: quoted,
+    columns: { group: quoteIdentifier(dialect, group), key: quoteIdentifier(dialect, key) },
+  };
 }
 
 /** Bytes of one row's context Spark takes; a larger one stays in the database and its row is skipped. */
@@ -77,7 +120,7 @@ export function readStatement(
     octet_length(o.context::text) as context_bytes, o.created_at::text as created_at, o.id as sort_id,
     sum(case when octet_length(o.context::text) <= ${max} then octet_length(o.context::text) else 0 end) over (order by o.id) as running,
     count(*) over () as inner_rows
-  from (select id, event_group, event_key, context, created_at from ${table.sql} where id > ${afterParam}${rangeSql} order by id limit ${n}) o
+  from (select id, ${table.columns.group} as event_group, ${table.columns.key} as event_key, context, created_at from ${table.sql} where id > ${afterParam}${rangeSql} order by id limit ${n}) o
 ) s
 where s.running - coalesce(octet_length(s.context), 0) < ${BATCH_BYTES}
 order by s.sort_id`
@@ -87,7 +130,7 @@ order by s.sort_id`
     length(o.context) as context_bytes, cast(o.created_at as char) as created_at, o.id as sort_id,
     sum(case when length(o.context) <= ${max} then length(o.context) else 0 end) over (order by o.id) as running,
     count(*) over () as inner_rows
-  from (select id, event_group, event_key, context, created_at from ${table.sql} where id > ${afterParam}${rangeSql} order by id limit ${n}) o
+  from (select id, ${table.columns.group} as event_group, ${table.columns.key} as event_key, context, created_at from ${table.sql} where id > ${afterParam}${rangeSql} order by id limit ${n}) o
 ) s
 where s.running - coalesce(length(s.context), 0) < ${BATCH_BYTES}
 order by s.sort_id`;

@@ -1,0 +1,150 @@
+import { listPublishedEventsByIds, type PublishedEvent } from "@/db/queries/event-streams";
+import { insertNewEvents } from "@/db/queries/events";
+import { createDeps } from "@/runtime/compose";
+import { startDispatcher } from "@/runtime/dispatcher";
+import { closeRelays } from "@/spark/brokers/relays";
+import { defaultSettings } from "@/spark/deps";
+import { silentLogger } from "@/spark/logger";
+import { createSubscription } from "@/spark/subscriptions/subscriptions";
+import { createCaptureMailer } from "@/emails/transports/capture";
+import { testConnections } from "@/testing/connections";
+import { openScratchDatabase } from "@/testing/scratch-database";
+
+const SECRET_KEY = "bench secret key, long enough for SPARK_SECRET_KEY";
+
+export type SparkRelaySide = {
+  /** The recorded events read back as the dispatcher hands them on, so the raw side sends the same messages. */
+  events: PublishedEvent[];
+  /** Starts the dispatcher and answers the seconds until `arrived` settles: every event confirmed at the broker. */
+  relay(arrived: () => Promise<void>): Promise<number>;
+};
+
+/**
+ * A scratch database holding `n` recorded events (recorded before any clock starts) and a broker
+ * subscription reading them from the beginning, for `body` to time the dispatcher against a raw client.
+ */
+export async function withSparkRelay<T>(
+  {
+    driver,
+    databaseUrl,
+    n,
+    kind,
+    target,
+    config,
+  }: {
+    driver: "pglite" | "postgres";
+    databaseUrl: string | null;
+    n: number;
+    kind: "rabbitmq" | "nats";
+    target: string;
+    config: Record<string, unknown>;
+  },
+  body: (spark: SparkRelaySide) => Promise<T>,
+): Promise<T> {
+  const database = await openScratchDatabase(driver === "pglite" ? { driver } : { driver, adminUrl: databaseUrl! });
+  const connections = testConnections(database, { secretKey: SECRET_KEY });
+  const deps = createDeps({
+    db: database.db,
+    mailer: createCaptureMailer({ store: async () => {} }),
+    log: silentLogger,
+    settings: defaultSettings,
+    connections,
+  });
+  try {
+    const ids: number[] = [];
+    for (let i = 0; i < n; i += 1000) {
+      const batch = Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({
+        group: "bench.created",
+        key: `bench:${i + j}`,
+        context: { i: i + j, title: `Item ${i + j}` },
+        // Half carry an aggregate, so the relay's aggregate headers are part of what is measured.
+        aggregate: (i + j) % 2 === 0 ? { type: "item", id: String(i + j), version: 1 } : undefined,
+        generatorId: null,
+        source: null,
+      }));
+      ids.push(...(await insertNewEvents(database.db, { events: batch, jobRunId: null })).map((r) => r.id));
+    }
+    const events: PublishedEvent[] = [];
+    for (let i = 0; i < ids.length; i += 1000)
+      events.push(...(await listPublishedEventsByIds(database.db, { ids: ids.slice(i, i + 1000) })));
+    const created = await createSubscription(deps, {
+      input: { name: "bench", kind, groups: "bench.*", target, from: "beginning", config },
+      by: null,
+    });
+    if (created.status !== "ok") throw new Error(JSON.stringify(created.fieldErrors));
+    return await body({
+      events,
+      async relay(arrived) {
+        // The events are committed already, so the dispatcher's first round finds them without a notification.
+        const t0 = performance.now();
+        const dispatcher = startDispatcher({ deps, listen: database.listen, holder: "bench" });
+        try {
+          await arrived();
+          return (performance.now() - t0) / 1000;
+        } finally {
+          await dispatcher.stop();
+        }
+      },
+    });
+  } finally {
+    await closeRelays();
+    await connections.close();
+    await database.close();
+  }
+}
+
+/** Runs `task` over `items` with at most `window` in flight: a raw client pipelining its publishes. */
+export async function pipelined<T>(items: T[], window: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(window, items.length) }, async () => {
+      while (next < items.length) await task(items[next++]!);
+    }),
+  );
+}
+
+/** Counts the distinct keys arriving at a plain consumer, per prefix, and waits for a number of them. */
+export function arrivals() {
+  const seen = new Map<string, Set<string>>();
+  let total = 0;
+  const waiters: { prefix: string; count: number; resolve: () => void }[] = [];
+  const size = (prefix: string) => seen.get(prefix)?.size ?? 0;
+  return {
+    get total() {
+      return total;
+    },
+    size,
+    note(key: string) {
+      total++;
+      const prefix = key.slice(0, key.indexOf(":") + 1);
+      let keys = seen.get(prefix);
+      if (!keys) seen.set(prefix, (keys = new Set()));
+      keys.add(key);
+      for (let i = waiters.length - 1; i >= 0; i--)
+        if (size(waiters[i]!.prefix) >= waiters[i]!.count) waiters.splice(i, 1)[0]!.resolve();
+    },
+    until(prefix: string, count: number, timeoutMs = 600_000): Promise<void> {
+      if (size(prefix) >= count) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`only ${size(prefix)} of ${count} ${prefix} messages arrived`)),
+          timeoutMs,
+        );
+        waiters.push({
+          prefix,
+          count,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        });
+      });
+    },
+  };
+}
+
+/** The same event under another key, so the raw side's messages are told apart at the consumer. */
+export const rekeyed = (event: PublishedEvent, prefix: string): PublishedEvent => ({
+  ...event,
+  key: event.key.replace(/^bench:/, prefix),
+});
