@@ -67,6 +67,7 @@ test("an admin edits a webhook in place: new URL and groups from its checkpoint,
       .getByLabel("Signing secret", { exact: true })
       .inputValue();
     await page.getByRole("link", { name: `Open “${name}”` }).click();
+    await expect(page.getByRole("heading", { name, level: 1 })).toBeVisible();
     const detail = page.url();
 
     // Two tabs open the edit form; the first saves a new URL and groups, keeping the header's value.
@@ -159,7 +160,8 @@ test("an admin relays events to RabbitMQ from the Subscriptions page, then point
     // The password stays sealed: the edit form says it is kept, and the relay goes on with it.
     await page.getByRole("link", { name: "Edit" }).click();
     await expect(page.getByLabel("Password (optional)")).toHaveValue("");
-    await expect(page.getByLabel("Broker URL")).toHaveValue("amqp://guest@127.0.0.1:5672/");
+    // As Spark keeps it: the default vhost spelled out, no password.
+    await expect(page.getByLabel("Broker URL")).toHaveValue("amqp://guest@127.0.0.1:5672/%2F");
     await page.getByLabel("Routing key (optional)").fill("moved.{group}");
     await page.getByRole("button", { name: "Save changes" }).click();
     await expect(page.getByText(`Saved “${name}”`)).toBeVisible();
