@@ -9,6 +9,7 @@ import { insertNewEvents } from "@/db/queries/events";
 import { openTestDatabase, testDriver } from "@/testing/database";
 import { testDeps } from "@/testing/deps";
 import { testConnections } from "@/testing/connections";
+import { countBacklog, findSubscriptionById } from "@/db/queries/subscriptions";
 import { runSubscription } from "../subscriptions/dispatch";
 import { createSubscription, updateSubscription } from "../subscriptions/subscriptions";
 import { closeRelays } from "./relays";
@@ -148,6 +149,51 @@ describe.skipIf(!(await reachable()))(`broker relays through subscriptions on ${
       }
       expect(got).toEqual(keys.map((key) => `moved.edit.moved ${key}`));
     } finally {
+      await connection.close();
+    }
+  });
+
+  it("waits at the first event while RabbitMQ cannot take any, spending no attempts, then relays all in order", async () => {
+    const connection = await amqplib.connect(RABBIT);
+    const channel = await connection.createChannel();
+    const exchange = `spark.test.wait.${run}`;
+    const queue = `spark.test.waited.${run}`;
+    await channel.assertExchange(exchange, "topic", { durable: false, autoDelete: false });
+    await channel.assertQueue(queue, { durable: false, autoDelete: false });
+    await channel.bindQueue(queue, exchange, "#");
+    try {
+      const created = await createSubscription(deps(), {
+        input: { name: `rabbit wait ${run}`, kind: "rabbitmq", groups: "wait.*", target: RABBIT, config: { exchange } },
+        by: null,
+      });
+      if (created.status !== "ok") throw new Error(JSON.stringify(created.fieldErrors));
+      const { id } = created.subscription;
+      const keys = Array.from({ length: 150 }, (_, i) => `wait:${run}:${i}`);
+      await record("wait.made", keys.slice(0, 10));
+      expect(await runSubscription(deps(), { id, holder: "t" })).toMatchObject({ delivered: 10 });
+      // The exchange goes away: not any event's fault, so nothing is failed past or parked.
+      await channel.deleteExchange(exchange);
+      await record("wait.made", keys.slice(10));
+      const stuck = await runSubscription(deps(), { id, holder: "t" });
+      expect(stuck).toMatchObject({ status: "waiting", delivered: 0, failed: 0, parked: 0 });
+      expect(await countBacklog(database.db, { subscriptionId: id })).toEqual({ waiting: 0, parked: 0 });
+      expect((await findSubscriptionById(database.db, { id }))!.lastError).toContain(
+        `There is no exchange "${exchange}"`,
+      );
+      // Back: the rest go out in commit order, 140 with several awaiting their confirms at once.
+      await channel.assertExchange(exchange, "topic", { durable: false, autoDelete: false });
+      await channel.bindQueue(queue, exchange, "#");
+      expect(await runSubscription(deps(), { id, holder: "t" })).toMatchObject({ delivered: 140, failed: 0 });
+      const got: string[] = [];
+      for (;;) {
+        const message = await channel.get(queue, { noAck: true });
+        if (!message) break;
+        got.push(String(message.properties.messageId));
+      }
+      expect(got).toEqual(keys);
+    } finally {
+      await channel.deleteQueue(queue).catch(() => {});
+      await channel.deleteExchange(exchange).catch(() => {});
       await connection.close();
     }
   });

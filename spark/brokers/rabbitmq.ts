@@ -193,6 +193,8 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** What RabbitMQ meant by closing a channel over an exchange or queue, in words an operator can act on. */
+const TOO_LARGE = "RabbitMQ refused a message of";
+
 function channelProblem(
   error: unknown,
   target: string,
@@ -203,7 +205,7 @@ function channelProblem(
   const user = url.username ?? "guest";
   const size = /message size (\d+) is larger than configured max size (\d+)/.exec(raw);
   if (size)
-    return `RabbitMQ refused a message of ${size[1]} bytes: its max_message_size is ${size[2]} bytes. Raise max_message_size in rabbitmq.conf, or keep the events' context smaller; the event is retried and parked after the attempt limit.`;
+    return `${TOO_LARGE} ${size[1]} bytes: its max_message_size is ${size[2]} bytes. Raise max_message_size in rabbitmq.conf, or keep the events' context smaller; the event is retried and parked after the attempt limit.`;
   if (/NOT[-_]FOUND/.test(raw))
     return kind === "exchange"
       ? `There is no exchange "${target}" in vhost "${url.vhost}"; declare it in RabbitMQ, or use amq.topic.`
@@ -342,10 +344,18 @@ function createRelay(address: BrokerAddress, rawConfig: RabbitRelayConfig): Brok
     } catch (error) {
       return fail((error as Error).message);
     }
-    if (typeof current === "string") return fail(current);
+    // The broker is down, reconnecting or refusing everything: the subscription waits here rather than
+    // failing (and moving past) every event in turn.
+    const down = (error: string, attempted = true): HandOff => ({
+      ok: false,
+      error: redact(error, address.password),
+      unavailable: true,
+      attempted,
+    });
+    if (typeof current === "string") return down(current, !current.includes("Next connection attempt in"));
     const opened = current;
     if (opened.blocked)
-      return fail(
+      return down(
         `RabbitMQ is refusing publishes for now (${opened.blocked}); it lifts this when its memory or disk alarm clears.`,
       );
     const properties = messagePropertiesOf(event);
@@ -374,12 +384,16 @@ function createRelay(address: BrokerAddress, rawConfig: RabbitRelayConfig): Brok
           }
           if (error)
             finish(
-              fail(
-                opened.closedBecause ??
-                  (link === opened
-                    ? `RabbitMQ refused the message (a negative confirm): a queue bound to ${config.exchange} for routing key ${routing.key} is full or limits its size (x-max-length or x-max-length-bytes with x-overflow reject-publish), or the broker could not store it; it will be sent again.`
-                    : "The connection to RabbitMQ closed before it confirmed the message; it will be sent again."),
-              ),
+              opened.closedBecause
+                ? // A message over max_message_size is this event's own problem: it is retried and parked.
+                  opened.closedBecause.startsWith(TOO_LARGE)
+                  ? fail(opened.closedBecause)
+                  : down(opened.closedBecause)
+                : link === opened
+                  ? fail(
+                      `RabbitMQ refused the message (a negative confirm): a queue bound to ${config.exchange} for routing key ${routing.key} is full or limits its size (x-max-length or x-max-length-bytes with x-overflow reject-publish), or the broker could not store it; it will be sent again.`,
+                    )
+                  : down("The connection to RabbitMQ closed before it confirmed the message; it will be sent again."),
             );
           else if (returned > 0)
             finish(
@@ -398,7 +412,7 @@ function createRelay(address: BrokerAddress, rawConfig: RabbitRelayConfig): Brok
           finish(fail(`The aggregate of event ${event.key} does not fit in a message's headers.`));
         else if (/closed/i.test(raw)) {
           if (link === opened) link = null;
-          finish(fail("The connection to RabbitMQ closed; the message will be sent again."));
+          finish(down("The connection to RabbitMQ closed; the message will be sent again."));
         } else finish(fail(`RabbitMQ could not take the message: ${raw}`));
       }
     });

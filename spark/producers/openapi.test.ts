@@ -55,6 +55,7 @@ describe("the OpenAPI document", () => {
       "GET /api/openapi.json": ["200"],
       "POST /api/destinations": ["201", "400", "401", "403", "413", "415", "503"],
       "GET /api/destinations/{id}": ["200", "401", "403", "404", "503"],
+      "PATCH /api/destinations/{id}": ["200", "400", "401", "403", "404", "409", "413", "415", "503"],
       "POST /api/destinations/{id}/{action}": ["200", "400", "401", "403", "404", "409", "503"],
     });
     const ids = Object.values(doc.paths).flatMap((m) => Object.values(m).map((op) => op.operationId));

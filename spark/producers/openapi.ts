@@ -14,6 +14,7 @@ import {
   destinationCreatedSchema,
   destinationRequestSchema,
   destinationStateSchema,
+  destinationUpdateSchema,
   replayRequestSchema,
   resetRequestSchema,
 } from "../subscriptions/api";
@@ -101,6 +102,7 @@ function buildDocument(publicUrl: string): OpenApiDocument {
       AggregateInput: aggregateSchema,
       IngestRequest: ingestRequestSchema,
       DestinationRequest: destinationRequestSchema,
+      DestinationUpdate: destinationUpdateSchema,
       ReplayRequest: replayRequestSchema,
       ResetRequest: resetRequestSchema,
     }),
@@ -332,6 +334,44 @@ function buildDocument(publicUrl: string): OpenApiDocument {
           responses: {
             "200": { description: "Its state.", content: { "application/json": { schema: ref("DestinationState") } } },
             "404": responseRef("NotFound"),
+            ...guarded,
+          },
+        },
+        patch: {
+          operationId: "updateDestination",
+          summary: "Change a destination in place",
+          description: [
+            "What the body names changes; what it leaves out stays. The kind, the checkpoint, the backlog and a webhook's signing secret never change: the events after the checkpoint go where it now says. " +
+              "Send the `version` a GET answered to refuse the change (409) if someone changed it since.",
+            scopeNote("admin"),
+          ].join("\n\n"),
+          security: bearer("admin"),
+          "x-required-scope": "admin",
+          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } }],
+          requestBody: {
+            required: true,
+            content: {
+              "application/json": {
+                schema: ref("DestinationUpdate"),
+                example: { version: 3, url: "https://billing.example.com/hooks/spark-v2", attemptLimit: 12 },
+              },
+            },
+          },
+          responses: {
+            "200": {
+              description: "Its new state.",
+              content: { "application/json": { schema: ref("DestinationState") } },
+            },
+            "400": responseRef("BadRequest"),
+            "404": responseRef("NotFound"),
+            "409": {
+              description: "It changed since `version`: who changed what, and the version now.",
+              content: {
+                "application/json": { schema: ref("Error") },
+              },
+            },
+            "413": responseRef("PayloadTooLarge"),
+            "415": responseRef("UnsupportedMediaType"),
             ...guarded,
           },
         },

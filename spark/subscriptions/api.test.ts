@@ -5,7 +5,7 @@ import type { Database } from "@/db/client";
 import { insertNewEvents } from "@/db/queries/events";
 import { openTestDatabase, testDriver } from "@/testing/database";
 import { testDeps } from "@/testing/deps";
-import { createDestination, destinationAction, destinationState } from "./api";
+import { createDestination, destinationAction, destinationState, updateDestination } from "./api";
 import { runSubscription } from "./dispatch";
 
 describe(`the destinations API's engine on ${testDriver}`, () => {
@@ -118,5 +118,43 @@ describe(`the destinations API's engine on ${testDriver}`, () => {
     expect(await destinationAction(deps(), id, "rewind", {})).toMatchObject({ status: 404 });
     expect(await destinationState(deps(), "00000000-0000-4000-8000-000000000000")).toMatchObject({ status: 404 });
     expect(await destinationAction(deps(), "x'; drop table events;--", "pause", {})).toMatchObject({ status: 404 });
+  });
+  it("changes a destination in place: named fields change, the rest stays, a stale version is 409", async () => {
+    const created = await createDestination(deps(), {
+      name: "patched",
+      kind: "code",
+      groups: "patched.*",
+      subscriber: "ledger",
+      attemptLimit: 3,
+    });
+    const id = created.body.id as string;
+    const before = await destinationState(deps(), id);
+    expect(before.body).toMatchObject({ version: 1, settings: {} });
+    expect(await updateDestination(deps(), id, { version: 1, groups: "patched.v2.*", attemptLimit: 5 })).toMatchObject({
+      status: 200,
+      body: { name: "patched", groups: "patched.v2.*", attemptLimit: 5, target: "ledger", version: 2 },
+    });
+    // The same version again: someone changed it since.
+    expect(await updateDestination(deps(), id, { version: 1, attemptLimit: 9 })).toMatchObject({
+      status: 409,
+      body: { version: 2, error: expect.stringContaining("since you opened it") },
+    });
+    // Without a version, the change applies to what is stored now.
+    expect(await updateDestination(deps(), id, { strictOrder: true })).toMatchObject({
+      status: 200,
+      body: { strictOrder: true, attemptLimit: 5, version: 3 },
+    });
+    expect(await updateDestination(deps(), id, { subscriber: "nobody" })).toMatchObject({
+      status: 400,
+      body: { field: "subscriber" },
+    });
+    expect(await updateDestination(deps(), id, { groups: "a b" })).toMatchObject({
+      status: 400,
+      body: { field: "groups" },
+    });
+    expect(await updateDestination(deps(), id, { kind: "webhook" })).toMatchObject({ status: 400 });
+    expect(await updateDestination(deps(), id, "not an object")).toMatchObject({ status: 400 });
+    expect(await updateDestination(deps(), "00000000-0000-4000-8000-000000000000", {})).toMatchObject({ status: 404 });
+    expect(await destinationState(deps(), id)).toMatchObject({ body: { version: 3, groups: "patched.v2.*" } });
   });
 });

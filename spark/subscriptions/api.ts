@@ -7,6 +7,7 @@ import {
   resetSubscription,
   sendEventsAgain,
   setSubscriptionActive,
+  updateSubscription,
   type SubscriptionInput,
   type SubscriptionState,
 } from "./subscriptions";
@@ -55,6 +56,10 @@ export const destinationStateSchema = z.object({
   lastErrorAt: z.string().nullable(),
   lastDeliveredAt: z.string().nullable(),
   reader: z.string().nullable().describe("The instance reading it now, if any."),
+  settings: z
+    .record(z.string(), z.unknown())
+    .describe("A relay's exchange and routingKey (RabbitMQ) or subject (NATS); empty for the other kinds."),
+  version: z.number().int().describe("Send it back with a PATCH: a change made since answers 409."),
 });
 export type DestinationState = z.infer<typeof destinationStateSchema>;
 
@@ -76,6 +81,8 @@ export function destinationStateOf({ subscription: s, lag, backlog }: Subscripti
     lastErrorAt: s.lastErrorAt?.toISOString() ?? null,
     lastDeliveredAt: s.lastDeliveredAt?.toISOString() ?? null,
     reader: s.leaseUntil && s.leaseUntil > new Date() ? s.leaseHolder : null,
+    settings: s.config,
+    version: s.version,
   };
 }
 
@@ -116,6 +123,83 @@ export async function createDestination(deps: Deps, body: unknown): Promise<Answ
     status: 201,
     body: { id: created.subscription.id, ...(created.secret ? { secret: created.secret } : {}) },
   };
+}
+
+/** `PATCH /api/destinations/:id`: what is sent changes, what is left out stays; the kind never changes. */
+export const destinationUpdateSchema = z
+  .object({
+    version: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe("The version a GET answered: if it changed since, nothing is saved and the answer is 409."),
+    name: z.string().optional(),
+    groups: z.string().optional().describe("A group, or a pattern with * (order.*)."),
+    url: z
+      .string()
+      .optional()
+      .describe("The webhook's URL, or the broker's; a broker URL without a password keeps the stored one."),
+    subscriber: z.string().optional().describe("The registered code subscriber's name (kind code)."),
+    exchange: z.string().optional(),
+    routingKey: z.string().optional().describe('RabbitMQ: the routing key template; "" for the group.'),
+    subject: z.string().optional(),
+    strictOrder: z.boolean().optional(),
+    attemptLimit: z.number().int().optional(),
+    headers: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe("A webhook's extra headers, all of them: they replace the stored ones."),
+  })
+  .strict();
+
+/**
+ * Changes a destination in place, keeping its checkpoint, backlog and secret: 200 with its new state,
+ * 400 naming the field, 409 when it changed since `version`, 404 when there is none.
+ */
+export async function updateDestination(deps: Deps, id: string, body: unknown): Promise<Answer> {
+  const parsed = destinationUpdateSchema.safeParse(body);
+  if (!parsed.success) return { status: 400, body: { error: problemOf(parsed.error) } };
+  const state = await describeSubscription(deps, { id });
+  if (!state) return notFound(id);
+  const current = state.subscription;
+  const { version, url, subscriber, exchange, routingKey, subject, headers, ...rest } = parsed.data;
+  const text = (value: unknown) => (typeof value === "string" ? value : undefined);
+  // A routing key of "" goes back to the default, the group.
+  const key = routingKey ?? text(current.config.routingKey) ?? "";
+  const config =
+    current.kind === "rabbitmq"
+      ? { exchange: exchange ?? text(current.config.exchange), ...(key.trim() ? { routingKey: key } : {}) }
+      : current.kind === "nats"
+        ? { subject: subject ?? text(current.config.subject) }
+        : undefined;
+  const result = await updateSubscription(deps, {
+    id,
+    version: version ?? current.version,
+    input: {
+      name: rest.name ?? current.name,
+      groups: rest.groups ?? current.groupPattern,
+      target: (current.kind === "code" ? subscriber : url) ?? current.target,
+      strictOrder: rest.strictOrder ?? current.strictOrder,
+      attemptLimit: rest.attemptLimit ?? current.attemptLimit,
+      ...(headers !== undefined ? { headers } : {}),
+      ...(config ? { config } : {}),
+    },
+    by: null,
+  });
+  switch (result.status) {
+    case "ok":
+      return destinationState(deps, id);
+    case "gone":
+      return notFound(id);
+    case "stale":
+      return { status: 409, body: { error: result.message, version: result.version } };
+    default: {
+      const [field, messages] = Object.entries(result.fieldErrors)[0]!;
+      const name = field === "target" ? (current.kind === "code" ? "subscriber" : "url") : field;
+      return { status: 400, body: { error: `${name}: ${messages[0]}`, field: name } };
+    }
+  }
 }
 
 export async function destinationState(deps: Deps, id: string): Promise<Answer> {

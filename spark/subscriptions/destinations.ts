@@ -18,9 +18,23 @@ export type HandOff =
       retryAfterMs?: number | null;
       /** The destination asked never to be called again (410 Gone). */
       gone?: boolean;
+      /**
+       * The destination itself cannot be reached (a broker down or reconnecting), through no fault of
+       * this event: the subscription waits at this event instead of spending its attempts and moving on.
+       */
+      unavailable?: boolean;
+      /** False when nothing reached the destination (its reconnect backoff has not passed): no attempt to log. */
+      attempted?: boolean;
     };
 
-export type Destination = { handOff(event: PublishedEvent, options: { signal?: AbortSignal }): Promise<HandOff> };
+export type Destination = {
+  handOff(event: PublishedEvent, options: { signal?: AbortSignal }): Promise<HandOff>;
+  /**
+   * Hand-offs started in commit order arrive in that order (one broker channel), so several may await
+   * their confirms at once; a webhook's requests could overtake each other, so it takes one at a time.
+   */
+  pipelined?: boolean;
+};
 
 /** The destination a subscription names; one that cannot be reached says why on every attempt. */
 export function destinationOf(deps: Deps, subscription: Subscription): Destination {
@@ -87,7 +101,7 @@ export function destinationOf(deps: Deps, subscription: Subscription): Destinati
     case "nats": {
       const opened = relayFor(deps, { ...subscription, kind: subscription.kind });
       if (!opened.ok) return unavailable(opened.error);
-      return { handOff: (event, { signal }) => opened.relay.publish(event, { signal }) };
+      return { handOff: (event, { signal }) => opened.relay.publish(event, { signal }), pipelined: true };
     }
     default:
       return unavailable(`Destinations of kind "${subscription.kind}" cannot be sent to by this version of Spark.`);

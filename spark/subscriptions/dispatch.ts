@@ -24,6 +24,8 @@ export type RunOutcome = DispatchTally & { status: "ran" | "busy" | "inactive" |
 
 const RESPONSE_LIMIT = 1024;
 const SAVE_EVERY_MS = 250;
+/** Hand-offs a pipelined destination (a broker channel) has awaiting their confirms at once. */
+const PIPELINE_DEPTH = 64;
 
 /**
  * Hands a subscription's events to its destination, in commit order from its checkpoint, for as long as
@@ -88,7 +90,11 @@ export async function runSubscription(
         : `Every attempt failed for ${Math.round(deps.settings.subscriptionDisableAfterMs / 86_400_000)} days (since ${failingSince!.toISOString()}); the last error: ${result.ok ? "" : result.error}`;
     const retryAfter = result.ok ? null : (result.retryAfterMs ?? null);
     const wait = Math.max(webhookRetryDelayMs(number, random), retryAfter ?? 0);
-    const parked = !result.ok && !subscription.strictOrder && number >= subscription.attemptLimit;
+    const unavailable = !result.ok && result.unavailable === true;
+    // Waiting out an unreachable destination costs the event none of its attempts, so it never parks.
+    const parked = !result.ok && !unavailable && !subscription.strictOrder && number >= subscription.attemptLimit;
+    if (!result.ok && result.unavailable && result.attempted === false)
+      return { result, next: at, parked: false, unavailable };
     if (!result.ok)
       deps.log.warn(parked ? "event parked after its last attempt" : "delivery attempt failed", {
         destination: subscription.name,
@@ -116,8 +122,9 @@ export async function runSubscription(
     });
     if (result.ok) tally.delivered++;
     else if (parked) tally.parked++;
-    else tally.failed++;
-    return { result, next: new Date(at.getTime() + wait), parked };
+    // A round that only found the destination down is no work done: the dispatcher idles before the next.
+    else if (!unavailable) tally.failed++;
+    return { result, next: new Date(at.getTime() + wait), parked, unavailable };
   };
 
   let savedAt = performance.now();
@@ -138,6 +145,8 @@ export async function runSubscription(
     );
   };
 
+  // The destination could not be reached: nothing more is tried this round.
+  let down = false;
   try {
     // Events that failed before and whose next attempt is due (strict destinations wait on theirs below).
     if (!subscription.strictOrder) {
@@ -158,7 +167,11 @@ export async function runSubscription(
           done.push(row.eventId);
           continue;
         }
-        const { result, next, parked } = await attempt(event, row.attempts + 1);
+        const { result, next, parked, unavailable } = await attempt(event, row.attempts + 1);
+        if (unavailable) {
+          down = true;
+          break;
+        }
         if (result.ok) {
           done.push(row.eventId);
           progress.delivered++;
@@ -176,8 +189,10 @@ export async function runSubscription(
     }
 
     const groupLike = subscription.groupPattern === "*" ? null : groupLikeOf(subscription.groupPattern);
+    const inFlight = destination.pipelined && !subscription.strictOrder ? PIPELINE_DEPTH : 1;
+    if (down) status = "waiting";
     pages: for (;;) {
-      if (signal?.aborted || progress.disabled) break;
+      if (signal?.aborted || progress.disabled || down) break;
       const page = await readEventsInCommitOrder(deps.db, {
         after: checkpoint,
         groupLike,
@@ -187,34 +202,48 @@ export async function runSubscription(
       const blocking = subscription.strictOrder
         ? await findBlockingBacklog(deps.db, { subscriptionId: subscription.id })
         : null;
-      for (const event of page.events) {
+      for (let start = 0; start < page.events.length; start += inFlight) {
         if (signal?.aborted || progress.disabled) break pages;
-        const earlier = blocking?.eventId === event.id ? blocking : null;
+        // One event at a time, or (a pipelined destination) several started in commit order and
+        // settled in that order: the checkpoint still moves one event at a time.
+        const window = page.events.slice(start, start + inFlight);
+        const earlier = blocking?.eventId === window[0]!.id ? blocking : null;
         if (earlier && earlier.nextAttemptAt > deps.clock()) {
           status = "waiting";
           break pages;
         }
-        const number = (earlier?.attempts ?? 0) + 1;
-        const { result, next, parked } = await attempt(event, number);
-        if (result.ok) {
-          progress.delivered++;
-          progress.lastEventAt = event.createdAt;
-          if (earlier) await deleteBacklog(deps.db, { subscriptionId: subscription.id, eventIds: [event.id] });
-        } else {
-          await upsertBacklog(deps.db, {
-            subscriptionId: subscription.id,
-            eventId: event.id,
-            attempts: number,
-            nextAttemptAt: next,
-            lastError: result.error,
-            parkedAt: parked ? deps.clock() : null,
-          });
-          if (subscription.strictOrder) {
+        const outcomes = await Promise.all(
+          window.map((event, i) => attempt(event, i === 0 ? (earlier?.attempts ?? 0) + 1 : 1)),
+        );
+        for (const [i, event] of window.entries()) {
+          const { result, next, parked, unavailable } = outcomes[i]!;
+          if (unavailable) {
+            // The checkpoint stays before this event: it and what follows go out once the destination is back.
             status = "waiting";
             break pages;
           }
+          const number = i === 0 ? (earlier?.attempts ?? 0) + 1 : 1;
+          if (result.ok) {
+            progress.delivered++;
+            progress.lastEventAt = event.createdAt;
+            if (i === 0 && earlier)
+              await deleteBacklog(deps.db, { subscriptionId: subscription.id, eventIds: [event.id] });
+          } else {
+            await upsertBacklog(deps.db, {
+              subscriptionId: subscription.id,
+              eventId: event.id,
+              attempts: number,
+              nextAttemptAt: next,
+              lastError: result.error,
+              parkedAt: parked ? deps.clock() : null,
+            });
+            if (subscription.strictOrder) {
+              status = "waiting";
+              break pages;
+            }
+          }
+          checkpoint = event.position;
         }
-        checkpoint = event.position;
         // A crash re-sends what was handed on since the last save: saving every quarter second keeps
         // that to a handful of events without a write per event.
         if (performance.now() - savedAt >= SAVE_EVERY_MS && !(await save())) return { ...tally, status: "busy" };
