@@ -1,3 +1,4 @@
+import { getMaxListeners, setMaxListeners } from "node:events";
 import { listPublishedEventsByIds, readEventsInCommitOrder, type PublishedEvent } from "@/db/queries/event-streams";
 import {
   deleteBacklog,
@@ -25,7 +26,7 @@ export type RunOutcome = DispatchTally & { status: "ran" | "busy" | "inactive" |
 const RESPONSE_LIMIT = 1024;
 const SAVE_EVERY_MS = 250;
 /** Hand-offs a pipelined destination (a broker channel) has awaiting their confirms at once. */
-const PIPELINE_DEPTH = 64;
+const PIPELINE_DEPTH = 128;
 
 /**
  * Hands a subscription's events to its destination, in commit order from its checkpoint, for as long as
@@ -190,39 +191,43 @@ export async function runSubscription(
 
     const groupLike = subscription.groupPattern === "*" ? null : groupLikeOf(subscription.groupPattern);
     const inFlight = destination.pipelined && !subscription.strictOrder ? PIPELINE_DEPTH : 1;
+    // Each hand-off in flight listens for the stop signal until it settles.
+    if (signal && inFlight > 1) setMaxListeners(Math.max(getMaxListeners(signal), inFlight + 16), signal);
+    // A pipelined destination takes pages the size of several windows: fewer reads per event.
+    const readSize = inFlight > 1 ? Math.max(pageSize, inFlight * 4) : pageSize;
     if (down) status = "waiting";
     pages: for (;;) {
       if (signal?.aborted || progress.disabled || down) break;
       const page = await readEventsInCommitOrder(deps.db, {
         after: checkpoint,
         groupLike,
-        limit: pageSize,
-        scan: groupLike === null ? pageSize : Math.max(pageSize, READ_LIMITS.scan),
+        limit: readSize,
+        scan: groupLike === null ? readSize : Math.max(readSize, READ_LIMITS.scan),
       });
       const blocking = subscription.strictOrder
         ? await findBlockingBacklog(deps.db, { subscriptionId: subscription.id })
         : null;
-      for (let start = 0; start < page.events.length; start += inFlight) {
-        if (signal?.aborted || progress.disabled) break pages;
-        // One event at a time, or (a pipelined destination) several started in commit order and
-        // settled in that order: the checkpoint still moves one event at a time.
-        const window = page.events.slice(start, start + inFlight);
-        const earlier = blocking?.eventId === window[0]!.id ? blocking : null;
-        if (earlier && earlier.nextAttemptAt > deps.clock()) {
-          status = "waiting";
-          break pages;
-        }
-        const outcomes = await Promise.all(
-          window.map((event, i) => attempt(event, i === 0 ? (earlier?.attempts ?? 0) + 1 : 1)),
-        );
-        for (const [i, event] of window.entries()) {
-          const { result, next, parked, unavailable } = outcomes[i]!;
+      // One event at a time, or (a pipelined destination) up to `inFlight` started in commit order
+      // ahead of the one being settled: the checkpoint still moves one event at a time, in order.
+      const started: ReturnType<typeof attempt>[] = [];
+      const earlier = blocking?.eventId === page.events[0]?.id ? blocking : null;
+      const numberOf = (i: number) => (i === 0 ? (earlier?.attempts ?? 0) + 1 : 1);
+      try {
+        for (let i = 0; i < page.events.length; i++) {
+          if (signal?.aborted || progress.disabled) break pages;
+          if (i === 0 && earlier && earlier.nextAttemptAt > deps.clock()) {
+            status = "waiting";
+            break pages;
+          }
+          for (let j = started.length; j < Math.min(page.events.length, i + inFlight); j++)
+            started.push(attempt(page.events[j]!, numberOf(j)));
+          const event = page.events[i]!;
+          const { result, next, parked, unavailable } = await started[i]!;
           if (unavailable) {
             // The checkpoint stays before this event: it and what follows go out once the destination is back.
             status = "waiting";
             break pages;
           }
-          const number = i === 0 ? (earlier?.attempts ?? 0) + 1 : 1;
           if (result.ok) {
             progress.delivered++;
             progress.lastEventAt = event.createdAt;
@@ -232,7 +237,7 @@ export async function runSubscription(
             await upsertBacklog(deps.db, {
               subscriptionId: subscription.id,
               eventId: event.id,
-              attempts: number,
+              attempts: numberOf(i),
               nextAttemptAt: next,
               lastError: result.error,
               parkedAt: parked ? deps.clock() : null,
@@ -243,10 +248,14 @@ export async function runSubscription(
             }
           }
           checkpoint = event.position;
+          // A crash re-sends what was handed on since the last save: saving every quarter second keeps
+          // that to a handful of events without a write per event.
+          if (performance.now() - savedAt >= SAVE_EVERY_MS && !(await save())) return { ...tally, status: "busy" };
         }
-        // A crash re-sends what was handed on since the last save: saving every quarter second keeps
-        // that to a handful of events without a write per event.
-        if (performance.now() - savedAt >= SAVE_EVERY_MS && !(await save())) return { ...tally, status: "busy" };
+      } finally {
+        // Hand-offs started past where this round stopped still settle before it ends (and are logged):
+        // nothing it began goes on after it.
+        await Promise.allSettled(started);
       }
       // Nothing scanned: the reader is at the end of what has committed.
       if (page.scannedTo === null) break;
