@@ -125,6 +125,23 @@ describe.skipIf(!(await reachable()))(`broker relays through subscriptions on ${
           by: null,
         }),
       ).toMatchObject({ status: "invalid", fieldErrors: { target: [expect.any(String)] } });
+      // The stored password goes only to the broker and user it was saved for.
+      for (const elsewhere of ["amqp://guest@localhost:5672/", "amqp://other@127.0.0.1:5672/"])
+        expect(
+          await updateSubscription(deps(), {
+            id,
+            version: 1,
+            input: { ...common, target: elsewhere, config: { exchange } },
+            by: null,
+          }),
+        ).toEqual({
+          status: "invalid",
+          fieldErrors: {
+            password: [
+              "Enter the password again: the stored one is only sent to the broker and user it was saved for.",
+            ],
+          },
+        });
       const saved = await updateSubscription(deps(), {
         id,
         version: 1,

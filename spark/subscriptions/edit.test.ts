@@ -69,7 +69,7 @@ describe(`editing a subscription in place on ${testDriver}`, () => {
     base?: Parameters<typeof updateSubscription>[1]["base"],
   ) => updateSubscription(deps, { id, version, input, base, by: null });
 
-  it("moves a webhook to a new URL and pattern from its checkpoint, signing with the same secret and merging the headers", async () => {
+  it("moves a webhook to a new URL and pattern from its checkpoint, signing with the same secret, its header values typed again", async () => {
     const { id, secret } = await webhook("moved", { "X-Keep": "kept-value", "X-Replace": "old", "X-Drop": "gone" });
     await record("moved.a", 2);
     expect(await runSubscription(deps, { id, holder: "t" })).toMatchObject({ delivered: 2 });
@@ -77,13 +77,26 @@ describe(`editing a subscription in place on ${testDriver}`, () => {
     await record("moved.a", 1);
     await record("moved-b", 1);
 
-    const saved = await edit(id, 1, {
+    const moved = {
       name: "moved renamed",
       groups: "moved*",
       target: afterUrl,
       strictOrder: true,
       attemptLimit: 3,
-      headers: { "X-Keep": null, "X-Replace": "new", "X-Added": "added" },
+    };
+    // Stored values (a token, often) are not sent to another host: kept by a blank, or left unnamed.
+    for (const headers of [{ "X-Keep": null, "X-Replace": "new" }, undefined])
+      expect(await edit(id, 1, { ...moved, headers })).toEqual({
+        status: "invalid",
+        fieldErrors: {
+          headers: [
+            "Type the header values again, or clear them: stored ones are only sent to the host they were saved for.",
+          ],
+        },
+      });
+    const saved = await edit(id, 1, {
+      ...moved,
+      headers: { "X-Keep": "kept-value", "X-Replace": "new", "X-Added": "added" },
     });
     expect(saved).toMatchObject({
       status: "ok",
@@ -100,24 +113,37 @@ describe(`editing a subscription in place on ${testDriver}`, () => {
     expect(headers["x-drop"]).toBeUndefined();
   });
 
-  it("keeps the headers when the edit does not name them, and refuses keeping a header that was never stored", async () => {
-    const { id } = await webhook("headers", { Authorization: "Bearer t0ken" });
-    const common = { name: "headers", groups: "headers.*", target: afterUrl, strictOrder: false, attemptLimit: 8 };
+  it("keeps the headers on the same host when the edit does not name them or leaves a value blank, and refuses keeping one never stored", async () => {
+    const { id } = await webhook("headers", { Authorization: "Bearer t0ken", "X-Other": "other" });
+    // Another path on the same host: the stored values go on being sent there.
+    const common = {
+      name: "headers",
+      groups: "headers.*",
+      target: `${beforeUrl}/v2`,
+      strictOrder: false,
+      attemptLimit: 8,
+    };
     expect(await edit(id, 1, common)).toMatchObject({ status: "ok" });
     await record("headers.x", 1);
     await runSubscription(deps, { id, holder: "t" });
-    expect(after.received[0]!.headers.authorization).toBe("Bearer t0ken");
+    expect(before.received[0]!.headers.authorization).toBe("Bearer t0ken");
+    expect(await edit(id, 2, { ...common, headers: { Authorization: null, "X-Other": "changed" } })).toMatchObject({
+      status: "ok",
+    });
+    await record("headers.x", 1);
+    await runSubscription(deps, { id, holder: "t" });
+    expect(before.received[1]!.headers).toMatchObject({ authorization: "Bearer t0ken", "x-other": "changed" });
 
-    expect(await edit(id, 2, { ...common, headers: { "X-New": null } })).toEqual({
+    expect(await edit(id, 3, { ...common, headers: { "X-New": null } })).toEqual({
       status: "invalid",
       fieldErrors: { headers: ["Give a value for X-New."] },
     });
-    expect(await edit(id, 2, { ...common, headers: { Host: "evil.example" } })).toMatchObject({
+    expect(await edit(id, 3, { ...common, headers: { Host: "evil.example" } })).toMatchObject({
       status: "invalid",
       fieldErrors: { headers: [expect.stringContaining("Spark decides host itself")] },
     });
     // An empty set drops them all.
-    expect(await edit(id, 2, { ...common, headers: {} })).toMatchObject({ status: "ok" });
+    expect(await edit(id, 3, { ...common, headers: {} })).toMatchObject({ status: "ok" });
     expect((await findSubscriptionById(database.db, { id }))!.headersSealed).toBeNull();
   });
 

@@ -156,6 +156,12 @@ async function resolveDestination(
     }
     let password = typed;
     if (typed === null && existing?.secretSealed) {
+      // Otherwise an edit could send the stored password to a host of the editor's choosing.
+      if (!sameOrigin(existing.target, address.address.url, { withUser: true }))
+        return invalid(
+          "password",
+          "Enter the password again: the stored one is only sent to the broker and user it was saved for.",
+        );
       if (!box) return invalid("target", "The stored password cannot be opened: set SPARK_SECRET_KEY.");
       try {
         password = box.open(existing.secretSealed);
@@ -190,6 +196,13 @@ async function resolveDestination(
       "Set SPARK_SECRET_KEY on the server first: a webhook's signing secret is kept sealed under it.",
     );
   let merged: Record<string, string> | undefined;
+  // Stored header values (often a token) follow the webhook only while it stays on the same host.
+  const keepsStored = headers === undefined ? !!existing?.headersSealed : Object.values(headers).includes(null);
+  if (existing && keepsStored && !sameOrigin(existing.target, checked.url.href))
+    return invalid(
+      "headers",
+      "Type the header values again, or clear them: stored ones are only sent to the host they were saved for.",
+    );
   if (headers) {
     let stored: Record<string, string> = {};
     if (existing?.headersSealed && Object.values(headers).some((v) => v === null)) {
@@ -222,6 +235,22 @@ async function resolveDestination(
       merged === undefined ? undefined : Object.keys(merged).length > 0 ? box.seal(JSON.stringify(merged)) : null,
     secret,
   };
+}
+
+/** Whether two URLs reach the same scheme, host and port (and, with `withUser`, as the same user). */
+function sameOrigin(before: string, after: string, { withUser = false }: { withUser?: boolean } = {}): boolean {
+  try {
+    const a = new URL(before);
+    const b = new URL(after);
+    return (
+      a.protocol === b.protocol &&
+      a.hostname.toLowerCase() === b.hostname.toLowerCase() &&
+      a.port === b.port &&
+      (!withUser || decodeURIComponent(a.username) === decodeURIComponent(b.username))
+    );
+  } catch {
+    return false;
+  }
 }
 
 export const subscriptionEditSchema = z
