@@ -94,6 +94,24 @@ export async function listSubscriptionAttemptsPage(
 }
 
 /** How many events a subscription handed on since `since`: its recent throughput. */
+/** The event a delivered attempt of this subscription handed on; null for another's attempt, or one that failed. */
+export async function findDeliveredAttemptEvent(
+  db: Conn,
+  { subscriptionId, attemptId }: { subscriptionId: string; attemptId: number },
+): Promise<number | null> {
+  const [row] = await db
+    .select({ eventId: subscriptionAttempts.eventId })
+    .from(subscriptionAttempts)
+    .where(
+      and(
+        eq(subscriptionAttempts.id, attemptId),
+        eq(subscriptionAttempts.subscriptionId, subscriptionId),
+        eq(subscriptionAttempts.outcome, "delivered"),
+      ),
+    );
+  return row?.eventId ?? null;
+}
+
 /** Events each subscription handed on since `since`, by subscription id (absent: none). */
 export async function countDeliveredSince(
   db: Conn,

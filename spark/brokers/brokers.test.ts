@@ -10,7 +10,7 @@ import { openTestDatabase, testDriver } from "@/testing/database";
 import { testDeps } from "@/testing/deps";
 import { testConnections } from "@/testing/connections";
 import { countBacklog, findSubscriptionById } from "@/db/queries/subscriptions";
-import { runSubscription } from "../subscriptions/dispatch";
+import { runSubscription, runSubscriptions } from "../subscriptions/dispatch";
 import { createSubscription, updateSubscription } from "../subscriptions/subscriptions";
 import { closeRelays } from "./relays";
 import { startInbounds } from "@/runtime/inbounds";
@@ -197,6 +197,21 @@ describe.skipIf(!(await reachable()))(`broker relays through subscriptions on ${
       expect((await findSubscriptionById(database.db, { id }))!.lastError).toContain(
         `There is no exchange "${exchange}"`,
       );
+      // Through the dispatcher's rounds: one that finds it down leaves it be for a moment, so a stream of
+      // new events does not make round after round re-read its page only to fail again.
+      const attemptsOf = async () =>
+        (await database.db.query.subscriptionAttempts.findMany({ where: (a, { eq }) => eq(a.subscriptionId, id) }))
+          .length;
+      expect((await runSubscriptions(deps(), { holder: "t" }))[id]).toMatchObject({
+        status: "waiting",
+        unreachable: true,
+      });
+      const tried = await attemptsOf();
+      expect((await runSubscriptions(deps(), { holder: "t" }))[id]).toMatchObject({
+        status: "waiting",
+        unreachable: true,
+      });
+      expect(await attemptsOf()).toBe(tried);
       // Back: the rest go out in commit order, 140 with several awaiting their confirms at once.
       await channel.assertExchange(exchange, "topic", { durable: false, autoDelete: false });
       await channel.bindQueue(queue, exchange, "#");

@@ -21,10 +21,21 @@ import { webhookRetryDelayMs } from "../webhooks/retry";
 import { destinationOf, type HandOff } from "./destinations";
 
 export type DispatchTally = { delivered: number; failed: number; parked: number };
-export type RunOutcome = DispatchTally & { status: "ran" | "busy" | "inactive" | "waiting" | "disabled" };
+export type RunOutcome = DispatchTally & {
+  status: "ran" | "busy" | "inactive" | "waiting" | "disabled";
+  /** The destination could not be reached: the round stopped at the checkpoint. */
+  unreachable?: true;
+};
 
 const RESPONSE_LIMIT = 1024;
 const SAVE_EVERY_MS = 250;
+/**
+ * Subscriptions whose destination could not be reached, until when this process's rounds leave them be:
+ * new events would otherwise wake round after round that re-reads a page only to find it still down.
+ */
+const downUntil = new Map<string, number>();
+const DOWN_PAUSE_MS = 1_000;
+
 /** Hand-offs a pipelined destination (a broker channel) has awaiting their confirms at once. */
 const PIPELINE_DEPTH = 128;
 
@@ -44,7 +55,16 @@ export async function runSubscription(
     pageSize = 100,
     signal,
     random = Math.random,
-  }: { id: string; holder: string; pageSize?: number; signal?: AbortSignal; random?: () => number },
+    probe = false,
+  }: {
+    id: string;
+    holder: string;
+    pageSize?: number;
+    signal?: AbortSignal;
+    random?: () => number;
+    /** The destination was unreachable last round: one hand-off tries it before several go at once. */
+    probe?: boolean;
+  },
 ): Promise<RunOutcome> {
   const tally: DispatchTally = { delivered: 0, failed: 0, parked: 0 };
   const leaseFor = () => {
@@ -73,6 +93,8 @@ export async function runSubscription(
     } catch (error) {
       result = { ok: false, error: error instanceof Error ? error.message : String(error) };
     }
+    // What a destination answers is stored as text, which PostgreSQL cannot hold with a NUL in it.
+    if (!result.ok) result = { ...result, error: result.error.replaceAll("\u0000", "\ufffd") };
     const durationMs = Math.round(performance.now() - t0);
     const at = deps.clock();
     if (result.ok) {
@@ -148,6 +170,7 @@ export async function runSubscription(
 
   // The destination could not be reached: nothing more is tried this round.
   let down = false;
+  let reachedDown = false;
   try {
     // Events that failed before and whose next attempt is due (strict destinations wait on theirs below).
     if (!subscription.strictOrder) {
@@ -190,7 +213,8 @@ export async function runSubscription(
     }
 
     const groupLike = subscription.groupPattern === "*" ? null : groupLikeOf(subscription.groupPattern);
-    const inFlight = destination.pipelined && !subscription.strictOrder ? PIPELINE_DEPTH : 1;
+    // After a round that found the destination down, one event probes it before the window opens again.
+    let inFlight = destination.pipelined && !subscription.strictOrder && !probe ? PIPELINE_DEPTH : 1;
     // Each hand-off in flight listens for the stop signal until it settles.
     if (signal && inFlight > 1) setMaxListeners(Math.max(getMaxListeners(signal), inFlight + 16), signal);
     // A pipelined destination takes pages the size of several windows: fewer reads per event.
@@ -226,11 +250,13 @@ export async function runSubscription(
           if (unavailable) {
             // The checkpoint stays before this event: it and what follows go out once the destination is back.
             status = "waiting";
+            reachedDown = true;
             break pages;
           }
           if (result.ok) {
             progress.delivered++;
             progress.lastEventAt = event.createdAt;
+            if (destination.pipelined && !subscription.strictOrder) inFlight = PIPELINE_DEPTH;
             if (i === 0 && earlier)
               await deleteBacklog(deps.db, { subscriptionId: subscription.id, eventIds: [event.id] });
           } else {
@@ -263,7 +289,7 @@ export async function runSubscription(
       if (!(await save())) return { ...tally, status: "busy" };
     }
     await save();
-    return { ...tally, status };
+    return { ...tally, status, ...(down || reachedDown ? { unreachable: true } : {}) };
   } finally {
     await releaseSubscriptionLease(deps.db, { id: subscription.id, holder });
   }
@@ -277,11 +303,19 @@ export async function runSubscriptions(
   const outcomes: Record<string, RunOutcome | { status: "error"; message: string }> = {};
   for (const id of await listActiveSubscriptionIds(deps.db)) {
     if (signal?.aborted) break;
+    const pausedUntil = downUntil.get(id);
+    if (pausedUntil !== undefined && performance.now() < pausedUntil) {
+      outcomes[id] = { delivered: 0, failed: 0, parked: 0, status: "waiting", unreachable: true };
+      continue;
+    }
     try {
-      outcomes[id] = await runSubscription(
+      const outcome = await runSubscription(
         { ...deps, log: deps.log.child({ subscriptionId: id }) },
-        { id, holder, signal },
+        { id, holder, signal, probe: pausedUntil !== undefined },
       );
+      if (outcome.unreachable) downUntil.set(id, performance.now() + DOWN_PAUSE_MS);
+      else downUntil.delete(id);
+      outcomes[id] = outcome;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       deps.log.error("subscription run failed", { subscription: id, error: message });

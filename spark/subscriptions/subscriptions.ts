@@ -10,6 +10,7 @@ import {
   unparkBacklog,
   updateSubscriptionById,
 } from "@/db/queries/subscriptions";
+import { findDeliveredAttemptEvent } from "@/db/queries/subscription-views";
 import { subscriptions, type Subscription } from "@/db/schema";
 import { and, eq } from "drizzle-orm";
 import type { Deps } from "../deps";
@@ -475,6 +476,16 @@ export async function sendEventsAgain(
   if (counted.queued > 0) return { status: "queued", queued: counted.queued };
   if (counted.found === 0) return { status: "not-found" };
   return { status: counted.handedOn === 0 ? "not-yet" : "already-queued" };
+}
+
+/** "Send again" from the attempt log: the event a delivered attempt of this subscription handed on. */
+export async function sendAttemptAgain(
+  deps: Pick<Deps, "db" | "clock">,
+  { id, attemptId }: { id: string; attemptId: number },
+): Promise<SendAgainResult> {
+  if (!z.uuid().safeParse(id).success) return { status: "not-found" };
+  const eventId = await findDeliveredAttemptEvent(deps.db, { subscriptionId: id, attemptId });
+  return eventId === null ? { status: "not-found" } : sendEventsAgain(deps, { id, eventIds: [eventId] });
 }
 
 /** A new signing secret, shown once; the one it replaces keeps signing for 24 hours. */

@@ -210,30 +210,36 @@ describe(`the subscription actions on ${testDriver}`, () => {
     });
   });
 
-  it("lets an operator send a delivered event again, once per press, and only an event of that subscription", async () => {
+  it("lets an operator send a delivered event again, once per press, only by an attempt that delivered it to that subscription", async () => {
     h.token = operatorToken;
     failing.clear();
     const sub = await codeSubscription("resent", "resent");
     const [good] = await record("resent", 1);
     await runSubscription(deps, { id: sub.id, holder: "t" });
     const eventId = (await database.db.query.events.findFirst({ where: (e, { eq }) => eq(e.key, good!) }))!.id;
-    const again = () => sendEventAgainAction(idle, form({ id: sub.id, eventId: String(eventId) }));
+    const attemptId = (await database.db.query.subscriptionAttempts.findFirst({
+      where: (a, { and, eq }) => and(eq(a.subscriptionId, sub.id), eq(a.eventId, eventId)),
+    }))!.id;
+    const again = () => sendEventAgainAction(idle, form({ id: sub.id, attemptId: String(attemptId) }));
     expect(await again()).toMatchObject({ status: "ok", message: expect.stringMatching(/^Queued/) });
     expect(await again()).toEqual({ status: "ok", message: "It is already waiting for an attempt." });
     expect(await backlogOf(sub.id)).toEqual({ waiting: 1, parked: 0 });
     expect(await runSubscription(deps, { id: sub.id, holder: "t" })).toMatchObject({ delivered: 1 });
-    // Another subscription's event, a forged id, and no session.
-    const other = await codeSubscription("resent-other", "resent-other");
-    expect(await sendEventAgainAction(idle, form({ id: other.id, eventId: String(eventId) }))).toMatchObject({
+    // Another subscription's attempt (even for an event of its groups, from before it started), a
+    // forged id, and no session.
+    const other = await codeSubscription("resent-other", "resent*");
+    expect(await sendEventAgainAction(idle, form({ id: other.id, attemptId: String(attemptId) }))).toMatchObject({
       status: "error",
     });
     expect(await backlogOf(other.id)).toEqual({ waiting: 0, parked: 0 });
     for (const id of FORGED)
-      expect(await sendEventAgainAction(idle, form({ id, eventId: String(eventId) }))).toMatchObject({
+      expect(await sendEventAgainAction(idle, form({ id, attemptId: String(attemptId) }))).toMatchObject({
         status: "error",
       });
     h.token = undefined;
-    expect(await redirectOf(sendEventAgainAction(idle, form({ id: sub.id, eventId: String(eventId) })))).toBe("/login");
+    expect(await redirectOf(sendEventAgainAction(idle, form({ id: sub.id, attemptId: String(attemptId) })))).toBe(
+      "/login",
+    );
     expect(await backlogOf(sub.id)).toEqual({ waiting: 0, parked: 0 });
   });
 

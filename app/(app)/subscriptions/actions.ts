@@ -18,7 +18,7 @@ import {
   type SubscriptionBase,
   replayParked,
   resetSubscription,
-  sendEventsAgain,
+  sendAttemptAgain,
   setSubscriptionActive,
 } from "@/spark/subscriptions/subscriptions";
 
@@ -322,13 +322,19 @@ export async function replayParkedEventAction(_prev: FormState, formData: FormDa
     : { status: "ok", message: "It is no longer parked: already replayed, or the subscription is gone." };
 }
 
+const sendAgainInput = idInput.extend({
+  attemptId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+});
+
 /** "Send again" on a delivered attempt: the event goes back in line once; a second press finds it waiting. */
 export async function sendEventAgainAction(_prev: FormState, formData: FormData): Promise<FormState> {
   await requireSession();
-  const parsed = replayOneInput.safeParse({ id: formData.get("id"), eventId: formData.get("eventId") });
-  if (!parsed.success) return { status: "error", message: "Unknown event; reload the page." };
+  const parsed = sendAgainInput.safeParse({ id: formData.get("id"), attemptId: formData.get("attemptId") });
+  if (!parsed.success) return { status: "error", message: "Unknown attempt; reload the page." };
   const { deps } = await getEngine();
-  const result = await sendEventsAgain(deps, { id: parsed.data.id, eventIds: [parsed.data.eventId] });
+  // By a delivered attempt, not an event id: an operator re-sends what this destination received, never
+  // events from before it started or that a rewind skipped (that takes an admin's rewind).
+  const result = await sendAttemptAgain(deps, { id: parsed.data.id, attemptId: parsed.data.attemptId });
   revalidate(parsed.data.id);
   switch (result.status) {
     case "queued":
@@ -343,7 +349,7 @@ export async function sendEventAgainAction(_prev: FormState, formData: FormData)
         message: "A strict-order subscription sends each event once, in order: rewind it to send earlier events again.",
       };
     default:
-      return { status: "error", message: "Unknown event, or not one of its groups; reload the page." };
+      return { status: "error", message: "Unknown delivered attempt; reload the page." };
   }
 }
 

@@ -341,7 +341,7 @@ export default async function SubscriptionPage({
                       <div className="mt-1.5">
                         <ActionButton
                           action={sendEventAgainAction}
-                          fields={{ id: s.id, eventId: String(a.eventId) }}
+                          fields={{ id: s.id, attemptId: String(a.id) }}
                           label="Send again"
                           pendingLabel="Queuing…"
                           variant="ghost"
