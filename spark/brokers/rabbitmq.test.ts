@@ -260,6 +260,25 @@ describe.skipIf(skip)("against RabbitMQ on 127.0.0.1:5672", () => {
     await relay.close();
   });
 
+  it("fails only the event whose routing key a topic permission refuses, and goes on with the next", async () => {
+    const ex = await exchange("topics");
+    const q = await queue("topics");
+    await channel.bindQueue(q, ex, "#");
+    await run("rabbitmqctl", ["set_topic_permissions", "-p", "/", user, ex, "^order\\.placed$", ".*"]);
+    try {
+      const relay = rabbitmqDriver.relay(address, { exchange: ex });
+      const refused = await relay.publish(eventOf(1, { group: "order.secret" }), {});
+      expect(refused).toEqual({
+        ok: false,
+        error: expect.stringMatching(/^RabbitMQ refused the routing key "order\.secret" to exchange/),
+      });
+      expect(await relay.publish(eventOf(2), {})).toEqual({ ok: true });
+      await relay.close();
+    } finally {
+      await run("rabbitmqctl", ["clear_topic_permissions", "-p", "/", user]);
+    }
+  });
+
   it("says why when the exchange is deleted under it, and holds one connection however often it reopens", async () => {
     const ex = await exchange("deleted");
     const q = await queue("deleted");

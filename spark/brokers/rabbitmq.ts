@@ -193,7 +193,9 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** What RabbitMQ meant by closing a channel over an exchange or queue, in words an operator can act on. */
+// Channel closes caused by one message rather than the broker: the event fails and is parked in time.
 const TOO_LARGE = "RabbitMQ refused a message of";
+const TOPIC_REFUSED = "RabbitMQ refused the routing key";
 
 function channelProblem(
   error: unknown,
@@ -210,6 +212,9 @@ function channelProblem(
     return kind === "exchange"
       ? `There is no exchange "${target}" in vhost "${url.vhost}"; declare it in RabbitMQ, or use amq.topic.`
       : `There is no queue "${target}" in vhost "${url.vhost}"; declare it in RabbitMQ (with a dead-letter exchange for refused messages).`;
+  const topic = /access to topic '([^']*)' in exchange/.exec(raw);
+  if (/ACCESS[-_]REFUSED/.test(raw) && topic)
+    return `${TOPIC_REFUSED} "${topic[1]}" to exchange "${target}" in vhost "${url.vhost}" (a topic permission of user ${user}); grant it, or route this group elsewhere. The event is retried and parked after the attempt limit.`;
   if (/ACCESS[-_]REFUSED/.test(raw))
     return kind === "exchange"
       ? `User ${user} may not use exchange "${target}" in vhost "${url.vhost}"; grant it write permission there.`
@@ -385,8 +390,9 @@ function createRelay(address: BrokerAddress, rawConfig: RabbitRelayConfig): Brok
           if (error)
             finish(
               opened.closedBecause
-                ? // A message over max_message_size is this event's own problem: it is retried and parked.
-                  opened.closedBecause.startsWith(TOO_LARGE)
+                ? // A message too large, or a routing key the user may not publish, is this event's own
+                  // problem: it is retried and parked while the others go on.
+                  opened.closedBecause.startsWith(TOO_LARGE) || opened.closedBecause.startsWith(TOPIC_REFUSED)
                   ? fail(opened.closedBecause)
                   : down(opened.closedBecause)
                 : link === opened
