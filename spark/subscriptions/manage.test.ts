@@ -27,6 +27,12 @@ describe(`deleting and rotating subscriptions on ${testDriver}`, () => {
             throw new Error("not today");
           },
         },
+        {
+          name: "nul-refuser",
+          handle() {
+            throw new Error("broken\u0000reply");
+          },
+        },
       ],
       settings: { webhookAllowPrivate: true },
     });
@@ -101,5 +107,23 @@ describe(`deleting and rotating subscriptions on ${testDriver}`, () => {
     expect(
       await rotateSubscriptionSecretOnce(deps, { id: code.subscription.id, seenPreviousUntil: null, by: null }),
     ).toEqual({ status: "gone" });
+  });
+  it("keeps an attempt whose error holds a NUL, which PostgreSQL text cannot, with the NUL replaced", async () => {
+    const created = await createSubscription(deps, {
+      input: { name: "nul", kind: "code", groups: "nul", target: "nul-refuser", attemptLimit: 1 },
+      by: null,
+    });
+    if (created.status !== "ok") throw new Error(JSON.stringify(created));
+    const id = created.subscription.id;
+    await insertNewEvents(database.db, {
+      events: [{ group: "nul", key: "nul:1", context: {}, generatorId: null, source: null }],
+      jobRunId: null,
+    });
+    expect(await runSubscription(deps, { id, holder: "t" })).toMatchObject({ parked: 1 });
+    const [attempt] = rowsOf<{ error: string }>(
+      await database.db.execute(sql`select error from subscription_attempts where subscription_id = ${id}`),
+    );
+    expect(attempt!.error).toBe("broken\ufffdreply");
+    expect((await findSubscriptionById(database.db, { id }))!.lastError).toBe("broken\ufffdreply");
   });
 });
