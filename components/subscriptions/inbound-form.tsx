@@ -6,6 +6,7 @@ import { CreateForm } from "@/components/forms/create-form";
 import { useFormAction } from "@/components/forms/use-form-action";
 import { Button } from "@/components/ui/button";
 import { SelectField, TextField } from "@/components/ui/field";
+import { BrokerAddressFields } from "./broker-address-fields";
 
 type Action = (prev: FormState, data: FormData) => Promise<FormState>;
 type Kind = "rabbitmq" | "nats";
@@ -53,37 +54,17 @@ export function InboundForm({ action, canSealSecrets }: { action: Action; canSea
         </SelectField>
       </div>
 
-      <div className="grid gap-4 md:grid-cols-[minmax(0,2fr)_minmax(0,1fr)]">
-        <TextField
-          label="URL"
-          name="url"
-          value={url}
-          onChange={(e) => setUrl(e.target.value)}
-          error={error("url", url)}
-          placeholder={kind === "rabbitmq" ? "amqp://spark@rabbit.example.com:5672/" : "nats://nats.example.com:4222"}
-          hint={
-            kind === "rabbitmq"
-              ? "amqp:// or amqps://, with the user and the vhost (/ is the default vhost)."
-              : "nats:// or tls://, with the user if the server wants one."
-          }
-          className="font-mono"
-          autoComplete="off"
-        />
-        <TextField
-          label="Password (optional)"
-          name="password"
-          type="password"
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          error={state.status === "invalid" ? state.fieldErrors.password?.[0] : undefined}
-          hint={
-            canSealSecrets
-              ? "Kept sealed; never shown again. Or put it in the URL."
-              : "Set SPARK_SECRET_KEY on the server first: a password is kept sealed under it."
-          }
-          autoComplete="new-password"
-        />
-      </div>
+      <BrokerAddressFields
+        kind={kind}
+        label="URL"
+        url={url}
+        password={password}
+        onUrl={setUrl}
+        onPassword={setPassword}
+        urlError={error("url", url)}
+        passwordError={state.status === "invalid" ? state.fieldErrors.password?.[0] : undefined}
+        canSealSecrets={canSealSecrets}
+      />
 
       {kind === "rabbitmq" ? (
         <div className="grid gap-4 md:grid-cols-[minmax(0,2fr)_minmax(0,1fr)]">

@@ -10,6 +10,7 @@ import { SelectField, TextField } from "@/components/ui/field";
 import { Notice } from "@/components/ui/notice";
 import { decodeCreatedWebhook } from "./created-secret";
 import { SecretBox } from "./secret-box";
+import { BrokerAddressFields } from "./broker-address-fields";
 
 type Action = (prev: FormState, data: FormData) => Promise<FormState>;
 type HeaderRow = { key: number; name: string; value: string };
@@ -401,40 +402,18 @@ function BrokerFields({
 }) {
   return (
     <>
-      <div className="grid gap-4 md:grid-cols-[minmax(0,2fr)_minmax(0,1fr)]">
-        <TextField
-          label="Broker URL"
-          name="url"
-          value={values.url}
-          onChange={(e) => set.url(e.target.value)}
-          error={error("url", values.url)}
-          placeholder={kind === "rabbitmq" ? "amqp://spark@rabbit.example.com:5672/" : "nats://nats.example.com:4222"}
-          hint={
-            kind === "rabbitmq"
-              ? "amqp:// or amqps://, with the user and the vhost (/ is the default vhost). Checked before saving."
-              : "nats:// or tls://, with the user if the server wants one. Checked before saving."
-          }
-          className="font-mono"
-          autoComplete="off"
-        />
-        <TextField
-          label="Password (optional)"
-          name="password"
-          type="password"
-          value={values.password}
-          onChange={(e) => set.password(e.target.value)}
-          error={passwordError}
-          placeholder={keepsPassword ? "unchanged" : undefined}
-          hint={
-            !canSealSecrets
-              ? "Set SPARK_SECRET_KEY on the server first: a password is kept sealed under it."
-              : keepsPassword
-                ? "Leave blank to keep the stored password; type one to replace it. Never shown again."
-                : "Kept sealed; never shown again. Or put it in the URL."
-          }
-          autoComplete="new-password"
-        />
-      </div>
+      <BrokerAddressFields
+        kind={kind}
+        label="Broker URL"
+        url={values.url}
+        password={values.password}
+        onUrl={set.url}
+        onPassword={set.password}
+        urlError={error("url", values.url)}
+        passwordError={passwordError}
+        canSealSecrets={canSealSecrets}
+        keepsPassword={keepsPassword}
+      />
       {kind === "rabbitmq" ? (
         <div className="grid gap-4 md:grid-cols-2">
           <TextField
