@@ -144,16 +144,17 @@ describe(`the subscription actions on ${testDriver}`, () => {
     expect(JSON.stringify(await database.db.query.subscriptions.findMany())).not.toContain("sneaky");
 
     h.token = undefined;
+    // Each attempt starts only when it is awaited: a refused promise left waiting would be unhandled.
     const all = [
-      createSubscriptionAction(idle, webhookForm("anonymous")),
-      setSubscriptionActiveAction(false, idle, form({ id: sub.id })),
-      replayParkedEventAction(idle, form({ id: sub.id, eventId: "1" })),
-      replayAllParkedAction(idle, form({ id: sub.id, count: "1" })),
-      rewindSubscriptionAction(idle, form({ id: sub.id, to: "now", version: "1" })),
-      rotateSecretAction(idle, form({ id: sub.id, seen: "none" })),
-      deleteSubscriptionAction(idle, form({ id: sub.id })),
+      () => createSubscriptionAction(idle, webhookForm("anonymous")),
+      () => setSubscriptionActiveAction(false, idle, form({ id: sub.id })),
+      () => replayParkedEventAction(idle, form({ id: sub.id, eventId: "1" })),
+      () => replayAllParkedAction(idle, form({ id: sub.id, count: "1" })),
+      () => rewindSubscriptionAction(idle, form({ id: sub.id, to: "now", version: "1" })),
+      () => rotateSecretAction(idle, form({ id: sub.id, seen: "none" })),
+      () => deleteSubscriptionAction(idle, form({ id: sub.id })),
     ];
-    for (const attempt of all) expect(await redirectOf(attempt)).toBe("/login");
+    for (const attempt of all) expect(await redirectOf(attempt())).toBe("/login");
     expect(await stored(sub.id)).toEqual(before);
   });
 

@@ -101,15 +101,16 @@ describe(`the inbound actions on ${testDriver}`, () => {
 
   it("refuses an operator who is not an admin, and a visitor, every inbound action", async () => {
     const before = await stored();
-    const attempts = () => [
-      createInboundAction(idle, form({ name: "sneaky", kind: "rabbitmq", url: RABBIT, queue: "q", active: "on" })),
-      setInboundActiveAction(false, idle, form({ id: existing })),
-      deleteInboundAction(idle, form({ id: existing })),
+    // Each attempt starts only when it is awaited: a refused promise left waiting would be unhandled.
+    const attempts = [
+      () => createInboundAction(idle, form({ name: "sneaky", kind: "rabbitmq", url: RABBIT, queue: "q", active: "on" })),
+      () => setInboundActiveAction(false, idle, form({ id: existing })),
+      () => deleteInboundAction(idle, form({ id: existing })),
     ];
     h.token = operatorToken;
-    for (const attempt of attempts()) expect(await redirectOf(attempt)).toBe("/settings/account");
+    for (const attempt of attempts) expect(await redirectOf(attempt())).toBe("/settings/account");
     h.token = undefined;
-    for (const attempt of attempts()) expect(await redirectOf(attempt)).toBe("/login");
+    for (const attempt of attempts) expect(await redirectOf(attempt())).toBe("/login");
     expect(await stored()).toEqual(before);
   });
 
