@@ -5,7 +5,7 @@ import type { PublishedEvent } from "@/db/queries/event-streams";
 import { messagePropertiesOf, rabbitmqDriver } from "@/spark/brokers/rabbitmq";
 import { webhookBody } from "@/spark/webhooks/sign";
 import { printTable } from "./generate";
-import { arrivals, pipelined, rekeyed, withSparkRelay } from "./relay-spark";
+import { arrivals, pipelined, rekeyed, WARM_UP, withSparkRelay } from "./relay-spark";
 import type { BenchOptions, BenchResult } from "./run";
 
 const DEFAULT_URL = "amqp://guest:guest@127.0.0.1:5672/%2F";
@@ -36,7 +36,7 @@ async function measure(
   });
   try {
     return await withSparkRelay(
-      { driver, databaseUrl, n, kind: "rabbitmq", target: url, config: { exchange } },
+      { driver, databaseUrl, n, kind: "rabbitmq", target: url, config: { exchange }, until: counted.until },
       async (spark) => {
         const rawConnection = await amqp.connect(url);
         rawConnection.on("error", () => {});
@@ -47,6 +47,10 @@ async function measure(
         // The fastest fair floor: every publish sent without waiting, the confirms awaited together, and the
         // clock stopped when the last message is both confirmed and in the queue.
         const rawEvents = spark.events.map((e) => rekeyed(e, "raw:"));
+        for (const event of spark.events.slice(0, WARM_UP).map((e) => rekeyed(e, "rawwarm:")))
+          if (!send(event)) await once(raw, "drain");
+        await raw.waitForConfirms();
+        await counted.until("rawwarm:", Math.min(WARM_UP, n));
         const rawStart = performance.now();
         for (const event of rawEvents) if (!send(event)) await once(raw, "drain");
         await raw.waitForConfirms();
@@ -84,7 +88,9 @@ async function measure(
           n,
           oneAtATime: Math.round(serial),
           ratioOneAtATime: Number((rate / serial).toFixed(3)),
-          duplicates: counted.total - counted.size("bench:") - counted.size("raw:") - counted.size("serial:"),
+          duplicates:
+            counted.total -
+            ["bench:", "raw:", "serial:", "warm:", "rawwarm:"].reduce((sum, p) => sum + counted.size(p), 0),
         };
       },
     );

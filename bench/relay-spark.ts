@@ -11,6 +11,8 @@ import { testConnections } from "@/testing/connections";
 import { openScratchDatabase } from "@/testing/scratch-database";
 
 const SECRET_KEY = "bench secret key, long enough for SPARK_SECRET_KEY";
+/** Messages each side sends, untimed, before its clock starts (keys `warm:` for Spark, `rawwarm:` raw). */
+export const WARM_UP = 500;
 
 export type SparkRelaySide = {
   /** The recorded events read back as the dispatcher hands them on, so the raw side sends the same messages. */
@@ -31,6 +33,7 @@ export async function withSparkRelay<T>(
     kind,
     target,
     config,
+    until,
   }: {
     driver: "pglite" | "postgres";
     databaseUrl: string | null;
@@ -38,6 +41,8 @@ export async function withSparkRelay<T>(
     kind: "rabbitmq" | "nats";
     target: string;
     config: Record<string, unknown>;
+    /** Settles once `count` messages whose keys start with `prefix` reached the plain consumer. */
+    until: (prefix: string, count: number) => Promise<void>;
   },
   body: (spark: SparkRelaySide) => Promise<T>,
 ): Promise<T> {
@@ -51,27 +56,40 @@ export async function withSparkRelay<T>(
     connections,
   });
   try {
-    const ids: number[] = [];
-    for (let i = 0; i < n; i += 1000) {
-      const batch = Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({
-        group: "bench.created",
-        key: `bench:${i + j}`,
-        context: { i: i + j, title: `Item ${i + j}` },
-        // Half carry an aggregate, so the relay's aggregate headers are part of what is measured.
-        aggregate: (i + j) % 2 === 0 ? { type: "item", id: String(i + j), version: 1 } : undefined,
-        generatorId: null,
-        source: null,
-      }));
-      ids.push(...(await insertNewEvents(database.db, { events: batch, jobRunId: null })).map((r) => r.id));
-    }
-    const events: PublishedEvent[] = [];
-    for (let i = 0; i < ids.length; i += 1000)
-      events.push(...(await listPublishedEventsByIds(database.db, { ids: ids.slice(i, i + 1000) })));
+    const record = async (prefix: string, count: number) => {
+      const ids: number[] = [];
+      for (let i = 0; i < count; i += 1000) {
+        const batch = Array.from({ length: Math.min(1000, count - i) }, (_, j) => ({
+          group: "bench.created",
+          key: `${prefix}${i + j}`,
+          context: { i: i + j, title: `Item ${i + j}` },
+          // Half carry an aggregate, so the relay's aggregate headers are part of what is measured.
+          aggregate: (i + j) % 2 === 0 ? { type: prefix, id: String(i + j), version: 1 } : undefined,
+          generatorId: null,
+          source: null,
+        }));
+        ids.push(...(await insertNewEvents(database.db, { events: batch, jobRunId: null })).map((r) => r.id));
+      }
+      return ids;
+    };
     const created = await createSubscription(deps, {
       input: { name: "bench", kind, groups: "bench.*", target, from: "beginning", config },
       by: null,
     });
     if (created.status !== "ok") throw new Error(JSON.stringify(created.fieldErrors));
+    // Untimed: the relay's broker connection is opened and its code paths warmed, as in a relay that has
+    // been running; the raw side gets the same warm-up before its clock starts.
+    await record("warm:", WARM_UP);
+    const warming = startDispatcher({ deps, listen: database.listen, holder: "bench" });
+    try {
+      await until("warm:", WARM_UP);
+    } finally {
+      await warming.stop();
+    }
+    const ids = await record("bench:", n);
+    const events: PublishedEvent[] = [];
+    for (let i = 0; i < ids.length; i += 1000)
+      events.push(...(await listPublishedEventsByIds(database.db, { ids: ids.slice(i, i + 1000) })));
     return await body({
       events,
       async relay(arrived) {

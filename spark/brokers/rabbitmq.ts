@@ -2,6 +2,7 @@ import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type Consum
 import { z } from "zod";
 import type { PublishedEvent } from "@/db/queries/event-streams";
 import type { HandOff } from "../subscriptions/destinations";
+import { onAbort } from "./abort";
 import { webhookBody } from "../webhooks/sign";
 import { parseRabbitUrl, readRabbitUrl, type RabbitUrl } from "./rabbitmq-url";
 import type { BrokerAddress, BrokerDriver, BrokerRelay, InboundConnector, InboundDelivery } from "./types";
@@ -367,19 +368,19 @@ function createRelay(address: BrokerAddress, rawConfig: RabbitRelayConfig): Brok
     const body = Buffer.from(webhookBody(event));
     return new Promise<HandOff>((resolve) => {
       let settled = false;
+      let forget = () => {};
       const finish = (result: HandOff) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        options.signal?.removeEventListener("abort", onAbort);
+        forget();
         resolve(result);
       };
-      const onAbort = () => finish(fail("Stopped before RabbitMQ confirmed the message."));
       const timer = setTimeout(
         () => finish(fail(`RabbitMQ did not confirm the message within ${RABBIT_CONFIRM_TIMEOUT_MS / 1000} s.`)),
         RABBIT_CONFIRM_TIMEOUT_MS,
       );
-      options.signal?.addEventListener("abort", onAbort, { once: true });
+      forget = onAbort(options.signal, () => finish(fail("Stopped before RabbitMQ confirmed the message.")));
       try {
         opened.channel.publish(config.exchange, routing.key, body, properties, (error: unknown) => {
           const returned = opened.returned.get(event.key) ?? 0;

@@ -1,5 +1,9 @@
-import { getMaxListeners, setMaxListeners } from "node:events";
-import { listPublishedEventsByIds, readEventsInCommitOrder, type PublishedEvent } from "@/db/queries/event-streams";
+import {
+  listPublishedEventsByIds,
+  readEventsInCommitOrder,
+  type CommitPosition,
+  type PublishedEvent,
+} from "@/db/queries/event-streams";
 import {
   deleteBacklog,
   findBlockingBacklog,
@@ -37,7 +41,7 @@ const downUntil = new Map<string, number>();
 const DOWN_PAUSE_MS = 1_000;
 
 /** Hand-offs a pipelined destination (a broker channel) has awaiting their confirms at once. */
-const PIPELINE_DEPTH = 128;
+const PIPELINE_DEPTH = 512;
 
 /**
  * Hands a subscription's events to its destination, in commit order from its checkpoint, for as long as
@@ -151,26 +155,78 @@ export async function runSubscription(
   };
 
   let savedAt = performance.now();
+  /** Writes the attempts and progress so far; false when the lease went to another holder meanwhile. */
   const save = async () => {
     savedAt = performance.now();
-    await insertSubscriptionAttempts(deps.db, attempts.splice(0));
+    // Taken at once: hand-offs settling while this writes belong to the next save.
+    const logged = attempts.splice(0);
+    const saved = { ...progress, checkpoint };
+    progress = { delivered: 0, disabled: progress.disabled };
+    await insertSubscriptionAttempts(deps.db, logged);
     const held = await recordSubscriptionProgress(deps.db, {
       id: subscription.id,
       holder,
       at: deps.clock(),
-      progress: { ...progress, checkpoint },
+      progress: saved,
     });
-    if (progress.disabled) status = "disabled";
-    progress = { delivered: 0, disabled: progress.disabled };
+    if (saved.disabled) status = "disabled";
     // Each save also renews the lease, so slow destinations keep it as long as they make progress.
     return (
       held && (status === "disabled" || (await takeSubscriptionLease(deps.db, { id, holder, ...leaseFor() })) !== null)
     );
   };
+  // Saves during the round run beside the hand-offs (one at a time), so the window never waits on them.
+  let saving: Promise<void> | null = null;
+  let lost = false;
+  let saveFailed: { error: unknown } | null = null;
+  const saveSoon = () => {
+    if (saving || performance.now() - savedAt < SAVE_EVERY_MS) return;
+    saving = save().then(
+      (held) => {
+        if (!held) lost = true;
+      },
+      (error: unknown) => {
+        saveFailed = { error };
+      },
+    );
+    void saving.finally(() => (saving = null));
+  };
+  const saved = async () => {
+    await saving;
+    if (saveFailed) throw saveFailed.error;
+    return !lost;
+  };
 
   // The destination could not be reached: nothing more is tried this round.
   let down = false;
   let reachedDown = false;
+  // A page read ahead while the previous one is handed on; settled before the round ends.
+  let nextPage: ReturnType<typeof readPage> | null = null;
+  const groupLike = subscription.groupPattern === "*" ? null : groupLikeOf(subscription.groupPattern);
+  const readPage = async (after: CommitPosition, limit: number) => {
+    const page = await readEventsInCommitOrder(deps.db, {
+      after,
+      groupLike,
+      limit,
+      scan: groupLike === null ? limit : Math.max(limit, READ_LIMITS.scan),
+    });
+    // A strict destination's failing event waits for its time before anything after it.
+    const blocking = subscription.strictOrder
+      ? await findBlockingBacklog(deps.db, { subscriptionId: subscription.id })
+      : null;
+    return { ...page, blocking };
+  };
+  const readAhead = (after: CommitPosition, limit: number) => {
+    const page = readPage(after, limit);
+    // Its failure is met where it is awaited; until then it must not count as unhandled.
+    page.catch(() => {});
+    return page;
+  };
+  type Slot =
+    | { event: PublishedEvent; number: number; earlier: boolean; outcome: ReturnType<typeof attempt> }
+    | { scannedTo: CommitPosition }
+    | { notYet: true };
+  const window: Slot[] = [];
   try {
     // Events that failed before and whose next attempt is due (strict destinations wait on theirs below).
     if (!subscription.strictOrder) {
@@ -212,85 +268,106 @@ export async function runSubscription(
       await deleteBacklog(deps.db, { subscriptionId: subscription.id, eventIds: done });
     }
 
-    const groupLike = subscription.groupPattern === "*" ? null : groupLikeOf(subscription.groupPattern);
     // After a round that found the destination down, one event probes it before the window opens again.
     let inFlight = destination.pipelined && !subscription.strictOrder && !probe ? PIPELINE_DEPTH : 1;
-    // Each hand-off in flight listens for the stop signal until it settles.
-    if (signal && inFlight > 1) setMaxListeners(Math.max(getMaxListeners(signal), inFlight + 16), signal);
     // A pipelined destination takes pages the size of several windows: fewer reads per event.
     const readSize = inFlight > 1 ? Math.max(pageSize, inFlight * 4) : pageSize;
     if (down) status = "waiting";
-    pages: for (;;) {
-      if (signal?.aborted || progress.disabled || down) break;
-      const page = await readEventsInCommitOrder(deps.db, {
-        after: checkpoint,
-        groupLike,
-        limit: readSize,
-        scan: groupLike === null ? readSize : Math.max(readSize, READ_LIMITS.scan),
-      });
-      const blocking = subscription.strictOrder
-        ? await findBlockingBacklog(deps.db, { subscriptionId: subscription.id })
-        : null;
-      // One event at a time, or (a pipelined destination) up to `inFlight` started in commit order
-      // ahead of the one being settled: the checkpoint still moves one event at a time, in order.
-      const started: ReturnType<typeof attempt>[] = [];
-      const earlier = blocking?.eventId === page.events[0]?.id ? blocking : null;
-      const numberOf = (i: number) => (i === 0 ? (earlier?.attempts ?? 0) + 1 : 1);
-      try {
-        for (let i = 0; i < page.events.length; i++) {
-          if (signal?.aborted || progress.disabled) break pages;
-          if (i === 0 && earlier && earlier.nextAttemptAt > deps.clock()) {
-            status = "waiting";
-            break pages;
+    else nextPage = readAhead(checkpoint, readSize);
+
+    // One event at a time, or (a pipelined destination) up to `inFlight` started in commit order ahead of
+    // the one being settled, across page ends: the checkpoint still moves one event at a time, in order.
+    let current: { page: Awaited<ReturnType<typeof readPage>>; index: number } | null = null;
+    let started = 0;
+    const fill = async () => {
+      // A full window refills once a quarter of it has settled, so publishes leave in bursts the broker
+      // client writes together, rather than one socket write per settled confirm.
+      if (started > inFlight - Math.max(1, inFlight >> 2)) return;
+      while (started < inFlight && (current || nextPage)) {
+        if (current && current.index < current.page.events.length) {
+          const i = current.index++;
+          const event = current.page.events[i]!;
+          const blocking = current.page.blocking;
+          const earlier = i === 0 && blocking?.eventId === event.id ? blocking : null;
+          if (earlier && earlier.nextAttemptAt > deps.clock()) {
+            window.push({ notYet: true });
+            current = null;
+            nextPage = null;
+            return;
           }
-          for (let j = started.length; j < Math.min(page.events.length, i + inFlight); j++)
-            started.push(attempt(page.events[j]!, numberOf(j)));
-          const event = page.events[i]!;
-          const { result, next, parked, unavailable } = await started[i]!;
-          if (unavailable) {
-            // The checkpoint stays before this event: it and what follows go out once the destination is back.
-            status = "waiting";
-            reachedDown = true;
-            break pages;
-          }
-          if (result.ok) {
-            progress.delivered++;
-            progress.lastEventAt = event.createdAt;
-            if (destination.pipelined && !subscription.strictOrder) inFlight = PIPELINE_DEPTH;
-            if (i === 0 && earlier)
-              await deleteBacklog(deps.db, { subscriptionId: subscription.id, eventIds: [event.id] });
-          } else {
-            await upsertBacklog(deps.db, {
-              subscriptionId: subscription.id,
-              eventId: event.id,
-              attempts: numberOf(i),
-              nextAttemptAt: next,
-              lastError: result.error,
-              parkedAt: parked ? deps.clock() : null,
-            });
-            if (subscription.strictOrder) {
-              status = "waiting";
-              break pages;
-            }
-          }
-          checkpoint = event.position;
-          // A crash re-sends what was handed on since the last save: saving every quarter second keeps
-          // that to a handful of events without a write per event.
-          if (performance.now() - savedAt >= SAVE_EVERY_MS && !(await save())) return { ...tally, status: "busy" };
+          const number = (earlier?.attempts ?? 0) + 1;
+          window.push({ event, number, earlier: earlier !== null, outcome: attempt(event, number) });
+          started++;
+          continue;
         }
-      } finally {
-        // Hand-offs started past where this round stopped still settle before it ends (and are logged):
-        // nothing it began goes on after it.
-        await Promise.allSettled(started);
+        if (current) {
+          // Past a page's last match, the reader resumes where that page's scan ended.
+          if (current.page.scannedTo) window.push({ scannedTo: current.page.scannedTo });
+          current = null;
+        }
+        if (!nextPage) return;
+        const page = await nextPage;
+        // Nothing scanned: the reader is at the end of what has committed.
+        nextPage = page.scannedTo === null ? null : readAhead(page.scannedTo, readSize);
+        current = { page, index: 0 };
       }
-      // Nothing scanned: the reader is at the end of what has committed.
-      if (page.scannedTo === null) break;
-      checkpoint = page.scannedTo;
-      if (!(await save())) return { ...tally, status: "busy" };
+    };
+    for (;;) {
+      if (signal?.aborted || progress.disabled || down || lost || saveFailed) break;
+      await fill();
+      const slot = window.shift();
+      if (!slot) break;
+      if ("notYet" in slot) {
+        status = "waiting";
+        break;
+      }
+      if ("scannedTo" in slot) {
+        checkpoint = slot.scannedTo;
+        saveSoon();
+        continue;
+      }
+      started--;
+      const { event } = slot;
+      const { result, next, parked, unavailable } = await slot.outcome;
+      if (unavailable) {
+        // The checkpoint stays before this event: it and what follows go out once the destination is back.
+        status = "waiting";
+        reachedDown = true;
+        break;
+      }
+      if (result.ok) {
+        progress.delivered++;
+        progress.lastEventAt = event.createdAt;
+        if (destination.pipelined && !subscription.strictOrder) inFlight = PIPELINE_DEPTH;
+        if (slot.earlier) await deleteBacklog(deps.db, { subscriptionId: subscription.id, eventIds: [event.id] });
+      } else {
+        await upsertBacklog(deps.db, {
+          subscriptionId: subscription.id,
+          eventId: event.id,
+          attempts: slot.number,
+          nextAttemptAt: next,
+          lastError: result.error,
+          parkedAt: parked ? deps.clock() : null,
+        });
+        if (subscription.strictOrder) {
+          status = "waiting";
+          break;
+        }
+      }
+      checkpoint = event.position;
+      // A crash re-sends what was handed on since the last save: saving every quarter second keeps that
+      // to a handful of events without a write per event.
+      saveSoon();
     }
+    // Hand-offs started past where this round stopped still settle before it ends (and are logged):
+    // nothing it began goes on after it.
+    await Promise.allSettled(window.map((slot) => ("outcome" in slot ? slot.outcome : null)));
+    if (!(await saved())) return { ...tally, status: "busy" };
     await save();
     return { ...tally, status, ...(down || reachedDown ? { unreachable: true } : {}) };
   } finally {
+    await Promise.allSettled(window.map((slot) => ("outcome" in slot ? slot.outcome : null)));
+    await Promise.allSettled([saving, nextPage]);
     await releaseSubscriptionLease(deps.db, { id: subscription.id, holder });
   }
 }
