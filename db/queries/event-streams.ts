@@ -82,19 +82,39 @@ export async function currentStreamVersions(
 /** One string per stream, for maps: the separator cannot appear in a type. */
 export const streamName = ({ type, id }: StreamRef) => `${type}\u001f${id}`;
 
-/** A stream's events in version order, after a version. */
+/**
+ * The context bytes one page of events may hold (always at least one event): a page of 1,000 events of
+ * up to 1 MiB each would otherwise be a gigabyte in the server's memory and in one answer.
+ */
+export const PAGE_BYTES = 8 * 1024 * 1024;
+
+/** A stream's events in version order, after a version; `cut` when the byte budget ended the page early. */
 export async function listStreamEvents(
   db: Conn,
-  { stream, afterVersion, limit }: { stream: StreamRef; afterVersion: number; limit: number },
-): Promise<PublishedEvent[]> {
+  {
+    stream,
+    afterVersion,
+    limit,
+    maxBytes = PAGE_BYTES,
+  }: { stream: StreamRef; afterVersion: number; limit: number; maxBytes?: number },
+): Promise<{ events: PublishedEvent[]; cut: boolean }> {
   const result = await db.execute(sql`
-    select id, event_group, key, context, created_at, source, aggregate_type, aggregate_id, aggregate_version,
-      tx_id::text as tx_id
-    from events
-    where aggregate_type = ${stream.type} and aggregate_id = ${stream.id} and aggregate_version > ${afterVersion}
-    order by aggregate_version
-    limit ${limit}`);
-  return rowsOf<Row>(result).map(eventOf);
+    with page as (
+      select id, event_group, key, context, created_at, source, aggregate_type, aggregate_id, aggregate_version,
+        tx_id::text as tx_id, octet_length(context::text) as bytes
+      from events
+      where aggregate_type = ${stream.type} and aggregate_id = ${stream.id} and aggregate_version > ${afterVersion}
+      order by aggregate_version
+      limit ${limit}
+    ),
+    sized as (
+      select p.*, sum(p.bytes) over (order by p.aggregate_version) - p.bytes as bytes_before,
+        count(*) over () as page_count
+      from page p
+    )
+    select * from sized where bytes_before < ${maxBytes} order by aggregate_version`);
+  const rows = rowsOf<Row & { page_count: number | string }>(result);
+  return { events: rows.map(eventOf), cut: rows.length > 0 && rows.length < Number(rows[0]!.page_count) };
 }
 
 /**
@@ -106,7 +126,13 @@ export async function listStreamEvents(
  */
 export async function readEventsInCommitOrder(
   db: Conn,
-  { after, groupLike, limit, scan }: { after: CommitPosition; groupLike: string | null; limit: number; scan: number },
+  {
+    after,
+    groupLike,
+    limit,
+    scan,
+    maxBytes = PAGE_BYTES,
+  }: { after: CommitPosition; groupLike: string | null; limit: number; scan: number; maxBytes?: number },
 ): Promise<{ events: PublishedEvent[]; scannedTo: CommitPosition | null }> {
   const matches = groupLike === null ? sql`true` : sql`s.event_group like ${groupLike} escape '\\'`;
   const result = await db.execute(sql`
@@ -121,26 +147,41 @@ export async function readEventsInCommitOrder(
     ),
     -- Keys imported from another system (import:…) were handled there: they are history, not news.
     matched as (
-      select * from scanned s where ${matches} and s.source is distinct from 'import:django-spark'
+      select s.*, octet_length(s.context::text) as bytes
+      from scanned s where ${matches} and s.source is distinct from 'import:django-spark'
       order by s.tx_id, s.id limit ${limit}
+    ),
+    kept as (
+      select m.* from (
+        select m.*, sum(m.bytes) over (order by m.tx_id, m.id) - m.bytes as bytes_before from matched m
+      ) m where m.bytes_before < ${maxBytes}
     ),
     last_scanned as (
       select tx_id, id from scanned order by tx_id desc, id desc limit 1
     )
     select u.id, u.event_group, u.key, u.context, u.created_at, u.source, u.aggregate_type, u.aggregate_id,
-      u.aggregate_version, u.tx_id::text as tx_id, u.is_end
+      u.aggregate_version, u.tx_id::text as tx_id, u.is_end, u.matched_count
     from (
-      select m.*, false as is_end from matched m
+      select k.id, k.event_group, k.key, k.context, k.created_at, k.source, k.aggregate_type, k.aggregate_id,
+        k.aggregate_version, k.tx_id, false as is_end, null::bigint as matched_count
+      from kept k
       union all
-      select l.id, null, null, null, null, null, null, null, null, l.tx_id, true from last_scanned l
+      select l.id, null, null, null, null, null, null, null, null, l.tx_id, true, (select count(*) from matched)
+      from last_scanned l
     ) as u
     order by u.is_end, u.tx_id, u.id`);
-  const rows = rowsOf<Row & { is_end: boolean }>(result);
+  const rows = rowsOf<Row & { is_end: boolean; matched_count: number | string | null }>(result);
   const end = rows.find((r) => r.is_end);
   const events = rows.filter((r) => !r.is_end).map(eventOf);
-  // A full page ends at its last event; a short one has read everything scanned up to the end of the scan.
+  // A full page, or one the byte budget ended early, ends at its last event; a short one has read
+  // everything scanned up to the end of the scan.
+  const cut = end !== undefined && events.length < Number(end.matched_count);
   const scannedTo =
-    events.length === limit ? events.at(-1)!.position : end ? { tx: String(end.tx_id), id: Number(end.id) } : null;
+    events.length === limit || cut
+      ? events.at(-1)!.position
+      : end
+        ? { tx: String(end.tx_id), id: Number(end.id) }
+        : null;
   return { events, scannedTo };
 }
 

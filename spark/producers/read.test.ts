@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
+import { listStreamEvents, readEventsInCommitOrder } from "@/db/queries/event-streams";
 import { insertNewEvents } from "@/db/queries/events";
 import { rowsOf } from "@/db/rows";
 import { openTestDatabase, testDriver } from "@/testing/database";
@@ -193,5 +194,92 @@ describe(`reading events in commit order on ${testDriver}`, () => {
     expect(none).toMatchObject({ ok: true, version: 0, events: [], nextAfterVersion: null });
     expect(await readStream(deps(), { type: "bad type", id: "7" })).toMatchObject({ ok: false });
     expect(await readStream(deps(), { type: "account", id: "7", afterVersion: "-1" })).toMatchObject({ ok: false });
+  });
+
+  it("ends a page once its contexts reach the byte budget, always holding one event, and goes on from there", async () => {
+    const start = (await readAll({})).next;
+    const blob = "x".repeat(5_000);
+    await insertNewEvents(database.db, {
+      events: ["big-0", "big-1", "big-2", "huge"].map((key) => ({
+        group: "bytes",
+        key,
+        context: { blob: key === "huge" ? blob.repeat(4) : blob },
+        aggregate: { type: "blob", id: "1", version: Number(key.at(-1)) + 1 || 4 },
+        generatorId: null,
+        source: null,
+      })),
+      jobRunId: null,
+    });
+    const after = decodeCursor(start)!;
+    // Each context is a little over 5,000 bytes: a page takes events while it holds under 9,000, so two.
+    const first = await readEventsInCommitOrder(database.db, {
+      after,
+      groupLike: "bytes",
+      limit: 10,
+      scan: 100,
+      maxBytes: 9_000,
+    });
+    expect(first.events.map((e) => e.key)).toEqual(["big-0", "big-1"]);
+    expect(first.scannedTo).toEqual(first.events[1]!.position);
+    const second = await readEventsInCommitOrder(database.db, {
+      after: first.scannedTo!,
+      groupLike: "bytes",
+      limit: 10,
+      scan: 100,
+      maxBytes: 9_000,
+    });
+    expect(second.events.map((e) => e.key)).toEqual(["big-2", "huge"]);
+    // An event larger than the whole budget still comes, alone, so a reader is never stuck before it.
+    const alone = await readEventsInCommitOrder(database.db, {
+      after: second.events[0]!.position,
+      groupLike: "bytes",
+      limit: 10,
+      scan: 100,
+      maxBytes: 1_000,
+    });
+    expect(alone.events.map((e) => e.key)).toEqual(["huge"]);
+
+    const stream = await listStreamEvents(database.db, {
+      stream: { type: "blob", id: "1" },
+      afterVersion: 0,
+      limit: 10,
+      maxBytes: 9_000,
+    });
+    expect(stream).toMatchObject({ cut: true });
+    expect(stream.events.map((e) => e.key)).toEqual(["big-0", "big-1"]);
+    const rest = await listStreamEvents(database.db, {
+      stream: { type: "blob", id: "1" },
+      afterVersion: 2,
+      limit: 10,
+      maxBytes: 1_000_000,
+    });
+    expect(rest).toMatchObject({ cut: false });
+    expect(rest.events.map((e) => e.key)).toEqual(["big-2", "huge"]);
+  });
+
+  it("answers at most 8 MiB of contexts a page through the API, with next and nextAfterVersion to go on", async () => {
+    const start = (await readAll({})).next;
+    const blob = "y".repeat(900_000);
+    await insertNewEvents(database.db, {
+      events: Array.from({ length: 12 }, (_, i) => ({
+        group: "heavy",
+        key: `heavy-${i}`,
+        context: { blob },
+        aggregate: { type: "heavy", id: "1", version: i + 1 },
+        generatorId: null,
+        source: null,
+      })),
+      jobRunId: null,
+    });
+    const page = await readEvents(deps(), { after: start, group: "heavy", limit: "1000" });
+    expect(page.ok && page.events.length).toBe(10);
+    const { seen } = await readAll({ after: start, group: "heavy", limit: 1000 });
+    expect(seen.map((e) => e.key)).toEqual(Array.from({ length: 12 }, (_, i) => `heavy-${i}`));
+    const stream = await readStream(deps(), { type: "heavy", id: "1" });
+    expect(stream.ok && stream.events.length).toBe(10);
+    expect(stream.ok && stream.nextAfterVersion).toBe(10);
+    const next = await readStream(deps(), { type: "heavy", id: "1", afterVersion: "10" });
+    expect(next.ok && next.events.map((e) => e.key)).toEqual(["heavy-10", "heavy-11"]);
+    expect(next.ok && next.nextAfterVersion).toBe(null);
   });
 });

@@ -95,7 +95,9 @@ export const readEventsQuerySchema = z.object({
     .describe("Only events of this group, or of a pattern where `*` is any run of characters (`order.*`)."),
   limit: limitSchema
     .optional()
-    .describe(`Events per page, 1–${READ_LIMITS.max}; ${READ_LIMITS.default} when left out.`),
+    .describe(
+      `Events per page, 1–${READ_LIMITS.max}; ${READ_LIMITS.default} when left out. A page also stops once its contexts reach 8 MiB (it always holds one event): follow \`next\` until a page comes back empty.`,
+    ),
 });
 export type ReadEventsQuery = z.input<typeof readEventsQuerySchema>;
 
@@ -144,7 +146,11 @@ export const readStreamQuerySchema = z.object({
     .min(0, "afterVersion must be 0 or more.")
     .optional()
     .describe("Only events after this version: the `nextAfterVersion` of the previous page; 0 when left out."),
-  limit: limitSchema.optional().describe(`Events per page, 1–${READ_LIMITS.max}; ${READ_LIMITS.max} when left out.`),
+  limit: limitSchema
+    .optional()
+    .describe(
+      `Events per page, 1–${READ_LIMITS.max}; ${READ_LIMITS.max} when left out. A page also stops once its contexts reach 8 MiB (it always holds one event); \`nextAfterVersion\` then says where to go on.`,
+    ),
 });
 export type ReadStreamQuery = z.input<typeof readStreamQuerySchema>;
 
@@ -163,7 +169,7 @@ export async function readStream(
   }
   const { type, id } = parsed.data;
   const limit = parsed.data.limit ?? READ_LIMITS.max;
-  const [events, versions] = await Promise.all([
+  const [{ events, cut }, versions] = await Promise.all([
     listStreamEvents(db, { stream: { type, id }, afterVersion: parsed.data.afterVersion ?? 0, limit }),
     currentStreamVersions(db, { streams: [{ type, id }] }),
   ]);
@@ -173,6 +179,6 @@ export async function readStream(
     id,
     version: versions.get(streamName({ type, id })) ?? 0,
     events: events.map(apiEventOf),
-    nextAfterVersion: events.length === limit ? events.at(-1)!.aggregate!.version : null,
+    nextAfterVersion: events.length === limit || cut ? events.at(-1)!.aggregate!.version : null,
   };
 }
