@@ -15,11 +15,17 @@ const SECRET_KEY = "bench secret key, long enough for SPARK_SECRET_KEY";
 export const WARM_UP = 500;
 
 export type SparkRelaySide = {
-  /** The recorded events read back as the dispatcher hands them on, so the raw side sends the same messages. */
+  /** The first round's events (keys `bench1:…`), read back so the raw side sends the same messages. */
   events: PublishedEvent[];
-  /** Starts the dispatcher and answers the seconds until `arrived` settles: every event confirmed at the broker. */
-  relay(arrived: () => Promise<void>): Promise<number>;
+  /**
+   * Relays round `round`'s events — recorded, untimed, while the dispatcher is stopped (round 1's before
+   * `body` runs) — and answers the seconds from starting the dispatcher until `arrived` settles.
+   */
+  relay(round: number, arrived: () => Promise<void>): Promise<number>;
 };
+
+/** Timed rounds per side, alternating raw and Spark; each side's best is kept, as the deliver benchmark does. */
+export const ROUNDS = 3;
 
 /**
  * A scratch database holding `n` recorded events (recorded before any clock starts) and a broker
@@ -86,13 +92,14 @@ export async function withSparkRelay<T>(
     } finally {
       await warming.stop();
     }
-    const ids = await record("bench:", n);
+    const ids = await record("bench1:", n);
     const events: PublishedEvent[] = [];
     for (let i = 0; i < ids.length; i += 1000)
       events.push(...(await listPublishedEventsByIds(database.db, { ids: ids.slice(i, i + 1000) })));
     return await body({
       events,
-      async relay(arrived) {
+      async relay(round, arrived) {
+        if (round > 1) await record(`bench${round}:`, n);
         // The events are committed already, so the dispatcher's first round finds them without a notification.
         const t0 = performance.now();
         const dispatcher = startDispatcher({ deps, listen: database.listen, holder: "bench" });
@@ -131,6 +138,12 @@ export function arrivals() {
     get total() {
       return total;
     },
+    /** Distinct keys over every prefix: `total` less this is how many arrived twice. */
+    get distinct() {
+      let sum = 0;
+      for (const keys of seen.values()) sum += keys.size;
+      return sum;
+    },
     size,
     note(key: string) {
       total++;
@@ -161,8 +174,8 @@ export function arrivals() {
   };
 }
 
-/** The same event under another key, so the raw side's messages are told apart at the consumer. */
+/** The same event under another key prefix, so the raw side's messages are told apart at the consumer. */
 export const rekeyed = (event: PublishedEvent, prefix: string): PublishedEvent => ({
   ...event,
-  key: event.key.replace(/^bench:/, prefix),
+  key: prefix + event.key.slice(event.key.indexOf(":") + 1),
 });

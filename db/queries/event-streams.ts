@@ -101,7 +101,9 @@ export async function listStreamEvents(
   const result = await db.execute(sql`
     with page as (
       select id, event_group, key, context, created_at, source, aggregate_type, aggregate_id, aggregate_version,
-        tx_id::text as tx_id, octet_length(context::text) as bytes
+        tx_id::text as tx_id,
+        case when pg_column_compression(context) is null then pg_column_size(context)
+          else octet_length(context::text) end as bytes
       from events
       where aggregate_type = ${stream.type} and aggregate_id = ${stream.id} and aggregate_version > ${afterVersion}
       order by aggregate_version
@@ -147,7 +149,9 @@ export async function readEventsInCommitOrder(
     ),
     -- Keys imported from another system (import:…) were handled there: they are history, not news.
     matched as (
-      select s.*, octet_length(s.context::text) as bytes
+      -- The stored size is close to the text's, unless the value is compressed: then it is measured.
+      select s.*, case when pg_column_compression(s.context) is null then pg_column_size(s.context)
+        else octet_length(s.context::text) end as bytes
       from scanned s where ${matches} and s.source is distinct from 'import:django-spark'
       order by s.tx_id, s.id limit ${limit}
     ),

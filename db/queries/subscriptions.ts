@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, isNull, lt, lte, sql } from "drizzle-orm";
 import type { Db, Tx } from "../client";
+import { arrayLiteral } from "../array-literal";
 import { rowsOf } from "../rows";
 import {
   inboundRejections,
@@ -311,22 +312,23 @@ export type NewSubscriptionAttempt = typeof subscriptionAttempts.$inferInsert;
  */
 export async function insertSubscriptionAttempts(db: Conn, rows: NewSubscriptionAttempt[]) {
   if (rows.length === 0) return;
-  const payload = rows.map((r) => ({
-    s: r.subscriptionId,
-    e: r.eventId,
-    a: r.attempt,
-    t: r.startedAt.toISOString(),
-    d: r.durationMs,
-    o: r.outcome,
-    c: r.statusCode ?? null,
-    r: r.response ?? null,
-    x: r.error ?? null,
-  }));
+  // One array per column: a relay logs hundreds of attempts a second, and arrays cost the server about a
+  // third of what the same rows cost as a JSON document.
+  const column = <T extends string | number | null>(pick: (row: NewSubscriptionAttempt) => T) =>
+    arrayLiteral(rows.map(pick));
   await db.execute(sql`
     insert into subscription_attempts (subscription_id, event_id, attempt, started_at, duration_ms, outcome, status_code, response, error)
-    select a.s, a.e, a.a, a.t, a.d, a.o, a.c, a.r, a.x
-    from jsonb_to_recordset(${JSON.stringify(payload)}::text::jsonb)
-      as a(s uuid, e bigint, a int, t timestamptz, d int, o text, c int, r text, x text)`);
+    select * from unnest(
+      ${column((r) => r.subscriptionId)}::uuid[],
+      ${column((r) => r.eventId)}::bigint[],
+      ${column((r) => r.attempt)}::int[],
+      ${column((r) => r.startedAt.toISOString())}::timestamptz[],
+      ${column((r) => r.durationMs)}::int[],
+      ${column((r) => r.outcome)}::text[],
+      ${column((r) => r.statusCode ?? null)}::int[],
+      ${column((r) => r.response ?? null)}::text[],
+      ${column((r) => r.error ?? null)}::text[]
+    )`);
 }
 
 /** Attempt log rows older than `before`, a batch at a time: the log of a healthy subscription grows forever. */

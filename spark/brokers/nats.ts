@@ -331,7 +331,8 @@ export const natsDriver: BrokerDriver<NatsRelayConfig, NatsInboundConfig> = {
           };
         let nc: NatsConnection;
         try {
-          nc = await raceAbort(open(), signal);
+          // An open connection is used as it is: a publish a few hundred times a second need not wait a turn.
+          nc = client && !client.nc.isClosed() && connection ? client.nc : await raceAbort(open(), signal);
         } catch (error) {
           return {
             ok: false,
