@@ -614,14 +614,19 @@ export type DeliveryHeaders = { from: string; to: string[]; cc: string[]; replyT
  * request finds its token taken and gets the first answer instead of doing the work again. Swept once
  * older than the retention age; a token is only ever replayed within seconds.
  */
-export const actionReceipts = pgTable("action_receipts", {
-  token: uuid("token").primaryKey(),
-  action: text("action").notNull(),
-  userId: uuid("user_id").references(() => users.id, { onDelete: "cascade" }),
-  // The answer the first request gave, once it finished; null while it is still under way.
-  answer: jsonb("answer").$type<Record<string, unknown>>(),
-  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-});
+export const actionReceipts = pgTable(
+  "action_receipts",
+  {
+    token: uuid("token").primaryKey(),
+    action: text("action").notNull(),
+    userId: uuid("user_id").references(() => users.id, { onDelete: "cascade" }),
+    // The answer the first request gave, once it finished; null while it is still under way.
+    answer: jsonb("answer").$type<Record<string, unknown>>(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  // The retention sweep finds old receipts by age, a batch at a time.
+  (t) => [index("action_receipts_created_at_idx").on(t.createdAt)],
+);
 
 export const deliveries = pgTable(
   "deliveries",

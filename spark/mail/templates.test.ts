@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
 import { insertNewEvents } from "@/db/queries/events";
 import { listTemplateVersions } from "@/db/queries/templates";
-import { capturedMails, deliveries, mailTemplates } from "@/db/schema";
+import { actionReceipts, capturedMails, deliveries, mailTemplates } from "@/db/schema";
 import { openTestDatabase, testDriver } from "@/testing/database";
 import { createCaptureMailer } from "@/emails/transports/capture";
 import { simpleParser } from "mailparser";
@@ -210,5 +210,26 @@ describe(`mail templates on ${testDriver}`, () => {
       ok: true,
     });
     expect(sent).toHaveLength(2);
+  });
+  it("takes no token for a refused address, so the corrected click with that token still sends", async () => {
+    const sent: string[] = [];
+    const mailer = createCaptureMailer({ store: async (m) => void sent.push(m.messageId) });
+    const d = testDeps(database, { mailer, clock, settings });
+    const click = {
+      fields: input(),
+      context: { kind: "event", eventId: null } as const,
+      address: "not an address",
+      by: null,
+      templateId: null,
+      token: "1d2c3b4a-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+    };
+    expect(await sendTestMail(d, click)).toEqual({
+      ok: false,
+      message: "Enter one email address to send the test to.",
+    });
+    const receipts = await database.db.select().from(actionReceipts).where(eq(actionReceipts.token, click.token));
+    expect(receipts).toEqual([]);
+    expect(await sendTestMail(d, { ...click, address: "fixed@example.com" })).toMatchObject({ ok: true });
+    expect(sent).toHaveLength(1);
   });
 });

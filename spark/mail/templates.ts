@@ -317,6 +317,10 @@ export async function sendTestMail(
     token?: string;
   },
 ): Promise<SendTestResult> {
+  const target = parseAddressList(to);
+  if (!target.ok || target.addresses.length !== 1)
+    return { ok: false, message: "Enter one email address to send the test to." };
+  // Checked before the token is taken: a refused address leaves no receipt, and the corrected click may send.
   if (token !== undefined) {
     const claim = await claimActionReceipt(deps.db, { token, action: "test-send", userId: by });
     if (claim !== "claimed") {
@@ -329,9 +333,6 @@ export async function sendTestMail(
     await recordActionAnswer(deps.db, { token, answer: result });
     return result;
   }
-  const target = parseAddressList(to);
-  if (!target.ok || target.addresses.length !== 1)
-    return { ok: false, message: "Enter one email address to send the test to." };
   const preview = await previewTemplate(deps, { fields, context });
   if (preview.contextError) return { ok: false, message: preview.contextError };
   if (!preview.mail)

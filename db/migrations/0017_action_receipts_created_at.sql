@@ -1,0 +1,1 @@
+CREATE INDEX "action_receipts_created_at_idx" ON "action_receipts" USING btree ("created_at");
