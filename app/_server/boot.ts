@@ -1,4 +1,5 @@
 import { DatabaseOpenError } from "@/db/errors";
+import { refreshStatistics } from "@/db/maintenance";
 import { ConfigError, loadConfig } from "@/runtime/config";
 import { announceFirstAdmin, openRuntime, type Runtime } from "@/runtime/compose";
 import { startDispatcher } from "@/runtime/dispatcher";
@@ -31,6 +32,8 @@ export class StoppingError extends Error {
 // Next may load this module once per route bundle; the engine, and with it the locked embedded
 // database, must exist once per process, so it lives on globalThis.
 const ENGINE = Symbol.for("spark.engine");
+/** How often the embedded database's planner statistics are refreshed (PostgreSQL's autovacuum does its own). */
+const STATISTICS_EVERY_SECONDS = 600;
 type Holder = { [ENGINE]?: Promise<Engine> };
 
 export function getEngine(): Promise<Engine> {
@@ -93,6 +96,20 @@ async function bootEngine(): Promise<Engine> {
         })
       : null;
   if (!scheduler) log.info("Scheduler off (SPARK_SCHEDULE_SECONDS=0): call POST /api/jobs/run from cron.");
+  // PGlite has no autovacuum to keep the planner's statistics fresh: the server refreshes them itself.
+  const statistics =
+    database.driver === "pglite"
+      ? startScheduler({
+          everySeconds: STATISTICS_EVERY_SECONDS,
+          firstDelayMs: 60_000,
+          log,
+          pass: async () => {
+            const t0 = performance.now();
+            await refreshStatistics(database.db);
+            log.debug("statistics refreshed", { ms: Math.round(performance.now() - t0) });
+          },
+        })
+      : null;
   // Subscriptions are served all the time, not by job passes: the database notifies when events
   // commit, so they reach their destinations moments later.
   const dispatcher = startDispatcher({ deps, listen: database.listen });
@@ -107,6 +124,7 @@ async function bootEngine(): Promise<Engine> {
   const closeOnSignal = (signal: NodeJS.Signals) => {
     log.info(`${signal}: stopping (running passes finish their batch, then the database closes)…`);
     scheduler?.stop();
+    statistics?.stop();
     stopping.abort();
     const graceMs = Math.max(1_000, deps.settings.leaseMs - 2_000);
     const code = signal === "SIGINT" ? 130 : 143;
