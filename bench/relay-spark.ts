@@ -1,6 +1,6 @@
 import { listPublishedEventsByIds, type PublishedEvent } from "@/db/queries/event-streams";
 import { insertNewEvents } from "@/db/queries/events";
-import { refreshStatistics } from "@/db/maintenance";
+import { vacuumAnalyze } from "@/db/maintenance";
 import { createDeps } from "@/runtime/compose";
 import { startDispatcher } from "@/runtime/dispatcher";
 import { closeRelays } from "@/spark/brokers/relays";
@@ -78,7 +78,7 @@ export async function withSparkRelay<T>(
         ids.push(...(await insertNewEvents(database.db, { events: batch, jobRunId: null })).map((r) => r.id));
       }
       // As a running system's statistics are kept: autovacuum on PostgreSQL, the server's timer on PGlite.
-      await refreshStatistics(database.db);
+      await vacuumAnalyze(database.db);
       return ids;
     };
     const created = await createSubscription(deps, {

@@ -4,9 +4,9 @@ import type { Database } from "@/db/client";
 import { insertNewEvents } from "@/db/queries/events";
 import { openTestDatabase, testDriver } from "@/testing/database";
 import { rowsOf } from "./rows";
-import { refreshStatistics } from "./maintenance";
+import { vacuumAnalyze } from "./maintenance";
 
-describe(`refreshing statistics on ${testDriver}`, () => {
+describe(`vacuuming and analyzing on ${testDriver}`, () => {
   let database: Database;
   beforeAll(async () => {
     database = await openTestDatabase();
@@ -38,9 +38,29 @@ describe(`refreshing statistics on ${testDriver}`, () => {
         })),
         jobRunId: null,
       });
-    await refreshStatistics(database.db);
+    await vacuumAnalyze(database.db);
     const after = await plan();
     expect(after).not.toMatch(/Sort/);
     expect(after).toMatch(/Index (Only )?Scan using events_tx_id_id_idx/);
+  });
+
+  it("makes the space of deleted rows reusable, so deleting and adding as many again does not grow the table", async () => {
+    const size = async () =>
+      Number(
+        rowsOf<{ bytes: string | number }>(
+          await database.db.execute(sql`select pg_relation_size('vacuum_probe') as bytes`),
+        )[0]!.bytes,
+      );
+    await database.db.execute(sql`create table vacuum_probe (id bigint primary key, body text not null)`);
+    const fill = (from: number) =>
+      database.db.execute(
+        sql`insert into vacuum_probe select g, repeat('x', 200) from generate_series(${from}::bigint, ${from + 20_000 - 1}::bigint) g`,
+      );
+    await fill(1);
+    const first = await size();
+    await database.db.execute(sql`delete from vacuum_probe`);
+    await vacuumAnalyze(database.db);
+    await fill(100_001);
+    expect(await size()).toBeLessThanOrEqual(first * 1.1);
   });
 });

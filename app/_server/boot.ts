@@ -1,5 +1,5 @@
 import { DatabaseOpenError } from "@/db/errors";
-import { refreshStatistics } from "@/db/maintenance";
+import { vacuumAnalyze } from "@/db/maintenance";
 import { ConfigError, loadConfig } from "@/runtime/config";
 import { announceFirstAdmin, openRuntime, type Runtime } from "@/runtime/compose";
 import { startDispatcher } from "@/runtime/dispatcher";
@@ -32,7 +32,7 @@ export class StoppingError extends Error {
 // Next may load this module once per route bundle; the engine, and with it the locked embedded
 // database, must exist once per process, so it lives on globalThis.
 const ENGINE = Symbol.for("spark.engine");
-/** How often the embedded database's planner statistics are refreshed (PostgreSQL's autovacuum does its own). */
+/** How often the embedded database is vacuumed and analyzed (PostgreSQL's autovacuum does its own). */
 const STATISTICS_EVERY_SECONDS = 600;
 type Holder = { [ENGINE]?: Promise<Engine> };
 
@@ -96,7 +96,7 @@ async function bootEngine(): Promise<Engine> {
         })
       : null;
   if (!scheduler) log.info("Scheduler off (SPARK_SCHEDULE_SECONDS=0): call POST /api/jobs/run from cron.");
-  // PGlite has no autovacuum to keep the planner's statistics fresh: the server refreshes them itself.
+  // PGlite has no autovacuum: the server vacuums it and refreshes the planner's statistics itself.
   const statistics =
     database.driver === "pglite"
       ? startScheduler({
@@ -105,8 +105,8 @@ async function bootEngine(): Promise<Engine> {
           log,
           pass: async () => {
             const t0 = performance.now();
-            await refreshStatistics(database.db);
-            log.debug("statistics refreshed", { ms: Math.round(performance.now() - t0) });
+            await vacuumAnalyze(database.db);
+            log.debug("embedded database vacuumed and analyzed", { ms: Math.round(performance.now() - t0) });
           },
         })
       : null;

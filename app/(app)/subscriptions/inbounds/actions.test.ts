@@ -103,7 +103,8 @@ describe(`the inbound actions on ${testDriver}`, () => {
     const before = await stored();
     // Each attempt starts only when it is awaited: a refused promise left waiting would be unhandled.
     const attempts = [
-      () => createInboundAction(idle, form({ name: "sneaky", kind: "rabbitmq", url: RABBIT, queue: "q", active: "on" })),
+      () =>
+        createInboundAction(idle, form({ name: "sneaky", kind: "rabbitmq", url: RABBIT, queue: "q", active: "on" })),
       () => setInboundActiveAction(false, idle, form({ id: existing })),
       () => deleteInboundAction(idle, form({ id: existing })),
     ];
