@@ -53,4 +53,30 @@ describe("startScheduler", () => {
     expect(passes).toBeGreaterThanOrEqual(3);
     scheduler.stop();
   });
+
+  it("lets a stop wait for the pass under way, and is idle at once when none runs", async () => {
+    vi.useFakeTimers();
+    let finish!: () => void;
+    let ended = false;
+    const scheduler = startScheduler({
+      everySeconds: 60,
+      firstDelayMs: 0,
+      log: silentLogger,
+      pass: async () => {
+        await new Promise<void>((resolve) => (finish = resolve));
+        ended = true;
+      },
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    scheduler.stop();
+    let idle = false;
+    void scheduler.idle().then(() => (idle = true));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(idle).toBe(false);
+    finish();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(ended).toBe(true);
+    expect(idle).toBe(true);
+    await scheduler.idle();
+  });
 });

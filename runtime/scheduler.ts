@@ -1,6 +1,11 @@
 import { describeError, type Logger } from "../spark/logger";
 
-export type Scheduler = { nextAt(): Date | null; stop(): void };
+export type Scheduler = {
+  nextAt(): Date | null;
+  stop(): void;
+  /** Settles once the pass under way, if any, has ended. */
+  idle(): Promise<void>;
+};
 
 /**
  * Runs `pass` every `everySeconds`, never two at once in this process (other processes are kept apart
@@ -25,13 +30,17 @@ export function startScheduler({
     timer = setTimeout(() => void tick(), ms);
     timer.unref();
   };
+  let running: Promise<void> = Promise.resolve();
   const tick = async () => {
     next = null;
-    try {
-      await pass();
-    } catch (error) {
-      log.error("scheduled pass failed", { error: describeError(error) });
-    }
+    running = (async () => {
+      try {
+        await pass();
+      } catch (error) {
+        log.error("scheduled pass failed", { error: describeError(error) });
+      }
+    })();
+    await running;
     if (!stopped) schedule(everySeconds * 1000);
   };
   schedule(firstDelayMs);
@@ -42,5 +51,6 @@ export function startScheduler({
       next = null;
       if (timer) clearTimeout(timer);
     },
+    idle: () => running,
   };
 }

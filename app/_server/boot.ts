@@ -131,7 +131,13 @@ async function bootEngine(): Promise<Engine> {
     setTimeout(() => process.exit(code), Math.max(2_000, deps.settings.leaseMs - 500)).unref();
     let timer: NodeJS.Timeout | undefined;
     const waited = Promise.race([
-      Promise.allSettled([...inFlight.keys(), dispatcher.stop().then(closeRelays), consumers.stop()]),
+      Promise.allSettled([
+        ...inFlight.keys(),
+        dispatcher.stop().then(closeRelays),
+        consumers.stop(),
+        // A vacuum under way ends before the database closes.
+        statistics?.idle(),
+      ]),
       new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs))),
     ]);
     void waited

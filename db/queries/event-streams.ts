@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { Db, Tx } from "../client";
 import { rowsOf } from "../rows";
 
@@ -18,6 +18,8 @@ export type PublishedEvent = {
   source: string | null;
   aggregate: { type: string; id: string; version: number } | null;
   position: CommitPosition;
+  /** About how many bytes its context holds, when the read measured it (pages of commit order and streams). */
+  bytes?: number;
 };
 
 type Row = {
@@ -31,6 +33,7 @@ type Row = {
   aggregate_id: string | null;
   aggregate_version: number | null;
   tx_id: string;
+  bytes?: number | string | null;
 };
 
 const eventOf = (row: Row): PublishedEvent => ({
@@ -45,6 +48,7 @@ const eventOf = (row: Row): PublishedEvent => ({
       ? { type: row.aggregate_type, id: row.aggregate_id, version: Number(row.aggregate_version) }
       : null,
   position: { tx: String(row.tx_id), id: Number(row.id) },
+  ...(row.bytes !== undefined && row.bytes !== null ? { bytes: Number(row.bytes) } : {}),
 });
 
 /**
@@ -88,6 +92,19 @@ export const streamName = ({ type, id }: StreamRef) => `${type}\u001f${id}`;
  */
 export const PAGE_BYTES = 8 * 1024 * 1024;
 
+/**
+ * What a context's stored size suggests, without reading it: a compressed one counts as eight times its
+ * stored size. A page is first cut on these, so only the events it may hold are measured: measuring a
+ * compressed context means decompressing it, and a page of 1,000 of them would be a gigabyte of work.
+ */
+const guessedSize = (context: SQL) =>
+  sql`pg_column_size(${context})::bigint * case when pg_column_compression(${context}) is null then 1 else 8 end`;
+
+/** A context's size in the answer: the stored size when it is not compressed (close to its text), else its text's. */
+const measuredSize = (context: SQL) =>
+  sql`case when pg_column_compression(${context}) is null then pg_column_size(${context})::bigint
+    else octet_length(${context}::text)::bigint end`;
+
 /** A stream's events in version order, after a version; `cut` when the byte budget ended the page early. */
 export async function listStreamEvents(
   db: Conn,
@@ -101,18 +118,24 @@ export async function listStreamEvents(
   const result = await db.execute(sql`
     with page as (
       select id, event_group, key, context, created_at, source, aggregate_type, aggregate_id, aggregate_version,
-        tx_id::text as tx_id,
-        case when pg_column_compression(context) is null then pg_column_size(context)
-          else octet_length(context::text) end as bytes
+        tx_id::text as tx_id, ${guessedSize(sql`context`)} as guess
       from events
       where aggregate_type = ${stream.type} and aggregate_id = ${stream.id} and aggregate_version > ${afterVersion}
       order by aggregate_version
       limit ${limit}
     ),
+    guessed as (
+      select p.* from (
+        select p.*, sum(p.guess) over (order by p.aggregate_version) - p.guess as guess_before,
+          count(*) over () as page_count
+        from page p
+      ) p where p.guess_before < ${maxBytes}
+    ),
+    measured as (
+      select g.*, ${measuredSize(sql`g.context`)} as bytes from guessed g
+    ),
     sized as (
-      select p.*, sum(p.bytes) over (order by p.aggregate_version) - p.bytes as bytes_before,
-        count(*) over () as page_count
-      from page p
+      select m.*, sum(m.bytes) over (order by m.aggregate_version) - m.bytes as bytes_before from measured m
     )
     select * from sized where bytes_before < ${maxBytes} order by aggregate_version`);
   const rows = rowsOf<Row & { page_count: number | string }>(result);
@@ -149,28 +172,34 @@ export async function readEventsInCommitOrder(
     ),
     -- Keys imported from another system (import:…) were handled there: they are history, not news.
     matched as (
-      -- The stored size is close to the text's, unless the value is compressed: then it is measured.
-      select s.*, case when pg_column_compression(s.context) is null then pg_column_size(s.context)
-        else octet_length(s.context::text) end as bytes
+      select s.*, ${guessedSize(sql`s.context`)} as guess
       from scanned s where ${matches} and s.source is distinct from 'import:django-spark'
       order by s.tx_id, s.id limit ${limit}
     ),
+    guessed as (
+      select m.* from (
+        select m.*, sum(m.guess) over (order by m.tx_id, m.id) - m.guess as guess_before from matched m
+      ) m where m.guess_before < ${maxBytes}
+    ),
+    measured as (
+      select g.*, ${measuredSize(sql`g.context`)} as bytes from guessed g
+    ),
     kept as (
       select m.* from (
-        select m.*, sum(m.bytes) over (order by m.tx_id, m.id) - m.bytes as bytes_before from matched m
+        select m.*, sum(m.bytes) over (order by m.tx_id, m.id) - m.bytes as bytes_before from measured m
       ) m where m.bytes_before < ${maxBytes}
     ),
     last_scanned as (
       select tx_id, id from scanned order by tx_id desc, id desc limit 1
     )
     select u.id, u.event_group, u.key, u.context, u.created_at, u.source, u.aggregate_type, u.aggregate_id,
-      u.aggregate_version, u.tx_id::text as tx_id, u.is_end, u.matched_count
+      u.aggregate_version, u.tx_id::text as tx_id, u.bytes, u.is_end, u.matched_count
     from (
       select k.id, k.event_group, k.key, k.context, k.created_at, k.source, k.aggregate_type, k.aggregate_id,
-        k.aggregate_version, k.tx_id, false as is_end, null::bigint as matched_count
+        k.aggregate_version, k.tx_id, k.bytes, false as is_end, null::bigint as matched_count
       from kept k
       union all
-      select l.id, null, null, null, null, null, null, null, null, l.tx_id, true, (select count(*) from matched)
+      select l.id, null, null, null, null, null, null, null, null, l.tx_id, null, true, (select count(*) from matched)
       from last_scanned l
     ) as u
     order by u.is_end, u.tx_id, u.id`);

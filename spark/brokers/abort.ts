@@ -21,7 +21,14 @@ export function onAbort(signal: AbortSignal | undefined, callback: () => void): 
       "abort",
       () => {
         waiting.delete(signal);
-        for (const call of set) call();
+        for (const call of set) {
+          // One callback that throws must not leave the others waiting for their timeouts.
+          try {
+            call();
+          } catch {
+            // Its own publish settles by its timeout, as it would have without a stop.
+          }
+        }
         set.clear();
       },
       { once: true },

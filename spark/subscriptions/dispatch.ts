@@ -42,6 +42,8 @@ const DOWN_PAUSE_MS = 1_000;
 
 /** Hand-offs a pipelined destination (a broker channel) has awaiting their confirms at once. */
 const PIPELINE_DEPTH = 512;
+/** The contexts those hand-offs may hold at once: a window of 512 large events would be half a gigabyte. */
+const WINDOW_BYTES = 16 * 1024 * 1024;
 
 /**
  * Hands a subscription's events to its destination, in commit order from its checkpoint, for as long as
@@ -60,10 +62,13 @@ export async function runSubscription(
     signal,
     random = Math.random,
     probe = false,
+    windowBytes = WINDOW_BYTES,
   }: {
     id: string;
     holder: string;
     pageSize?: number;
+    /** The contexts a pipelined destination's window may hold at once. */
+    windowBytes?: number;
     signal?: AbortSignal;
     random?: () => number;
     /** The destination was unreachable last round: one hand-off tries it before several go at once. */
@@ -99,6 +104,8 @@ export async function runSubscription(
     }
     // What a destination answers is stored as text, which PostgreSQL cannot hold with a NUL in it.
     if (!result.ok) result = { ...result, error: result.error.replaceAll("\u0000", "\ufffd") };
+    if (result.response?.includes("\u0000"))
+      result = { ...result, response: result.response.replaceAll("\u0000", "\ufffd") };
     const durationMs = Math.round(performance.now() - t0);
     const at = deps.clock();
     if (result.ok) {
@@ -216,10 +223,14 @@ export async function runSubscription(
       : null;
     return { ...page, blocking };
   };
+  // Every page read this round, so none is still running when it ends (a strict subscription's next
+  // page is read ahead even when its failing event then turns out not to be due).
+  const reads: Promise<unknown>[] = [];
   const readAhead = (after: CommitPosition, limit: number) => {
     const page = readPage(after, limit);
     // Its failure is met where it is awaited; until then it must not count as unhandled.
     page.catch(() => {});
+    reads.push(page);
     return page;
   };
   type Slot =
@@ -279,11 +290,17 @@ export async function runSubscription(
     // the one being settled, across page ends: the checkpoint still moves one event at a time, in order.
     let current: { page: Awaited<ReturnType<typeof readPage>>; index: number } | null = null;
     let started = 0;
+    let bytesInFlight = 0;
     const fill = async () => {
       // A full window refills once a quarter of it has settled, so publishes leave in bursts the broker
       // client writes together, rather than one socket write per settled confirm.
       if (started > inFlight - Math.max(1, inFlight >> 2)) return;
+      // One page read a call: the loop between calls checks the stop signal and saves, however many
+      // pages of other groups a rare pattern scans past.
+      let read = false;
       while (started < inFlight && (current || nextPage)) {
+        // Large events fill the window by their size: it holds at most `windowBytes` of contexts.
+        if (started > 0 && bytesInFlight >= windowBytes) return;
         if (current && current.index < current.page.events.length) {
           const i = current.index++;
           const event = current.page.events[i]!;
@@ -298,6 +315,7 @@ export async function runSubscription(
           const number = (earlier?.attempts ?? 0) + 1;
           window.push({ event, number, earlier: earlier !== null, outcome: attempt(event, number) });
           started++;
+          bytesInFlight += event.bytes ?? 0;
           continue;
         }
         if (current) {
@@ -305,7 +323,8 @@ export async function runSubscription(
           if (current.page.scannedTo) window.push({ scannedTo: current.page.scannedTo });
           current = null;
         }
-        if (!nextPage) return;
+        if (!nextPage || read) return;
+        read = true;
         const page = await nextPage;
         // Nothing scanned: the reader is at the end of what has committed.
         nextPage = page.scannedTo === null ? null : readAhead(page.scannedTo, readSize);
@@ -328,6 +347,7 @@ export async function runSubscription(
       }
       started--;
       const { event } = slot;
+      bytesInFlight -= event.bytes ?? 0;
       const { result, next, parked, unavailable } = await slot.outcome;
       if (unavailable) {
         // The checkpoint stays before this event: it and what follows go out once the destination is back.
@@ -367,7 +387,7 @@ export async function runSubscription(
     return { ...tally, status, ...(down || reachedDown ? { unreachable: true } : {}) };
   } finally {
     await Promise.allSettled(window.map((slot) => ("outcome" in slot ? slot.outcome : null)));
-    await Promise.allSettled([saving, nextPage]);
+    await Promise.allSettled([saving, ...reads]);
     await releaseSubscriptionLease(deps.db, { id: subscription.id, holder });
   }
 }

@@ -18,6 +18,7 @@ const h = vi.hoisted(() => ({
   attemptsWrites: 0,
   failRead: 0,
   reads: 0,
+  onRead: null as (() => void) | null,
 }));
 vi.mock(import("./destinations"), async (original) => ({
   ...(await original()),
@@ -40,6 +41,7 @@ vi.mock(import("@/db/queries/event-streams"), async (original) => {
     ...real,
     readEventsInCommitOrder: async (...args: Parameters<typeof real.readEventsInCommitOrder>) => {
       h.reads++;
+      h.onRead?.();
       if (h.failRead === h.reads) throw new Error("the database went away mid-read");
       return real.readEventsInCommitOrder(...args);
     },
@@ -204,5 +206,48 @@ describe(`a pipelined destination's round on ${testDriver}`, () => {
     expect(after).toMatchObject({ leaseHolder: null });
     expect(await runSubscription(deps(), { id: subscription.id, holder: "b" })).toMatchObject({ status: "ran" });
     expect(new Set(fake.handed).size).toBe(2_100);
+  });
+
+  it("holds no more contexts in flight than its byte budget, however many events the window could take", async () => {
+    const subscription = await subscribe("by-size", "pipe.size");
+    const blob = "z".repeat(10_000);
+    const keys: string[] = [];
+    const batch = Array.from({ length: 100 }, () => `pipe.size:${++seq}`);
+    await insertNewEvents(database.db, {
+      events: batch.map((key) => ({ group: "pipe.size", key, context: { blob }, generatorId: null, source: null })),
+      jobRunId: null,
+    });
+    keys.push(...batch);
+    const fake = broker();
+    h.destination = fake.destination;
+    const outcome = await runSubscription(deps(), { id: subscription.id, holder: "a", windowBytes: 50_000 });
+    expect(outcome).toMatchObject({ status: "ran", delivered: 100 });
+    expect(fake.handed).toEqual(keys);
+    // Each context is a little over 10,000 bytes: the fifth reaches the budget, and the window waits.
+    expect(Math.max(...fake.inFlightAtStart)).toBe(4);
+  });
+
+  it("checks the stop signal between pages while a rare pattern scans past other groups", async () => {
+    const subscription = await subscribe("rare", "pipe.rare");
+    await record("pipe.noise", 30_000);
+    const stop = new AbortController();
+    const readsBefore = h.reads;
+    const fake = broker();
+    h.destination = fake.destination;
+    h.onRead = () => {
+      if (h.reads - readsBefore >= 2) stop.abort();
+    };
+    try {
+      await runSubscription(deps(), { id: subscription.id, holder: "a", signal: stop.signal });
+    } finally {
+      h.onRead = null;
+    }
+    // 30,000 events of other groups are six scans of 5,000; stopped after the second, a round reads at
+    // most one more (the page read ahead), and its checkpoint keeps what it scanned.
+    expect(h.reads - readsBefore).toBeLessThanOrEqual(4);
+    const saved = await findSubscriptionById(database.db, { id: subscription.id });
+    expect(saved!.leaseHolder).toBeNull();
+    expect(await runSubscription(deps(), { id: subscription.id, holder: "a" })).toMatchObject({ status: "ran" });
+    expect(fake.handed).toEqual([]);
   });
 });
