@@ -32,4 +32,16 @@ describe("onAbort", () => {
     expect(calls).toBe(1);
     expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
   });
+
+  it("calls every callback even when one throws", () => {
+    const controller = new AbortController();
+    const called: string[] = [];
+    onAbort(controller.signal, () => called.push("first"));
+    onAbort(controller.signal, () => {
+      throw new Error("a callback that breaks");
+    });
+    onAbort(controller.signal, () => called.push("last"));
+    controller.abort();
+    expect(called).toEqual(["first", "last"]);
+  });
 });

@@ -51,7 +51,10 @@ vi.mock(import("@/db/queries/event-streams"), async (original) => {
 import { runSubscription } from "./dispatch";
 
 /** A pipelined destination that confirms what it holds a few at a time, on later turns of the event loop. */
-function broker({ holdUntil }: { holdUntil?: (event: PublishedEvent) => Promise<void> } = {}) {
+function broker({
+  holdUntil,
+  answer = () => ({ ok: true }),
+}: { holdUntil?: (event: PublishedEvent) => Promise<void>; answer?: (event: PublishedEvent) => HandOff } = {}) {
   const waiting: { event: PublishedEvent; confirm: (result: HandOff) => void }[] = [];
   const handed: string[] = [];
   const inFlightAtStart: number[] = [];
@@ -60,7 +63,7 @@ function broker({ holdUntil }: { holdUntil?: (event: PublishedEvent) => Promise<
     setImmediate(() => {
       for (const item of waiting.splice(0, 7)) {
         inFlight--;
-        item.confirm({ ok: true });
+        item.confirm(answer(item.event));
       }
       if (waiting.length > 0) pump();
     });
@@ -249,5 +252,18 @@ describe(`a pipelined destination's round on ${testDriver}`, () => {
     expect(saved!.leaseHolder).toBeNull();
     expect(await runSubscription(deps(), { id: subscription.id, holder: "a" })).toMatchObject({ status: "ran" });
     expect(fake.handed).toEqual([]);
+  });
+
+  it("keeps an answer that holds a NUL, with the NUL replaced, and goes on", async () => {
+    const subscription = await subscribe("nul-answer", "pipe.nul");
+    const keys = await record("pipe.nul", 3);
+    const fake = broker({ answer: (event) => ({ ok: true, response: `stream\u0000${event.key}` }) });
+    h.destination = fake.destination;
+    expect(await runSubscription(deps(), { id: subscription.id, holder: "a" })).toMatchObject({ delivered: 3 });
+    const rows = await database.db
+      .select({ response: subscriptionAttempts.response })
+      .from(subscriptionAttempts)
+      .where(eq(subscriptionAttempts.subscriptionId, subscription.id));
+    expect(rows.map((r) => r.response).sort()).toEqual(keys.map((key) => `stream\ufffd${key}`).sort());
   });
 });
