@@ -108,6 +108,9 @@ export async function runSubscription(
       result = { ...result, response: result.response.replaceAll("\u0000", "\ufffd") };
     const durationMs = Math.round(performance.now() - t0);
     const at = deps.clock();
+    // Cut short by a stop, not refused: the event goes out again from the checkpoint, and the destination
+    // is not marked failing (a restart would otherwise log the whole window as failed attempts).
+    if (!result.ok && signal?.aborted) return { result, next: at, parked: false, unavailable: true, stopped: true };
     if (result.ok) {
       failingSince = null;
       progress = { ...progress, failing: "cleared", lastDeliveredAt: at };
@@ -128,7 +131,7 @@ export async function runSubscription(
     // Waiting out an unreachable destination costs the event none of its attempts, so it never parks.
     const parked = !result.ok && !unavailable && !subscription.strictOrder && number >= subscription.attemptLimit;
     if (!result.ok && result.unavailable && result.attempted === false)
-      return { result, next: at, parked: false, unavailable };
+      return { result, next: at, parked: false, unavailable, stopped: false };
     if (!result.ok)
       deps.log.warn(parked ? "event parked after its last attempt" : "delivery attempt failed", {
         destination: subscription.name,
@@ -158,7 +161,7 @@ export async function runSubscription(
     else if (parked) tally.parked++;
     // A round that only found the destination down is no work done: the dispatcher idles before the next.
     else if (!unavailable) tally.failed++;
-    return { result, next: new Date(at.getTime() + wait), parked, unavailable };
+    return { result, next: new Date(at.getTime() + wait), parked, unavailable, stopped: false };
   };
 
   let savedAt = performance.now();
@@ -258,7 +261,8 @@ export async function runSubscription(
           done.push(row.eventId);
           continue;
         }
-        const { result, next, parked, unavailable } = await attempt(event, row.attempts + 1);
+        const { result, next, parked, unavailable, stopped } = await attempt(event, row.attempts + 1);
+        if (stopped) break;
         if (unavailable) {
           down = true;
           break;
@@ -282,7 +286,9 @@ export async function runSubscription(
     // After a round that found the destination down, one event probes it before the window opens again.
     let inFlight = destination.pipelined && !subscription.strictOrder && !probe ? PIPELINE_DEPTH : 1;
     // A pipelined destination takes pages the size of several windows: fewer reads per event.
-    const readSize = inFlight > 1 ? Math.max(pageSize, inFlight * 4) : pageSize;
+    // (Also after a probe: the window opens as soon as the probe is taken.)
+    const readSize =
+      destination.pipelined && !subscription.strictOrder ? Math.max(pageSize, PIPELINE_DEPTH * 4) : pageSize;
     if (down) status = "waiting";
     else nextPage = readAhead(checkpoint, readSize);
 
@@ -332,8 +338,10 @@ export async function runSubscription(
       }
     };
     for (;;) {
-      if (signal?.aborted || progress.disabled || down || lost || saveFailed) break;
-      await fill();
+      if (progress.disabled || down || lost || saveFailed) break;
+      // A stop starts nothing new, but what the destination already took still moves the checkpoint, so
+      // fewer events go out again after a restart.
+      if (!signal?.aborted) await fill();
       const slot = window.shift();
       if (!slot) break;
       if ("notYet" in slot) {
@@ -348,7 +356,8 @@ export async function runSubscription(
       started--;
       const { event } = slot;
       bytesInFlight -= event.bytes ?? 0;
-      const { result, next, parked, unavailable } = await slot.outcome;
+      const { result, next, parked, unavailable, stopped } = await slot.outcome;
+      if (stopped) break;
       if (unavailable) {
         // The checkpoint stays before this event: it and what follows go out once the destination is back.
         status = "waiting";

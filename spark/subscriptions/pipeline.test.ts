@@ -266,4 +266,36 @@ describe(`a pipelined destination's round on ${testDriver}`, () => {
       .where(eq(subscriptionAttempts.subscriptionId, subscription.id));
     expect(rows.map((r) => r.response).sort()).toEqual(keys.map((key) => `stream\ufffd${key}`).sort());
   });
+
+  it("logs no failed attempts and marks nothing failing when a stop cuts its window short, then sends the rest", async () => {
+    const subscription = await subscribe("stopped", "pipe.stop");
+    const keys = await record("pipe.stop", 200);
+    const stop = new AbortController();
+    const stopped = new Promise<void>((resolve) => stop.signal.addEventListener("abort", () => resolve()));
+    const fake = broker({
+      // The first ten are confirmed, then the stop comes; the rest wait for it and are then refused, as a
+      // broker client refuses what its caller gave up on.
+      holdUntil: async (event) => {
+        if (keys.indexOf(event.key) >= 10) await stopped;
+      },
+      answer: (event) => {
+        const index = keys.indexOf(event.key);
+        if (index === 9) setImmediate(() => stop.abort());
+        return index < 10 ? { ok: true } : { ok: false, error: "Stopped before the broker confirmed it." };
+      },
+    });
+    h.destination = fake.destination;
+    await runSubscription(deps(), { id: subscription.id, holder: "a", signal: stop.signal });
+    // Only the ten it delivered are in the attempt log.
+    expect(await attemptsOf(subscription.id)).toBe(10);
+    expect(await findSubscriptionById(database.db, { id: subscription.id })).toMatchObject({
+      deliveredCount: 10,
+      failingSince: null,
+      lastError: null,
+    });
+    const rest = broker();
+    h.destination = rest.destination;
+    expect(await runSubscription(deps(), { id: subscription.id, holder: "a" })).toMatchObject({ delivered: 190 });
+    expect(rest.handed).toEqual(keys.slice(10));
+  });
 });
