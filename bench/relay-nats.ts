@@ -4,8 +4,16 @@ import type { PublishedEvent } from "@/db/queries/event-streams";
 import { natsDriver } from "@/spark/brokers/nats";
 import type { BrokerAddress } from "@/spark/brokers/types";
 import { webhookBody } from "@/spark/webhooks/sign";
-import { printTable } from "./generate";
-import { arrivals, pipelined, rekeyed, ROUNDS, WARM_UP, withSparkRelay } from "./relay-spark";
+import {
+  alternateRounds,
+  arrivals,
+  pipelined,
+  rekeyed,
+  relayBenchmarkOver,
+  ROUNDS,
+  WARM_UP,
+  withSparkRelay,
+} from "./relay-spark";
 import type { BenchOptions, BenchResult } from "./run";
 
 /** In flight at once on the raw side: enough to keep JetStream busy without timing publishes out. */
@@ -73,17 +81,11 @@ async function measure(
 
         // The fastest fair floor: the same messages and headers with WINDOW publishes awaiting their acks at
         // once; then Spark through the dispatcher. Alternating, best of each.
-        let rawSeconds = Infinity;
-        let sparkSeconds = Infinity;
-        for (let round = 1; round <= ROUNDS; round++) {
-          const rawEvents = spark.events.map((e) => rekeyed(e, `raw${round}:`));
-          const rawStart = performance.now();
-          await pipelined(rawEvents, WINDOW, (event) => publish(event, "raw"));
-          await counted.until(`raw${round}:`, n);
-          rawSeconds = Math.min(rawSeconds, (performance.now() - rawStart) / 1000);
-          const seconds = await spark.relay(round, () => counted.until(`bench${round}:`, n));
-          sparkSeconds = Math.min(sparkSeconds, seconds);
-        }
+        const { rawSeconds, sparkSeconds } = await alternateRounds(spark, {
+          n,
+          until: counted.until,
+          sendRaw: (events) => pipelined(events, WINDOW, (event) => publish(event, "raw")),
+        });
 
         // One ack at a time, as a subscription hands events on: shown for reference beside the floor.
         const serialEvents = spark.events.map((e) => rekeyed(e, "serial:"));
@@ -131,27 +133,10 @@ export async function relayNatsBenchmark(options: BenchOptions): Promise<BenchRe
   const target = process.env.BENCH_NATS_URL ?? "nats://127.0.0.1:4222";
   const parsed = natsDriver.parseUrl(target);
   if (!parsed.ok) throw new Error(parsed.message);
-  const drivers = options.driver === "both" ? (["pglite", "postgres"] as const) : [options.driver];
-  const results: BenchResult[] = [];
-  for (const driver of drivers) {
-    if (driver === "postgres" && !options.databaseUrl) {
-      process.stderr.write("relay: skipping postgres; set BENCH_DATABASE_URL (or TEST_DATABASE_URL).\n");
-      continue;
-    }
-    process.stderr.write(`relay: NATS JetStream, ${driver}, ${n.toLocaleString("en")} events with acks…\n`);
-    results.push(await measure(driver, n, options.databaseUrl, target, parsed.address));
-  }
-  if (!options.json)
-    printTable(
-      ["benchmark", "Spark (table to stream)", "raw JetStream, pipelined", "ratio", "raw, one at a time", "ratio"],
-      results.map((r) => [
-        r.name,
-        `${r.value.toLocaleString("en")} ${r.unit}`,
-        `${r.baseline.toLocaleString("en")} publishes/s`,
-        r.ratio.toFixed(2),
-        `${(r.oneAtATime as number).toLocaleString("en")} publishes/s`,
-        (r.ratioOneAtATime as number).toFixed(2),
-      ]),
-    );
-  return results;
+  return relayBenchmarkOver(options, {
+    title: (driver) => `NATS JetStream, ${driver}, ${n.toLocaleString("en")} events with acks…`,
+    headings: ["Spark (table to stream)", "raw JetStream, pipelined"],
+    rawUnit: "publishes/s",
+    measure: (driver) => measure(driver, n, options.databaseUrl, target, parsed.address),
+  });
 }

@@ -4,8 +4,16 @@ import amqp from "amqplib";
 import type { PublishedEvent } from "@/db/queries/event-streams";
 import { messagePropertiesOf, rabbitmqDriver } from "@/spark/brokers/rabbitmq";
 import { webhookBody } from "@/spark/webhooks/sign";
-import { printTable } from "./generate";
-import { arrivals, pipelined, rekeyed, ROUNDS, WARM_UP, withSparkRelay } from "./relay-spark";
+import {
+  alternateRounds,
+  arrivals,
+  pipelined,
+  rekeyed,
+  relayBenchmarkOver,
+  ROUNDS,
+  WARM_UP,
+  withSparkRelay,
+} from "./relay-spark";
 import type { BenchOptions, BenchResult } from "./run";
 
 const DEFAULT_URL = "amqp://guest:guest@127.0.0.1:5672/%2F";
@@ -52,18 +60,14 @@ async function measure(
         // The fastest fair floor: every publish sent without waiting, the confirms awaited together, and the
         // clock stopped when the last message is both confirmed and in the queue. Spark: the dispatcher reads
         // the recorded events from the checkpoint and relays each with confirms. Alternating, best of each.
-        let rawSeconds = Infinity;
-        let sparkSeconds = Infinity;
-        for (let round = 1; round <= ROUNDS; round++) {
-          const rawEvents = spark.events.map((e) => rekeyed(e, `raw${round}:`));
-          const rawStart = performance.now();
-          for (const event of rawEvents) if (!send(event)) await once(raw, "drain");
-          await raw.waitForConfirms();
-          await counted.until(`raw${round}:`, n);
-          rawSeconds = Math.min(rawSeconds, (performance.now() - rawStart) / 1000);
-          const seconds = await spark.relay(round, () => counted.until(`bench${round}:`, n));
-          sparkSeconds = Math.min(sparkSeconds, seconds);
-        }
+        const { rawSeconds, sparkSeconds } = await alternateRounds(spark, {
+          n,
+          until: counted.until,
+          sendRaw: async (events) => {
+            for (const event of events) if (!send(event)) await once(raw, "drain");
+            await raw.waitForConfirms();
+          },
+        });
 
         // The same messages one at a time, each confirm awaited before the next: a subscription's hand-off
         // at its strictest, shown beside the pipelined floor so the cost of waiting per event is visible.
@@ -93,9 +97,9 @@ async function measure(
           n,
           oneAtATime: Math.round(serial),
           ratioOneAtATime: Number((rate / serial).toFixed(3)),
-          duplicates:
-            counted.total -
-            ["bench:", "raw:", "serial:", "warm:", "rawwarm:"].reduce((sum, p) => sum + counted.size(p), 0),
+          rounds: ROUNDS,
+          // Keys that arrived more than once, over every prefix (warm-up, rounds and the one-at-a-time run).
+          duplicates: counted.total - counted.distinct,
         };
       },
     );
@@ -120,27 +124,10 @@ export async function relayRabbitBenchmark(options: BenchOptions): Promise<Bench
   if (!parsed.ok) throw new Error(parsed.message);
   const problem = await rabbitmqDriver.check(parsed.address, { exchange: "amq.topic" }, "relay");
   if (problem) throw new Error(problem);
-  const drivers = options.driver === "both" ? (["pglite", "postgres"] as const) : [options.driver];
-  const results: BenchResult[] = [];
-  for (const driver of drivers) {
-    if (driver === "postgres" && !options.databaseUrl) {
-      process.stderr.write("relay: skipping postgres; set BENCH_DATABASE_URL (or TEST_DATABASE_URL).\n");
-      continue;
-    }
-    process.stderr.write(`relay: RabbitMQ, ${driver}, ${n.toLocaleString("en")} events with confirms…\n`);
-    results.push(await measure(driver, n, options.databaseUrl, url));
-  }
-  if (!options.json)
-    printTable(
-      ["benchmark", "Spark (table to queue)", "raw confirm channel, pipelined", "ratio", "raw, one at a time", "ratio"],
-      results.map((r) => [
-        r.name,
-        `${r.value.toLocaleString("en")} ${r.unit}`,
-        `${r.baseline.toLocaleString("en")} messages/s`,
-        r.ratio.toFixed(2),
-        `${(r.oneAtATime as number).toLocaleString("en")} messages/s`,
-        (r.ratioOneAtATime as number).toFixed(2),
-      ]),
-    );
-  return results;
+  return relayBenchmarkOver(options, {
+    title: (driver) => `RabbitMQ, ${driver}, ${n.toLocaleString("en")} events with confirms…`,
+    headings: ["Spark (table to queue)", "raw confirm channel, pipelined"],
+    rawUnit: "messages/s",
+    measure: (driver) => measure(driver, n, options.databaseUrl, url),
+  });
 }

@@ -10,6 +10,8 @@ import { createSubscription } from "@/spark/subscriptions/subscriptions";
 import { createCaptureMailer } from "@/emails/transports/capture";
 import { testConnections } from "@/testing/connections";
 import { openScratchDatabase } from "@/testing/scratch-database";
+import { printTable } from "./generate";
+import type { BenchOptions, BenchResult } from "./run";
 
 const SECRET_KEY = "bench secret key, long enough for SPARK_SECRET_KEY";
 /** Messages each side sends, untimed, before its clock starts (keys `warm:` for Spark, `rawwarm:` raw). */
@@ -182,3 +184,78 @@ export const rekeyed = (event: PublishedEvent, prefix: string): PublishedEvent =
   ...event,
   key: prefix + event.key.slice(event.key.indexOf(":") + 1),
 });
+
+/**
+ * ROUNDS timed rounds, alternating: the raw client sends the first round's events under `raw<round>:` keys,
+ * then Spark relays that round's; each side's best seconds are kept.
+ */
+export async function alternateRounds(
+  spark: SparkRelaySide,
+  {
+    n,
+    until,
+    sendRaw,
+  }: {
+    n: number;
+    until: (prefix: string, count: number) => Promise<void>;
+    /** Settles once the raw client has every message of `events` confirmed. */
+    sendRaw: (events: PublishedEvent[]) => Promise<void>;
+  },
+): Promise<{ rawSeconds: number; sparkSeconds: number }> {
+  let rawSeconds = Infinity;
+  let sparkSeconds = Infinity;
+  for (let round = 1; round <= ROUNDS; round++) {
+    const rawEvents = spark.events.map((e) => rekeyed(e, `raw${round}:`));
+    const rawStart = performance.now();
+    await sendRaw(rawEvents);
+    await until(`raw${round}:`, n);
+    rawSeconds = Math.min(rawSeconds, (performance.now() - rawStart) / 1000);
+    sparkSeconds = Math.min(sparkSeconds, await spark.relay(round, () => until(`bench${round}:`, n)));
+  }
+  return { rawSeconds, sparkSeconds };
+}
+
+/**
+ * One relay benchmark over the drivers asked for (PostgreSQL only with a database URL), printing its table:
+ * Spark, the raw client pipelined and one at a time.
+ */
+export async function relayBenchmarkOver(
+  options: BenchOptions,
+  {
+    title,
+    headings,
+    rawUnit,
+    measure,
+  }: {
+    /** How the progress line names a run, after the driver: "RabbitMQ, …". */
+    title: (driver: string) => string;
+    /** The Spark and raw pipelined column headings. */
+    headings: [string, string];
+    rawUnit: string;
+    measure: (driver: "pglite" | "postgres") => Promise<BenchResult>;
+  },
+): Promise<BenchResult[]> {
+  const drivers = options.driver === "both" ? (["pglite", "postgres"] as const) : [options.driver];
+  const results: BenchResult[] = [];
+  for (const driver of drivers) {
+    if (driver === "postgres" && !options.databaseUrl) {
+      process.stderr.write("relay: skipping postgres; set BENCH_DATABASE_URL (or TEST_DATABASE_URL).\n");
+      continue;
+    }
+    process.stderr.write(`relay: ${title(driver)}\n`);
+    results.push(await measure(driver));
+  }
+  if (!options.json)
+    printTable(
+      ["benchmark", headings[0], headings[1], "ratio", "raw, one at a time", "ratio"],
+      results.map((r) => [
+        r.name,
+        `${r.value.toLocaleString("en")} ${r.unit}`,
+        `${r.baseline.toLocaleString("en")} ${rawUnit}`,
+        r.ratio.toFixed(2),
+        `${(r.oneAtATime as number).toLocaleString("en")} ${rawUnit}`,
+        (r.ratioOneAtATime as number).toFixed(2),
+      ]),
+    );
+  return results;
+}
