@@ -227,6 +227,24 @@ describe.skipIf(skip)("against RabbitMQ on 127.0.0.1:5672", () => {
     });
   });
 
+  it("lets the confirms of messages already published arrive when stopped, so none is sent again", async () => {
+    const ex = await exchange("stop");
+    const q = await queue("stop");
+    await channel.bindQueue(q, ex, "#");
+    const received = await collect(q);
+    const relay = rabbitmqDriver.relay(address, { exchange: ex });
+    expect(await relay.publish(eventOf(0), {})).toEqual({ ok: true });
+    const stop = new AbortController();
+    const publishes = Array.from({ length: 200 }, (_, i) => relay.publish(eventOf(i + 1), { signal: stop.signal }));
+    // The stop comes once all 200 are on their way, before any confirm could have arrived.
+    await new Promise((resolve) => setImmediate(resolve));
+    stop.abort();
+    expect(await Promise.all(publishes)).toEqual(Array.from({ length: 200 }, () => ({ ok: true })));
+    expect(await relay.publish(eventOf(999), { signal: stop.signal })).toMatchObject({ ok: false });
+    await relay.close();
+    await until(() => received.length >= 201, "201 messages");
+  });
+
   it("builds the routing key from the template, and fails an event that cannot fill it", async () => {
     const ex = await exchange("template");
     const q = await queue("template");

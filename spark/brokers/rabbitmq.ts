@@ -10,6 +10,8 @@ import type { BrokerAddress, BrokerDriver, BrokerRelay, InboundConnector, Inboun
 export const RABBIT_CONNECT_TIMEOUT_MS = 5_000;
 /** A confirm that takes longer is reported as a failure and retried; the broker may still confirm it later. */
 export const RABBIT_CONFIRM_TIMEOUT_MS = 15_000;
+/** How long a stop waits for the confirms of messages already published before giving up on them. */
+export const RABBIT_STOP_GRACE_MS = 2_000;
 /**
  * The largest inbound message Spark records: the API's own request limit. A larger one is still handed
  * on (it is in memory already), so the inbound refuses it with its reason rather than dropping it unseen.
@@ -369,10 +371,12 @@ function createRelay(address: BrokerAddress, rawConfig: RabbitRelayConfig): Brok
     return new Promise<HandOff>((resolve) => {
       let settled = false;
       let forget = () => {};
+      let stopGrace: NodeJS.Timeout | undefined;
       const finish = (result: HandOff) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        clearTimeout(stopGrace);
         forget();
         resolve(result);
       };
@@ -380,7 +384,15 @@ function createRelay(address: BrokerAddress, rawConfig: RabbitRelayConfig): Brok
         () => finish(fail(`RabbitMQ did not confirm the message within ${RABBIT_CONFIRM_TIMEOUT_MS / 1000} s.`)),
         RABBIT_CONFIRM_TIMEOUT_MS,
       );
-      forget = onAbort(options.signal, () => finish(fail("Stopped before RabbitMQ confirmed the message.")));
+      // A stop lets a published message's confirm arrive (it is usually milliseconds away) rather than
+      // abandon it: an abandoned one is sent again after the restart. A broker that does not answer
+      // within the grace still lets the stop go on.
+      forget = onAbort(options.signal, () => {
+        stopGrace = setTimeout(
+          () => finish(fail("Stopped before RabbitMQ confirmed the message.")),
+          RABBIT_STOP_GRACE_MS,
+        );
+      });
       try {
         opened.channel.publish(config.exchange, routing.key, body, properties, (error: unknown) => {
           const returned = opened.returned.get(event.key) ?? 0;
